@@ -1,0 +1,33 @@
+// Package kname builds Kubernetes object names and label values. Every
+// component takes its object names from here, never from concatenation at the
+// call site, so the 63-character limit (DNS-1123 labels, label values) holds
+// and long names stay unique.
+package kname
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// MaxLen is the Kubernetes limit for DNS-1123 labels and label values.
+const MaxLen = 63
+
+// Join joins parts with "-", lower-cases the result and, when it is longer
+// than 63 characters, truncates it and appends an 8-hex-digit hash of the
+// full name so that distinct long names stay distinct.
+func Join(parts ...string) string {
+	var kept []string
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, p)
+		}
+	}
+	full := strings.ToLower(strings.Join(kept, "-"))
+	if len(full) <= MaxLen {
+		return full
+	}
+	sum := sha256.Sum256([]byte(full))
+	head := strings.TrimRight(full[:MaxLen-9], "-.")
+	return head + "-" + hex.EncodeToString(sum[:])[:8]
+}
