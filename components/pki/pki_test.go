@@ -1,0 +1,543 @@
+package pki_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	k8s "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	vault "github.com/pulumi/pulumi-vault/sdk/v6/go/vault"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rampart-dev/rampart/components/pki"
+	"github.com/rampart-dev/rampart/internal/recmock"
+)
+
+const (
+	tMount    = "vault:index/mount:Mount"
+	tRoot     = "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert"
+	tURLs     = "vault:pkiSecret/secretBackendConfigUrls:SecretBackendConfigUrls"
+	tCSR      = "vault:pkiSecret/secretBackendIntermediateCertRequest:SecretBackendIntermediateCertRequest"
+	tSign     = "vault:pkiSecret/secretBackendRootSignIntermediate:SecretBackendRootSignIntermediate"
+	tSetSign  = "vault:pkiSecret/secretBackendIntermediateSetSigned:SecretBackendIntermediateSetSigned"
+	tRole     = "vault:pkiSecret/secretBackendRole:SecretBackendRole"
+	tCRL      = "vault:pkiSecret/secretBackendCrlConfig:SecretBackendCrlConfig"
+	tPolicy   = "vault:index/policy:Policy"
+	tAuthRole = "vault:kubernetes/authBackendRole:AuthBackendRole"
+	tCluster  = "kubernetes:cert-manager.io/v1:ClusterIssuer"
+	tIssuer   = "kubernetes:cert-manager.io/v1:Issuer"
+)
+
+// testCA is a throwaway PEM certificate standing in for OpenBao's TLS CA.
+var testCA = func() string {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "openbao-tls-ca"},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, _ := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}()
+
+func validArgs() *pki.PKIArgs {
+	return &pki.PKIArgs{
+		OpenBaoURL:   "https://openbao.example.org:8200",
+		Organization: "Example",
+		Country:      "CA",
+		Roles: []pki.RoleArgs{
+			{Name: "workloads", AllowedDomains: []string{"svc.example.org", "internal.example"}},
+			{Name: "mtls", AllowedDomains: []string{"mesh.example.org"}, ClientAuth: true, MaxTTL: "24h"},
+		},
+		Issuer: &pki.IssuerArgs{Server: "https://openbao.openbao.svc:8200", CABundlePEM: testCA},
+	}
+}
+
+// run builds the PKI under the recording mock with explicit providers, as a stack would.
+func run(t *testing.T, args *pki.PKIArgs) (*recmock.Recorder, error) {
+	t.Helper()
+	rec := recmock.New()
+	err := rec.Run(func(ctx *pulumi.Context) error {
+		vp, err := vault.NewProvider(ctx, "openbao", &vault.ProviderArgs{Address: pulumi.String("https://openbao.example.org:8200"), Token: pulumi.String("unit-test")})
+		if err != nil {
+			return err
+		}
+		if args != nil && args.Issuer != nil {
+			kp, err := k8s.NewProvider(ctx, "cluster", &k8s.ProviderArgs{})
+			if err != nil {
+				return err
+			}
+			args.Issuer.KubernetesProvider = kp
+		}
+		_, err = pki.NewPKI(ctx, "pki", args, pulumi.Provider(vp))
+		return err
+	})
+	return rec, err
+}
+
+func mustGet(t *testing.T, rec *recmock.Recorder, typ, name string) recmock.Resource {
+	t.Helper()
+	r, err := rec.Get(typ, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func want(t *testing.T, r recmock.Resource, path string, exp any) {
+	t.Helper()
+	var steps []any
+	for _, s := range strings.Split(path, ".") {
+		steps = append(steps, s)
+	}
+	got, ok := recmock.Path(r.Plain(), steps...)
+	if !ok {
+		t.Errorf("%s %s: %s missing; inputs %v", r.Type, r.Name, path, r.Plain())
+		return
+	}
+	if !equal(got, exp) {
+		t.Errorf("%s %s: %s = %#v, want %#v", r.Type, r.Name, path, got, exp)
+	}
+}
+
+func equal(got, exp any) bool {
+	switch e := exp.(type) {
+	case int:
+		f, ok := got.(float64)
+		return ok && f == float64(e)
+	case []string:
+		a, ok := got.([]any)
+		if !ok || len(a) != len(e) {
+			return false
+		}
+		for i := range e {
+			if a[i] != e[i] {
+				return false
+			}
+		}
+		return true
+	default:
+		return got == exp
+	}
+}
+
+func dependsOn(r recmock.Resource, name string) bool {
+	for _, d := range r.Deps {
+		if strings.HasSuffix(d, "::"+name) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPKI_CreatesEveryChildUnderTheComponent(t *testing.T) {
+	rec, err := run(t, validArgs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ typ, name string }{
+		{tMount, "pki-root-mount"}, {tURLs, "pki-root-urls"}, {tRoot, "pki-root-ca"}, {tCRL, "pki-root-crl"},
+		{tMount, "pki-int-mount"}, {tURLs, "pki-int-urls"}, {tCRL, "pki-int-crl"}, {tCSR, "pki-int-csr"},
+		{tSign, "pki-int-sign"}, {tSetSign, "pki-int-signed"},
+		{tRole, "pki-role-workloads"}, {tRole, "pki-role-mtls"},
+		{tPolicy, "pki-issuer-policy"}, {tAuthRole, "pki-issuer-auth"}, {tCluster, "pki-issuer"},
+	} {
+		r := mustGet(t, rec, c.typ, c.name)
+		if r.ParentName() != "pki" {
+			t.Errorf("%s parent = %q, want the component", c.name, r.ParentName())
+		}
+		if strings.HasPrefix(c.typ, "vault:") && !strings.Contains(r.Provider, "pulumi:providers:vault::openbao") {
+			t.Errorf("%s provider = %q, want the vault provider passed to NewPKI", c.name, r.Provider)
+		}
+	}
+	comps := rec.ByType(pki.TypeToken)
+	if len(comps) != 1 || comps[0].Name != "pki" {
+		t.Fatalf("component: %v", rec.Names())
+	}
+	if n := len(rec.ByType(tRole)); n != 2 {
+		t.Errorf("roles = %d, want 2", n)
+	}
+}
+
+func TestPKI_MountsAndRootCAAreProtectedAndRetained(t *testing.T) {
+	rec, err := run(t, validArgs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ typ, name string }{
+		{tMount, "pki-root-mount"}, {tMount, "pki-int-mount"}, {tRoot, "pki-root-ca"}, {tCSR, "pki-int-csr"},
+	} {
+		r := mustGet(t, rec, c.typ, c.name)
+		if !r.Protect || !r.Retain {
+			t.Errorf("%s: protect=%v retain=%v, want both (CA key cannot be recreated)", c.name, r.Protect, r.Retain)
+		}
+	}
+	if r := mustGet(t, rec, tRole, "pki-role-workloads"); r.Protect {
+		t.Errorf("roles are reproducible and must stay replaceable")
+	}
+
+	a := validArgs()
+	a.AllowDestroy = true
+	rec, err = run(t, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := mustGet(t, rec, tRoot, "pki-root-ca"); r.Protect || r.Retain {
+		t.Errorf("AllowDestroy: root still protect=%v retain=%v", r.Protect, r.Retain)
+	}
+}
+
+func TestPKI_RootCAIsInternalECP384WithTenYearMount(t *testing.T) {
+	rec, err := run(t, validArgs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mustGet(t, rec, tMount, "pki-root-mount")
+	want(t, m, "path", "pki")
+	want(t, m, "type", "pki")
+	want(t, m, "maxLeaseTtlSeconds", 87600*3600)
+	r := mustGet(t, rec, tRoot, "pki-root-ca")
+	want(t, r, "type", "internal")
+	want(t, r, "keyType", "ec")
+	want(t, r, "keyBits", 384)
+	want(t, r, "ttl", "315360000")
+	want(t, r, "commonName", "Example Root CA")
+	want(t, r, "issuerName", "root")
+	want(t, r, "organization", "Example")
+	want(t, r, "country", "CA")
+	want(t, r, "maxPathLength", 1)
+	want(t, r, "backend", "pki")
+	if _, ok := r.Plain()["privateKeyFormat"]; ok {
+		t.Errorf("root must not ask for the private key")
+	}
+	im := mustGet(t, rec, tMount, "pki-int-mount")
+	want(t, im, "path", "pki_int")
+	want(t, im, "maxLeaseTtlSeconds", 43800*3600)
+}
+
+func TestPKI_URLsAreConfiguredBeforeAnyIssuance(t *testing.T) {
+	rec, err := run(t, validArgs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ru := mustGet(t, rec, tURLs, "pki-root-urls")
+	want(t, ru, "backend", "pki")
+	want(t, ru, "issuingCertificates", []string{"https://openbao.example.org:8200/v1/pki/ca"})
+	want(t, ru, "crlDistributionPoints", []string{"https://openbao.example.org:8200/v1/pki/crl"})
+	want(t, ru, "ocspServers", []string{"https://openbao.example.org:8200/v1/pki/ocsp"})
+	iu := mustGet(t, rec, tURLs, "pki-int-urls")
+	want(t, iu, "backend", "pki_int")
+	want(t, iu, "crlDistributionPoints", []string{"https://openbao.example.org:8200/v1/pki_int/crl"})
+
+	order := map[string][]string{
+		"pki-root-ca":  {"pki-root-urls"},
+		"pki-int-sign": {"pki-root-ca", "pki-root-urls"},
+	}
+	for _, r := range []recmock.Resource{mustGet(t, rec, tRoot, "pki-root-ca"), mustGet(t, rec, tSign, "pki-int-sign")} {
+		for _, d := range order[r.Name] {
+			if !dependsOn(r, d) {
+				t.Errorf("%s does not depend on %s: %v", r.Name, d, r.Deps)
+			}
+		}
+	}
+	for _, role := range rec.ByType(tRole) {
+		for _, d := range []string{"pki-int-signed", "pki-int-urls", "pki-int-crl"} {
+			if !dependsOn(role, d) {
+				t.Errorf("%s does not depend on %s: %v", role.Name, d, role.Deps)
+			}
+		}
+	}
+	// Registration order is the order the engine would create them in here.
+	idx := map[string]int{}
+	for i, r := range rec.All() {
+		idx[r.Name] = i
+	}
+	if idx["pki-root-urls"] > idx["pki-root-ca"] || idx["pki-int-urls"] > idx["pki-role-workloads"] {
+		t.Errorf("URLs registered after issuance: %v", idx)
+	}
+}
+
+func TestPKI_IntermediateIsSignedByRootFromItsCSR(t *testing.T) {
+	rec, err := run(t, validArgs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	csr := mustGet(t, rec, tCSR, "pki-int-csr")
+	want(t, csr, "backend", "pki_int")
+	want(t, csr, "type", "internal")
+	want(t, csr, "keyType", "ec")
+	want(t, csr, "keyBits", 384)
+	want(t, csr, "commonName", "Example Issuing CA")
+	s := mustGet(t, rec, tSign, "pki-int-sign")
+	want(t, s, "backend", "pki")
+	want(t, s, "issuerRef", "root")
+	want(t, s, "ttl", "157680000")
+	want(t, s, "maxPathLength", 0)
+	want(t, s, "format", "pem")
+	if !dependsOn(s, "pki-int-csr") {
+		t.Errorf("sign does not take the CSR from the request: %v", s.Deps)
+	}
+	ss := mustGet(t, rec, tSetSign, "pki-int-signed")
+	want(t, ss, "backend", "pki_int")
+	if !dependsOn(ss, "pki-int-sign") {
+		t.Errorf("set-signed does not take the signed certificate: %v", ss.Deps)
+	}
+}
+
+func TestPKI_RolesAreNarrowByDefault(t *testing.T) {
+	rec, err := run(t, validArgs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustGet(t, rec, tRole, "pki-role-workloads")
+	for path, exp := range map[string]any{
+		"backend": "pki_int", "name": "workloads", "keyType": "ec", "keyBits": 256,
+		"allowedDomains":  []string{"svc.example.org", "internal.example"},
+		"allowSubdomains": true, "allowBareDomains": false, "allowWildcardCertificates": false,
+		"allowIpSans": false, "allowGlobDomains": false, "allowAnyName": false, "allowLocalhost": false,
+		"enforceHostnames": true, "serverFlag": true, "clientFlag": false, "codeSigningFlag": false,
+		"maxTtl": "2592000", "ttl": "2592000", "noStore": false, "issuerRef": "default",
+	} {
+		want(t, r, path, exp)
+	}
+	m := mustGet(t, rec, tRole, "pki-role-mtls")
+	want(t, m, "clientFlag", true)
+	want(t, m, "maxTtl", "86400")
+
+	a := validArgs()
+	a.Roles[0].AllowWildcard, a.Roles[0].AllowIPSANs = true, true
+	rec, err = run(t, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = mustGet(t, rec, tRole, "pki-role-workloads")
+	want(t, r, "allowWildcardCertificates", true)
+	want(t, r, "allowIpSans", true)
+}
+
+func TestPKI_CRLAndOCSPOnBothMounts(t *testing.T) {
+	rec, err := run(t, validArgs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, backend := range map[string]string{"pki-root-crl": "pki", "pki-int-crl": "pki_int"} {
+		c := mustGet(t, rec, tCRL, name)
+		want(t, c, "backend", backend)
+		want(t, c, "expiry", "72h")
+		want(t, c, "disable", false)
+		want(t, c, "autoRebuild", true)
+		want(t, c, "ocspDisable", false)
+	}
+}
+
+func TestPKI_ClusterIssuerUsesServiceAccountAuthAndNoToken(t *testing.T) {
+	rec, err := run(t, validArgs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := mustGet(t, rec, tCluster, "pki-issuer")
+	if !strings.Contains(ci.Provider, "pulumi:providers:kubernetes::cluster") {
+		t.Errorf("issuer provider = %q, want the kubernetes provider from IssuerArgs", ci.Provider)
+	}
+	want(t, ci, "apiVersion", "cert-manager.io/v1")
+	want(t, ci, "kind", "ClusterIssuer")
+	want(t, ci, "metadata.name", "pki-openbao")
+	if _, ok := recmock.Path(ci.Plain(), "metadata", "namespace"); ok {
+		t.Errorf("ClusterIssuer has a namespace")
+	}
+	want(t, ci, "spec.vault.server", "https://openbao.openbao.svc:8200")
+	want(t, ci, "spec.vault.path", "pki_int/sign/workloads")
+	want(t, ci, "spec.vault.caBundle", base64.StdEncoding.EncodeToString([]byte(testCA)))
+	want(t, ci, "spec.vault.auth.kubernetes.role", "pki-cert-manager")
+	want(t, ci, "spec.vault.auth.kubernetes.mountPath", "/v1/auth/kubernetes")
+	want(t, ci, "spec.vault.auth.kubernetes.serviceAccountRef.name", "cert-manager-openbao")
+	for _, forbidden := range [][]any{
+		{"spec", "vault", "auth", "tokenSecretRef"}, {"spec", "vault", "auth", "appRole"},
+		{"spec", "vault", "auth", "kubernetes", "secretRef"}, {"spec", "acme"}, {"spec", "ca"},
+	} {
+		if _, ok := recmock.Path(ci.Plain(), forbidden...); ok {
+			t.Errorf("issuer has %v: static credentials / other CAs are not allowed", forbidden)
+		}
+	}
+	if !dependsOn(ci, "pki-issuer-auth") {
+		t.Errorf("issuer does not wait for its OpenBao role: %v", ci.Deps)
+	}
+
+	pol := mustGet(t, rec, tPolicy, "pki-issuer-policy")
+	want(t, pol, "name", "pki-cert-manager")
+	p := pol.Plain()["policy"].(string)
+	if !strings.Contains(p, `path "pki_int/sign/workloads"`) || strings.Count(p, "path ") != 1 || strings.Contains(p, "*") {
+		t.Errorf("policy is not limited to the one sign path:\n%s", p)
+	}
+	ar := mustGet(t, rec, tAuthRole, "pki-issuer-auth")
+	want(t, ar, "backend", "kubernetes")
+	want(t, ar, "roleName", "pki-cert-manager")
+	want(t, ar, "boundServiceAccountNames", []string{"cert-manager-openbao"})
+	want(t, ar, "boundServiceAccountNamespaces", []string{"cert-manager"})
+	want(t, ar, "audience", "vault://pki-openbao")
+	want(t, ar, "tokenPolicies", []string{"pki-cert-manager"})
+	want(t, ar, "tokenNoDefaultPolicy", true)
+	want(t, ar, "tokenTtl", 600)
+}
+
+func TestPKI_NamespacedIssuerBindsItsNamespace(t *testing.T) {
+	a := validArgs()
+	a.Issuer.Kind, a.Issuer.Namespace, a.Issuer.Role = pki.KindIssuer, "payments", "mtls"
+	a.Issuer.Name = "openbao-mtls"
+	rec, err := run(t, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is := mustGet(t, rec, tIssuer, "pki-issuer")
+	want(t, is, "metadata.namespace", "payments")
+	want(t, is, "metadata.name", "openbao-mtls")
+	want(t, is, "spec.vault.path", "pki_int/sign/mtls")
+	ar := mustGet(t, rec, tAuthRole, "pki-issuer-auth")
+	want(t, ar, "boundServiceAccountNamespaces", []string{"payments"})
+	want(t, ar, "audience", "vault://payments/openbao-mtls")
+}
+
+func TestPKI_LongNamesStayWithinKubernetesLimits(t *testing.T) {
+	a := validArgs()
+	rec := recmock.New()
+	long := strings.Repeat("sovereign-", 8)
+	err := rec.Run(func(ctx *pulumi.Context) error {
+		_, err := pki.NewPKI(ctx, long, a)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := mustGet(t, rec, tCluster, long+"-issuer")
+	name := ci.Plain()["metadata"].(map[string]any)["name"].(string)
+	if len(name) > 63 {
+		t.Errorf("issuer name %q is %d characters", name, len(name))
+	}
+}
+
+func TestPKI_NoIssuerMeansNoKubernetesObjects(t *testing.T) {
+	a := validArgs()
+	a.Issuer = nil
+	rec, err := run(t, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{tCluster, tIssuer, tPolicy, tAuthRole} {
+		if n := len(rec.ByType(typ)); n != 0 {
+			t.Errorf("%d %s without an issuer", n, typ)
+		}
+	}
+}
+
+func TestPKI_RejectsBadConfig(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(a *pki.PKIArgs)
+		path   string
+		text   string
+	}{
+		{"role outlives intermediate", func(a *pki.PKIArgs) { a.Intermediate.MaxLeaseTTL = "720h"; a.Roles[0].MaxTTL = "900h" },
+			"rampart:pki.roles[0].maxTTL", `"900h": longer than the intermediate's 720h`},
+		{"intermediate outlives root", func(a *pki.PKIArgs) { a.Root.MaxLeaseTTL = "43800h"; a.Intermediate.MaxLeaseTTL = "87600h" },
+			"rampart:pki.intermediate.maxLeaseTTL", "longer than the root's 43800h"},
+		{"ttl above maxTTL", func(a *pki.PKIArgs) { a.Roles[1].TTL = "48h" },
+			"rampart:pki.roles[1].ttl", "longer than the role's maxTTL 24h"},
+		{"days are not Go durations", func(a *pki.PKIArgs) { a.Roles[0].MaxTTL = "30d" },
+			"rampart:pki.roles[0].maxTTL", "not a positive duration"},
+		{"negative ttl", func(a *pki.PKIArgs) { a.Root.MaxLeaseTTL = "-1h" },
+			"rampart:pki.root.maxLeaseTTL", "not a positive duration"},
+		{"unknown key type", func(a *pki.PKIArgs) { a.Roles[0].KeyType = "dsa" },
+			"rampart:pki.roles[0].keyType", "unknown key type"},
+		{"RSA 2048", func(a *pki.PKIArgs) { a.Roles[0].KeyType, a.Roles[0].KeyBits = pki.KeyRSA, 2048 },
+			"rampart:pki.roles[0].keyBits", "RSA below 3072"},
+		{"EC 224", func(a *pki.PKIArgs) { a.Roles[0].KeyBits = 224 },
+			"rampart:pki.roles[0].keyBits", "not a NIST curve size"},
+		{"P-256 root", func(a *pki.PKIArgs) { a.Root.KeyBits = 256 },
+			"rampart:pki.root.keyBits", "below the CNSA/ITSP.40.111 level for CAs"},
+		{"ed25519 with bits", func(a *pki.PKIArgs) { a.Intermediate.KeyType, a.Intermediate.KeyBits = pki.KeyEd25519, 256 },
+			"rampart:pki.intermediate.keyBits", "fixed size"},
+		{"wildcard domain", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = []string{"*.example.org"} },
+			"rampart:pki.roles[0].allowedDomains[0]", "wildcards are not domains"},
+		{"IP as domain", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = []string{"svc.example.org", "10.0.0.1"} },
+			"rampart:pki.roles[0].allowedDomains[1]", "an IP address"},
+		{"URL as domain", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = []string{"https://example.org"} },
+			"rampart:pki.roles[0].allowedDomains[0]", "a URL or address"},
+		{"upper-case domain", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = []string{"Example.org"} },
+			"rampart:pki.roles[0].allowedDomains[0]", "upper-case"},
+		{"bad label", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = []string{"-bad.example.org"} },
+			"rampart:pki.roles[0].allowedDomains[0]", `label "-bad" is not a DNS label`},
+		{"no domains", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = nil },
+			"rampart:pki.roles[0].allowedDomains", "empty"},
+		{"no roles", func(a *pki.PKIArgs) { a.Roles = nil; a.Issuer = nil },
+			"rampart:pki.roles", "no workload role"},
+		{"duplicate role", func(a *pki.PKIArgs) { a.Roles[1].Name = "workloads" },
+			"rampart:pki.roles[1].name", "duplicate role name"},
+		{"same mounts", func(a *pki.PKIArgs) { a.Intermediate.Path = "pki" },
+			"rampart:pki.intermediate.path", "same mount as the root CA"},
+		{"missing OpenBao URL", func(a *pki.PKIArgs) { a.OpenBaoURL = "" },
+			"rampart:pki.openbaoURL", "required"},
+		{"OpenBao URL with /v1", func(a *pki.PKIArgs) { a.OpenBaoURL = "https://bao.example.org/v1" },
+			"rampart:pki.openbaoURL", "without path"},
+		{"issuer over http", func(a *pki.PKIArgs) { a.Issuer.Server = "http://openbao:8200"; a.Issuer.CABundlePEM = "" },
+			"rampart:pki.issuer.server", "plain http"},
+		{"issuer without CA bundle", func(a *pki.PKIArgs) { a.Issuer.CABundlePEM = "" },
+			"rampart:pki.issuer.caBundlePEM", "system roots"},
+		{"garbage CA bundle", func(a *pki.PKIArgs) { a.Issuer.CABundlePEM = "not pem" },
+			"rampart:pki.issuer.caBundlePEM", "no parsable CERTIFICATE"},
+		{"issuer unknown role", func(a *pki.PKIArgs) { a.Issuer.Role = "nope" },
+			"rampart:pki.issuer.role", "no such role"},
+		{"Issuer without namespace", func(a *pki.PKIArgs) { a.Issuer.Kind = pki.KindIssuer },
+			"rampart:pki.issuer.namespace", "needs a valid namespace"},
+		{"ClusterIssuer with namespace", func(a *pki.PKIArgs) { a.Issuer.Namespace = "x" },
+			"rampart:pki.issuer.namespace", "cluster-scoped"},
+		{"long token ttl", func(a *pki.PKIArgs) { a.Issuer.TokenTTL = "24h" },
+			"rampart:pki.issuer.tokenTTL", "longer than an hour"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := validArgs()
+			c.mutate(a)
+			rec := recmock.New()
+			err := rec.Run(func(ctx *pulumi.Context) error { _, err := pki.NewPKI(ctx, "pki", a); return err })
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !strings.Contains(err.Error(), c.path+": ") || !strings.Contains(err.Error(), c.text) {
+				t.Errorf("error lacks %q / %q:\n%v", c.path, c.text, err)
+			}
+			if rec.Len() != 0 {
+				t.Errorf("%d resources registered despite invalid config: %v", rec.Len(), rec.Names())
+			}
+			if verr := a.Validate("rampart:pki"); verr == nil || !strings.Contains(verr.Error(), c.path+": ") {
+				t.Errorf("Validate did not report %s: %v", c.path, verr)
+			}
+		})
+	}
+}
+
+func TestPKI_ReportsEveryProblemAtOnce(t *testing.T) {
+	a := validArgs()
+	a.Roles[0].KeyBits = 100
+	a.Roles[1].AllowedDomains = []string{"*"}
+	a.OpenBaoURL = ""
+	err := a.Validate("rampart:pki")
+	if err == nil || strings.Count(err.Error(), "\n") < 2 {
+		t.Fatalf("want 3 problems, got %v", err)
+	}
+}
+
+func TestPKI_NilArgsAndValidConfig(t *testing.T) {
+	rec := recmock.New()
+	err := rec.Run(func(ctx *pulumi.Context) error { _, err := pki.NewPKI(ctx, "pki", nil); return err })
+	if err == nil || rec.Len() != 0 {
+		t.Fatalf("nil args: err=%v, %d resources", err, rec.Len())
+	}
+	if err := validArgs().Validate("rampart:pki"); err != nil {
+		t.Fatalf("valid args rejected: %v", err)
+	}
+}
