@@ -201,6 +201,9 @@ next:
 				continue next
 			}
 		}
+		if a, ok := v.([]any); ok && len(a) == 0 {
+			continue // an empty list is "unset", as the provider sends it
+		}
 		out[snake(k)] = v
 	}
 	return out

@@ -1,9 +1,11 @@
 package pkiserver_test
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -83,7 +85,7 @@ func deploy(t *testing.T, env map[string]string) *deployed {
 	}
 	start := time.Now()
 	err := d.rec.Run(func(ctx *pulumi.Context) error {
-		vp, err := vault.NewProvider(ctx, "openbao", &vault.ProviderArgs{Address: pulumi.String(addr), Token: pulumi.ToSecret(token).(pulumi.StringOutput)})
+		vp, err := vault.NewProvider(ctx, "openbao", &vault.ProviderArgs{Address: pulumi.String(addr), Token: pulumi.ToSecret(pulumi.String(token)).(pulumi.StringOutput)})
 		if err != nil {
 			return err
 		}
@@ -132,6 +134,11 @@ func csrFor(t *testing.T, curve elliptic.Curve, cn string, dns ...string) string
 	if err != nil {
 		t.Fatal(err)
 	}
+	return csrWith(t, key, cn, dns...)
+}
+
+func csrWith(t *testing.T, key crypto.Signer, cn string, dns ...string) string {
+	t.Helper()
 	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}, DNSNames: dns}, key)
 	if err != nil {
 		t.Fatal(err)
@@ -353,10 +360,20 @@ func TestPKI_ServerBackedVault113StandIn_RoleRefusesForeignWildcardAndIPNames(t 
 			t.Fatalf("subdomain refused: %v", err)
 		}
 	})
-	t.Run("key type other than the role's", func(t *testing.T) {
-		_, _, err := d.sign(d.b.c, "workloads", csrFor(t, elliptic.P384(), "k."+workloadDomain), nil)
-		if err == nil {
-			t.Fatal("server signed a P-384 CSR on a P-256 role")
+	t.Run("key weaker than the role's P-256", func(t *testing.T) {
+		_, _, err := d.sign(d.b.c, "workloads", csrFor(t, elliptic.P224(), "k."+workloadDomain), nil)
+		if statusOf(err) != http.StatusBadRequest {
+			t.Fatalf("server signed a P-224 CSR on a P-256 role: %v", err)
+		}
+	})
+	t.Run("RSA key on an EC role", func(t *testing.T) {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = d.sign(d.b.c, "workloads", csrWith(t, key, "r."+workloadDomain), nil)
+		if statusOf(err) != http.StatusBadRequest {
+			t.Fatalf("server signed an RSA CSR on an EC role: %v", err)
 		}
 	})
 }
