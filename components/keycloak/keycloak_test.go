@@ -1,0 +1,414 @@
+package keycloak
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rampart-dev/rampart/internal/recmock"
+)
+
+const (
+	tRealm    = "keycloak:index/realm:Realm"
+	tEvents   = "keycloak:index/realmEvents:RealmEvents"
+	tAction   = "keycloak:index/requiredAction:RequiredAction"
+	tRole     = "keycloak:index/role:Role"
+	tGroup    = "keycloak:index/group:Group"
+	tGroupRol = "keycloak:index/groupRoles:GroupRoles"
+	tFlow     = "keycloak:authentication/flow:Flow"
+	tSubflow  = "keycloak:authentication/subflow:Subflow"
+	tExec     = "keycloak:authentication/execution:Execution"
+	tExecCfg  = "keycloak:authentication/executionConfig:ExecutionConfig"
+	tBindings = "keycloak:authentication/bindings:Bindings"
+	tClient   = "keycloak:openid/client:Client"
+	tMapper   = "keycloak:openid/groupMembershipProtocolMapper:GroupMembershipProtocolMapper"
+)
+
+func testArgs() *RealmArgs {
+	return &RealmArgs{
+		Realm: "platform",
+		Clients: []Client{
+			{ClientID: "kube-apiserver", RedirectURIs: []string{"http://localhost:8000", "http://localhost:18000"}},
+			{ClientID: "gateway", Kind: ClientConfidential, RedirectURIs: []string{"https://gateway.example.org/oauth2/callback"},
+				WebOrigins: []string{"https://gateway.example.org"}},
+		},
+	}
+}
+
+func run(t *testing.T, args *RealmArgs) (*recmock.Recorder, *Realm) {
+	t.Helper()
+	rec := recmock.New()
+	var comp *Realm
+	err := rec.Run(func(ctx *pulumi.Context) error {
+		var err error
+		comp, err = NewRealm(ctx, "r", args)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("NewRealm: %v", err)
+	}
+	return rec, comp
+}
+
+func get(t *testing.T, rec *recmock.Recorder, typ, name string) map[string]any {
+	t.Helper()
+	res, err := rec.Get(typ, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ParentName() != "r" {
+		t.Errorf("%s %s: parent %q, want the component r", typ, name, res.ParentName())
+	}
+	return res.Plain()
+}
+
+func at(t *testing.T, m map[string]any, want any, steps ...any) {
+	t.Helper()
+	got, ok := recmock.Path(m, steps...)
+	if !ok {
+		t.Errorf("%v: missing, want %v", steps, want)
+		return
+	}
+	if got != want {
+		t.Errorf("%v = %#v, want %#v", steps, got, want)
+	}
+}
+
+func TestNewRealm_RegistersEveryChildUnderTheComponent(t *testing.T) {
+	rec, _ := run(t, testArgs())
+	want := map[string]int{TypeToken: 1, tRealm: 1, tEvents: 1, tAction: 2, tRole: 4, tGroup: 4, tGroupRol: 4,
+		tFlow: 1, tSubflow: 3, tExec: 6, tExecCfg: 2, tBindings: 1, tClient: 2, tMapper: 2}
+	total := 0
+	for typ, n := range want {
+		total += n
+		if got := len(rec.ByType(typ)); got != n {
+			t.Errorf("%s: %d registered, want %d", typ, got, n)
+		}
+	}
+	if rec.Len() != total {
+		t.Errorf("%d resources, want %d: %v", rec.Len(), total, rec.Names())
+	}
+	for _, res := range rec.All() {
+		if res.Type == TypeToken {
+			continue
+		}
+		if res.ParentName() != "r" || !strings.HasPrefix(res.Name, "r-") {
+			t.Errorf("%s/%s: parent %q; children must be named r-<role> under the component", res.Type, res.Name, res.ParentName())
+		}
+	}
+}
+
+func TestRealm_DefaultsAreSeed000Hardening(t *testing.T) {
+	rec, _ := run(t, testArgs())
+	r := get(t, rec, tRealm, "r-realm")
+	for k, v := range map[string]any{
+		"realm": "platform", "enabled": true, "sslRequired": "all",
+		"registrationAllowed": false, "editUsernameAllowed": false, "rememberMe": false, "verifyEmail": true,
+		"duplicateEmailsAllowed": false,
+		"accessTokenLifespan":    "5m0s", "ssoSessionIdleTimeout": "15m0s", "ssoSessionMaxLifespan": "10h0m0s",
+		"clientSessionIdleTimeout": "15m0s", "clientSessionMaxLifespan": "10h0m0s",
+		"offlineSessionIdleTimeout": "168h0m0s", "offlineSessionMaxLifespanEnabled": true, "offlineSessionMaxLifespan": "720h0m0s",
+		"accessCodeLifespan": "1m0s", "accessCodeLifespanLogin": "10m0s",
+		"actionTokenGeneratedByUserLifespan": "5m0s", "actionTokenGeneratedByAdminLifespan": "12h0m0s",
+		"revokeRefreshToken": true, "refreshTokenMaxReuse": float64(0),
+		"passwordPolicy": "length(14) and maxLength(128) and digits(1) and lowerCase(1) and upperCase(1) and specialChars(1) and notUsername and notEmail and passwordHistory(12) and hashAlgorithm(pbkdf2-sha512) and hashIterations(210000)",
+	} {
+		at(t, r, v, k)
+	}
+	bf := []any{"securityDefenses", "bruteForceDetection"}
+	for k, v := range map[string]any{
+		"permanentLockout": false, "maxLoginFailures": float64(5), "waitIncrementSeconds": float64(60),
+		"maxFailureWaitSeconds": float64(900), "quickLoginCheckMilliSeconds": float64(1000),
+		"minimumQuickLoginWaitSeconds": float64(60), "failureResetTimeSeconds": float64(43200),
+	} {
+		at(t, r, v, append(bf, k)...)
+	}
+	at(t, r, "DENY", "securityDefenses", "headers", "xFrameOptions")
+	at(t, r, "totp", "otpPolicy", "type")
+	at(t, r, float64(6), "otpPolicy", "digits")
+	at(t, r, float64(30), "otpPolicy", "period")
+	at(t, r, "required", "webAuthnPolicy", "userVerificationRequirement")
+	at(t, r, "cross-platform", "webAuthnPolicy", "authenticatorAttachment")
+	at(t, r, "ES256", "webAuthnPolicy", "signatureAlgorithms", 0)
+}
+
+func TestRealm_PermanentLockoutWhenConfigured(t *testing.T) {
+	a := testArgs()
+	a.BruteForce = BruteForce{PermanentLockout: true, MaxLoginFailures: 3}
+	rec, _ := run(t, a)
+	r := get(t, rec, tRealm, "r-realm")
+	at(t, r, true, "securityDefenses", "bruteForceDetection", "permanentLockout")
+	at(t, r, float64(3), "securityDefenses", "bruteForceDetection", "maxLoginFailures")
+}
+
+func TestRealm_RecordsLoginAndAdminEventsForTheRetentionPeriod(t *testing.T) {
+	a := testArgs()
+	a.Events.Expiration = 5 * 365 * 24 * time.Hour
+	rec, _ := run(t, a)
+	e := get(t, rec, tEvents, "r-events")
+	at(t, e, "r-realm_id", "realmId")
+	at(t, e, true, "eventsEnabled")
+	at(t, e, true, "adminEventsEnabled")
+	at(t, e, true, "adminEventsDetailsEnabled")
+	at(t, e, float64(5*365*24*3600), "eventsExpiration")
+	at(t, e, "jboss-logging", "eventsListeners", 0)
+	if _, ok := e["enabledEventTypes"]; ok {
+		t.Errorf("enabledEventTypes set: every event type must be saved")
+	}
+}
+
+func TestRealm_EnablesTheSecondFactorRegisterActions(t *testing.T) {
+	rec, _ := run(t, testArgs())
+	for name, alias := range map[string]string{"r-action-configure-totp": "CONFIGURE_TOTP", "r-action-webauthn-register": "webauthn-register"} {
+		ra := get(t, rec, tAction, name)
+		at(t, ra, alias, "alias")
+		at(t, ra, true, "enabled")
+	}
+}
+
+func TestRealm_BrowserFlowDemandsHardwareKeyForPrivilegedAndOTPForOthers(t *testing.T) {
+	rec, _ := run(t, testArgs())
+	at(t, get(t, rec, tFlow, "r-browser-flow"), BrowserFlowAlias, "alias")
+	at(t, get(t, rec, tBindings, "r-bindings"), BrowserFlowAlias, "browserFlow")
+	type step struct{ typ, name, parent, what, req string }
+	steps := []step{
+		{tExec, "r-browser-cookie", BrowserFlowAlias, "auth-cookie", "ALTERNATIVE"},
+		{tSubflow, "r-browser-forms", BrowserFlowAlias, BrowserFlowAlias + "-forms", "ALTERNATIVE"},
+		{tExec, "r-browser-password", BrowserFlowAlias + "-forms", "auth-username-password-form", "REQUIRED"},
+		{tSubflow, "r-browser-hardware-key", BrowserFlowAlias + "-forms", BrowserFlowAlias + "-hardware-key", "CONDITIONAL"},
+		{tExec, "r-browser-hardware-key-condition", BrowserFlowAlias + "-hardware-key", "conditional-user-role", "REQUIRED"},
+		{tExec, "r-browser-hardware-key-webauthn", BrowserFlowAlias + "-hardware-key", "webauthn-authenticator", "REQUIRED"},
+		{tSubflow, "r-browser-otp", BrowserFlowAlias + "-forms", BrowserFlowAlias + "-otp", "CONDITIONAL"},
+		{tExec, "r-browser-otp-condition", BrowserFlowAlias + "-otp", "conditional-user-role", "REQUIRED"},
+		{tExec, "r-browser-otp-form", BrowserFlowAlias + "-otp", "auth-otp-form", "REQUIRED"},
+	}
+	// Keycloak appends executions in creation order: each must depend on the one before.
+	order := map[string]int{}
+	for i, res := range rec.All() {
+		order[res.Name] = i
+	}
+	for i, s := range steps {
+		m := get(t, rec, s.typ, s.name)
+		at(t, m, s.parent, "parentFlowAlias")
+		at(t, m, s.req, "requirement")
+		if s.typ == tExec {
+			at(t, m, s.what, "authenticator")
+		} else {
+			at(t, m, s.what, "alias")
+		}
+		if i > 0 && order[s.name] < order[steps[i-1].name] {
+			t.Errorf("%s registered before %s", s.name, steps[i-1].name)
+		}
+	}
+	for name, negate := range map[string]string{"r-browser-hardware-key-condition-config": "false", "r-browser-otp-condition-config": "true"} {
+		c := get(t, rec, tExecCfg, name)
+		at(t, c, RoleTenantAdmin, "config", "condUserRole")
+		at(t, c, negate, "config", "negate")
+	}
+	b, _ := rec.Get(tBindings, "r-bindings")
+	if len(b.Deps) < 11 {
+		t.Errorf("bindings depend on %d resources; the flow must be complete before it is bound", len(b.Deps))
+	}
+}
+
+func TestRealm_FourRolesFormACompositeChainMappedToGroups(t *testing.T) {
+	rec, _ := run(t, testArgs())
+	roles := PlatformRoles()
+	if len(roles) != 4 {
+		t.Fatalf("%d platform roles, seed 000 asks for 4", len(roles))
+	}
+	for _, r := range roles {
+		m := get(t, rec, tRole, "r-role-"+r.Name)
+		at(t, m, r.Name, "name")
+		if r.Includes != "" {
+			at(t, m, "r-role-"+r.Includes+"_id", "compositeRoles", 0)
+		} else if _, ok := m["compositeRoles"]; ok {
+			t.Errorf("%s: least-privileged role must not be composite", r.Name)
+		}
+		at(t, get(t, rec, tGroup, "r-group-"+r.Group), r.Group, "name")
+		gr := get(t, rec, tGroupRol, "r-group-"+r.Group+"-roles")
+		at(t, gr, "r-group-"+r.Group+"_id", "groupId")
+		at(t, gr, "r-role-"+r.Name+"_id", "roleIds", 0)
+		at(t, gr, true, "exhaustive")
+		if len(r.Permissions) == 0 || r.Description == "" {
+			t.Errorf("%s: permissions must be documented for the compliance report", r.Name)
+		}
+		if r.Privileged != (r.Name == RoleTenantAdmin || r.Name == RolePlatformAdmin) {
+			t.Errorf("%s: privileged=%v; the admin roles need hardware keys", r.Name, r.Privileged)
+		}
+	}
+}
+
+func TestRealm_ClientsUseTheCodeFlowWithPKCEAndExactRedirects(t *testing.T) {
+	rec, comp := run(t, testArgs())
+	for _, c := range testArgs().Clients {
+		m := get(t, rec, tClient, "r-client-"+c.ClientID)
+		for k, v := range map[string]any{
+			"clientId": c.ClientID, "standardFlowEnabled": true, "pkceCodeChallengeMethod": "S256",
+			"implicitFlowEnabled": false, "directAccessGrantsEnabled": false, "oauth2DeviceAuthorizationGrantEnabled": false,
+			"fullScopeAllowed": false, "clientSessionIdleTimeout": "15m0s", "clientSessionMaxLifespan": "10h0m0s",
+			"accessTokenLifespan": "5m0s", "serviceAccountsEnabled": false,
+		} {
+			at(t, m, v, k)
+		}
+		for i, u := range c.RedirectURIs {
+			at(t, m, u, "validRedirectUris", i)
+		}
+		mp := get(t, rec, tMapper, "r-client-"+c.ClientID+"-groups")
+		at(t, mp, "groups", "claimName")
+		at(t, mp, false, "fullPath")
+		at(t, mp, "r-client-"+c.ClientID+"_id", "clientId")
+	}
+	at(t, get(t, rec, tClient, "r-client-kube-apiserver"), "PUBLIC", "accessType")
+	at(t, get(t, rec, tClient, "r-client-gateway"), "CONFIDENTIAL", "accessType")
+	if !pulumi.IsSecret(comp.ClientSecrets) {
+		t.Errorf("ClientSecrets output is not a secret")
+	}
+}
+
+func TestRealm_LocalProfileWithoutEmailVerificationDisablesSelfServiceReset(t *testing.T) {
+	a := testArgs()
+	f := false
+	a.VerifyEmail = &f
+	rec, _ := run(t, a)
+	r := get(t, rec, tRealm, "r-realm")
+	at(t, r, false, "verifyEmail")
+	at(t, r, false, "resetPasswordAllowed")
+}
+
+func TestNewRealm_RejectsNilArgs(t *testing.T) {
+	rec := recmock.New()
+	err := rec.Run(func(ctx *pulumi.Context) error { _, err := NewRealm(ctx, "r", nil); return err })
+	if err == nil || !strings.Contains(err.Error(), "args are required") {
+		t.Fatalf("err = %v", err)
+	}
+	if rec.Len() != 0 {
+		t.Errorf("%d resources registered: %v", rec.Len(), rec.Names())
+	}
+}
+
+func TestNewRealm_DoesNotModifyTheCallersArgs(t *testing.T) {
+	a := testArgs()
+	run(t, a)
+	if a.PasswordPolicy != nil || a.Sessions.AccessToken != 0 || a.Clients[0].Kind != "" {
+		t.Errorf("NewRealm wrote defaults into the caller's args: %+v", a)
+	}
+}
+
+func TestNewRealm_RejectsBadConfigBeforeRegisteringAnything(t *testing.T) {
+	cases := []struct {
+		name    string
+		mutate  func(a *RealmArgs)
+		path    string
+		contain string
+	}{
+		{"master realm", func(a *RealmArgs) { a.Realm = "master" }, "keycloak.realm", "admin realm"},
+		{"realm name with capitals", func(a *RealmArgs) { a.Realm = "Platform" }, "keycloak.realm", "lower-case"},
+		{"in-cluster mode", func(a *RealmArgs) { a.Mode = "operator" }, "keycloak.mode", "not implemented"},
+		{"ssl none", func(a *RealmArgs) { a.SSLRequired = "none" }, "keycloak.sslRequired", "clear text"},
+		{"access token 1h", func(a *RealmArgs) { a.Sessions.AccessToken = time.Hour }, "keycloak.sessions.accessToken", "between 1m0s and 15m0s"},
+		{"negative access token", func(a *RealmArgs) { a.Sessions.AccessToken = -time.Minute }, "keycloak.sessions.accessToken", "between"},
+		{"idle above max", func(a *RealmArgs) { a.Sessions.SSOIdle = 2 * time.Hour; a.Sessions.SSOMax = time.Hour }, "keycloak.sessions.ssoIdle", "between 5m0s and 1h0m0s"},
+		{"client idle above sso idle", func(a *RealmArgs) { a.Sessions.ClientIdle = time.Hour }, "keycloak.sessions.clientIdle", "at most ssoIdle"},
+		{"offline max 1y", func(a *RealmArgs) { a.Sessions.OfflineMax = 365 * 24 * time.Hour }, "keycloak.sessions.offlineMax", "90 days"},
+		{"fractional lifespan", func(a *RealmArgs) { a.Sessions.AccessToken = 5*time.Minute + 500*time.Millisecond }, "keycloak.sessions.accessToken", "whole seconds"},
+		{"action token 30d", func(a *RealmArgs) { a.Sessions.AdminActionToken = 30 * 24 * time.Hour }, "keycloak.sessions.adminActionToken", "between"},
+		{"one login failure", func(a *RealmArgs) { a.BruteForce.MaxLoginFailures = 1 }, "keycloak.bruteForce.maxLoginFailures", "typos"},
+		{"100 login failures", func(a *RealmArgs) { a.BruteForce.MaxLoginFailures = 100 }, "keycloak.bruteForce.maxLoginFailures", "guessing"},
+		{"wait increment above max wait", func(a *RealmArgs) { a.BruteForce.WaitIncrement = time.Hour }, "keycloak.bruteForce.waitIncrement", "between"},
+		{"failure reset below max wait", func(a *RealmArgs) { a.BruteForce.FailureReset = time.Minute }, "keycloak.bruteForce.failureReset", "at least maxFailureWait"},
+		{"short password", func(a *RealmArgs) { a.PasswordPolicy = &PasswordPolicy{MinLength: 6} }, "keycloak.passwordPolicy.minLength", "guessable"},
+		{"classes exceed length", func(a *RealmArgs) { a.PasswordPolicy = &PasswordPolicy{MinLength: 8, Digits: 4, SpecialChars: 5} }, "keycloak.passwordPolicy.minLength", "add up to 9"},
+		{"weak iterations", func(a *RealmArgs) { a.PasswordPolicy = &PasswordPolicy{HashIterations: 27500} }, "keycloak.passwordPolicy.hashIterations", "210000"},
+		{"unknown hash", func(a *RealmArgs) { a.PasswordPolicy = &PasswordPolicy{Hash: "md5"} }, "keycloak.passwordPolicy.hash", "not a supported"},
+		{"otp 4 digits", func(a *RealmArgs) { a.OTP.Digits = 4 }, "keycloak.otp.digits", "6 or 8"},
+		{"otp md5", func(a *RealmArgs) { a.OTP.Algorithm = "HmacMD5" }, "keycloak.otp.algorithm", "HmacSHA1"},
+		{"webauthn without UV", func(a *RealmArgs) { a.WebAuthn.UserVerification = UVPreferred }, "keycloak.webAuthn.userVerification", "stolen key"},
+		{"webauthn bad alg", func(a *RealmArgs) { a.WebAuthn.SignatureAlgorithms = []string{"ES256", "HS256"} }, "keycloak.webAuthn.signatureAlgorithms[1]", "COSE"},
+		{"events kept 1h", func(a *RealmArgs) { a.Events.Expiration = time.Hour }, "keycloak.events.expiration", "between 24h0m0s"},
+		{"wildcard redirect", func(a *RealmArgs) { a.Clients[1].RedirectURIs = []string{"https://gateway.example.org/*"} }, "keycloak.clients[1].redirectUris[0]", "wildcards"},
+		{"http redirect", func(a *RealmArgs) { a.Clients[1].RedirectURIs = []string{"http://gateway.example.org/cb"} }, "keycloak.clients[1].redirectUris[0]", "https://"},
+		{"no redirect", func(a *RealmArgs) { a.Clients[0].RedirectURIs = nil }, "keycloak.clients[0].redirectUris", "at least one"},
+		{"wildcard origin", func(a *RealmArgs) { a.Clients[1].WebOrigins = []string{"+"} }, "keycloak.clients[1].webOrigins[0]", "wildcard"},
+		{"duplicate client", func(a *RealmArgs) { a.Clients[1].ClientID = "kube-apiserver" }, "keycloak.clients[1].clientId", "unique"},
+		{"public service account", func(a *RealmArgs) { a.Clients[0].ServiceAccount = true }, "keycloak.clients[0].serviceAccount", "public client"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := testArgs()
+			tc.mutate(a)
+			rec := recmock.New()
+			err := rec.Run(func(ctx *pulumi.Context) error { _, err := NewRealm(ctx, "r", a); return err })
+			if err == nil {
+				t.Fatal("NewRealm accepted the bad config")
+			}
+			var line string
+			for _, l := range strings.Split(err.Error(), "\n") {
+				if strings.HasPrefix(l, tc.path+": ") {
+					line = l
+				}
+			}
+			if line == "" || !strings.Contains(line, tc.contain) {
+				t.Errorf("want a %q problem mentioning %q, got:\n%v", tc.path, tc.contain, err)
+			}
+			if rec.Len() != 0 {
+				t.Errorf("%d resources registered: %v", rec.Len(), rec.Names())
+			}
+		})
+	}
+}
+
+func TestValidate_ReportsEveryProblemAtOnceUnderTheCallersPath(t *testing.T) {
+	a := testArgs()
+	a.Sessions.AccessToken = time.Hour
+	a.BruteForce.MaxLoginFailures = 1
+	a.withDefaults()
+	err := a.Validate("rampart:keycloak")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, p := range []string{"rampart:keycloak.sessions.accessToken: \"1h0m0s\"", "rampart:keycloak.bruteForce.maxLoginFailures: 1"} {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("missing %q in:\n%v", p, err)
+		}
+	}
+}
+
+func TestParsePasswordPolicy_RoundTripsTheDefault(t *testing.T) {
+	d := DefaultPasswordPolicy()
+	p, err := ParsePasswordPolicy(d.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p != d {
+		t.Errorf("round trip: got %+v, want %+v", p, d)
+	}
+}
+
+func TestParsePasswordPolicy_RejectsMalformedPolicies(t *testing.T) {
+	for _, s := range []string{
+		"length(12) and upperCase(1",
+		"length(twelve)",
+		"length(12) and length(14)",
+		"length(12) or digits(1)",
+		"length(12) and fooBar(1)",
+		"length(-3)x",
+		"",
+	} {
+		if _, err := ParsePasswordPolicy(s); err == nil {
+			t.Errorf("%q accepted", s)
+		}
+	}
+	p, err := ParsePasswordPolicy("length(8) and hashIterations(1000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := testArgs()
+	a.PasswordPolicy = &p
+	a.withDefaults()
+	if err := a.Validate("k"); err == nil || !strings.Contains(err.Error(), "k.passwordPolicy.hashIterations: 1000") {
+		t.Errorf("weak parsed policy not rejected: %v", err)
+	}
+}
