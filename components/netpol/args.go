@@ -1,0 +1,217 @@
+package netpol
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/rampart-dev/rampart/components/verr"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// Protocol is a NetworkPolicy port protocol.
+type Protocol string
+
+// Protocols NetworkPolicy ports accept.
+const (
+	TCP Protocol = "TCP"
+	UDP Protocol = "UDP"
+)
+
+// DNS says where cluster DNS runs. Every namespace gets egress to it on UDP
+// and TCP 53: TCP carries truncated and large (DNSSEC) answers, and seed
+// 000's UDP-only rule breaks those.
+type DNS struct {
+	// Namespace of the DNS pods. Default "kube-system".
+	Namespace string `json:"namespace,omitempty"`
+	// PodLabels select the DNS pods. Default {"k8s-app": "kube-dns"}. The
+	// namespace and pod selectors form one peer (AND), unlike seed 004's
+	// two list items, which would admit every kube-system pod.
+	PodLabels map[string]string `json:"podLabels,omitempty"`
+	// NodeLocalCIDR, when set, also allows NodeLocal DNSCache (usually
+	// "169.254.20.10/32"). Default "": not used.
+	NodeLocalCIDR string `json:"nodeLocalCidr,omitempty"`
+}
+
+// Peer is a set of in-cluster pods and the TCP port they serve.
+type Peer struct {
+	// NamespaceLabels select the namespaces; nil means the policy's own.
+	NamespaceLabels map[string]string `json:"namespaceLabels,omitempty"`
+	// PodLabels select the pods (required: a peer is never "every pod").
+	PodLabels map[string]string `json:"podLabels"`
+	// Port is the TCP port (required).
+	Port int `json:"port"`
+}
+
+// AllowedTarget opens egress to a range inside the SSRF blocklist (or any
+// explicit range) — an exception that needs a written justification.
+type AllowedTarget struct {
+	// Name identifies the target in reports.
+	Name string `json:"name"`
+	// CIDR is the range opened, e.g. "10.20.0.0/24".
+	CIDR string `json:"cidr"`
+	// Ports are the TCP ports opened (at least one).
+	Ports []int `json:"ports"`
+	// Justification is required when CIDR overlaps the SSRF blocklist.
+	Justification string `json:"justification,omitempty"`
+}
+
+// Gateway restricts a gateway's egress (seed 000 "Gateway Egress
+// Restriction"): the control-plane API on its port, HTTPS to the internet
+// minus the SSRF blocklist, DNS, and nothing else.
+type Gateway struct {
+	// PodLabels select the gateway pods (required).
+	PodLabels map[string]string `json:"podLabels"`
+	// ControlPlane is the control-plane API the gateway calls (optional).
+	ControlPlane *Peer `json:"controlPlane,omitempty"`
+	// HTTPSPort is the backends' port. Default 443.
+	HTTPSPort int `json:"httpsPort,omitempty"`
+	// InClusterBackends replace seed 000's `namespaceSelector: {}` on 443,
+	// which admits every pod in the cluster, with an explicit list.
+	InClusterBackends []Peer `json:"inClusterBackends,omitempty"`
+	// AllowedTargets are explicit exceptions to the SSRF blocklist.
+	AllowedTargets []AllowedTarget `json:"allowedTargets,omitempty"`
+}
+
+// PoliciesArgs configures the network policies of one namespace.
+type PoliciesArgs struct {
+	// Namespace is the namespace name (required).
+	Namespace string
+	// DNS defaults to kube-dns in kube-system.
+	DNS DNS
+	// IngressNamespaces may reach every pod of the namespace besides the
+	// namespace itself (seed 000 tenant isolation: the ingress controller's
+	// namespace). Default none.
+	IngressNamespaces []string
+	// Isolation adds seed 000's tenant-isolation policy (same-namespace
+	// traffic plus IngressNamespaces). Default true for tenants.
+	Isolation bool
+	// Gateway, when set, adds the gateway egress restriction.
+	Gateway *Gateway
+}
+
+func (a *PoliciesArgs) withDefaults() *PoliciesArgs {
+	out := *a
+	if out.DNS.Namespace == "" {
+		out.DNS.Namespace = "kube-system"
+	}
+	if len(out.DNS.PodLabels) == 0 {
+		out.DNS.PodLabels = map[string]string{"k8s-app": "kube-dns"}
+	}
+	if out.Gateway != nil {
+		g := *out.Gateway
+		if g.HTTPSPort == 0 {
+			g.HTTPSPort = 443
+		}
+		out.Gateway = &g
+	}
+	return &out
+}
+
+// Validate reports every problem with the args under path.
+func (a *PoliciesArgs) Validate(path string) error {
+	var l verr.List
+	checkNS(&l, path+".namespace", a.Namespace)
+	ValidateDNS(&l, path+".dns", a.DNS)
+	for i, ns := range a.IngressNamespaces {
+		checkNS(&l, fmt.Sprintf("%s.ingressNamespaces[%d]", path, i), ns)
+	}
+	if a.Gateway != nil {
+		ValidateGateway(&l, path+".gateway", *a.Gateway)
+	}
+	return l.Err()
+}
+
+// ValidateDNS adds the problems of a DNS block under path.
+func ValidateDNS(l *verr.List, path string, d DNS) {
+	if d.Namespace != "" {
+		checkNS(l, path+".namespace", d.Namespace)
+	}
+	checkLabels(l, path+".podLabels", d.PodLabels)
+	if c := d.NodeLocalCIDR; c != "" {
+		if _, err := netip.ParsePrefix(c); err != nil {
+			l.Add(path+".nodeLocalCidr", c, "not a CIDR", `use e.g. "169.254.20.10/32"`)
+		}
+	}
+}
+
+// ValidateGateway adds the problems of a gateway egress block under path.
+func ValidateGateway(l *verr.List, path string, g Gateway) {
+	if len(g.PodLabels) == 0 {
+		l.Add(path+".podLabels", "{}", "an empty selector would restrict every pod as the gateway", `set the gateway's labels, e.g. {"app": "gateway"}`)
+	}
+	checkLabels(l, path+".podLabels", g.PodLabels)
+	if g.HTTPSPort != 0 {
+		checkPort(l, path+".httpsPort", g.HTTPSPort)
+	}
+	if g.ControlPlane != nil {
+		checkPeer(l, path+".controlPlane", *g.ControlPlane)
+	}
+	for i, p := range g.InClusterBackends {
+		checkPeer(l, fmt.Sprintf("%s.inClusterBackends[%d]", path, i), p)
+	}
+	for i, t := range g.AllowedTargets {
+		CheckAllowedTarget(l, fmt.Sprintf("%s.allowedTargets[%d]", path, i), t)
+	}
+}
+
+func checkNS(l *verr.List, p, v string) {
+	if msgs := validation.IsDNS1123Label(v); len(msgs) > 0 {
+		l.Add(p, v, "not a valid namespace name: "+msgs[0], "use a DNS-1123 label of at most 63 characters")
+	}
+}
+
+// CheckAllowedTarget validates one SSRF exception.
+func CheckAllowedTarget(l *verr.List, p string, t AllowedTarget) {
+	if t.Name == "" {
+		l.Add(p+".name", t.Name, "missing", "name the target for the compliance report")
+	}
+	pre, err := netip.ParsePrefix(t.CIDR)
+	if err != nil {
+		l.Add(p+".cidr", t.CIDR, "not a CIDR", `use e.g. "10.20.0.0/24" or "2001:db8::/64"`)
+	} else {
+		if pre.Masked() != pre {
+			l.Add(p+".cidr", t.CIDR, "host bits set", fmt.Sprintf("use %q", pre.Masked().String()))
+		}
+		if b, blocked := Blocked(pre); blocked && len(t.Justification) < 20 {
+			l.Add(p+".justification", t.Justification, fmt.Sprintf("%s overlaps the SSRF blocklist entry %s", t.CIDR, b),
+				"write why this internal target must be reachable (20+ characters), or remove it")
+		}
+		for _, m := range MetadataAddresses {
+			if pre.Contains(m) {
+				l.Add(p+".cidr", t.CIDR, "contains the cloud metadata address "+m.String(), "narrow the range so it excludes the metadata endpoint")
+			}
+		}
+	}
+	if len(t.Ports) == 0 {
+		l.Add(p+".ports", "[]", "no ports", "list the TCP ports the target serves")
+	}
+	for j, port := range t.Ports {
+		checkPort(l, fmt.Sprintf("%s.ports[%d]", p, j), port)
+	}
+}
+
+func checkPeer(l *verr.List, p string, peer Peer) {
+	if len(peer.PodLabels) == 0 {
+		l.Add(p+".podLabels", "{}", "an empty selector admits every pod", "select the peer's pods by label")
+	}
+	checkLabels(l, p+".podLabels", peer.PodLabels)
+	checkLabels(l, p+".namespaceLabels", peer.NamespaceLabels)
+	checkPort(l, p+".port", peer.Port)
+}
+
+func checkPort(l *verr.List, p string, port int) {
+	if port < 1 || port > 65535 {
+		l.Add(p, port, "not a TCP/UDP port", "use 1-65535")
+	}
+}
+
+func checkLabels(l *verr.List, p string, labels map[string]string) {
+	for k, v := range labels {
+		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+			l.Add(p, k, "not a label key: "+msgs[0], "use a Kubernetes label key such as app.kubernetes.io/name")
+		}
+		if msgs := validation.IsValidLabelValue(v); len(msgs) > 0 {
+			l.Add(p+"."+k, v, "not a label value: "+msgs[0], "use at most 63 alphanumerics, '-', '_' or '.'")
+		}
+	}
+}

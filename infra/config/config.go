@@ -1,0 +1,169 @@
+// Package config is Rampart's typed stack configuration: one struct loaded
+// from the stack's structured config (namespace "rampart"), completed by
+// per-profile defaults and validated as a whole before any resource is
+// registered, so that bad input changes nothing.
+package config
+
+import (
+	"github.com/rampart-dev/rampart/components/namespace"
+	"github.com/rampart-dev/rampart/components/netpol"
+)
+
+// Namespace is the Pulumi config namespace of every key ("rampart:…").
+const Namespace = "rampart"
+
+// Profile is an environment profile; it selects defaults.
+type Profile string
+
+// Profiles. Local targets the lab on 127.0.0.1 (no nodes: workloads get
+// pulumi.com/skipAwait); dev, staging and prod target real clusters.
+const (
+	ProfileLocal   Profile = "local"
+	ProfileDev     Profile = "dev"
+	ProfileStaging Profile = "staging"
+	ProfileProd    Profile = "prod"
+)
+
+// IngressMode selects how external traffic enters the cluster.
+type IngressMode string
+
+// Ingress modes. Gateway API is the default: ingress-nginx was retired in
+// March 2026; Ingress remains for clusters that still run a controller.
+const (
+	IngressGateway IngressMode = "gateway"
+	IngressIngress IngressMode = "ingress"
+)
+
+// Config is the whole stack configuration. Field tags are the config keys.
+type Config struct {
+	// Profile (rampart:profile): local, dev, staging or prod. Required.
+	Profile Profile `json:"profile"`
+	// Domain (rampart:domain): the platform's DNS domain; required outside local.
+	Domain string `json:"domain"`
+	// Kubernetes (rampart:kubernetes): how to reach the cluster.
+	Kubernetes Kubernetes `json:"kubernetes"`
+	// Ingress (rampart:ingress): entry point and TLS floor.
+	Ingress Ingress `json:"ingress"`
+	// Network (rampart:network): cluster DNS for every namespace's policy.
+	Network Network `json:"network"`
+	// Namespaces (rampart:namespaces): the platform namespaces. Default:
+	// DefaultPlatformNamespaces.
+	Namespaces []NamespaceConfig `json:"namespaces"`
+	// Tenants (rampart:tenants): one isolated namespace each.
+	Tenants []TenantConfig `json:"tenants"`
+	// Gateway (rampart:gateway): the API gateway's egress restriction.
+	Gateway *GatewayConfig `json:"gateway"`
+
+	// Secrets hold secret-bearing keys; each must be a Pulumi secret.
+	Secrets Secrets `json:"-"`
+}
+
+// Kubernetes says how the provider reaches the cluster.
+type Kubernetes struct {
+	// Context is the kubeconfig context; default: the kubeconfig's current one.
+	Context string `json:"context,omitempty"`
+	// SkipAwait marks workloads pulumi.com/skipAwait. Default true only in
+	// the local profile, whose API server has no nodes to run pods.
+	SkipAwait *bool `json:"skipAwait,omitempty"`
+}
+
+// Ingress configures the entry point.
+type Ingress struct {
+	// Mode is gateway (default) or ingress.
+	Mode IngressMode `json:"mode,omitempty"`
+	// Namespace is the ingress controller / Gateway namespace, admitted by
+	// every tenant's isolation policy. Default "rampart-ingress".
+	Namespace string `json:"namespace,omitempty"`
+	// TLSMinVersion is "1.2" or "1.3". Default "1.2" at the edge (seed 000:
+	// TLS 1.2+ for external clients), 1.3 preferred and offered.
+	TLSMinVersion string `json:"tlsMinVersion,omitempty"`
+}
+
+// Network configures cluster DNS for every namespace's policy.
+type Network struct {
+	// DNS defaults to kube-dns in kube-system.
+	DNS netpol.DNS `json:"dns,omitempty"`
+}
+
+// NamespaceConfig is one platform namespace.
+type NamespaceConfig struct {
+	// Name of the namespace (DNS-1123 label).
+	Name string `json:"name"`
+	// Exemption from restricted, with justification and control.
+	Exemption *namespace.Exemption `json:"exemption,omitempty"`
+	// Quota overrides the profile's quota.
+	Quota *namespace.Quota `json:"quota,omitempty"`
+}
+
+// TenantConfig is one tenant namespace: restricted, quota'd, isolated.
+type TenantConfig struct {
+	// Name of the tenant namespace (DNS-1123 label).
+	Name string `json:"name"`
+	// Quota overrides the profile's tenant quota.
+	Quota *namespace.Quota `json:"quota,omitempty"`
+}
+
+// GatewayConfig places seed 000's gateway egress restriction.
+type GatewayConfig struct {
+	// Namespace holding the gateway; must be a platform namespace or tenant.
+	Namespace string `json:"namespace"`
+	netpol.Gateway
+	// Backends are the URLs the gateway proxies to. Each is checked against
+	// the SSRF blocklist (literal address or DNS answer) unless an
+	// AllowedTarget with a justification covers it.
+	Backends []Backend `json:"backends,omitempty"`
+}
+
+// Backend is one upstream of the gateway.
+type Backend struct {
+	// Name identifies the backend.
+	Name string `json:"name"`
+	// URL is the backend's https:// URL.
+	URL string `json:"url"`
+}
+
+// Secrets are the secret-bearing keys. Each is a top-level key so that
+// `pulumi config set --secret rampart:<key>` marks exactly it.
+type Secrets struct {
+	// Kubeconfig (rampart:kubeconfig): kubeconfig contents; default: the
+	// ambient KUBECONFIG.
+	Kubeconfig *Secret
+}
+
+// Secret is a secret config value and whether Pulumi holds it encrypted.
+type Secret struct {
+	// Key is the full config key, e.g. "rampart:kubeconfig".
+	Key string
+	// Value is the plaintext, kept only in memory and passed on as a
+	// pulumi secret.
+	Value string
+	// IsSecret is true when the stack stores the key encrypted.
+	IsSecret bool
+}
+
+// SecretKeys lists every secret-bearing config key (without namespace).
+var SecretKeys = []string{"kubeconfig"}
+
+// Exemption is one exempted namespace, for outputs and reports.
+type Exemption struct {
+	Namespace     string `json:"namespace"`
+	Level         string `json:"level"`
+	Justification string `json:"justification"`
+	Control       string `json:"control"`
+}
+
+// Exemptions lists the namespaces that do not enforce restricted.
+func (c *Config) Exemptions() []Exemption {
+	var out []Exemption
+	for _, n := range c.Namespaces {
+		if e := n.Exemption; e != nil {
+			out = append(out, Exemption{n.Name, string(e.Level), e.Justification, e.Control})
+		}
+	}
+	return out
+}
+
+// SkipAwait reports whether workloads get pulumi.com/skipAwait.
+func (c *Config) SkipAwait() bool {
+	return c.Kubernetes.SkipAwait != nil && *c.Kubernetes.SkipAwait
+}

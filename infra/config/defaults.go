@@ -1,0 +1,69 @@
+package config
+
+import "github.com/rampart-dev/rampart/components/namespace"
+
+// DefaultPlatformNamespaces are the platform's own namespaces. Falco is the
+// one exemption: its eBPF probe needs host access that no lower level allows.
+func DefaultPlatformNamespaces() []NamespaceConfig {
+	return []NamespaceConfig{
+		{Name: "rampart-ingress"},
+		{Name: "rampart-system"},
+		{Name: "openbao"},
+		{Name: "keycloak"},
+		{Name: "cert-manager"},
+		{Name: "rampart-audit"},
+		{Name: "trivy-system"},
+		{Name: "falco", Exemption: &namespace.Exemption{
+			Level:         namespace.PSSPrivileged,
+			Justification: "Falco's kernel driver (modern eBPF) reads syscalls on every node and needs host PID, host paths and privileged mode; no workload but the falco DaemonSet runs here.",
+			Control:       "NIS2 Art. 21(2)(b); ISM-1034 (runtime intrusion detection)",
+		}},
+	}
+}
+
+// profileQuotas are the tenant quotas per profile: small in the lab, the
+// component default elsewhere, larger in prod.
+var profileQuotas = map[Profile]namespace.Quota{
+	ProfileLocal:   {RequestsCPU: "1", RequestsMemory: "1Gi", LimitsCPU: "2", LimitsMemory: "2Gi", Pods: 10},
+	ProfileDev:     namespace.DefaultQuota,
+	ProfileStaging: namespace.DefaultQuota,
+	ProfileProd:    {RequestsCPU: "8", RequestsMemory: "16Gi", LimitsCPU: "16", LimitsMemory: "32Gi", Pods: 100},
+}
+
+// withDefaults fills every unset field from the profile's presets. It never
+// overrides what the stack set.
+func (c *Config) withDefaults() {
+	if c.Ingress.Mode == "" {
+		c.Ingress.Mode = IngressGateway
+	}
+	if c.Ingress.Namespace == "" {
+		c.Ingress.Namespace = "rampart-ingress"
+	}
+	if c.Ingress.TLSMinVersion == "" {
+		c.Ingress.TLSMinVersion = "1.2"
+	}
+	if c.Network.DNS.Namespace == "" {
+		c.Network.DNS.Namespace = "kube-system"
+	}
+	if len(c.Network.DNS.PodLabels) == 0 {
+		c.Network.DNS.PodLabels = map[string]string{"k8s-app": "kube-dns"}
+	}
+	if c.Namespaces == nil {
+		c.Namespaces = DefaultPlatformNamespaces()
+	}
+	if c.Kubernetes.SkipAwait == nil {
+		skip := c.Profile == ProfileLocal
+		c.Kubernetes.SkipAwait = &skip
+	}
+	if q, ok := profileQuotas[c.Profile]; ok {
+		for i := range c.Tenants {
+			if c.Tenants[i].Quota == nil {
+				tq := q
+				c.Tenants[i].Quota = &tq
+			}
+		}
+	}
+	if g := c.Gateway; g != nil && g.HTTPSPort == 0 {
+		g.HTTPSPort = 443
+	}
+}

@@ -1,0 +1,56 @@
+// Package infra is Rampart's Pulumi program: typed stack config, explicit
+// providers and the baseline composition. The entry package infra/cmd/baseline
+// only calls pulumi.Run(infra.Program); the rampart CLI and the e2e tests run
+// the same Program inline through the Automation API.
+package infra
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/rampart-dev/rampart/infra/config"
+	"github.com/rampart-dev/rampart/infra/providers"
+	"github.com/rampart-dev/rampart/stacks"
+)
+
+// Program validates the whole stack config before registering anything,
+// then builds the providers and the baseline and exports its outputs.
+func Program(ctx *pulumi.Context) error {
+	cfg, err := config.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("rampart: invalid stack config, nothing was changed:\n%w", err)
+	}
+	return Run(ctx, cfg)
+}
+
+// Run registers the baseline for an already validated config.
+func Run(ctx *pulumi.Context, cfg *config.Config) error {
+	p, err := providers.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	b, err := stacks.NewBaseline(ctx, cfg, p)
+	if err != nil {
+		return err
+	}
+	names := pulumi.StringArray{}
+	enforce := pulumi.StringMap{}
+	policies := pulumi.StringArrayMap{}
+	for _, n := range b.Order {
+		names = append(names, b.Namespaces[n].Name)
+		enforce[n] = b.Namespaces[n].Enforce
+		policies[n] = b.Policies[n].Names
+	}
+	exemptions := pulumi.Array{}
+	for _, e := range cfg.Exemptions() {
+		exemptions = append(exemptions, pulumi.ToMap(map[string]any{
+			"namespace": e.Namespace, "level": e.Level, "justification": e.Justification, "control": e.Control,
+		}))
+	}
+	ctx.Export("profile", pulumi.String(string(cfg.Profile)))
+	ctx.Export("namespaces", names)
+	ctx.Export("podSecurity", enforce)
+	ctx.Export("networkPolicies", policies)
+	ctx.Export("exemptions", exemptions)
+	return nil
+}

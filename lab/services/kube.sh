@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Lab service "kube": etcd + kube-apiserver + kube-controller-manager on
+# 127.0.0.1, all built from Go modules by lab/toolchain.sh. No scheduler and
+# no kubelet: objects are stored, validated and admitted (Pod Security
+# admission included), the controller manager creates default
+# ServiceAccounts and ReplicaSets/Pods, and Pods stay Pending.
+
+KUBE_DIR=$LAB_STATE/kube
+
+kube_pki() {
+  local d=$KUBE_DIR/pki
+  [ -f "$d/.complete" ] && return 0
+  rm -rf "$d"; mkdir -p "$d"
+  (
+    cd "$d"
+    openssl ecparam -name prime256v1 -genkey -noout -out ca.key 2>/dev/null
+    openssl req -x509 -new -key ca.key -sha256 -days 3650 -subj "/CN=rampart-lab-ca" -out ca.crt 2>/dev/null
+    cert() { # name subject [san]
+      openssl ecparam -name prime256v1 -genkey -noout -out "$1.key" 2>/dev/null
+      openssl req -new -key "$1.key" -subj "$2" -out "$1.csr" 2>/dev/null
+      if [ -n "${3:-}" ]; then printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$3" >"$1.ext"
+      else printf 'extendedKeyUsage=clientAuth\n' >"$1.ext"; fi
+      openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -sha256 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+    }
+    cert apiserver "/CN=kube-apiserver" "IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc"
+    cert admin "/O=system:masters/CN=rampart-lab-admin"
+    cert controller-manager "/CN=system:kube-controller-manager"
+    openssl ecparam -name prime256v1 -genkey -noout -out sa.key 2>/dev/null
+    openssl ec -in sa.key -pubout -out sa.pub 2>/dev/null
+    chmod 600 ./*.key
+  )
+  touch "$d/.complete"
+}
+
+kube_kubeconfig() { # user file
+  local d=$KUBE_DIR/pki port
+  port=$(lab_port kube-apiserver)
+  cat >"$2" <<KCFG
+apiVersion: v1
+kind: Config
+clusters:
+- name: rampart-lab
+  cluster:
+    server: https://127.0.0.1:$port
+    certificate-authority: $d/ca.crt
+users:
+- name: $1
+  user:
+    client-certificate: $d/$1.crt
+    client-key: $d/$1.key
+contexts:
+- name: rampart-lab
+  context: {cluster: rampart-lab, user: $1}
+current-context: rampart-lab
+KCFG
+  chmod 600 "$2"
+}
+
+kube_healthy() {
+  [ -x "$LAB_BIN/kubectl" ] || return 1
+  lab_running etcd && lab_running kube-apiserver && lab_running kube-controller-manager &&
+    "$LAB_BIN/kubectl" --kubeconfig "$KUBE_DIR/admin.kubeconfig" get --raw /readyz >/dev/null 2>&1
+}
+
+kube_start() {
+  local b
+  for b in etcd kube-apiserver kube-controller-manager kubectl; do
+    [ -x "$LAB_BIN/$b" ] || lab_die "$b missing from $LAB_BIN: run lab/toolchain.sh"
+  done
+  mkdir -p "$KUBE_DIR"
+  kube_pki
+  local etcd_port peer_port api_port cm_port d=$KUBE_DIR/pki
+  etcd_port=$(lab_port etcd); peer_port=$(lab_port etcd-peer)
+  api_port=$(lab_port kube-apiserver); cm_port=$(lab_port kube-controller-manager)
+  kube_kubeconfig admin "$KUBE_DIR/admin.kubeconfig"
+  kube_kubeconfig controller-manager "$KUBE_DIR/controller-manager.kubeconfig"
+  cp "$LAB_DIR/kube/audit-policy.yaml" "$KUBE_DIR/audit-policy.yaml"
+
+  if ! lab_running etcd; then
+    # fsync off: lab data is disposable and the disk is shared with builds.
+    lab_spawn etcd "$LAB_BIN/etcd" --name lab --data-dir "$KUBE_DIR/etcd" \
+      --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+      --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+      --initial-cluster "lab=http://127.0.0.1:$peer_port" --unsafe-no-fsync --log-level warn
+    lab_wait etcd 60 curl -sf "http://127.0.0.1:$etcd_port/health"
+  fi
+  if ! lab_running kube-apiserver; then
+    lab_spawn kube-apiserver "$LAB_BIN/kube-apiserver" \
+      --etcd-servers "http://127.0.0.1:$etcd_port" \
+      --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+      --tls-cert-file "$d/apiserver.crt" --tls-private-key-file "$d/apiserver.key" --tls-min-version VersionTLS12 \
+      --client-ca-file "$d/ca.crt" --authorization-mode RBAC --anonymous-auth=false \
+      --service-account-issuer https://kubernetes.default.svc \
+      --service-account-key-file "$d/sa.pub" --service-account-signing-key-file "$d/sa.key" \
+      --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none \
+      --allow-privileged=true \
+      --audit-policy-file "$KUBE_DIR/audit-policy.yaml" --audit-log-path "$KUBE_DIR/audit.log" \
+      --audit-log-maxsize 100 --audit-log-maxbackup 2
+    lab_wait kube-apiserver 120 "$LAB_BIN/kubectl" --kubeconfig "$KUBE_DIR/admin.kubeconfig" get --raw /readyz
+  fi
+  if ! lab_running kube-controller-manager; then
+    lab_spawn kube-controller-manager "$LAB_BIN/kube-controller-manager" \
+      --kubeconfig "$KUBE_DIR/controller-manager.kubeconfig" \
+      --authentication-kubeconfig "$KUBE_DIR/controller-manager.kubeconfig" \
+      --authorization-kubeconfig "$KUBE_DIR/controller-manager.kubeconfig" \
+      --bind-address 127.0.0.1 --secure-port "$cm_port" --leader-elect=false \
+      --service-account-private-key-file "$d/sa.key" --root-ca-file "$d/ca.crt" \
+      --use-service-account-credentials --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route,-persistentvolume-binder,-attachdetach'
+    lab_wait kube-controller-manager 60 curl -skf "https://127.0.0.1:$cm_port/healthz"
+  fi
+  lab_env_set RAMPART_LAB_KUBECONFIG "$KUBE_DIR/admin.kubeconfig"
+  lab_env_set RAMPART_LAB_AUDIT_LOG "$KUBE_DIR/audit.log"
+  lab_env_set RAMPART_LAB_AUDIT_POLICY "$KUBE_DIR/audit-policy.yaml"
+}
+
+kube_stop() {
+  lab_stop kube-controller-manager
+  lab_stop kube-apiserver
+  lab_stop etcd
+}
