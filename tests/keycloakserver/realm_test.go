@@ -33,8 +33,8 @@ type deployed struct {
 	// users is the realm's user count right after the apply, calls the
 	// number of admin API calls the apply made.
 	users, calls int
-	took  time.Duration
-	err   error
+	took         time.Duration
+	err          error
 }
 
 var (
