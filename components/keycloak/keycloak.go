@@ -26,6 +26,11 @@ const TypeToken = "rampart:keycloak:Realm"
 // BrowserFlowAlias is the alias of the realm's MFA browser flow.
 const BrowserFlowAlias = "rampart-browser-mfa"
 
+// DefaultUserRoles are the roles every new user of the realm gets: the
+// account console only (see and manage one's own profile and credentials).
+// Keycloak's default also grants offline_access and uma_authorization.
+var DefaultUserRoles = []string{"account/view-profile", "account/manage-account"}
+
 // Realm is a hardened Keycloak realm and everything in it.
 type Realm struct {
 	pulumi.ResourceState
@@ -74,6 +79,16 @@ func NewRealm(ctx *pulumi.Context, name string, args *RealmArgs, opts ...pulumi.
 		// EnabledEventTypes left empty: every event type is saved.
 	}, parent); err != nil {
 		return nil, fmt.Errorf("keycloak %q: configure events: %w", name, err)
+	}
+
+	// New users get only the account console roles: no offline_access
+	// (30-day offline tokens only for those granted it), no uma_authorization.
+	// Least privilege, NIS2 Art. 21(2)(i).
+	if _, err := kc.NewDefaultRoles(ctx, name+"-default-roles", &kc.DefaultRolesArgs{
+		RealmId:      realmID,
+		DefaultRoles: pulumi.ToStringArray(DefaultUserRoles),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("keycloak %q: set default roles: %w", name, err)
 	}
 
 	// The authenticators of the MFA flow put users without a second factor

@@ -24,6 +24,7 @@ const (
 	tBindings = "keycloak:authentication/bindings:Bindings"
 	tClient   = "keycloak:openid/client:Client"
 	tMapper   = "keycloak:openid/groupMembershipProtocolMapper:GroupMembershipProtocolMapper"
+	tDefRoles = "keycloak:index/defaultRoles:DefaultRoles"
 )
 
 func testArgs() *RealmArgs {
@@ -79,7 +80,7 @@ func at(t *testing.T, m map[string]any, want any, steps ...any) {
 func TestNewRealm_RegistersEveryChildUnderTheComponent(t *testing.T) {
 	rec, _ := run(t, testArgs())
 	want := map[string]int{TypeToken: 1, tRealm: 1, tEvents: 1, tAction: 2, tRole: 4, tGroup: 4, tGroupRol: 4,
-		tFlow: 1, tSubflow: 3, tExec: 6, tExecCfg: 2, tBindings: 1, tClient: 2, tMapper: 2}
+		tFlow: 1, tSubflow: 3, tExec: 6, tExecCfg: 2, tBindings: 1, tClient: 2, tMapper: 2, tDefRoles: 1}
 	total := 0
 	for typ, n := range want {
 		total += n
@@ -132,6 +133,15 @@ func TestRealm_DefaultsAreSeed000Hardening(t *testing.T) {
 	at(t, r, "required", "webAuthnPolicy", "userVerificationRequirement")
 	at(t, r, "cross-platform", "webAuthnPolicy", "authenticatorAttachment")
 	at(t, r, "ES256", "webAuthnPolicy", "signatureAlgorithms", 0)
+}
+
+func TestRealm_NewUsersGetNoOfflineAccessByDefault(t *testing.T) {
+	rec, _ := run(t, testArgs())
+	d := get(t, rec, tDefRoles, "r-default-roles")
+	got, _ := d["defaultRoles"].([]any)
+	if len(got) != 2 || got[0] != "account/view-profile" || got[1] != "account/manage-account" {
+		t.Errorf("defaultRoles = %v, want the account console roles only", got)
+	}
 }
 
 func TestRealm_PermanentLockoutWhenConfigured(t *testing.T) {

@@ -216,6 +216,8 @@ func (b *backend) hook(args pulumi.MockResourceArgs) (string, resource.PropertyM
 		if secret != "" {
 			outs["clientSecret"] = resource.MakeSecret(resource.NewStringProperty(secret))
 		}
+	case "keycloak:index/defaultRoles:DefaultRoles":
+		id, err = b.defaultRoles(args.Name, in)
 	case "keycloak:openid/groupMembershipProtocolMapper:GroupMembershipProtocolMapper":
 		id, err = b.groupMapper(args.Name, in)
 	default:
@@ -624,4 +626,59 @@ func (b *backend) groupMapper(name string, in map[string]any) (string, error) {
 	id, err := b.a.must("POST", "/"+realm+"/clients/"+client+"/protocol-mappers/models", rep, nil)
 	b.record(name, rep)
 	return id, err
+}
+
+// defaultRoles makes the realm's default-roles-<realm> composite hold
+// exactly the named roles ("role" for realm roles, "client/role" for client
+// roles), as the provider does.
+func (b *backend) defaultRoles(name string, in map[string]any) (string, error) {
+	realm := str(in["realmId"])
+	var def map[string]any
+	if _, err := b.a.must("GET", "/"+realm+"/roles/default-roles-"+realm, nil, &def); err != nil {
+		return "", err
+	}
+	defID := str(def["id"])
+	var want []map[string]any
+	names, _ := in["defaultRoles"].([]any)
+	for _, n := range names {
+		var role map[string]any
+		if client, r, ok := strings.Cut(str(n), "/"); ok {
+			var cs []map[string]any
+			if _, err := b.a.must("GET", "/"+realm+"/clients?clientId="+url.QueryEscape(client), nil, &cs); err != nil || len(cs) != 1 {
+				return "", fmt.Errorf("client %s of default role %s: %v", client, n, err)
+			}
+			if _, err := b.a.must("GET", "/"+realm+"/clients/"+str(cs[0]["id"])+"/roles/"+url.PathEscape(r), nil, &role); err != nil {
+				return "", err
+			}
+		} else if _, err := b.a.must("GET", "/"+realm+"/roles/"+url.PathEscape(str(n)), nil, &role); err != nil {
+			return "", err
+		}
+		want = append(want, role)
+	}
+	var have []map[string]any
+	if _, err := b.a.must("GET", "/"+realm+"/roles-by-id/"+defID+"/composites", nil, &have); err != nil {
+		return "", err
+	}
+	keep := map[string]bool{}
+	for _, r := range want {
+		keep[str(r["id"])] = true
+	}
+	var drop []map[string]any
+	for _, r := range have {
+		if !keep[str(r["id"])] {
+			drop = append(drop, r)
+		}
+	}
+	if len(drop) > 0 {
+		if _, err := b.a.must("DELETE", "/"+realm+"/roles-by-id/"+defID+"/composites", drop, nil); err != nil {
+			return "", err
+		}
+	}
+	if len(want) > 0 {
+		if _, err := b.a.must("POST", "/"+realm+"/roles-by-id/"+defID+"/composites", want, nil); err != nil {
+			return "", err
+		}
+	}
+	b.record(name, map[string]any{"composites": want})
+	return realm + "/" + defID, nil
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/rampart-dev/rampart/components/keycloak"
 )
 
@@ -295,5 +297,68 @@ func TestRealm_ServerBacked_RolesAreACompositeChain(t *testing.T) {
 		if r.Includes == "" && len(names) != 0 || r.Includes != "" && !slices.Equal(names, []string{r.Includes}) {
 			t.Errorf("role %s composites = %v, want [%s]", r.Name, names, r.Includes)
 		}
+	}
+}
+
+func TestRealm_ServerBacked_NewUsersCannotObtainOfflineTokens(t *testing.T) {
+	d := deploy(t)
+	u := newUser(t, d, "viewers")
+	b := newBrowser(t, d)
+	p := b.enrolOTP(b.password(b.authorize(url.Values{"scope": {"openid offline_access"}}), u.name, u.password))
+	st, tk := b.token(url.Values{"grant_type": {"authorization_code"}, "code": {b.code(p)}, "redirect_uri": {redirect}, "code_verifier": {b.verifier}})
+	if st != 400 || tk.Error != "not_allowed" {
+		typ := ""
+		if tk.RefreshToken != "" {
+			typ = fmt.Sprint(claims(t, tk.RefreshToken)["typ"])
+		}
+		t.Fatalf("offline_access request by a new user: HTTP %d %s (refresh token type %q); want 400 not_allowed: offline_access is not a default role", st, tk.Error, typ)
+	}
+}
+
+func TestRealm_ServerBacked_PermanentLockoutDisablesTheAccount(t *testing.T) {
+	d := deploy(t)
+	// A second realm from the same component, configured for permanent lockout.
+	realm := "rampart-it-" + randHex(4)
+	rec := newRecorder(d)
+	f := false
+	err := rec.Run(func(ctx *pulumi.Context) error {
+		_, err := keycloak.NewRealm(ctx, "perm", &keycloak.RealmArgs{
+			Realm: realm, VerifyEmail: &f,
+			BruteForce: keycloak.BruteForce{PermanentLockout: true, MaxLoginFailures: 3},
+			Clients:    []keycloak.Client{{ClientID: "kube-apiserver", RedirectURIs: []string{redirect}}},
+		})
+		return err
+	})
+	t.Cleanup(func() { _, _, _, _ = d.adm.do("DELETE", "/"+realm, nil) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	dd := *d
+	dd.realm = realm
+	u := newUser(t, &dd, "viewers")
+	b := newBrowser(t, &dd)
+	p := b.authorize(nil)
+	for i := 0; i < 3; i++ {
+		time.Sleep(1100 * time.Millisecond)
+		p = b.password(p, u.name, "Wrong-"+strongPassword())
+	}
+	var usr map[string]any
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := d.adm.must("GET", "/"+realm+"/users/"+u.id, nil, &usr); err != nil {
+			t.Fatal(err)
+		}
+		if usr["enabled"] == false || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if usr["enabled"] != false {
+		t.Fatalf("after 3 failures with permanent lockout the account is still enabled: %v", usr["enabled"])
+	}
+	time.Sleep(1100 * time.Millisecond)
+	p = b.password(p, u.name, u.password)
+	if p.form("kc-totp-settings-form") != "" || strings.HasPrefix(p.location, redirect) {
+		t.Fatalf("disabled user got past the password: %v", p)
 	}
 }

@@ -48,6 +48,13 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// newRecorder returns a recording mock backed by d's server.
+func newRecorder(d *deployed) *recmock.Recorder {
+	rec := recmock.New()
+	rec.OnNewResource = newBackend(d.adm).hook
+	return rec
+}
+
 // deploy applies the component once (the first test that needs it pays).
 func deploy(t *testing.T) *deployed {
 	t.Helper()
