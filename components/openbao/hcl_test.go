@@ -150,6 +150,10 @@ func TestRenderNodeConfig_ParsesBackFieldByField(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := parseConfig(t, src)
+	// OpenBao 2.0 removed mlock; `disable_mlock = false` stops the server.
+	if strings.Contains(string(src), "mlock") {
+		t.Error("config mentions mlock")
+	}
 
 	if c.UI {
 		t.Error("ui: want false by default")

@@ -191,7 +191,6 @@ func deployChart(ctx *pulumi.Context, name string, a *OpenBaoArgs, cfg string, c
 	sec, err := corev1.NewSecret(ctx, name+"-seal", &corev1.SecretArgs{
 		Metadata:   meta(pinSecretName),
 		Type:       pulumi.String("Opaque"),
-		Immutable:  pulumi.Bool(false),
 		StringData: pulumi.ToSecret(secretData).(pulumi.StringMapOutput),
 	}, parent)
 	if err != nil {
@@ -326,7 +325,6 @@ func chartValues(fn string, a *OpenBaoArgs, cfg, secretName string) pulumi.Map {
 			},
 			"container": restrictedContainer(),
 		}},
-		"extraInitContainers":        initContainers,
 		"extraSecretEnvironmentVars": secretEnv,
 		"extraEnvironmentVars":       env,
 		"volumes":                    volumes,
@@ -369,6 +367,9 @@ func chartValues(fn string, a *OpenBaoArgs, cfg, secretName string) pulumi.Map {
 		}},
 		"serviceAccount": pulumi.Map{"create": pulumi.Bool(true), "createSecret": pulumi.Bool(false)},
 		"service":        pulumi.Map{"enabled": pulumi.Bool(true), "active": pulumi.Map{"enabled": pulumi.Bool(true)}},
+	}
+	if len(initContainers) > 0 {
+		server["extraInitContainers"] = initContainers
 	}
 	return pulumi.Map{
 		"fullnameOverride": pulumi.String(fn),

@@ -291,6 +291,11 @@ func TestNewOpenBao_OCIMirrorAndLocalProfile(t *testing.T) {
 		a.SkipAwait = true
 		a.UI = true
 		a.Storage.StorageClass = "retain-ssd"
+		a.Seal.ClientImage = "" // library and plugin baked into a custom server image
+		a.Seal.PluginImage, a.Seal.PluginVersion = "registry.internal/openbao-plugin-kms-pkcs11", "v0.2.0"
+		a.Seal.ClientConfigSecret = "luna-client"
+		a.Seal.Env = map[string]string{"ChrystokiConfigurationPath": "/openbao/hsm-config"}
+		a.Image.Repository, a.Image.Tag = "platform/openbao-luna", "2.6.2@sha256:"+sum
 		return a
 	})
 	if err != nil {
@@ -316,6 +321,32 @@ func TestNewOpenBao_OCIMirrorAndLocalProfile(t *testing.T) {
 	if v, _ := recmock.Path(p, "values", "server", "dataStorage", "storageClass"); v != "retain-ssd" {
 		t.Errorf("storageClass %v", v)
 	}
+	if _, ok := recmock.Path(p, "values", "server", "extraInitContainers"); ok {
+		t.Error("no ClientImage: no init container")
+	}
+	if v, _ := recmock.Path(p, "values", "server", "extraEnvironmentVars", "ChrystokiConfigurationPath"); v != "/openbao/hsm-config" {
+		t.Errorf("vendor env %v", v)
+	}
+	if v, _ := recmock.Path(p, "values", "server", "image", "tag"); v != "2.6.2@sha256:"+sum {
+		t.Errorf("image tag %v", v)
+	}
+	mounts := map[string]map[string]any{}
+	vs, _ := recmock.Path(p, "values", "server", "volumeMounts")
+	for _, m := range vs.([]any) {
+		mm := m.(map[string]any)
+		mounts[mm["name"].(string)] = mm
+	}
+	if m := mounts["plugins"]; m == nil || m["mountPath"] != "/openbao/plugins" || m["readOnly"] == true {
+		t.Errorf("OCI plugins need a writable plugin_directory: %v", m)
+	}
+	if m := mounts["hsm-config"]; m == nil || m["mountPath"] != "/openbao/hsm-config" || m["readOnly"] != true {
+		t.Errorf("vendor client config mount: %v", m)
+	}
+	c := parseConfig(t, []byte(r.config))
+	if str(c.PluginDirectory) != "/openbao/plugins" || len(c.Plugin) != 1 || str(c.Plugin[0].Image) != "registry.internal/openbao-plugin-kms-pkcs11" {
+		t.Errorf("config does not use the OCI plugin:\n%s", r.config)
+	}
+
 	pvc, err := r.rec.Get(pvcType, "bao-data-0")
 	if err != nil {
 		t.Fatal(err)
