@@ -211,8 +211,9 @@ type SealArgs struct {
 	// sha384 or sha512. sha1 is rejected.
 	RSAOAEPHash string
 	// HMACKeyLabel and HMACMechanism exist only to be rejected: OpenBao's
-	// PKCS#11 seal has no HMAC step (the library silently ignores these keys),
-	// so a config that sets them documents a protection that does not exist.
+	// PKCS#11 seal has no HMAC step (wrappers/pkcs11 silently ignores these
+	// keys; the kms/pkcs11-based plugin refuses unknown keys), so a config that
+	// sets them documents a protection that does not exist.
 	HMACKeyLabel, HMACMechanism string
 	// Pin is the HSM user PIN, a Pulumi secret (required in ModeChart). It is
 	// written only to a Kubernetes Secret read into BAO_HSM_PIN; never to the
@@ -526,7 +527,7 @@ func (a *OpenBaoArgs) validateSeal(l *verr.List, p func(string) string, plugin b
 	} else if s.RSAOAEPHash != "" {
 		l.Add(p("seal.rsaOaepHash"), s.RSAOAEPHash, "rsa_oaep_hash applies only to 0x0009 (CKM_RSA_PKCS_OAEP)", "remove rsaOaepHash")
 	}
-	const hmacWhy = "OpenBao's PKCS#11 seal has no HMAC step: its library silently ignores hmac_* settings, so this would document integrity protection that does not exist (CKM_AES_GCM already authenticates)"
+	const hmacWhy = "OpenBao's PKCS#11 seal has no HMAC step: its seal library silently ignores hmac_* settings (newer kms-pkcs11 plugin builds refuse them as unknown keys), so this would claim integrity protection that does not exist — CKM_AES_GCM already authenticates"
 	const hmacFix = "remove it and use mechanism 0x1087 (CKM_AES_GCM); no separate HMAC key is needed"
 	if s.HMACKeyLabel != "" {
 		l.Add(p("seal.hmacKeyLabel"), s.HMACKeyLabel, hmacWhy, hmacFix)
