@@ -10,17 +10,6 @@ import (
 	"github.com/rampart-dev/rampart/components/verr"
 )
 
-// Mode says who runs the Keycloak server the realm is configured on.
-type Mode string
-
-const (
-	// ModeExternal configures a realm on a Keycloak server run elsewhere (an
-	// operator-managed cluster, the lab's server, a managed service); the
-	// caller's keycloak provider points at it. The only mode implemented:
-	// in-cluster deployment (operator or chart) is not built yet.
-	ModeExternal Mode = "external"
-)
-
 // SSLRequired is the realm's sslRequired setting.
 type SSLRequired string
 
@@ -102,8 +91,6 @@ type RealmArgs struct {
 	Realm string
 	// DisplayName is shown on the login page. Default: Realm.
 	DisplayName string
-	// Mode says who runs Keycloak. Default ModeExternal (the only mode implemented).
-	Mode Mode
 	// SSLRequired defaults to SSLAll: tokens and passwords never cross plain
 	// HTTP, not even from private networks. NIS2 Art. 21(2)(h), ISM-1139.
 	SSLRequired SSLRequired
@@ -459,9 +446,6 @@ func (a *RealmArgs) withDefaults() {
 	if a.DisplayName == "" {
 		a.DisplayName = a.Realm
 	}
-	if a.Mode == "" {
-		a.Mode = ModeExternal
-	}
 	if a.SSLRequired == "" {
 		a.SSLRequired = SSLAll
 	}
@@ -562,9 +546,6 @@ func (a *RealmArgs) Validate(path string) error {
 	var l verr.List
 	if !realmName.MatchString(a.Realm) || a.Realm == "master" {
 		l.Add(path+".realm", a.Realm, "a realm name is 1-36 lower-case letters, digits and '-', and not \"master\" (the admin realm)", `use e.g. "platform"`)
-	}
-	if a.Mode != ModeExternal {
-		l.Add(path+".mode", string(a.Mode), "in-cluster Keycloak deployment is not implemented", `use "external" and point the keycloak provider at the server`)
 	}
 	if a.SSLRequired != SSLAll && a.SSLRequired != SSLExternal {
 		l.Add(path+".sslRequired", string(a.SSLRequired), "must be all or external (none sends passwords in clear text)", `use "all"`)

@@ -316,7 +316,6 @@ func TestNewRealm_RejectsBadConfigBeforeRegisteringAnything(t *testing.T) {
 	}{
 		{"master realm", func(a *RealmArgs) { a.Realm = "master" }, "keycloak.realm", "admin realm"},
 		{"realm name with capitals", func(a *RealmArgs) { a.Realm = "Platform" }, "keycloak.realm", "lower-case"},
-		{"in-cluster mode", func(a *RealmArgs) { a.Mode = "operator" }, "keycloak.mode", "not implemented"},
 		{"ssl none", func(a *RealmArgs) { a.SSLRequired = "none" }, "keycloak.sslRequired", "clear text"},
 		{"access token 1h", func(a *RealmArgs) { a.Sessions.AccessToken = time.Hour }, "keycloak.sessions.accessToken", "between 1m0s and 15m0s"},
 		{"negative access token", func(a *RealmArgs) { a.Sessions.AccessToken = -time.Minute }, "keycloak.sessions.accessToken", "between"},
