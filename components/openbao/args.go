@@ -369,10 +369,12 @@ func normaliseMechanism(m Mechanism) Mechanism {
 }
 
 var (
-	hex64    = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
-	decimal  = regexp.MustCompile(`^[0-9]+$`)
-	userName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
-	sizeRe   = regexp.MustCompile(`^[1-9][0-9]*(Mi|Gi|Ti)$`)
+	hex64   = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+	decimal = regexp.MustCompile(`^[0-9]+$`)
+	// exactVersion is a pinned semver, no ranges or wildcards.
+	exactVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
+	userName     = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
+	sizeRe       = regexp.MustCompile(`^[1-9][0-9]*(Mi|Gi|Ti)$`)
 	// hclSafeStr keeps values that mean the same in HCL 2 (our writer) and
 	// HCL 1 (OpenBao's parser): no quotes, backslashes, template markers
 	// ($, %, braces) or control characters, which the two escape differently.
@@ -416,7 +418,7 @@ func (a *OpenBaoArgs) validate(path string, withSecrets bool) error {
 			l.Add(p("chart.repository"), a.Chart.Repository, "the chart must come over https or from an OCI registry",
 				"use "+DefaultChartRepository+" or your OCI mirror (oci://registry/path)")
 		}
-		if a.Chart.Version == "" || strings.ContainsAny(a.Chart.Version, "*^~><x") {
+		if !exactVersion.MatchString(a.Chart.Version) {
 			l.Add(p("chart.version"), a.Chart.Version, "the chart version must be pinned", "set chart.version to an exact version, e.g. "+DefaultChartVersion)
 		}
 		for _, s := range []struct{ k, v string }{{"storage.dataSize", a.Storage.DataSize}, {"storage.auditSize", a.Storage.AuditSize}} {
@@ -538,6 +540,17 @@ func (a *OpenBaoArgs) validateSeal(l *verr.List, p func(string) string, plugin b
 	for k := range s.Env {
 		if k == PinEnv || strings.Contains(strings.ToUpper(k), "PIN") {
 			l.Add(p("seal.env."+k), verr.Redacted, "the PIN must not travel as a plain environment value", "pass it as seal.pin (a Pulumi secret); it is delivered from a Kubernetes Secret")
+		}
+	}
+	if a.Mode == ModeChart && s.ClientImage == "" {
+		// The HSM client volume is an emptyDir filled only from ClientImage.
+		if strings.HasPrefix(s.Lib, hsmMountPath+"/") {
+			l.Add(p("seal.lib"), s.Lib, "the HSM client volume "+hsmMountPath+" stays empty without seal.clientImage",
+				"set seal.clientImage to the image holding the vendor library, or point seal.lib at a path inside your server image")
+		}
+		if plugin && s.PluginImage == "" && strings.HasPrefix(s.PluginDirectory, hsmMountPath+"/") {
+			l.Add(p("seal.pluginDirectory"), s.PluginDirectory, "the kms-pkcs11 plugin is expected in the HSM client volume, which stays empty without seal.clientImage",
+				"set seal.clientImage (with the plugin under plugins/), or seal.pluginImage, or a pluginDirectory inside your server image")
 		}
 	}
 	if plugin {

@@ -291,7 +291,8 @@ func TestNewOpenBao_OCIMirrorAndLocalProfile(t *testing.T) {
 		a.SkipAwait = true
 		a.UI = true
 		a.Storage.StorageClass = "retain-ssd"
-		a.Seal.ClientImage = "" // library and plugin baked into a custom server image
+		a.Seal.ClientImage = "" // library baked into a custom server image, plugin from OCI
+		a.Seal.Lib = "/usr/safenet/lunaclient/lib/libCryptoki2_64.so"
 		a.Seal.PluginImage, a.Seal.PluginVersion = "registry.internal/openbao-plugin-kms-pkcs11", "v0.2.0"
 		a.Seal.ClientConfigSecret = "luna-client"
 		a.Seal.Env = map[string]string{"ChrystokiConfigurationPath": "/openbao/hsm-config"}
@@ -434,6 +435,9 @@ func TestNewOpenBao_RejectsBadConfig(t *testing.T) {
 		{"long-lived deployer token", func(a *openbao.OpenBaoArgs) { a.Bootstrap.TokenMaxTTL = "720h" }, "rampart:openbao.bootstrap.tokenMaxTtl", "short-lived"},
 		{"template marker in label", func(a *openbao.OpenBaoArgs) { a.Seal.KeyLabel = "${env}" }, "rampart:openbao.seal.keyLabel", "label"},
 		{"bad mode", func(a *openbao.OpenBaoArgs) { a.Mode = "operator" }, "rampart:openbao.mode", `"chart" or "external"`},
+		{"HSM volume without client image", func(a *openbao.OpenBaoArgs) { a.Seal.ClientImage = "" }, "rampart:openbao.seal.lib", "stays empty without seal.clientImage"},
+		{"plugin dir without client image", func(a *openbao.OpenBaoArgs) { a.Seal.ClientImage, a.Seal.Lib = "", "/usr/lib/vendor/libhsm.so" }, "rampart:openbao.seal.pluginDirectory", "stays empty"},
+		{"chart version range", func(a *openbao.OpenBaoArgs) { a.Chart.Version = "^0.29.0" }, "rampart:openbao.chart.version", "must be pinned"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
