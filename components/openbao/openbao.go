@@ -25,8 +25,11 @@
 // removed the built-in seal, so every version ≥ 2.6 gets the plugin form and
 // 2.4–2.5 the built-in form. The PIN is never in the config: it travels from a
 // Pulumi secret to a Kubernetes Secret to the BAO_HSM_PIN environment variable,
-// which the seal library (also inside the plugin, which inherits the server's
-// environment) reads before the config value.
+// which the seal library reads before the config value; the plugin process
+// inherits the server's environment (go-plugin appends os.Environ()), and
+// Rampart sets no plugin `env`. Newer kms-pkcs11 builds (openbao-plugins #116,
+// on go-kms-wrapping kms/pkcs11) also accept library aliases; a plain lib path
+// keeps working for seals, so Rampart renders the path.
 //
 // Versions confirmed on 2026-11-24: OpenBao v2.6.2 (openbao/openbao tags and
 // CHANGELOG, 2026-08-18), chart openbao-helm 0.29.2 (appVersion v2.6.2). A 2.7.0
