@@ -467,9 +467,9 @@ func (a *OpenBaoArgs) validate(path string, withSecrets bool) error {
 	if a.Audit.FilePath != "stdout" && (!isAbs(a.Audit.FilePath) || !hclSafeStr.MatchString(a.Audit.FilePath)) {
 		l.Add(p("audit.filePath"), a.Audit.FilePath, "the audit file must be an absolute path (or stdout)", "use /openbao/audit/audit.log")
 	}
-	for k, f := range map[string]string{"tls.certFile": a.TLS.CertFile, "tls.keyFile": a.TLS.KeyFile, "tls.caFile": a.TLS.CAFile} {
-		if !isAbs(f) || !hclSafeStr.MatchString(f) {
-			l.Add(p(k), f, "must be an absolute path", "use the path where the certificate is mounted")
+	for _, f := range []struct{ k, v string }{{"tls.certFile", a.TLS.CertFile}, {"tls.keyFile", a.TLS.KeyFile}, {"tls.caFile", a.TLS.CAFile}} {
+		if !isAbs(f.v) || !hclSafeStr.MatchString(f.v) {
+			l.Add(p(f.k), f.v, "must be an absolute path", "use the path where the certificate is mounted")
 		}
 	}
 
@@ -567,9 +567,9 @@ func (a *OpenBaoArgs) validateSeal(l *verr.List, p func(string) string, plugin b
 		if !isAbs(s.PluginDirectory) || !hclSafeStr.MatchString(s.PluginDirectory) {
 			l.Add(p("seal.pluginDirectory"), s.PluginDirectory, "plugin_directory must be an absolute path", "use /openbao/hsm/plugins")
 		}
-		for k, v := range map[string]string{"seal.pluginCommand": s.PluginCommand, "seal.pluginImage": s.PluginImage, "seal.pluginVersion": s.PluginVersion} {
-			if !hclSafeStr.MatchString(v) || strings.Contains(v, "/") && k == "seal.pluginCommand" {
-				l.Add(p(k), v, "not a plain name", "use the plugin's file name / image reference")
+		for _, f := range []struct{ k, v string }{{"seal.pluginCommand", s.PluginCommand}, {"seal.pluginImage", s.PluginImage}, {"seal.pluginVersion", s.PluginVersion}} {
+			if !hclSafeStr.MatchString(f.v) || (f.k == "seal.pluginCommand" && strings.Contains(f.v, "/")) {
+				l.Add(p(f.k), f.v, "not a plain name", "use the plugin's file name (inside pluginDirectory) or image reference")
 			}
 		}
 	} else if s.PluginCommand != "" || s.PluginImage != "" || s.PluginSHA256 != "" {
@@ -596,8 +596,14 @@ func (a *OpenBaoArgs) validateBootstrap(l *verr.List, p func(string) string) {
 	case maxTTL > 24*time.Hour:
 		l.Add(p("bootstrap.tokenMaxTtl"), b.TokenMaxTTL, "deployer tokens must stay short-lived (no longer than 24h)", "use 1h")
 	}
-	if strings.TrimSpace(b.DeployerPolicy) == "" {
+	switch {
+	case strings.TrimSpace(b.DeployerPolicy) == "":
 		l.Add(p("bootstrap.deployerPolicy"), b.DeployerPolicy, "empty policy", "leave it unset for the default deployer policy")
+	case strings.Contains(b.DeployerPolicy, "${") || strings.Contains(b.DeployerPolicy, "%{") || strings.Contains(b.DeployerPolicy, "{{"):
+		// HCL 2 escapes ${ and %{ where HCL 1 does not, and the chart runs the
+		// config through Helm's tpl, which would expand {{ }}.
+		l.Add(p("bootstrap.deployerPolicy"), "[policy]", "contains ${, %{ or {{, which the config file cannot carry unchanged",
+			"drop templated paths from the bootstrap policy; manage templated policies with the vault provider after bootstrap")
 	}
 }
 

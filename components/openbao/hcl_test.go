@@ -369,3 +369,26 @@ func TestRenderConfig_BootstrapDisabledHasNoInitialize(t *testing.T) {
 		t.Errorf("initialize %d, ui %v", len(c.Initialize), c.UI)
 	}
 }
+
+func TestRenderConfig_CustomDeployerPolicyTravelsVerbatim(t *testing.T) {
+	a := externalArgs()
+	a.Bootstrap.DeployerUsername = "ci-deployer"
+	a.Bootstrap.TokenTTL, a.Bootstrap.TokenMaxTTL = "10m", "30m"
+	a.Bootstrap.DeployerPolicy = "path \"pki_int/issue/*\" {\n  capabilities = [\"update\"]\n}\n"
+	src, err := openbao.RenderConfig("openbao", a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := parseConfig(t, src)
+	reqs := c.Initialize[0].Requests
+	if got := reqs[0].Data.GetAttr("policy").AsString(); got != a.Bootstrap.DeployerPolicy {
+		t.Errorf("policy changed in transit:\n%q\n%q", got, a.Bootstrap.DeployerPolicy)
+	}
+	if reqs[0].Path != "sys/policies/acl/ci-deployer" || reqs[2].Path != "auth/userpass/users/ci-deployer" {
+		t.Errorf("paths %s %s", reqs[0].Path, reqs[2].Path)
+	}
+	d := reqs[2].Data
+	if d.GetAttr("token_ttl").AsString() != "10m" || d.GetAttr("token_max_ttl").AsString() != "30m" {
+		t.Error("token ttls not rendered")
+	}
+}

@@ -438,6 +438,9 @@ func TestNewOpenBao_RejectsBadConfig(t *testing.T) {
 		{"HSM volume without client image", func(a *openbao.OpenBaoArgs) { a.Seal.ClientImage = "" }, "rampart:openbao.seal.lib", "stays empty without seal.clientImage"},
 		{"plugin dir without client image", func(a *openbao.OpenBaoArgs) { a.Seal.ClientImage, a.Seal.Lib = "", "/usr/lib/vendor/libhsm.so" }, "rampart:openbao.seal.pluginDirectory", "stays empty"},
 		{"chart version range", func(a *openbao.OpenBaoArgs) { a.Chart.Version = "^0.29.0" }, "rampart:openbao.chart.version", "must be pinned"},
+		{"templated bootstrap policy", func(a *openbao.OpenBaoArgs) {
+			a.Bootstrap.DeployerPolicy = `path "secret/{{identity.entity.id}}/*" { capabilities = ["read"] }`
+		}, "rampart:openbao.bootstrap.deployerPolicy", "cannot carry unchanged"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
