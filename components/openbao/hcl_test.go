@@ -118,6 +118,39 @@ func parseConfig(t *testing.T, src []byte) serverFile {
 	return out
 }
 
+// hcl1Strings decodes src with HCL 1 (OpenBao's parser) and collects every
+// string value by its key, wherever it is nested.
+func hcl1Strings(t *testing.T, src []byte) map[string][]string {
+	t.Helper()
+	var root map[string]any
+	if err := hcl1.Decode(&root, string(src)); err != nil {
+		t.Fatalf("HCL 1 decode: %v", err)
+	}
+	out := map[string][]string{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if s, ok := e.(string); ok {
+					out[k] = append(out[k], s)
+				}
+				walk(e)
+			}
+		case []map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(root)
+	return out
+}
+
 const sum = "9fdd8be7947e4a4caf7cce4f0e02695081b6c85178aa912df5d37be97363144c"
 
 func externalArgs() *openbao.OpenBaoArgs {
@@ -201,6 +234,13 @@ func TestRenderNodeConfig_ParsesBackFieldByField(t *testing.T) {
 		t.Errorf("audit: %+v", c.Audit)
 	}
 	checkInitialize(t, c, "rampart-deployer", "15m", "1h")
+	v1 := hcl1Strings(t, src)
+	if got := v1["policy"]; len(got) != 1 || got[0] != c.Initialize[0].Requests[0].Data.GetAttr("policy").AsString() {
+		t.Error("HCL 1 and HCL 2 read different deployer policies")
+	}
+	if got := v1["node_id"]; len(got) != 1 || got[0] != "bao-2" {
+		t.Errorf("HCL 1 node_id %q", got)
+	}
 }
 
 func checkInitialize(t *testing.T, c serverFile, user, ttl, maxTTL string) {
@@ -383,6 +423,16 @@ func TestRenderConfig_CustomDeployerPolicyTravelsVerbatim(t *testing.T) {
 	reqs := c.Initialize[0].Requests
 	if got := reqs[0].Data.GetAttr("policy").AsString(); got != a.Bootstrap.DeployerPolicy {
 		t.Errorf("policy changed in transit:\n%q\n%q", got, a.Bootstrap.DeployerPolicy)
+	}
+	// OpenBao's own (HCL 1) parser must read the same values.
+	v1 := hcl1Strings(t, src)
+	if got := v1["policy"]; len(got) != 1 || got[0] != a.Bootstrap.DeployerPolicy {
+		t.Errorf("HCL 1 reads the policy as %q", got)
+	}
+	for k, want := range map[string]string{"mechanism": "0x1087", "tls_min_version": "tls13", "key_label": "vault-unseal-key", "env_var": openbao.DeployerPasswordEnv} {
+		if got := v1[k]; len(got) != 1 || got[0] != want {
+			t.Errorf("HCL 1 reads %s as %q, want %q", k, got, want)
+		}
 	}
 	if reqs[0].Path != "sys/policies/acl/ci-deployer" || reqs[2].Path != "auth/userpass/users/ci-deployer" {
 		t.Errorf("paths %s %s", reqs[0].Path, reqs[2].Path)
