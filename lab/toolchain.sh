@@ -88,7 +88,11 @@ ensure() { # name
     touch "$tmp/.complete"; rm -rf "$dest"; mv "$tmp" "$dest"
     echo "toolchain: built $t in $(($(date +%s) - start))s"
   fi
-  for f in "$dest"/*; do ln -sfn "$f" "$bindir/$(basename "$f")"; done
+  # Provider plugins stay off PATH (the CLI would use them ambiently and warn);
+  # pulumi-env.sh registers them with `pulumi plugin install --file`.
+  local into=$bindir
+  [ "$t" = k8sprovider ] && into=$cache/plugins && mkdir -p "$into"
+  for f in "$dest"/*; do ln -sfn "$f" "$into/$(basename "$f")"; done
 }
 
 if [ "${1:-}" = bin ]; then echo "$bindir"; exit 0; fi

@@ -10,6 +10,15 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// PatchForceAnnotation makes Rampart's server-side apply take back fields an
+// out-of-band edit claimed. The baseline's objects are security controls:
+// drift is remediated by the next `pulumi up`, never a field-manager
+// conflict that blocks it.
+const PatchForceAnnotation = "pulumi.com/patchForce"
+
+// ManagedAnnotations are set on every Kubernetes object Rampart owns.
+func ManagedAnnotations() map[string]string { return map[string]string{PatchForceAnnotation: "true"} }
+
 // Defaults of the seeds: a fixed non-root identity so file ownership on
 // volumes is predictable (fsGroup) and no image's USER line can make a pod
 // root.

@@ -74,7 +74,8 @@ func NewNamespace(ctx *pulumi.Context, name string, args *NamespaceArgs, opts ..
 	parent := pulumi.Parent(comp)
 
 	ns, err := corev1.NewNamespace(ctx, name+"-ns", &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(a.Name), Labels: pulumi.ToStringMap(Labels(a))},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(a.Name), Labels: pulumi.ToStringMap(Labels(a)),
+			Annotations: pulumi.ToStringMap(hardening.ManagedAnnotations())},
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("namespace %q: create namespace: %w", name, err)
@@ -82,9 +83,10 @@ func NewNamespace(ctx *pulumi.Context, name string, args *NamespaceArgs, opts ..
 	nsName := ns.Metadata.Name().Elem()
 	meta := func(obj string) *metav1.ObjectMetaArgs {
 		return &metav1.ObjectMetaArgs{
-			Name:      pulumi.String(obj),
-			Namespace: nsName,
-			Labels:    pulumi.StringMap{LabelManagedBy: pulumi.String("rampart")},
+			Name:        pulumi.String(obj),
+			Namespace:   nsName,
+			Labels:      pulumi.StringMap{LabelManagedBy: pulumi.String("rampart")},
+			Annotations: pulumi.ToStringMap(hardening.ManagedAnnotations()),
 		}
 	}
 	q := a.Quota

@@ -46,12 +46,13 @@ type Config struct {
 	Ingress Ingress `json:"ingress"`
 	// Network (rampart:network): cluster DNS for every namespace's policy.
 	Network Network `json:"network"`
-	// Namespaces (rampart:namespaces): the platform namespaces. Default:
-	// DefaultPlatformNamespaces.
+	// Namespaces (rampart:namespaces): the platform namespaces. Empty (the
+	// default): DefaultPlatformNamespaces.
 	Namespaces []NamespaceConfig `json:"namespaces"`
 	// Tenants (rampart:tenants): one isolated namespace each.
 	Tenants []TenantConfig `json:"tenants"`
-	// Gateway (rampart:gateway): the API gateway's egress restriction.
+	// Gateway (rampart:gateway): the API gateway's egress restriction;
+	// absent or {} means no gateway.
 	Gateway *GatewayConfig `json:"gateway"`
 
 	// Secrets hold secret-bearing keys; each must be a Pulumi secret.

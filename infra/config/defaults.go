@@ -48,7 +48,7 @@ func (c *Config) withDefaults() {
 	if len(c.Network.DNS.PodLabels) == 0 {
 		c.Network.DNS.PodLabels = map[string]string{"k8s-app": "kube-dns"}
 	}
-	if c.Namespaces == nil {
+	if len(c.Namespaces) == 0 {
 		c.Namespaces = DefaultPlatformNamespaces()
 	}
 	if c.Kubernetes.SkipAwait == nil {

@@ -63,9 +63,12 @@ func LoadWith(ctx *pulumi.Context, resolve Resolver) (*Config, error) {
 			l.Add(Namespace+":"+o.key, short(raw), "cannot be read: "+err.Error(), "fix the value's shape; `pulumi config get "+Namespace+":"+o.key+"` shows it, Pulumi.yaml documents it")
 		}
 	}
+	if c.Gateway != nil && c.Gateway.Namespace == "" && len(c.Gateway.PodLabels) == 0 && len(c.Gateway.Backends) == 0 {
+		c.Gateway = nil // Pulumi.yaml's default {}: no gateway
+	}
 	for _, k := range SecretKeys {
 		full := Namespace + ":" + k
-		if v, ok := ctx.GetConfig(full); ok {
+		if v, ok := ctx.GetConfig(full); ok && v != "" {
 			s := &Secret{Key: full, Value: v, IsSecret: ctx.IsConfigSecret(full)}
 			switch k {
 			case "kubeconfig":

@@ -1,0 +1,51 @@
+// Package bench measures Rampart's program under the recording mock; `make
+// bench` runs it. Figures are printed, never asserted.
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/rampart-dev/rampart/infra"
+	"github.com/rampart-dev/rampart/infra/config"
+	"github.com/rampart-dev/rampart/internal/recmock"
+)
+
+func offline(context.Context, string) ([]netip.Addr, error) { return nil, fmt.Errorf("offline") }
+
+// BenchmarkBaseline runs the whole baseline (config load + validation +
+// registration) for N tenants and reports resources registered per second.
+func BenchmarkBaseline(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) {
+			tenants := make([]map[string]string, n)
+			for i := range tenants {
+				tenants[i] = map[string]string{"name": fmt.Sprintf("tenant-%04d", i)}
+			}
+			raw, _ := json.Marshal(tenants)
+			cfg := map[string]string{"rampart:profile": "local", "rampart:tenants": string(raw)}
+			b.ReportAllocs()
+			total := 0
+			for b.Loop() {
+				rec := recmock.New()
+				err := rec.Run(func(ctx *pulumi.Context) error {
+					c, err := config.LoadWith(ctx, offline)
+					if err != nil {
+						return err
+					}
+					return infra.Run(ctx, c)
+				}, recmock.WithConfig(cfg))
+				if err != nil {
+					b.Fatal(err)
+				}
+				total += rec.Len()
+			}
+			b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "resources/s")
+			b.ReportMetric(float64(total)/float64(b.N), "resources/op")
+		})
+	}
+}

@@ -1,0 +1,57 @@
+// Command rampart is Rampart's CLI.
+//
+//	rampart check [--outputs FILE|-]   hardening checklist + control mapping
+//	                                   (Markdown); with the stack's outputs
+//	                                   (`pulumi stack output --json`) it also
+//	                                   lists namespaces and exemptions
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/rampart-dev/rampart/compliance"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "rampart:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: rampart check [--outputs FILE|-]")
+	}
+	switch args[0] {
+	case "check":
+		fs := flag.NewFlagSet("check", flag.ContinueOnError)
+		outputs := fs.String("outputs", "", "stack outputs JSON (`pulumi stack output --json`), '-' for stdin")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		var facts *compliance.StackFacts
+		if *outputs != "" {
+			var r io.Reader = stdin
+			if *outputs != "-" {
+				f, err := os.Open(*outputs)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				r = f
+			}
+			facts = &compliance.StackFacts{}
+			if err := json.NewDecoder(r).Decode(facts); err != nil {
+				return fmt.Errorf("check: read stack outputs: %w", err)
+			}
+		}
+		return compliance.Markdown(stdout, facts)
+	default:
+		return fmt.Errorf("unknown command %q (known: check)", args[0])
+	}
+}
