@@ -163,7 +163,8 @@ type Sessions struct {
 	// AccessCode is the authorization code lifespan. Default 1 min (RFC 6749
 	// §4.1.2 recommends ≤ 10 min); valid 10 s - 5 min.
 	AccessCode time.Duration
-	// UserActionToken (e-mail links a user asks for) defaults to 5 min;
+	// UserActionToken (e-mail links a user asks for, and the time to finish a
+	// required action such as OTP enrolment during login) defaults to 5 min;
 	// AdminActionToken (links an admin sends) to 12 h. Valid 1 min - 7 days.
 	UserActionToken, AdminActionToken time.Duration
 	// AllowRefreshTokenReuse disables refresh token revocation. Default false:
@@ -534,6 +535,7 @@ var (
 	realmName  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,35}$`)
 	clientName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 	listener   = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	rpID       = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$`)
 	aaguid     = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 )
 
@@ -637,6 +639,9 @@ func (a *RealmArgs) validateMFA(path string, l *verr.List) {
 	}
 	if w.Attachment != AttachmentCrossPlatform && w.Attachment != AttachmentPlatform && w.Attachment != AttachmentAny {
 		l.Add(path+".webAuthn.attachment", string(w.Attachment), "must be cross-platform, platform or not specified", `use "cross-platform" (a FIDO2 hardware key, seed 004)`)
+	}
+	if w.RelyingPartyID != "" && (!rpID.MatchString(w.RelyingPartyID) || strings.Contains(w.RelyingPartyID, "..")) {
+		l.Add(path+".webAuthn.relyingPartyId", w.RelyingPartyID, "a WebAuthn RP ID is the login host's domain, without scheme, port or path", `use e.g. "id.example.org" or leave it empty`)
 	}
 	for i, alg := range w.SignatureAlgorithms {
 		if !webAuthnAlgs[alg] {

@@ -336,6 +336,7 @@ func TestNewRealm_RejectsBadConfigBeforeRegisteringAnything(t *testing.T) {
 		{"otp md5", func(a *RealmArgs) { a.OTP.Algorithm = "HmacMD5" }, "keycloak.otp.algorithm", "HmacSHA1"},
 		{"webauthn without UV", func(a *RealmArgs) { a.WebAuthn.UserVerification = UVPreferred }, "keycloak.webAuthn.userVerification", "stolen key"},
 		{"webauthn bad alg", func(a *RealmArgs) { a.WebAuthn.SignatureAlgorithms = []string{"ES256", "HS256"} }, "keycloak.webAuthn.signatureAlgorithms[1]", "COSE"},
+		{"webauthn rp id with scheme", func(a *RealmArgs) { a.WebAuthn.RelyingPartyID = "https://id.example.org" }, "keycloak.webAuthn.relyingPartyId", "without scheme"},
 		{"events kept 1h", func(a *RealmArgs) { a.Events.Expiration = time.Hour }, "keycloak.events.expiration", "between 24h0m0s"},
 		{"wildcard redirect", func(a *RealmArgs) { a.Clients[1].RedirectURIs = []string{"https://gateway.example.org/*"} }, "keycloak.clients[1].redirectUris[0]", "wildcards"},
 		{"http redirect", func(a *RealmArgs) { a.Clients[1].RedirectURIs = []string{"http://gateway.example.org/cb"} }, "keycloak.clients[1].redirectUris[0]", "https://"},

@@ -275,8 +275,13 @@ func TestRealm_ServerBacked_RecordsLoginAndAdminEvents(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 	var events []map[string]any
-	if _, err := d.adm.must("GET", "/"+d.realm+"/events?type=LOGIN_ERROR&user="+u.id, nil, &events); err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		if _, err := d.adm.must("GET", "/"+d.realm+"/events?type=LOGIN_ERROR&user="+u.id, nil, &events); err != nil {
+			t.Fatal(err)
+		}
+		if len(events) > 0 || time.Now().After(deadline) {
+			break
+		}
 	}
 	if len(events) == 0 || events[0]["error"] != "invalid_user_credentials" || events[0]["clientId"] != "kube-apiserver" {
 		t.Errorf("LOGIN_ERROR events for the bad password: %v", events)
