@@ -235,7 +235,10 @@ func crlConfig(ctx *pulumi.Context, name string, backend pulumi.StringInput, c C
 		Expiry:      pulumi.String(c.Expiry),
 		Disable:     pulumi.Bool(false),
 		AutoRebuild: pulumi.Bool(!c.DisableAutoRebuild),
-		OcspDisable: pulumi.Bool(c.DisableOCSP),
+		EnableDelta: pulumi.Bool(!c.DisableDelta),
+		// Only meaningful with deltas on; always sent so state matches read-back.
+		DeltaRebuildInterval: pulumi.String(c.DeltaRebuildInterval),
+		OcspDisable:          pulumi.Bool(c.DisableOCSP),
 	}, opts...)
 }
 

@@ -331,6 +331,8 @@ func TestPKI_CRLAndOCSPOnBothMounts(t *testing.T) {
 		want(t, c, "expiry", "72h")
 		want(t, c, "disable", false)
 		want(t, c, "autoRebuild", true)
+		want(t, c, "enableDelta", true)
+		want(t, c, "deltaRebuildInterval", "15m")
 		want(t, c, "ocspDisable", false)
 	}
 }
@@ -495,6 +497,10 @@ func TestPKI_RejectsBadConfig(t *testing.T) {
 			"rampart:pki.issuer.namespace", "needs a valid namespace"},
 		{"ClusterIssuer with namespace", func(a *pki.PKIArgs) { a.Issuer.Namespace = "x" },
 			"rampart:pki.issuer.namespace", "cluster-scoped"},
+		{"OCSP off without deltas", func(a *pki.PKIArgs) { a.CRL.DisableOCSP, a.CRL.DisableDelta = true, true },
+			"rampart:pki.crl.disableOCSP", "can go unseen for days"},
+		{"delta slower than CRL", func(a *pki.PKIArgs) { a.CRL.DeltaRebuildInterval = "96h" },
+			"rampart:pki.crl.deltaRebuildInterval", "not shorter than the CRL expiry 72h"},
 		{"long token ttl", func(a *pki.PKIArgs) { a.Issuer.TokenTTL = "24h" },
 			"rampart:pki.issuer.tokenTTL", "longer than an hour"},
 	}
