@@ -526,3 +526,72 @@ func mustGetRes(t *testing.T, rec *recmock.Recorder, typ, name string) recmock.R
 	}
 	return r
 }
+
+func TestPKI_ServerBackedVault113StandIn_ServerHoldsTheDeclaredConfig(t *testing.T) {
+	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN")
+	d := deploy(t, env)
+
+	expect := func(path string, want map[string]string) {
+		t.Helper()
+		got, err := d.b.read(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range want {
+			if g := fmt.Sprint(got[k]); g != v {
+				t.Errorf("%s: %s = %s, want %s", path, k, g, v)
+			}
+		}
+	}
+	expect("sys/mounts/"+d.rootPath+"/tune", map[string]string{"max_lease_ttl": "315360000"})
+	expect("sys/mounts/"+d.intPath+"/tune", map[string]string{"max_lease_ttl": "157680000"})
+	for _, m := range []string{d.rootPath, d.intPath} {
+		expect(m+"/config/urls", map[string]string{
+			"issuing_certificates":    "[" + d.addr + "/v1/" + m + "/ca]",
+			"crl_distribution_points": "[" + d.addr + "/v1/" + m + "/crl]",
+			"ocsp_servers":            "[" + d.addr + "/v1/" + m + "/ocsp]",
+		})
+		expect(m+"/config/crl", map[string]string{
+			"expiry": "72h", "disable": "false", "auto_rebuild": "true", "enable_delta": "true",
+			"delta_rebuild_interval": "15m", "ocsp_disable": "false",
+		})
+	}
+	expect(d.intPath+"/roles/workloads", map[string]string{
+		"key_type": "ec", "key_bits": "256", "allowed_domains": "[" + workloadDomain + "]",
+		"allow_subdomains": "true", "allow_bare_domains": "false", "allow_wildcard_certificates": "false",
+		"allow_ip_sans": "false", "allow_localhost": "false", "allow_any_name": "false", "allow_glob_domains": "false",
+		"enforce_hostnames": "true", "server_flag": "true", "client_flag": "false", "code_signing_flag": "false",
+		"max_ttl": "2592000", "ttl": "2592000", "no_store": "false", "issuer_ref": "default",
+	})
+	expect(d.intPath+"/roles/mtls", map[string]string{"client_flag": "true", "max_ttl": "86400"})
+
+	// The intermediate mount signs with the intermediate (not the imported root).
+	cfg, err := d.b.read(d.intPath + "/config/issuers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := d.b.read(d.intPath + "/issuer/" + fmt.Sprint(cfg["default"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mustCert(t, fmt.Sprint(def["certificate"])).Equal(d.inter) {
+		t.Errorf("default issuer of %s is not the signed intermediate", d.intPath)
+	}
+	// Keys: generated inside the server, never handed out.
+	root, err := d.b.read(d.rootPath + "/issuer/root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := d.b.read(d.rootPath + "/key/" + fmt.Sprint(root["key_id"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key["key_type"] != "ec" || key["key_name"] != "root-key" {
+		t.Errorf("root key as stored: %v", key)
+	}
+	for k := range key {
+		if strings.Contains(k, "private") || k == "pem_bundle" {
+			t.Errorf("server hands out %s for the root key", k)
+		}
+	}
+}
