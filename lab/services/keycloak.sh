@@ -91,12 +91,14 @@ keycloak_start() {
   lab_env_set KEYCLOAK_CA_FILE "$KEYCLOAK_STATE/tls/ca.crt"
   mkdir -p "$KEYCLOAK_STATE/data"
   # --cache=local: no JGroups cluster transport, so nothing listens beyond
-  # 127.0.0.1. The bootstrap admin is created only on the first start of an empty
+  # 127.0.0.1. The transaction log goes to the lab's state, not the shared
+  # cached dist. The bootstrap admin is created only on the first start of an empty
   # database; later starts ignore these variables.
   lab_spawn keycloak env \
     KC_BOOTSTRAP_ADMIN_USERNAME="$(lab_env_get KEYCLOAK_ADMIN_USER)" \
     KC_BOOTSTRAP_ADMIN_PASSWORD="$pass" \
     JAVA_OPTS_KC_HEAP="-Xms256m -Xmx1g" \
+    QUARKUS_TRANSACTION_MANAGER_OBJECT_STORE_DIRECTORY="$KEYCLOAK_STATE/transaction-logs" \
     "$KEYCLOAK_HOME/bin/kc.sh" start --optimized \
     --cache=local \
     --db-url-path="$KEYCLOAK_STATE/data" \
