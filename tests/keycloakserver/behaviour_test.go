@@ -187,8 +187,8 @@ func TestRealm_ServerBacked_IssuedAccessTokenLives300Seconds(t *testing.T) {
 	if life := exp - iat; life != 300 || tk.ExpiresIn != 300 {
 		t.Errorf("access token lives %v s (expires_in %d), want 300", life, tk.ExpiresIn)
 	}
-	if tk.RefreshExpiresIn <= 0 || tk.RefreshExpiresIn > 900 {
-		t.Errorf("refresh token lives %d s; the 15 min idle timeout must cap it", tk.RefreshExpiresIn)
+	if tk.RefreshExpiresIn != 900 {
+		t.Errorf("refresh token lives %d s; want 900 (the 15 min SSO and client idle timeouts)", tk.RefreshExpiresIn)
 	}
 	if c["acr"] == nil {
 		t.Errorf("no acr claim")
@@ -365,5 +365,43 @@ func TestRealm_ServerBacked_PermanentLockoutDisablesTheAccount(t *testing.T) {
 	p = b.password(p, u.name, u.password)
 	if p.form("kc-totp-settings-form") != "" || strings.HasPrefix(p.location, redirect) {
 		t.Fatalf("disabled user got past the password: %v", p)
+	}
+}
+
+func TestRealm_ServerBacked_RapidFailuresTriggerTheQuickLoginLockout(t *testing.T) {
+	d := deploy(t)
+	u := newUser(t, d, "viewers")
+	b := newBrowser(t, d)
+	p := b.authorize(nil)
+	// Two failures well inside QuickLoginCheck (1 s): a script, not a typo.
+	p = b.password(p, u.name, "Wrong-"+strongPassword())
+	b.password(p, u.name, "Wrong-"+strongPassword())
+	var s map[string]any
+	if _, err := d.adm.must("GET", "/"+d.realm+"/attack-detection/brute-force/users/"+u.id, nil, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s["disabled"] != true || s["numFailures"] != float64(2) {
+		t.Fatalf("after two failures in quick succession: %v; want locked (minimumQuickLoginWait) at 2 failures", s)
+	}
+}
+
+func TestRealm_ServerBacked_LoginPagesSendSecurityHeaders(t *testing.T) {
+	d := deploy(t)
+	b := newBrowser(t, d)
+	u := b.realmURL("/protocol/openid-connect/auth?client_id=kube-apiserver&response_type=code&scope=openid&code_challenge_method=S256&code_challenge=" +
+		strings.Repeat("a", 43) + "&redirect_uri=" + url.QueryEscape(redirect))
+	resp, err := b.hc.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for h, want := range map[string]string{
+		"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "X-Robots-Tag": "none",
+		"Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+		"Content-Security-Policy":   "frame-src 'self'; frame-ancestors 'none'; object-src 'none';",
+	} {
+		if got := resp.Header.Get(h); got != want {
+			t.Errorf("login page %s: %q, want %q", h, got, want)
+		}
 	}
 }
