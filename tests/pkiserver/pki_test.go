@@ -53,7 +53,7 @@ type deployed struct {
 }
 
 // deploy runs NewPKI with server-backed mocks on fresh, uniquely named mounts.
-func deploy(t *testing.T, env map[string]string) *deployed {
+func deploy(t *testing.T, env map[string]string, mutate ...func(*pki.PKIArgs)) *deployed {
 	t.Helper()
 	addr, token := env["VAULT_ADDR"], env["VAULT_TOKEN"]
 	b := newBackend(t, addr, token)
@@ -80,6 +80,9 @@ func deploy(t *testing.T, env map[string]string) *deployed {
 		},
 		// The lab's dev server speaks plain http; production requires https + caBundlePEM.
 		Issuer: &pki.IssuerArgs{Server: addr, AllowHTTP: true, AuthMountPath: d.authPath, AuthRole: d.policy},
+	}
+	for _, m := range mutate {
+		m(args)
 	}
 	d.rec = b.Recorder()
 	var mu sync.Mutex
