@@ -29,7 +29,6 @@ import (
 	"reflect"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -49,29 +48,31 @@ type admin struct {
 	calls   []string
 }
 
-func labTLS(t testing.TB, caFile string) *tls.Config {
-	t.Helper()
+func labTLS(caFile string) (*tls.Config, error) {
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
-		t.Fatalf("lab CA: %v", err)
+		return nil, fmt.Errorf("lab CA: %w", err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatalf("lab CA %s: no certificate", caFile)
+		return nil, fmt.Errorf("lab CA %s: no certificate", caFile)
 	}
-	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
 
-func newAdmin(t testing.TB, env map[string]string) *admin {
-	t.Helper()
+func newAdmin(env map[string]string) (*admin, error) {
+	tc, err := labTLS(env["KEYCLOAK_CA_FILE"])
+	if err != nil {
+		return nil, err
+	}
 	a := &admin{
 		base: strings.TrimRight(env["KEYCLOAK_URL"], "/"), user: env["KEYCLOAK_ADMIN_USER"], pass: env["KEYCLOAK_ADMIN_PASSWORD"],
-		hc: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: labTLS(t, env["KEYCLOAK_CA_FILE"])}},
+		hc: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}},
 	}
 	if _, err := a.bearer(); err != nil {
-		t.Fatalf("lab Keycloak at %s: admin login: %v", a.base, err)
+		return nil, fmt.Errorf("lab Keycloak at %s: admin login: %w (is it up? `bash lab/lab.sh status keycloak`)", a.base, err)
 	}
-	return a
+	return a, nil
 }
 
 func (a *admin) bearer() (string, error) {

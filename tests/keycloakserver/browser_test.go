@@ -35,9 +35,13 @@ func newBrowser(t *testing.T, d *deployed) *browser {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	kc, _ := url.Parse(d.env["KEYCLOAK_URL"])
+	tc, err := labTLS(d.env["KEYCLOAK_CA_FILE"])
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &browser{t: t, d: d, client: "kube-apiserver", hc: &http.Client{
 		Jar: jar, Timeout: 30 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: labTLS(t, d.env["KEYCLOAK_CA_FILE"])},
+		Transport: &http.Transport{TLSClientConfig: tc},
 		CheckRedirect: func(req *http.Request, _ []*http.Request) error {
 			if req.URL.Host != kc.Host {
 				return http.ErrUseLastResponse

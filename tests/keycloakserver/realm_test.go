@@ -61,7 +61,10 @@ func deploy(t *testing.T) *deployed {
 	env := labenv.Require(t, "KEYCLOAK_URL", "KEYCLOAK_CA_FILE", "KEYCLOAK_ADMIN_USER", "KEYCLOAK_ADMIN_PASSWORD")
 	once.Do(func() {
 		d := &deployed{env: env, realm: "rampart-it-" + randHex(4), rec: recmock.New()}
-		d.adm = newAdmin(t, env)
+		shared = d
+		if d.adm, d.err = newAdmin(env); d.err != nil {
+			return
+		}
 		d.be = newBackend(d.adm)
 		d.rec.OnNewResource = d.be.hook
 		f := false
@@ -92,7 +95,6 @@ func deploy(t *testing.T) *deployed {
 			_, d.err = d.adm.must("GET", "/"+d.realm+"/users", nil, &users)
 			d.users = len(users)
 		}
-		shared = d
 	})
 	if shared.err != nil {
 		t.Fatalf("applying components/keycloak against %s: %v", env["KEYCLOAK_URL"], shared.err)
