@@ -376,6 +376,17 @@ func (a *PKIArgs) Validate(path string) error {
 		for j, d := range r.AllowedDomains {
 			if why, fix := badDomain(d); why != "" {
 				l.Add(fmt.Sprintf("%s.allowedDomains[%d]", p, j), d, why, fix)
+				continue
+			}
+			for _, ca := range []struct {
+				name string
+				c    CAArgs
+			}{{"root", a.Root}, {"intermediate", a.Intermediate}} {
+				if len(ca.c.PermittedDNSDomains) > 0 && !within(d, ca.c.PermittedDNSDomains) {
+					l.Add(fmt.Sprintf("%s.allowedDomains[%d]", p, j), d,
+						"outside the "+ca.name+"'s permittedDNSDomains "+strings.Join(ca.c.PermittedDNSDomains, ", ")+": clients would reject every such certificate",
+						"add the domain to "+ca.name+".permittedDNSDomains or drop it from the role")
+				}
 			}
 		}
 		validateKey(&l, p, r.KeyType, r.KeyBits, false)
@@ -532,6 +543,16 @@ func validateIssuer(l *verr.List, p string, is *IssuerArgs, roles map[string]boo
 	if d := parseTTL(l, p+".tokenTTL", is.TokenTTL); d > time.Hour {
 		l.Add(p+".tokenTTL", is.TokenTTL, "longer than an hour: cert-manager logs in per request", "use 10m (default) or less than 1h")
 	}
+}
+
+// within reports whether d equals or is below one of the domains.
+func within(d string, domains []string) bool {
+	for _, p := range domains {
+		if d == p || strings.HasSuffix(d, "."+p) {
+			return true
+		}
+	}
+	return false
 }
 
 func countPEMCerts(s string) (int, error) {

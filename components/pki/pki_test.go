@@ -422,6 +422,16 @@ func TestPKI_LongNamesStayWithinKubernetesLimits(t *testing.T) {
 	}
 }
 
+func TestPKI_NameConstraintsReachTheCAs(t *testing.T) {
+	a := validArgs()
+	a.Intermediate.PermittedDNSDomains = []string{"example.org", "internal.example"}
+	rec, err := run(t, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, mustGet(t, rec, tSign, "pki-int-sign"), "permittedDnsDomains", []string{"example.org", "internal.example"})
+}
+
 func TestPKI_NoIssuerMeansNoKubernetesObjects(t *testing.T) {
 	a := validArgs()
 	a.Issuer = nil
@@ -473,6 +483,8 @@ func TestPKI_RejectsBadConfig(t *testing.T) {
 			"rampart:pki.roles[0].allowedDomains[0]", "upper-case"},
 		{"bad label", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = []string{"-bad.example.org"} },
 			"rampart:pki.roles[0].allowedDomains[0]", `label "-bad" is not a DNS label`},
+		{"domain outside name constraints", func(a *pki.PKIArgs) { a.Intermediate.PermittedDNSDomains = []string{"example.org"} },
+			"rampart:pki.roles[0].allowedDomains[1]", "outside the intermediate's permittedDNSDomains example.org"},
 		{"no domains", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = nil },
 			"rampart:pki.roles[0].allowedDomains", "empty"},
 		{"no roles", func(a *pki.PKIArgs) { a.Roles = nil; a.Issuer = nil },

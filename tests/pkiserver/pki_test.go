@@ -194,7 +194,12 @@ func statusOf(err error) int {
 
 func TestPKI_ServerBackedVault113StandIn_ChainVerifies(t *testing.T) {
 	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN")
-	d := deploy(t, env)
+	d := deploy(t, env, func(a *pki.PKIArgs) { a.Intermediate.PermittedDNSDomains = []string{"rampart.test"} })
+
+	// Name constraint on the intermediate: what a stolen issuing key could sign.
+	if !slices.Equal(d.inter.PermittedDNSDomains, []string{"rampart.test"}) {
+		t.Errorf("intermediate permitted DNS domains %v, want [rampart.test]", d.inter.PermittedDNSDomains)
+	}
 
 	// Root: self-signed EC P-384, path length 1, key only inside the server.
 	if pub, ok := d.root.PublicKey.(*ecdsa.PublicKey); !ok || pub.Curve != elliptic.P384() {
