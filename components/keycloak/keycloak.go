@@ -26,6 +26,9 @@ const TypeToken = "rampart:keycloak:Realm"
 // BrowserFlowAlias is the alias of the realm's MFA browser flow.
 const BrowserFlowAlias = "rampart-browser-mfa"
 
+// DirectGrantFlowAlias is the alias of the realm's direct grant flow.
+const DirectGrantFlowAlias = "rampart-direct-grant-mfa"
+
 // DefaultUserRoles are the roles every new user of the realm gets: the
 // account console only (see and manage one's own profile and credentials).
 // Keycloak's default also grants offline_access and uma_authorization.
@@ -119,11 +122,17 @@ func NewRealm(ctx *pulumi.Context, name string, args *RealmArgs, opts ...pulumi.
 	if err != nil {
 		return nil, err
 	}
+	directDone, err := newDirectGrantFlow(ctx, name, realmID, parent)
+	if err != nil {
+		return nil, err
+	}
+	flowDone = append(append(flowDone, directDone...), actions...)
 	if _, err := authentication.NewBindings(ctx, name+"-bindings", &authentication.BindingsArgs{
-		RealmId:     realmID,
-		BrowserFlow: pulumi.String(BrowserFlowAlias),
-	}, parent, pulumi.DependsOn(append(flowDone, actions...))); err != nil {
-		return nil, fmt.Errorf("keycloak %q: bind browser flow: %w", name, err)
+		RealmId:         realmID,
+		BrowserFlow:     pulumi.String(BrowserFlowAlias),
+		DirectGrantFlow: pulumi.String(DirectGrantFlowAlias),
+	}, parent, pulumi.DependsOn(flowDone)); err != nil {
+		return nil, fmt.Errorf("keycloak %q: bind authentication flows: %w", name, err)
 	}
 
 	secrets, err := newClients(ctx, name, &a, realmID, parent)
@@ -367,6 +376,49 @@ func newBrowserFlow(ctx *pulumi.Context, name string, realmID pulumi.StringOutpu
 		if err := f(); err != nil {
 			return nil, err
 		}
+	}
+	return all, nil
+}
+
+// newDirectGrantFlow builds the flow behind the password grant:
+//
+//	rampart-direct-grant-mfa
+//	├─ direct-grant-validate-username   REQUIRED
+//	├─ direct-grant-validate-password   REQUIRED
+//	└─ direct-grant-validate-otp        REQUIRED
+//
+// The platform's clients have direct grants off; this flow is the second
+// line for any client enabled later: Keycloak's default direct grant flow
+// asks for OTP only from users who already have one, so a password alone
+// would be a login. Here every password grant needs a TOTP code.
+func newDirectGrantFlow(ctx *pulumi.Context, name string, realmID pulumi.StringOutput, parent pulumi.ResourceOption) ([]pulumi.Resource, error) {
+	flow, err := authentication.NewFlow(ctx, name+"-direct-grant-flow", &authentication.FlowArgs{
+		RealmId:     realmID,
+		Alias:       pulumi.String(DirectGrantFlowAlias),
+		Description: pulumi.String("Password grant only with username, password and a TOTP code"),
+		ProviderId:  pulumi.String("basic-flow"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("keycloak %q: create direct grant flow: %w", name, err)
+	}
+	last := pulumi.Resource(flow)
+	all := []pulumi.Resource{flow}
+	for _, e := range []struct{ role, authenticator string }{
+		{"username", "direct-grant-validate-username"},
+		{"password", "direct-grant-validate-password"},
+		{"otp", "direct-grant-validate-otp"},
+	} {
+		r, err := authentication.NewExecution(ctx, name+"-direct-grant-"+e.role, &authentication.ExecutionArgs{
+			RealmId:         realmID,
+			ParentFlowAlias: pulumi.String(DirectGrantFlowAlias),
+			Authenticator:   pulumi.String(e.authenticator),
+			Requirement:     pulumi.String("REQUIRED"),
+		}, parent, pulumi.DependsOn([]pulumi.Resource{last}))
+		if err != nil {
+			return nil, fmt.Errorf("keycloak %q: direct grant flow %s: %w", name, e.role, err)
+		}
+		last = r
+		all = append(all, r)
 	}
 	return all, nil
 }

@@ -80,7 +80,7 @@ func at(t *testing.T, m map[string]any, want any, steps ...any) {
 func TestNewRealm_RegistersEveryChildUnderTheComponent(t *testing.T) {
 	rec, _ := run(t, testArgs())
 	want := map[string]int{TypeToken: 1, tRealm: 1, tEvents: 1, tAction: 2, tRole: 4, tGroup: 4, tGroupRol: 4,
-		tFlow: 1, tSubflow: 3, tExec: 6, tExecCfg: 2, tBindings: 1, tClient: 2, tMapper: 2, tDefRoles: 1}
+		tFlow: 2, tSubflow: 3, tExec: 9, tExecCfg: 2, tBindings: 1, tClient: 2, tMapper: 2, tDefRoles: 1}
 	total := 0
 	for typ, n := range want {
 		total += n
@@ -182,6 +182,7 @@ func TestRealm_BrowserFlowDemandsHardwareKeyForPrivilegedAndOTPForOthers(t *test
 	rec, _ := run(t, testArgs())
 	at(t, get(t, rec, tFlow, "r-browser-flow"), BrowserFlowAlias, "alias")
 	at(t, get(t, rec, tBindings, "r-bindings"), BrowserFlowAlias, "browserFlow")
+	at(t, get(t, rec, tBindings, "r-bindings"), DirectGrantFlowAlias, "directGrantFlow")
 	type step struct{ typ, name, parent, what, req string }
 	steps := []step{
 		{tExec, "r-browser-cookie", BrowserFlowAlias, "auth-cookie", "ALTERNATIVE"},
@@ -220,6 +221,30 @@ func TestRealm_BrowserFlowDemandsHardwareKeyForPrivilegedAndOTPForOthers(t *test
 	b, _ := rec.Get(tBindings, "r-bindings")
 	if len(b.Deps) < 11 {
 		t.Errorf("bindings depend on %d resources; the flow must be complete before it is bound", len(b.Deps))
+	}
+}
+
+func TestRealm_DirectGrantFlowDemandsOTPFromEveryUser(t *testing.T) {
+	rec, _ := run(t, testArgs())
+	at(t, get(t, rec, tFlow, "r-direct-grant-flow"), DirectGrantFlowAlias, "alias")
+	order := map[string]int{}
+	for i, res := range rec.All() {
+		order[res.Name] = i
+	}
+	prev := "r-direct-grant-flow"
+	for _, e := range []struct{ name, auth string }{
+		{"r-direct-grant-username", "direct-grant-validate-username"},
+		{"r-direct-grant-password", "direct-grant-validate-password"},
+		{"r-direct-grant-otp", "direct-grant-validate-otp"},
+	} {
+		m := get(t, rec, tExec, e.name)
+		at(t, m, e.auth, "authenticator")
+		at(t, m, "REQUIRED", "requirement")
+		at(t, m, DirectGrantFlowAlias, "parentFlowAlias")
+		if order[e.name] < order[prev] {
+			t.Errorf("%s registered before %s", e.name, prev)
+		}
+		prev = e.name
 	}
 }
 

@@ -172,11 +172,16 @@ func TestRealm_ServerBacked_PasswordPolicyRefusesWeakPasswords(t *testing.T) {
 // login runs a full browser login for a new viewer: password, OTP
 // enrolment with a computed TOTP code, code exchange with the PKCE verifier.
 func login(t *testing.T, d *deployed) (*browser, tokens) {
+	b, _, tk := loginAs(t, d)
+	return b, tk
+}
+
+func loginAs(t *testing.T, d *deployed) (*browser, user, tokens) {
 	t.Helper()
 	u := newUser(t, d, "viewers")
 	b := newBrowser(t, d)
 	p := b.enrolOTP(b.password(b.authorize(nil), u.name, u.password))
-	return b, b.exchange(b.code(p))
+	return b, u, b.exchange(b.code(p))
 }
 
 func TestRealm_ServerBacked_IssuedAccessTokenLives300Seconds(t *testing.T) {
@@ -403,5 +408,38 @@ func TestRealm_ServerBacked_LoginPagesSendSecurityHeaders(t *testing.T) {
 		if got := resp.Header.Get(h); got != want {
 			t.Errorf("login page %s: %q, want %q", h, got, want)
 		}
+	}
+}
+
+func TestRealm_ServerBacked_PasswordGrantNeedsOTPEvenOnAClientThatAllowsIt(t *testing.T) {
+	d := deploy(t)
+	// A client someone enables direct grants on later (the platform's own
+	// clients refuse the grant outright, see ClientsOnlyAllowTheCodeFlowWithPKCE).
+	legacy := "legacy-cli-" + randHex(3)
+	if _, err := d.adm.must("POST", "/"+d.realm+"/clients", map[string]any{
+		"clientId": legacy, "publicClient": true, "directAccessGrantsEnabled": true, "standardFlowEnabled": false,
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	noOTP := newUser(t, d, "viewers")
+	b, enrolled, _ := loginAs(t, d)
+	b.client = legacy
+	grant := func(u user, otp string) (int, tokens) {
+		f := url.Values{"grant_type": {"password"}, "username": {u.name}, "password": {u.password}, "scope": {"openid"}}
+		if otp != "" {
+			f.Set("otp", otp)
+		}
+		return b.token(f)
+	}
+	if st, tk := grant(noOTP, ""); st == 200 {
+		t.Errorf("password grant without any second factor succeeded (token for %s)", claims(t, tk.AccessToken)["preferred_username"])
+	}
+	if st, _ := grant(enrolled, ""); st == 200 {
+		t.Errorf("password grant of an enrolled user succeeded without an OTP code")
+	}
+	// The code of the next 30 s step (look-ahead window 1): the current one
+	// was spent on enrolment and codes are single-use.
+	if st, tk := grant(enrolled, totp(b.otpSecret, time.Now().Add(30*time.Second))); st != 200 {
+		t.Errorf("password grant with password and a valid OTP code: HTTP %d %s %s", st, tk.Error, tk.ErrorDescription)
 	}
 }

@@ -29,6 +29,8 @@ type browser struct {
 	client string
 	// verifier is the PKCE code verifier of the login in progress.
 	verifier string
+	// otpSecret is the TOTP secret enrolOTP registered.
+	otpSecret string
 }
 
 func newBrowser(t *testing.T, d *deployed) *browser {
@@ -251,6 +253,7 @@ func (b *browser) enrolOTP(p page) page {
 	if action == "" || secret == "" {
 		b.t.Fatalf("no OTP enrolment form: %v", p)
 	}
+	b.otpSecret = secret
 	return b.post(action, url.Values{"totp": {totp(secret, time.Now())}, "totpSecret": {secret}, "userLabel": {"lab authenticator"}})
 }
 

@@ -122,7 +122,7 @@ func TestRealm_ServerBacked_KeycloakAcceptsAndKeepsEveryResource(t *testing.T) {
 	for k, want := range map[string]any{
 		"sslRequired": "all", "bruteForceProtected": true, "permanentLockout": false, "failureFactor": 5.0,
 		"accessTokenLifespan": 300.0, "ssoSessionIdleTimeout": 900.0, "revokeRefreshToken": true, "refreshTokenMaxReuse": 0.0,
-		"registrationAllowed": false, "browserFlow": keycloak.BrowserFlowAlias,
+		"registrationAllowed": false, "browserFlow": keycloak.BrowserFlowAlias, "directGrantFlow": keycloak.DirectGrantFlowAlias,
 		"webAuthnPolicyUserVerificationRequirement": "required", "otpPolicyType": "totp",
 	} {
 		if realm[k] != want {
