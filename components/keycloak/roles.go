@@ -25,9 +25,13 @@ type Role struct {
 
 // Role names, one constant each so callers bind to them without typos.
 const (
-	RoleViewer        = "viewer"
-	RoleDevOps        = "devops"
-	RoleTenantAdmin   = "tenant-admin"
+	// RoleViewer reads the tenant's resources.
+	RoleViewer = "viewer"
+	// RoleDevOps deploys and operates the tenant's workloads.
+	RoleDevOps = "devops"
+	// RoleTenantAdmin administers one tenant (hardware key required).
+	RoleTenantAdmin = "tenant-admin"
+	// RolePlatformAdmin operates the platform (hardware key required).
 	RolePlatformAdmin = "platform-admin"
 )
 
