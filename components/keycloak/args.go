@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/rampart-dev/rampart/components/verr"
 )
 
@@ -98,6 +100,10 @@ type RealmArgs struct {
 	// Default true (nil): account recovery and notifications go to a proven
 	// address. The local profile sets it false (the lab has no SMTP server).
 	VerifyEmail *bool
+	// SMTP sends verification and password-reset e-mails. Required when
+	// VerifyEmail is true (a realm that asks users to verify an address it
+	// cannot write to locks every new user out). Default nil.
+	SMTP *SMTP
 	// BruteForce configures login-failure detection; it is always on.
 	BruteForce BruteForce
 	// Sessions holds token and session lifespans.
@@ -113,6 +119,25 @@ type RealmArgs struct {
 	Events Events
 	// Clients are the platform's OIDC clients (kube API server, gateway, …).
 	Clients []Client
+}
+
+// SMTP is the realm's mail server. Mail always travels over TLS: STARTTLS
+// on the submission port, or implicit TLS when ImplicitTLS is set. NIS2 Art. 21(2)(h).
+type SMTP struct {
+	// Host (required) of the mail server.
+	Host string
+	// Port defaults to 587 (submission, STARTTLS), 465 with ImplicitTLS.
+	Port int
+	// ImplicitTLS uses SMTPS instead of STARTTLS. Default false.
+	ImplicitTLS bool
+	// From (required) is the sender address, e.g. no-reply@example.org.
+	From string
+	// FromDisplayName defaults to the realm's display name.
+	FromDisplayName string
+	// Username for SMTP AUTH. Default "" (no authentication, relay by address).
+	Username string
+	// Password for SMTP AUTH (required with Username); stored as a Pulumi secret.
+	Password pulumi.StringInput
 }
 
 // BruteForce configures Keycloak's brute-force detector. Detection itself
@@ -454,6 +479,19 @@ func (a *RealmArgs) withDefaults() {
 		t := true
 		a.VerifyEmail = &t
 	}
+	if a.SMTP != nil {
+		m := *a.SMTP
+		if m.Port == 0 {
+			m.Port = 587
+			if m.ImplicitTLS {
+				m.Port = 465
+			}
+		}
+		if m.FromDisplayName == "" {
+			m.FromDisplayName = a.DisplayName
+		}
+		a.SMTP = &m
+	}
 	b := &a.BruteForce
 	def := func(d *time.Duration, v time.Duration) {
 		if *d == 0 {
@@ -552,6 +590,7 @@ func (a *RealmArgs) Validate(path string) error {
 	if a.SSLRequired != SSLAll && a.SSLRequired != SSLExternal {
 		l.Add(path+".sslRequired", string(a.SSLRequired), "must be all or external (none sends passwords in clear text)", `use "all"`)
 	}
+	a.validateSMTP(path+".smtp", &l)
 	a.validateBruteForce(path+".bruteForce", &l)
 	a.validateSessions(path+".sessions", &l)
 	a.PasswordPolicy.validate(path+".passwordPolicy", &l)
@@ -565,6 +604,33 @@ func (a *RealmArgs) Validate(path string) error {
 func between(l *verr.List, path string, d, lo, hi time.Duration, fix string) {
 	if d < lo || d > hi {
 		l.Add(path, d.String(), fmt.Sprintf("must lie between %s and %s", lo, hi), fix)
+	}
+}
+
+var email = regexp.MustCompile(`^[^@\s]+@[a-z0-9]([a-z0-9.-]*[a-z0-9])?\.[a-z]{2,}$`)
+
+func (a *RealmArgs) validateSMTP(path string, l *verr.List) {
+	m := a.SMTP
+	if m == nil {
+		if *a.VerifyEmail {
+			l.Add(path, "none", "verifyEmail is on but the realm has no mail server: every new user would be stuck at e-mail verification", "configure smtp, or set verifyEmail false (local profile only)")
+		}
+		return
+	}
+	if !rpID.MatchString(m.Host) {
+		l.Add(path+".host", m.Host, "not a host name", "give the mail server's DNS name")
+	}
+	if m.Port < 1 || m.Port > 65535 || m.Port == 25 {
+		l.Add(path+".port", m.Port, "must be a TCP port other than 25 (server-to-server relay, usually without TLS)", "use 587 (STARTTLS) or 465 (implicit TLS)")
+	}
+	if !email.MatchString(m.From) {
+		l.Add(path+".from", m.From, "not an e-mail address", "use e.g. no-reply@example.org")
+	}
+	if m.Username != "" && m.Password == nil {
+		l.Add(path+".password", verr.Redacted, "a username needs a password", "pass the SMTP password as a secret")
+	}
+	if m.Username == "" && m.Password != nil {
+		l.Add(path+".username", "", "a password without a username is never sent", "set username or drop password")
 	}
 }
 

@@ -158,10 +158,32 @@ func dur(d time.Duration) pulumi.StringInput { return pulumi.String(d.String()) 
 
 func secs(d time.Duration) pulumi.IntInput { return pulumi.Int(int(d / time.Second)) }
 
+func smtpInputs(m *SMTP) kc.RealmSmtpServerPtrInput {
+	if m == nil {
+		return nil
+	}
+	args := &kc.RealmSmtpServerArgs{
+		Host:            pulumi.String(m.Host),
+		Port:            pulumi.String(fmt.Sprint(m.Port)),
+		From:            pulumi.String(m.From),
+		FromDisplayName: pulumi.String(m.FromDisplayName),
+		Ssl:             pulumi.Bool(m.ImplicitTLS),
+		Starttls:        pulumi.Bool(!m.ImplicitTLS),
+	}
+	if m.Username != "" {
+		args.Auth = &kc.RealmSmtpServerAuthArgs{
+			Username: pulumi.String(m.Username),
+			Password: pulumi.ToSecret(m.Password.ToStringOutput()).(pulumi.StringOutput),
+		}
+	}
+	return args
+}
+
 func realmInputs(a *RealmArgs) *kc.RealmArgs {
 	s, b, o, w := a.Sessions, a.BruteForce, a.OTP, a.WebAuthn
 	f := false
 	return &kc.RealmArgs{
+		SmtpServer:  smtpInputs(a.SMTP),
 		Realm:       pulumi.String(a.Realm),
 		Enabled:     pulumi.Bool(true),
 		DisplayName: pulumi.String(a.DisplayName),

@@ -30,6 +30,7 @@ const (
 func testArgs() *RealmArgs {
 	return &RealmArgs{
 		Realm: "platform",
+		SMTP:  &SMTP{Host: "smtp.example.org", From: "no-reply@example.org", Username: "keycloak", Password: pulumi.String("smtp-pass")},
 		Clients: []Client{
 			{ClientID: "kube-apiserver", RedirectURIs: []string{"http://localhost:8000", "http://localhost:18000"}},
 			{ClientID: "gateway", Kind: ClientConfidential, RedirectURIs: []string{"https://gateway.example.org/oauth2/callback"},
@@ -141,6 +142,21 @@ func TestRealm_NewUsersGetNoOfflineAccessByDefault(t *testing.T) {
 	got, _ := d["defaultRoles"].([]any)
 	if len(got) != 2 || got[0] != "account/view-profile" || got[1] != "account/manage-account" {
 		t.Errorf("defaultRoles = %v, want the account console roles only", got)
+	}
+}
+
+func TestRealm_MailGoesOverTLSWithASecretPassword(t *testing.T) {
+	rec, _ := run(t, testArgs())
+	r := get(t, rec, tRealm, "r-realm")
+	for k, v := range map[string]any{"host": "smtp.example.org", "port": "587", "from": "no-reply@example.org",
+		"fromDisplayName": "platform", "starttls": true, "ssl": false} {
+		at(t, r, v, "smtpServer", k)
+	}
+	at(t, r, "smtp-pass", "smtpServer", "auth", "password")
+	res, _ := rec.Get(tRealm, "r-realm")
+	auth := res.Inputs["smtpServer"].ObjectValue()["auth"]
+	if !auth.ContainsSecrets() {
+		t.Errorf("SMTP password is not a Pulumi secret in the realm's inputs")
 	}
 }
 
@@ -307,8 +323,12 @@ func TestRealm_LocalProfileWithoutEmailVerificationDisablesSelfServiceReset(t *t
 	a := testArgs()
 	f := false
 	a.VerifyEmail = &f
+	a.SMTP = nil
 	rec, _ := run(t, a)
 	r := get(t, rec, tRealm, "r-realm")
+	if _, ok := r["smtpServer"]; ok {
+		t.Errorf("smtpServer set without SMTP args")
+	}
 	at(t, r, false, "verifyEmail")
 	at(t, r, false, "resetPasswordAllowed")
 }
@@ -362,6 +382,10 @@ func TestNewRealm_RejectsBadConfigBeforeRegisteringAnything(t *testing.T) {
 		{"webauthn without UV", func(a *RealmArgs) { a.WebAuthn.UserVerification = UVPreferred }, "keycloak.webAuthn.userVerification", "stolen key"},
 		{"webauthn bad alg", func(a *RealmArgs) { a.WebAuthn.SignatureAlgorithms = []string{"ES256", "HS256"} }, "keycloak.webAuthn.signatureAlgorithms[1]", "COSE"},
 		{"webauthn rp id with scheme", func(a *RealmArgs) { a.WebAuthn.RelyingPartyID = "https://id.example.org" }, "keycloak.webAuthn.relyingPartyId", "without scheme"},
+		{"verify email without smtp", func(a *RealmArgs) { a.SMTP = nil }, "keycloak.smtp", "verifyEmail is on"},
+		{"smtp port 25", func(a *RealmArgs) { a.SMTP.Port = 25 }, "keycloak.smtp.port", "other than 25"},
+		{"smtp bad from", func(a *RealmArgs) { a.SMTP.From = "keycloak" }, "keycloak.smtp.from", "not an e-mail"},
+		{"smtp user without password", func(a *RealmArgs) { a.SMTP.Password = nil }, "keycloak.smtp.password", "needs a password"},
 		{"events kept 1h", func(a *RealmArgs) { a.Events.Expiration = time.Hour }, "keycloak.events.expiration", "between 24h0m0s"},
 		{"wildcard redirect", func(a *RealmArgs) { a.Clients[1].RedirectURIs = []string{"https://gateway.example.org/*"} }, "keycloak.clients[1].redirectUris[0]", "wildcards"},
 		{"http redirect", func(a *RealmArgs) { a.Clients[1].RedirectURIs = []string{"http://gateway.example.org/cb"} }, "keycloak.clients[1].redirectUris[0]", "https://"},

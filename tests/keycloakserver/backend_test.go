@@ -293,6 +293,14 @@ func (b *backend) realm(name string, in map[string]any) (string, error) {
 			}
 		}
 	}
+	if m, ok := in["smtpServer"].(map[string]any); ok {
+		smtp := map[string]any{"host": m["host"], "port": m["port"], "from": m["from"], "fromDisplayName": m["fromDisplayName"],
+			"ssl": fmt.Sprint(boolOf(m["ssl"])), "starttls": fmt.Sprint(boolOf(m["starttls"])), "auth": "false"}
+		if a, ok := m["auth"].(map[string]any); ok {
+			smtp["auth"], smtp["user"], smtp["password"] = "true", a["username"], a["password"]
+		}
+		rep["smtpServer"] = smtp
+	}
 	realm := str(in["realm"])
 	if _, err := b.a.must("POST", "", rep, nil); err != nil {
 		return "", err
@@ -301,6 +309,12 @@ func (b *backend) realm(name string, in map[string]any) (string, error) {
 	var got map[string]any
 	if _, err := b.a.must("GET", "/"+realm, nil, &got); err != nil {
 		return "", err
+	}
+	// Keycloak masks the stored SMTP password on read.
+	if m, ok := rep["smtpServer"].(map[string]any); ok && m["password"] != nil {
+		if gm, ok := got["smtpServer"].(map[string]any); ok && gm["password"] == "**********" {
+			gm["password"] = m["password"]
+		}
 	}
 	if err := sameAsSent(rep, got); err != nil {
 		return "", fmt.Errorf("keycloak did not keep the realm settings: %w", err)

@@ -330,10 +330,13 @@ func TestRealm_ServerBacked_PermanentLockoutDisablesTheAccount(t *testing.T) {
 	// A second realm from the same component, configured for permanent lockout.
 	realm := "rampart-it-" + randHex(4)
 	rec := newRecorder(d)
-	f := false
 	err := rec.Run(func(ctx *pulumi.Context) error {
 		_, err := keycloak.NewRealm(ctx, "perm", &keycloak.RealmArgs{
-			Realm: realm, VerifyEmail: &f,
+			// The production shape: e-mail verification with a mail server
+			// (Keycloak stores it; nothing is sent: test users are pre-verified).
+			Realm: realm,
+			SMTP: &keycloak.SMTP{Host: "smtp.rampart.test", From: "no-reply@rampart.test", Username: "keycloak",
+				Password: pulumi.String("smtp-" + randHex(8))},
 			BruteForce: keycloak.BruteForce{PermanentLockout: true, MaxLoginFailures: 3},
 			Clients:    []keycloak.Client{{ClientID: "kube-apiserver", RedirectURIs: []string{redirect}}},
 		})
