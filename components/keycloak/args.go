@@ -95,6 +95,10 @@ type RealmArgs struct {
 	DisplayName string
 	// SSLRequired defaults to SSLAll: tokens and passwords never cross plain
 	// HTTP, not even from private networks. NIS2 Art. 21(2)(h), ISM-1139.
+	// Keycloak judges it by the scheme of its configured hostname URL, not
+	// by the connection: with an https:// hostname, a plain-HTTP listener is
+	// served anyway (seen on the lab server). The listener must be off too,
+	// as NewServer and the lab do.
 	SSLRequired SSLRequired
 	// VerifyEmail makes users prove their address before first login.
 	// Default true (nil): account recovery and notifications go to a proven

@@ -211,6 +211,8 @@ func NewServer(ctx *pulumi.Context, name string, args *ServerArgs, opts ...pulum
 			"usernameSecret": map[string]any{"name": a.DB.Secret, "key": "username"},
 			"passwordSecret": map[string]any{"name": a.DB.Secret, "key": "password"},
 		},
+		// No HTTP listener: Keycloak checks the realm's sslRequired against
+		// its hostname URL, so only a closed listener keeps HTTP out.
 		"http":     map[string]any{"httpEnabled": false, "tlsSecret": a.TLSSecret},
 		"hostname": map[string]any{"hostname": a.Hostname, "strict": true},
 		// Exposure belongs to the ingress component (Gateway API), not the operator.
