@@ -117,11 +117,13 @@ func NewNamespace(ctx *pulumi.Context, name string, args *NamespaceArgs, opts ..
 	}
 	// The default ServiceAccount must not hand every pod an API token
 	// (CIS 5.1.5/5.1.6). Server-side apply adopts the account the controller
-	// manager creates instead of failing on "already exists".
+	// manager creates instead of failing on "already exists". It is retained
+	// on delete: the controller manager recreates "default" at once, so a
+	// delete would never finish; the namespace's deletion removes it.
 	if _, err := corev1.NewServiceAccount(ctx, name+"-default-sa", &corev1.ServiceAccountArgs{
 		Metadata:                     meta("default"),
 		AutomountServiceAccountToken: pulumi.Bool(false),
-	}, parent); err != nil {
+	}, parent, pulumi.RetainOnDelete(true)); err != nil {
 		return nil, fmt.Errorf("namespace %q: configure default service account: %w", name, err)
 	}
 

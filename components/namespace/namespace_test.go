@@ -51,6 +51,9 @@ func TestNamespace_RestrictedByDefault(t *testing.T) {
 		}
 	}
 	sa, _ := rec.Get("kubernetes:core/v1:ServiceAccount", "team-default-sa")
+	if !sa.Retain {
+		t.Error("default SA is not RetainOnDelete: deleting it never finishes while the controller manager recreates it")
+	}
 	if sa.Plain()["automountServiceAccountToken"] != false {
 		t.Errorf("default SA automount = %v, want false", sa.Plain()["automountServiceAccountToken"])
 	}

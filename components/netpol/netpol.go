@@ -80,7 +80,10 @@ func NewPolicies(ctx *pulumi.Context, name string, namespace pulumi.StringInput,
 				Annotations: pulumi.ToStringMap(hardening.ManagedAnnotations()),
 			},
 			Spec: specs[obj],
-		}, pulumi.Parent(comp)); err != nil {
+		}, pulumi.Parent(comp),
+			// The object name is fixed, so a replacement must delete first:
+			// creating first would upsert the same object, then delete it.
+			pulumi.DeleteBeforeReplace(true)); err != nil {
 			return nil, fmt.Errorf("netpol %q: create %s: %w", name, obj, err)
 		}
 	}

@@ -1,0 +1,138 @@
+// Package drift detects out-of-band changes to a stack's resources and
+// restores them. Detect refreshes the stack (the live cluster read back into
+// state), previews the program against it, and reports every resource the
+// next `pulumi up` would change, with the properties that differ.
+//
+// It also closes a gap of the kubernetes provider: on refresh it prunes the
+// live object to the shape of the declared inputs, cutting every array to the
+// declared length (pruneSlice in pulumi-kubernetes' provider/util.go), so an
+// egress or ingress rule appended out of band is invisible to preview and up.
+// Detect compares the refreshed live outputs with the inputs itself and
+// reports such resources as hidden drift; Remediate replaces them, since an
+// up would not touch them. `rampart drift` and the e2e tier use it.
+package drift
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+)
+
+// Change is one drifted resource.
+type Change struct {
+	// URN of the resource.
+	URN string `json:"urn"`
+	// Name is the logical name (last URN segment).
+	Name string `json:"name"`
+	// Type token.
+	Type string `json:"type"`
+	// Op is what `pulumi up` would do to restore it: create (deleted out of
+	// band), update, replace, delete.
+	Op string `json:"op"`
+	// Properties that differ, as property paths.
+	Properties []string `json:"properties,omitempty"`
+	// Hidden is true for drift the provider's diff cannot see (extra array
+	// elements on the live object); Remediate replaces these resources.
+	Hidden bool `json:"hidden,omitempty"`
+}
+
+// Report is the result of one drift check.
+type Report struct {
+	Stack   string   `json:"stack"`
+	Drifted bool     `json:"drifted"`
+	Changes []Change `json:"changes"`
+}
+
+// Detect refreshes stk, previews it and compares live outputs with inputs,
+// and collects the drifted resources.
+func Detect(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Report, error) {
+	if _, err := stk.Refresh(ctx); err != nil {
+		return nil, fmt.Errorf("drift: refresh of %s: %w", stk.Name(), err)
+	}
+	ch := make(chan events.EngineEvent)
+	done := make(chan []Change)
+	go func() {
+		var out []Change
+		for ev := range ch {
+			if ev.ResourcePreEvent == nil {
+				continue
+			}
+			md := ev.ResourcePreEvent.Metadata
+			if md.Op == apitype.OpSame || md.Op == apitype.OpRead || md.Op == apitype.OpRefresh || strings.HasPrefix(md.Type, "pulumi:providers:") || md.Type == "pulumi:pulumi:Stack" {
+				continue
+			}
+			c := Change{URN: md.URN, Name: md.URN[strings.LastIndex(md.URN, "::")+2:], Type: md.Type, Op: string(md.Op)}
+			for p := range md.DetailedDiff {
+				c.Properties = append(c.Properties, p)
+			}
+			if len(c.Properties) == 0 {
+				c.Properties = append(c.Properties, md.Diffs...)
+			}
+			sort.Strings(c.Properties)
+			out = append(out, c)
+		}
+		done <- out
+	}()
+	opts = append([]optpreview.Option{optpreview.Diff(), optpreview.EventStreams(ch)}, opts...)
+	_, err := stk.Preview(ctx, opts...)
+	changes := <-done
+	if err != nil {
+		return nil, fmt.Errorf("drift: preview of %s: %w", stk.Name(), err)
+	}
+	hidden, err := hiddenDrift(ctx, stk)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, c := range changes {
+		seen[c.URN] = true
+	}
+	for _, h := range hidden {
+		if !seen[h.URN] {
+			changes = append(changes, h)
+		}
+	}
+	sort.Slice(changes, func(i, j int) bool { return changes[i].URN < changes[j].URN })
+	return &Report{Stack: stk.Name(), Drifted: len(changes) > 0, Changes: changes}, nil
+}
+
+// Find returns the change whose logical name is name.
+func (r *Report) Find(name string) (Change, bool) {
+	for _, c := range r.Changes {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Change{}, false
+}
+
+// JSON writes the report as indented JSON.
+func (r *Report) JSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// Markdown writes the report for a PR comment or an issue.
+func (r *Report) Markdown(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Drift on stack `%s`\n\n", r.Stack)
+	if !r.Drifted {
+		b.WriteString("No drift: the live resources match the program.\n")
+	} else {
+		b.WriteString("| resource | type | `pulumi up` would | properties |\n|---|---|---|---|\n")
+		for _, c := range r.Changes {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", c.Name, c.Type, c.Op, strings.Join(c.Properties, ", "))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
