@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the lab needs, once per machine (idempotent):
-# SoftHSM2 + OpenSC for the PKCS#11 token, OpenSSL for certificates.
+#   softhsm2, opensc   the PKCS#11 token and pkcs11-tool (HSM seal tests)
+#   openssl, curl      lab certificates and health checks
+#   maven, unzip,      Keycloak from Maven Central, unpacked, on JDK 17
+#   openjdk-17-jre-headless
+#   python3            free-port lookup
+# A package is skipped when its command is already present (machines may
+# carry their own JDK or Maven).
 set -euo pipefail
-pkgs=(softhsm2 opensc openssl)
+declare -A need=(
+  [softhsm2-util]=softhsm2 [pkcs11-tool]=opensc [openssl]=openssl [curl]=curl
+  [mvn]=maven [unzip]=unzip [java]=openjdk-17-jre-headless [python3]=python3
+)
 missing=()
-for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done
+# SoftHSM's module is a library, not a command: check the file too.
+[ -f /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
 [ ${#missing[@]} -eq 0 ] && exit 0
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 echo "deps: installing ${missing[*]} from Debian"
 SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 $SUDO apt-get update -qq

@@ -4,10 +4,15 @@
 //	                                   (Markdown); with the stack's outputs
 //	                                   (`pulumi stack output --json`) it also
 //	                                   lists namespaces and exemptions
+//	rampart drift [--stack NAME] [--dir DIR] [--json FILE] [--markdown FILE] [--fix]
+//	                                   refresh + preview + live/declared
+//	                                   comparison; exit 2 when drift is found,
+//	                                   --fix restores it
 package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,13 +24,16 @@ import (
 func main() {
 	if err := run(os.Args[1:], os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "rampart:", err)
+		if errors.Is(err, errDrift) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
 
 func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: rampart check [--outputs FILE|-]")
+		return fmt.Errorf("usage: rampart check [--outputs FILE|-] | rampart drift [--stack NAME] [--fix]")
 	}
 	switch args[0] {
 	case "check":
@@ -51,7 +59,9 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 			}
 		}
 		return compliance.Markdown(stdout, facts)
+	case "drift":
+		return runDrift(args[1:], stdout)
 	default:
-		return fmt.Errorf("unknown command %q (known: check)", args[0])
+		return fmt.Errorf("unknown command %q (known: check, drift)", args[0])
 	}
 }
