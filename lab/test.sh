@@ -16,19 +16,25 @@ bash lab/lab.sh up
 pulumi_plugins
 export RAMPART_REQUIRE_LAB=1
 summary=()
-tier() { # name packages...
-  local name=$1 t0 rc; shift
-  echo "== tier: $name"
+logs=$(mktemp -d)
+passed=0 failed=0 skipped=0
+tier() { # name packages...: verbose output to a log, package lines and failures to the console
+  local name=$1 t0 rc log p f s; shift
+  log=$logs/${name//[^a-z0-9]/-}.log
+  echo "== tier: $name (log: $log)"
   t0=$(date +%s)
-  set +e; go test -count=1 -timeout 40m "$@"; rc=$?; set -e
-  summary+=("$name: $(($(date +%s) - t0))s (exit $rc)")
+  set +e; go test -count=1 -v -timeout 40m "$@" >"$log" 2>&1; rc=$?; set -e
+  grep -E '^(ok|FAIL|\?|panic:)' "$log" || true
+  if [ $rc -ne 0 ]; then grep -E -A25 -- '--- FAIL|^panic:|cannot|undefined' "$log" | head -200 || true; fi
+  p=$(grep -cE -- '--- PASS' "$log" || true); f=$(grep -cE -- '--- FAIL' "$log" || true); s=$(grep -cE -- '--- SKIP' "$log" || true)
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  summary+=("$name: $(($(date +%s) - t0))s, $p passed, $f failed, $s skipped (exit $rc)")
   return $rc
 }
 status=0
 tier "unit+policy" ./components/... ./infra/... ./stacks/... ./internal/... ./compliance/... ./cmd/... ./tests/policy/... ./bench/... || status=1
-serverbacked=()
-for d in tests/hsm tests/pkiserver tests/keycloakserver; do [ -d "$d" ] && serverbacked+=("./$d/..."); done
-[ ${#serverbacked[@]} -eq 0 ] || tier "server-backed" "${serverbacked[@]}" || status=1
+tier "server-backed" ./tests/hsm/... ./tests/pkiserver/... ./tests/keycloakserver/... || status=1
 tier "e2e" ./tests/e2e/... || status=1
 echo "== tiers"; printf '  %s\n' "${summary[@]}"
+echo "$passed passed, $failed failed, $skipped skipped"
 exit $status
