@@ -8,6 +8,9 @@
 //	                                   refresh + preview + live/declared
 //	                                   comparison; exit 2 when drift is found,
 //	                                   --fix restores it
+//	rampart preview [--stack NAME] [--dir DIR] --markdown
+//	                                   the preview as a PR comment, grouped by
+//	                                   component with the controls each implements
 package main
 
 import (
@@ -61,7 +64,9 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		return compliance.Markdown(stdout, facts)
 	case "drift":
 		return runDrift(args[1:], stdout)
+	case "preview":
+		return runPreview(args[1:], stdout)
 	default:
-		return fmt.Errorf("unknown command %q (known: check, drift)", args[0])
+		return fmt.Errorf("unknown command %q (known: check, drift, preview)", args[0])
 	}
 }
