@@ -23,7 +23,8 @@ func Program(ctx *pulumi.Context) error {
 	return Run(ctx, cfg)
 }
 
-// Run registers the baseline for an already validated config.
+// Run registers the baseline, then the platform services enabled in the
+// config (OpenBao, PKI, Keycloak), for an already validated config.
 func Run(ctx *pulumi.Context, cfg *config.Config) error {
 	p, err := providers.New(ctx, cfg)
 	if err != nil {
@@ -52,5 +53,24 @@ func Run(ctx *pulumi.Context, cfg *config.Config) error {
 	ctx.Export("podSecurity", enforce)
 	ctx.Export("networkPolicies", policies)
 	ctx.Export("exemptions", exemptions)
+
+	pl, err := stacks.NewPlatform(ctx, cfg, p, b)
+	if err != nil {
+		return err
+	}
+	// Only non-secret outputs: addresses and names other stacks and
+	// operators need (the CA chain is public, the client secrets are not
+	// exported).
+	if pl.OpenBao != nil {
+		ctx.Export("openbaoAddress", pl.OpenBao.Address)
+	}
+	if pl.PKI != nil {
+		ctx.Export("pkiIssuerName", pl.PKI.IssuerName)
+		ctx.Export("pkiIssuerKind", pl.PKI.IssuerKind)
+		ctx.Export("pkiCaChain", pl.PKI.CAChain)
+	}
+	if pl.Realm != nil {
+		ctx.Export("keycloakRealm", pl.Realm.RealmID)
+	}
 	return nil
 }

@@ -2,10 +2,19 @@ package infra_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/infra"
@@ -195,6 +204,351 @@ func TestProgram_ReportsEveryProblemAtOnce(t *testing.T) {
 		t.Fatal("no error")
 	}
 	for _, want := range []string{"nothing was changed", "rampart:profile", "rampart:ingress.tlsMinVersion", "rampart:tenants[0].name", "rampart:tenants[2].name"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if rec.Len() != 0 {
+		t.Fatalf("registered %v", rec.Names())
+	}
+}
+
+// testCA is a throwaway PEM certificate standing in for OpenBao's TLS CA.
+var testCA = func() string {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "openbao-tls-ca"},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}()
+
+const sum = "5f1ec39e8a0a6f0f2b7c2f6c1a4b8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8"
+
+// Secret values the platform tests use; none may appear in an error.
+const (
+	testPin       = "hsm-pin-never-printed"
+	testPassword  = "deployer-pass-never-printed"
+	testKCSecret  = "kc-client-secret-never-printed"
+	testSMTPPass  = "smtp-pass-never-printed"
+	testVaultTokn = "vault-token-never-printed"
+)
+
+// platformConfig is validConfig with OpenBao, the PKI and Keycloak enabled
+// and their secrets set (the keys in platformSecrets are Pulumi secrets).
+func platformConfig() map[string]string {
+	cfg := validConfig()
+	cfg["rampart:openbao"] = js(platformOpenBao())
+	cfg["rampart:pki"] = js(platformPKI())
+	cfg["rampart:keycloak"] = js(platformKeycloak())
+	cfg["rampart:openbaoHsmPin"] = testPin
+	cfg["rampart:openbaoDeployerPassword"] = testPassword
+	cfg["rampart:keycloakClientSecret"] = testKCSecret
+	cfg["rampart:keycloakSmtpPassword"] = testSMTPPass
+	return cfg
+}
+
+var platformSecrets = []string{"rampart:openbaoHsmPin", "rampart:openbaoDeployerPassword", "rampart:keycloakClientSecret",
+	"rampart:keycloakSmtpPassword", "rampart:vaultToken", "rampart:kubeconfig"}
+
+func platformOpenBao() map[string]any {
+	return map[string]any{
+		"enabled": true, "version": "2.6.2",
+		"seal": map[string]any{
+			"lib": "/openbao/hsm/lunaclient/lib/libCryptoki2_64.so", "tokenLabel": "openbao-prod", "keyLabel": "bao-root-key-aes",
+			"mechanism": "0x1087", "pluginSha256": sum, "clientImage": "registry.example.gov.uk/hsm/luna-client@sha256:" + sum,
+		},
+	}
+}
+
+func platformPKI() map[string]any {
+	return map[string]any{
+		"enabled": true, "openbaoURL": "https://openbao.platform.example.gov.uk:8200", "organization": "Example",
+		"roles":  []any{map[string]any{"name": "workloads", "allowedDomains": []string{"platform.example.gov.uk"}}},
+		"issuer": map[string]any{"caBundlePEM": testCA},
+	}
+}
+
+func platformKeycloak() map[string]any {
+	return map[string]any{
+		"enabled": true, "realm": "platform",
+		"provider": map[string]any{"url": "https://id.platform.example.gov.uk"},
+		"smtp":     map[string]any{"host": "smtp.example.gov.uk", "from": "no-reply@platform.example.gov.uk", "username": "keycloak"},
+		"clients":  []any{map[string]any{"clientId": "kube-apiserver", "redirectUris": []string{"http://localhost:8000"}}},
+	}
+}
+
+// with returns m with path (dot-separated) set to v; nil deletes the key.
+func with(m map[string]any, path string, v any) map[string]any {
+	keys := strings.Split(path, ".")
+	cur := m
+	for _, k := range keys[:len(keys)-1] {
+		next, ok := cur[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			cur[k] = next
+		}
+		cur = next
+	}
+	if v == nil {
+		delete(cur, keys[len(keys)-1])
+	} else {
+		cur[keys[len(keys)-1]] = v
+	}
+	return m
+}
+
+func TestProgram_PlatformRegistersComponentsWithTheirProviders(t *testing.T) {
+	rec := recmock.New()
+	if err := rec.Run(program, recmock.WithConfig(platformConfig(), platformSecrets...)); err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{"rampart:openbao:OpenBao", "rampart:pki:PKI", "rampart:keycloak:Realm",
+		"pulumi:providers:vault", "pulumi:providers:keycloak", "pulumi:providers:kubernetes"} {
+		if n := len(rec.ByType(typ)); n != 1 {
+			t.Errorf("%s: %d registered, want 1", typ, n)
+		}
+	}
+	var vaultRes, kcRes int
+	for _, r := range rec.All() {
+		if !r.Custom || strings.HasPrefix(r.Type, "pulumi:providers:") {
+			continue
+		}
+		pkg, _, _ := strings.Cut(r.Type, ":")
+		if pkg == "vault" {
+			vaultRes++
+		} else if pkg == "keycloak" {
+			kcRes++
+		}
+		if !strings.Contains(r.Provider, "pulumi:providers:"+pkg+"::") {
+			t.Errorf("%s/%s: provider %q, want the explicit %s provider", r.Type, r.Name, r.Provider, pkg)
+		}
+	}
+	if vaultRes == 0 || kcRes == 0 {
+		t.Fatalf("vault resources %d, keycloak resources %d: want both", vaultRes, kcRes)
+	}
+	// The cert-manager issuer is a Kubernetes object on the cluster's provider.
+	iss, err := rec.Get("kubernetes:cert-manager.io/v1:ClusterIssuer", "pki-issuer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(iss.Provider, "pulumi:providers:kubernetes::kubernetes") {
+		t.Errorf("issuer provider = %q", iss.Provider)
+	}
+	if got, _ := recmock.Path(iss.Plain(), "spec", "vault", "server"); got != "https://openbao-active.openbao.svc:8200" {
+		t.Errorf("issuer server = %v, want OpenBao's in-cluster address", got)
+	}
+	// OpenBao's objects land in its namespace, after it exists.
+	sec, err := rec.Get("kubernetes:core/v1:Secret", "openbao-seal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns, _ := recmock.Path(sec.Plain(), "metadata", "namespace"); ns != "openbao" {
+		t.Errorf("seal secret namespace = %v", ns)
+	}
+	if !sec.IsSecret("stringData") {
+		t.Error("the seal Secret's data (HSM PIN, deployer password) is not a Pulumi secret")
+	}
+	ob := rec.ByType("rampart:openbao:OpenBao")[0]
+	if len(ob.Deps) == 0 {
+		t.Error("openbao does not depend on its namespace")
+	}
+	// Providers: userpass as the deployer, secrets stay secret.
+	vp := rec.ByType("pulumi:providers:vault")[0]
+	if u, _ := recmock.Path(vp.Plain(), "authLoginUserpass", "username"); u != "rampart-deployer" {
+		t.Errorf("vault provider userpass username = %v", u)
+	}
+	if a, _ := recmock.Path(vp.Plain(), "address"); a != "https://openbao.platform.example.gov.uk:8200" {
+		t.Errorf("vault provider address = %v", a)
+	}
+	kp := rec.ByType("pulumi:providers:keycloak")[0]
+	if !kp.IsSecret("clientSecret") {
+		t.Error("keycloak provider clientSecret is not a secret")
+	}
+	if !vp.IsSecret("authLoginUserpass") && !vp.IsSecret("token") {
+		t.Error("vault provider credentials are not secret")
+	}
+}
+
+func TestProgram_DisabledPlatformBuildsNoProviders(t *testing.T) {
+	cfg := validConfig()
+	cfg["rampart:openbao"] = js(map[string]any{"enabled": false, "seal": map[string]any{"mechanism": "0x1085"}})
+	cfg["rampart:pki"] = "{}"
+	cfg["rampart:keycloak"] = "{}"
+	rec := recmock.New()
+	if err := rec.Run(program, recmock.WithConfig(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{"rampart:openbao:OpenBao", "rampart:pki:PKI", "rampart:keycloak:Realm", "pulumi:providers:vault", "pulumi:providers:keycloak"} {
+		if n := len(rec.ByType(typ)); n != 0 {
+			t.Errorf("%s: %d registered while disabled", typ, n)
+		}
+	}
+}
+
+func TestProgram_VaultTokenWhenOpenBaoIsNotBootstrappedHere(t *testing.T) {
+	cfg := platformConfig()
+	delete(cfg, "rampart:openbao")
+	delete(cfg, "rampart:openbaoHsmPin")
+	delete(cfg, "rampart:openbaoDeployerPassword")
+	cfg["rampart:pki"] = js(with(platformPKI(), "issuer.server", "https://openbao.platform.example.gov.uk:8200"))
+	cfg["rampart:vaultToken"] = testVaultTokn
+	rec := recmock.New()
+	if err := rec.Run(program, recmock.WithConfig(cfg, platformSecrets...)); err != nil {
+		t.Fatal(err)
+	}
+	vp := rec.ByType("pulumi:providers:vault")
+	if len(vp) != 1 || !vp[0].IsSecret("token") {
+		t.Fatalf("vault provider = %+v, want one with a secret token", vp)
+	}
+	if _, ok := vp[0].Plain()["authLoginUserpass"]; ok {
+		t.Error("userpass login configured without a deployer password")
+	}
+}
+
+// TestProgram_RejectsInvalidPlatformConfigAndRegistersNothing: each bad
+// OpenBao, PKI or Keycloak setting is reported with its exact key path
+// before anything (not even a provider) is registered, and no secret value
+// appears in the error.
+func TestProgram_RejectsInvalidPlatformConfigAndRegistersNothing(t *testing.T) {
+	ob := func(path string, v any) string { return js(with(platformOpenBao(), path, v)) }
+	pk := func(path string, v any) string { return js(with(platformPKI(), path, v)) }
+	kc := func(path string, v any) string { return js(with(platformKeycloak(), path, v)) }
+	cases := []struct {
+		name  string
+		set   map[string]string
+		plain []string // keys stored in plaintext instead of as secrets
+		want  string
+	}{
+		{"seal mechanism aes cbc pad", map[string]string{"rampart:openbao": ob("seal.mechanism", "0x1085")}, nil,
+			`rampart:openbao.seal.mechanism: "0x1085": 0x1085 is CKM_AES_CBC_PAD`},
+		{"seal hmac mechanism", map[string]string{"rampart:openbao": ob("seal.hmacMechanism", "0x0251")}, nil,
+			`rampart:openbao.seal.hmacMechanism: "0x0251": OpenBao's PKCS#11 seal has no HMAC step`},
+		{"seal hmac key label", map[string]string{"rampart:openbao": ob("seal.hmacKeyLabel", "bao-hmac")}, nil,
+			`rampart:openbao.seal.hmacKeyLabel: "bao-hmac"`},
+		{"seal slot in hex", map[string]string{"rampart:openbao": ob("seal.slot", "0x2")}, nil,
+			`rampart:openbao.seal.slot: "0x2": OpenBao takes the slot as a decimal string — set seal.slot to "2"`},
+		{"plugin checksum missing", map[string]string{"rampart:openbao": ob("seal.pluginSha256", nil)}, nil,
+			`rampart:openbao.seal.pluginSha256: ""`},
+		{"even replicas", map[string]string{"rampart:openbao": ob("replicas", 2)}, nil, "rampart:openbao.replicas: 2: raft needs an odd cluster size"},
+		{"openbao namespace not in stack", map[string]string{"rampart:openbao": ob("namespace", "vault")}, nil,
+			`rampart:openbao.namespace: "vault": not a namespace of this stack`},
+		{"openbao mode", map[string]string{"rampart:openbao": ob("mode", "vm")}, nil, `rampart:openbao.mode: "vm": unknown mode`},
+		{"openbao unknown field", map[string]string{"rampart:openbao": ob("seal.hmac_mechanism", "0x0251")}, nil,
+			`rampart:openbao: "{`},
+		{"openbao pin is not a config field", map[string]string{"rampart:openbao": ob("seal.pin", "1234")}, nil, `unknown field "pin"`},
+		{"hsm pin plaintext", nil, []string{"rampart:openbaoHsmPin"},
+			"rampart:openbaoHsmPin: [secret]: a credential stored in plaintext in the stack file — pulumi config rm rampart:openbaoHsmPin && pulumi config set --secret rampart:openbaoHsmPin"},
+		{"hsm pin missing", map[string]string{"rampart:openbaoHsmPin": ""}, nil,
+			`rampart:openbaoHsmPin: "": missing: rampart:openbao runs in chart mode`},
+		{"deployer password plaintext", nil, []string{"rampart:openbaoDeployerPassword"},
+			"rampart:openbaoDeployerPassword: [secret]: a credential stored in plaintext"},
+		{"deployer password missing", map[string]string{"rampart:openbaoDeployerPassword": ""}, nil,
+			`rampart:openbaoDeployerPassword: "": missing`},
+		{"deployer token ttl", map[string]string{"rampart:openbao": ob("bootstrap.tokenMaxTtl", "72h")}, nil,
+			`rampart:openbao.bootstrap.tokenMaxTtl: "72h": deployer tokens must stay short-lived`},
+		{"pki role max ttl beyond intermediate", map[string]string{"rampart:pki": js(with(platformPKI(), "roles",
+			[]any{map[string]any{"name": "workloads", "allowedDomains": []string{"platform.example.gov.uk"}, "maxTTL": "50000h"}}))}, nil,
+			`rampart:pki.roles[0].maxTTL: "50000h": longer than the intermediate's 43800h`},
+		{"pki role ttl beyond max ttl", map[string]string{"rampart:pki": js(with(platformPKI(), "roles",
+			[]any{map[string]any{"name": "workloads", "allowedDomains": []string{"platform.example.gov.uk"}, "maxTTL": "24h", "ttl": "48h"}}))}, nil,
+			`rampart:pki.roles[0].ttl: "48h": longer than the role's maxTTL 24h`},
+		{"pki intermediate outlives root", map[string]string{"rampart:pki": pk("intermediate.maxLeaseTTL", "90000h")}, nil,
+			`rampart:pki.intermediate.maxLeaseTTL: "90000h"`},
+		{"pki without roles", map[string]string{"rampart:pki": pk("roles", []any{})}, nil, "rampart:pki.roles: \"[]\": no workload role"},
+		{"pki rsa 2048 role", map[string]string{"rampart:pki": js(with(platformPKI(), "roles",
+			[]any{map[string]any{"name": "workloads", "allowedDomains": []string{"platform.example.gov.uk"}, "keyType": "rsa", "keyBits": 2048}}))}, nil,
+			"rampart:pki.roles[0].keyBits: 2048"},
+		{"pki issuer over plain http", map[string]string{"rampart:pki": pk("issuer.server", "http://openbao.openbao.svc:8200")}, nil,
+			`rampart:pki.issuer.server: "http://openbao.openbao.svc:8200": plain http`},
+		{"pki url missing", map[string]string{"rampart:pki": pk("openbaoURL", nil)}, nil, `rampart:pki.openbaoURL: "": required`},
+		{"pki unknown field", map[string]string{"rampart:pki": pk("issuer.kubernetesProvider", "x")}, nil, `rampart:pki: "{`},
+		{"pki both vault credentials", map[string]string{"rampart:vaultToken": testVaultTokn}, nil,
+			"rampart:vaultToken: [secret]: set together with rampart:openbaoDeployerPassword"},
+		{"pki without vault credentials", map[string]string{"rampart:openbao": "", "rampart:openbaoHsmPin": "", "rampart:openbaoDeployerPassword": "",
+			"rampart:pki": pk("issuer.server", "https://openbao.platform.example.gov.uk:8200")}, nil,
+			`rampart:vaultToken: "": missing: rampart:pki needs OpenBao credentials`},
+		{"vault token plaintext", map[string]string{"rampart:openbao": "", "rampart:openbaoHsmPin": "", "rampart:openbaoDeployerPassword": "",
+			"rampart:pki": pk("issuer.server", "https://openbao.platform.example.gov.uk:8200"), "rampart:vaultToken": testVaultTokn}, []string{"rampart:vaultToken"},
+			"rampart:vaultToken: [secret]: a credential stored in plaintext"},
+		{"keycloak sso idle beyond max", map[string]string{"rampart:keycloak": js(with(with(platformKeycloak(), "sessions.ssoIdle", "12h"), "sessions.ssoMax", "10h"))}, nil,
+			`rampart:keycloak.sessions.ssoIdle: "12h0m0s": must lie between 5m0s and 10h0m0s`},
+		{"keycloak access token too long", map[string]string{"rampart:keycloak": kc("sessions.accessToken", "1h")}, nil,
+			`rampart:keycloak.sessions.accessToken: "1h0m0s"`},
+		{"keycloak duration garbage", map[string]string{"rampart:keycloak": kc("sessions.ssoMax", "a day")}, nil,
+			`rampart:keycloak.sessions.ssoMax: "a day": not a duration`},
+		{"keycloak master realm", map[string]string{"rampart:keycloak": kc("realm", "master")}, nil, `rampart:keycloak.realm: "master"`},
+		{"keycloak brute force off by count", map[string]string{"rampart:keycloak": kc("bruteForce.maxLoginFailures", 50)}, nil,
+			"rampart:keycloak.bruteForce.maxLoginFailures: 50"},
+		{"keycloak weak password hash", map[string]string{"rampart:keycloak": kc("passwordPolicy.hashIterations", 1000)}, nil,
+			"rampart:keycloak.passwordPolicy.hashIterations: 1000"},
+		{"keycloak webauthn without user verification", map[string]string{"rampart:keycloak": kc("webAuthn.userVerification", "discouraged")}, nil,
+			`rampart:keycloak.webAuthn.userVerification: "discouraged"`},
+		{"keycloak wildcard redirect", map[string]string{"rampart:keycloak": kc("clients", []any{map[string]any{"clientId": "app", "redirectUris": []string{"https://*.example.org/cb"}}})}, nil,
+			`rampart:keycloak.clients[0].redirectUris[0]: "https://*.example.org/cb": wildcards`},
+		{"keycloak events too short", map[string]string{"rampart:keycloak": kc("events.expiration", "1h")}, nil,
+			`rampart:keycloak.events.expiration: "1h0m0s"`},
+		{"keycloak provider over http", map[string]string{"rampart:keycloak": kc("provider.url", "http://id.platform.example.gov.uk")}, nil,
+			`rampart:keycloak.provider.url: "http://id.platform.example.gov.uk": the client secret and admin tokens would cross the network in clear text`},
+		{"keycloak provider url missing", map[string]string{"rampart:keycloak": kc("provider", nil)}, nil, `rampart:keycloak.provider.url: "": missing`},
+		{"keycloak unknown field", map[string]string{"rampart:keycloak": kc("sessions.ssoIdleTimeout", "15m")}, nil, `rampart:keycloak: "{`},
+		{"keycloak client secret missing", map[string]string{"rampart:keycloakClientSecret": ""}, nil, `rampart:keycloakClientSecret: "": missing`},
+		{"keycloak client secret plaintext", nil, []string{"rampart:keycloakClientSecret"}, "rampart:keycloakClientSecret: [secret]: a credential stored in plaintext"},
+		{"smtp password plaintext", nil, []string{"rampart:keycloakSmtpPassword"}, "rampart:keycloakSmtpPassword: [secret]: a credential stored in plaintext"},
+		{"smtp password missing", map[string]string{"rampart:keycloakSmtpPassword": ""}, nil,
+			`rampart:keycloakSmtpPassword: "": missing: rampart:keycloak.smtp.username is set`},
+		{"smtp without tls port", map[string]string{"rampart:keycloak": kc("smtp.port", 25)}, nil, "rampart:keycloak.smtp.port: 25"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := platformConfig()
+			for k, v := range tc.set {
+				if v == "" {
+					delete(cfg, k)
+				} else {
+					cfg[k] = v
+				}
+			}
+			secret := []string{}
+			for _, k := range platformSecrets {
+				if !slices.Contains(tc.plain, k) {
+					secret = append(secret, k)
+				}
+			}
+			rec := recmock.New()
+			err := rec.Run(program, recmock.WithConfig(cfg, secret...))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v\nwant it to contain %q", err, tc.want)
+			}
+			if rec.Len() != 0 {
+				t.Fatalf("registered %v despite invalid config", rec.Names())
+			}
+			for _, s := range []string{testPin, testPassword, testKCSecret, testSMTPPass, testVaultTokn} {
+				if strings.Contains(err.Error(), s) {
+					t.Fatalf("error leaks a secret value: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestProgram_ReportsEveryPlatformProblemAtOnce(t *testing.T) {
+	cfg := platformConfig()
+	cfg["rampart:openbao"] = js(with(with(platformOpenBao(), "seal.mechanism", "0x1085"), "seal.hmacMechanism", "0x0251"))
+	cfg["rampart:pki"] = js(with(platformPKI(), "roles", []any{map[string]any{"name": "w", "allowedDomains": []string{"platform.example.gov.uk"}, "maxTTL": "50000h"}}))
+	cfg["rampart:keycloak"] = js(with(with(platformKeycloak(), "sessions.ssoIdle", "12h"), "sessions.ssoMax", "10h"))
+	rec := recmock.New()
+	err := rec.Run(func(ctx *pulumi.Context) error { return infra.Program(ctx) }, recmock.WithConfig(cfg, "rampart:openbaoDeployerPassword", "rampart:keycloakClientSecret", "rampart:keycloakSmtpPassword"))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"nothing was changed", "rampart:openbao.seal.mechanism", "rampart:openbao.seal.hmacMechanism",
+		"rampart:openbaoHsmPin: [secret]", "rampart:pki.roles[0].maxTTL", "rampart:keycloak.sessions.ssoIdle"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}

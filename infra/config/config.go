@@ -54,6 +54,15 @@ type Config struct {
 	// Gateway (rampart:gateway): the API gateway's egress restriction;
 	// absent or {} means no gateway.
 	Gateway *GatewayConfig `json:"gateway"`
+	// OpenBao (rampart:openbao): the OpenBao cluster; absent or
+	// enabled=false means none is built.
+	OpenBao OpenBao `json:"openbao"`
+	// PKI (rampart:pki): the two-tier PKI in OpenBao and the cert-manager
+	// issuer; absent or enabled=false means none is built.
+	PKI PKI `json:"pki"`
+	// Keycloak (rampart:keycloak): the platform realm; absent or
+	// enabled=false means none is built.
+	Keycloak Keycloak `json:"keycloak"`
 
 	// Secrets hold secret-bearing keys; each must be a Pulumi secret.
 	Secrets Secrets `json:"-"`
@@ -129,6 +138,22 @@ type Secrets struct {
 	// Kubeconfig (rampart:kubeconfig): kubeconfig contents; default: the
 	// ambient KUBECONFIG.
 	Kubeconfig *Secret
+	// OpenBaoHsmPin (rampart:openbaoHsmPin): the HSM user PIN of OpenBao's
+	// PKCS#11 seal; required when rampart:openbao runs in chart mode.
+	OpenBaoHsmPin *Secret
+	// OpenBaoDeployerPassword (rampart:openbaoDeployerPassword): the
+	// password of OpenBao's bootstrap deployer (userpass); required in chart
+	// mode with bootstrap on, and the vault provider logs in with it.
+	OpenBaoDeployerPassword *Secret
+	// VaultToken (rampart:vaultToken): a token for the vault provider when
+	// OpenBao is not bootstrapped by this stack (no deployer password).
+	VaultToken *Secret
+	// KeycloakClientSecret (rampart:keycloakClientSecret): the secret of the
+	// keycloak provider's service-account client; required with rampart:keycloak.
+	KeycloakClientSecret *Secret
+	// KeycloakSmtpPassword (rampart:keycloakSmtpPassword): SMTP AUTH password
+	// of the realm's mail server; optional.
+	KeycloakSmtpPassword *Secret
 }
 
 // Secret is a secret config value and whether Pulumi holds it encrypted.
@@ -143,7 +168,37 @@ type Secret struct {
 }
 
 // SecretKeys lists every secret-bearing config key (without namespace).
-var SecretKeys = []string{"kubeconfig"}
+var SecretKeys = []string{"kubeconfig", "openbaoHsmPin", "openbaoDeployerPassword", "vaultToken", "keycloakClientSecret", "keycloakSmtpPassword"}
+
+// field returns where the secret of key (without namespace) is kept.
+func (s *Secrets) field(key string) **Secret {
+	switch key {
+	case "kubeconfig":
+		return &s.Kubeconfig
+	case "openbaoHsmPin":
+		return &s.OpenBaoHsmPin
+	case "openbaoDeployerPassword":
+		return &s.OpenBaoDeployerPassword
+	case "vaultToken":
+		return &s.VaultToken
+	case "keycloakClientSecret":
+		return &s.KeycloakClientSecret
+	case "keycloakSmtpPassword":
+		return &s.KeycloakSmtpPassword
+	}
+	return nil
+}
+
+// all lists the secrets that are set, in SecretKeys order.
+func (s *Secrets) all() []*Secret {
+	var out []*Secret
+	for _, k := range SecretKeys {
+		if p := s.field(k); p != nil && *p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out
+}
 
 // Exemption is one exempted namespace, for outputs and reports.
 type Exemption struct {

@@ -66,4 +66,7 @@ func (c *Config) withDefaults() {
 	if g := c.Gateway; g != nil && g.HTTPSPort == 0 {
 		g.HTTPSPort = 443
 	}
+	c.openBaoDefaults()
+	c.pkiDefaults() // after openbao: it defaults to OpenBao's address
+	c.keycloakDefaults()
 }

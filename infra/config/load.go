@@ -47,6 +47,7 @@ func LoadWith(ctx *pulumi.Context, resolve Resolver) (*Config, error) {
 	}{
 		{"kubernetes", &c.Kubernetes}, {"ingress", &c.Ingress}, {"network", &c.Network},
 		{"namespaces", &c.Namespaces}, {"tenants", &c.Tenants}, {"gateway", &c.Gateway},
+		{"openbao", &c.OpenBao}, {"pki", &c.PKI}, {"keycloak", &c.Keycloak},
 	} {
 		raw, ok := get(o.key)
 		if !ok {
@@ -69,11 +70,7 @@ func LoadWith(ctx *pulumi.Context, resolve Resolver) (*Config, error) {
 	for _, k := range SecretKeys {
 		full := Namespace + ":" + k
 		if v, ok := ctx.GetConfig(full); ok && v != "" {
-			s := &Secret{Key: full, Value: v, IsSecret: ctx.IsConfigSecret(full)}
-			switch k {
-			case "kubeconfig":
-				c.Secrets.Kubeconfig = s
-			}
+			*c.Secrets.field(k) = &Secret{Key: full, Value: v, IsSecret: ctx.IsConfigSecret(full)}
 		}
 	}
 	if l.Len() > 0 {

@@ -86,9 +86,20 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 			c.checkBackend(ctx, &l, k(fmt.Sprintf("gateway.backends[%d]", i)), b, resolve)
 		}
 	}
-	if s := c.Secrets.Kubeconfig; s != nil && !s.IsSecret {
+	c.validateOpenBao(&l, seen)
+	c.validatePKI(&l, seen)
+	c.validateKeycloak(&l)
+	for _, s := range c.Secrets.all() {
+		if s.IsSecret {
+			continue
+		}
+		value := "<value>"
+		if s == c.Secrets.Kubeconfig {
+			value = "\"$(cat kubeconfig)\""
+		}
+		// The value is never printed: it may be a real credential.
 		l.Add(s.Key, verr.Redacted, "a credential stored in plaintext in the stack file",
-			fmt.Sprintf("pulumi config rm %s && pulumi config set --secret %s \"$(cat kubeconfig)\"", s.Key, s.Key))
+			fmt.Sprintf("pulumi config rm %s && pulumi config set --secret %s %s", s.Key, s.Key, value))
 	}
 	return l.Err()
 }

@@ -7,7 +7,9 @@ package providers
 import (
 	"fmt"
 
+	keycloak "github.com/pulumi/pulumi-keycloak/sdk/v5/go/keycloak"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	vault "github.com/pulumi/pulumi-vault/sdk/v6/go/vault"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/infra/config"
 )
@@ -16,6 +18,10 @@ import (
 type Providers struct {
 	// Kubernetes targets the stack's cluster.
 	Kubernetes *kubernetes.Provider
+	// Vault targets OpenBao's API; nil unless rampart:pki is enabled.
+	Vault *vault.Provider
+	// Keycloak targets Keycloak's admin API; nil unless rampart:keycloak is enabled.
+	Keycloak *keycloak.Provider
 }
 
 // New builds the providers from validated config. The kubeconfig, when
@@ -37,5 +43,77 @@ func New(ctx *pulumi.Context, cfg *config.Config) (*Providers, error) {
 	if err != nil {
 		return nil, fmt.Errorf("providers: kubernetes: %w", err)
 	}
-	return &Providers{Kubernetes: k8s}, nil
+	p := &Providers{Kubernetes: k8s}
+	if cfg.PKI.Enabled {
+		if p.Vault, err = newVault(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Keycloak.Enabled {
+		if p.Keycloak, err = newKeycloak(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// newVault builds the provider for OpenBao (it speaks the Vault API). With
+// rampart:openbaoDeployerPassword it logs in with userpass as the deployer
+// that OpenBao's self-initialisation created (see components/openbao): each
+// run gets a token of the deployer's short TTL and no long-lived token is
+// stored anywhere. Otherwise it uses rampart:vaultToken (an OpenBao this
+// stack does not bootstrap, or the local lab's dev server). Either secret
+// reaches the provider only as a Pulumi secret.
+func newVault(ctx *pulumi.Context, cfg *config.Config) (*vault.Provider, error) {
+	pc := cfg.PKI.Provider
+	args := &vault.ProviderArgs{
+		Address: pulumi.String(pc.Address),
+		// Never trust VAULT_SKIP_VERIFY from the environment.
+		SkipTlsVerify: pulumi.Bool(false),
+		// The provider mints a child token per run, bounded by the
+		// deployer's own token max TTL.
+		SkipChildToken: pulumi.Bool(false),
+	}
+	if pc.CACertFile != "" {
+		args.CaCertFile = pulumi.String(pc.CACertFile)
+	}
+	if cfg.VaultUserpass() {
+		args.Token = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+		args.AuthLoginUserpass = &vault.ProviderAuthLoginUserpassArgs{
+			Mount:    pulumi.String(pc.UserpassMount),
+			Username: pulumi.String(cfg.DeployerUsername()),
+			Password: pulumi.ToSecret(pulumi.String(cfg.Secrets.OpenBaoDeployerPassword.Value)).(pulumi.StringOutput),
+		}
+	} else {
+		args.Token = pulumi.ToSecret(pulumi.String(cfg.Secrets.VaultToken.Value)).(pulumi.StringOutput)
+	}
+	v, err := vault.NewProvider(ctx, "openbao", args)
+	if err != nil {
+		return nil, fmt.Errorf("providers: vault: %w", err)
+	}
+	return v, nil
+}
+
+// newKeycloak builds the provider for Keycloak's admin API with the client
+// credentials grant of a service-account client; no admin password exists.
+func newKeycloak(ctx *pulumi.Context, cfg *config.Config) (*keycloak.Provider, error) {
+	pc := cfg.Keycloak.Provider
+	args := &keycloak.ProviderArgs{
+		Url:          pulumi.String(pc.URL),
+		Realm:        pulumi.String(pc.Realm),
+		ClientId:     pulumi.String(pc.ClientID),
+		ClientSecret: pulumi.ToSecret(pulumi.String(cfg.Secrets.KeycloakClientSecret.Value)).(pulumi.StringOutput),
+		// Log in when first needed, not at provider setup, so previews work
+		// while Keycloak itself is still being provisioned.
+		InitialLogin:          pulumi.Bool(false),
+		TlsInsecureSkipVerify: pulumi.Bool(false),
+	}
+	if pc.RootCACertificate != "" {
+		args.RootCaCertificate = pulumi.String(pc.RootCACertificate)
+	}
+	k, err := keycloak.NewProvider(ctx, "keycloak", args)
+	if err != nil {
+		return nil, fmt.Errorf("providers: keycloak: %w", err)
+	}
+	return k, nil
 }
