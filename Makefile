@@ -11,9 +11,13 @@ up: ## build the toolchain if missing, start the lab, pulumi up the local stack,
 test: ## every tier: unit + policy (mocks), server-backed (lab servers), e2e (real pulumi + kube-apiserver)
 	bash lab/test.sh
 
-lint: ## gofmt, go vet
+lint: ## gofmt, go vet, golangci-lint (errcheck, staticcheck, revive, gosec; built from the module proxy)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
+	@. lab/versions.env; bin=$${RAMPART_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/rampart}/gobin; \
+	  "$$bin/golangci-lint" version 2>/dev/null | grep -q "$$GOLANGCI_LINT_VERSION" || \
+	  GOBIN=$$bin go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$$GOLANGCI_LINT_VERSION; \
+	  "$$bin/golangci-lint" run ./...
 
 bench: ## Go benchmarks (mocks) and the local stack's CLI timings
 	go test -run '^$$' -bench . -benchmem ./bench/...

@@ -46,7 +46,7 @@ func runDrift(args []string, stdout io.Writer) error {
 			return err
 		}
 		if err := write(f); err != nil {
-			f.Close()
+			_ = f.Close()
 			return err
 		}
 		if err := f.Close(); err != nil {
@@ -60,8 +60,8 @@ func runDrift(args []string, stdout io.Writer) error {
 		if err := drift.Remediate(ctx, stk, report); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, "\nRestored.")
-		return nil
+		_, err := fmt.Fprintln(stdout, "\nRestored.")
+		return err
 	}
 	return errDrift
 }

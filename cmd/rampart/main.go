@@ -47,13 +47,13 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		}
 		var facts *compliance.StackFacts
 		if *outputs != "" {
-			var r io.Reader = stdin
+			r := stdin
 			if *outputs != "-" {
 				f, err := os.Open(*outputs)
 				if err != nil {
 					return err
 				}
-				defer f.Close()
+				defer func() { _ = f.Close() }()
 				r = f
 			}
 			facts = &compliance.StackFacts{}

@@ -151,9 +151,9 @@ type Secrets struct {
 	// KeycloakClientSecret (rampart:keycloakClientSecret): the secret of the
 	// keycloak provider's service-account client; required with rampart:keycloak.
 	KeycloakClientSecret *Secret
-	// KeycloakSmtpPassword (rampart:keycloakSmtpPassword): SMTP AUTH password
+	// KeycloakSMTPPassword (rampart:keycloakSmtpPassword): SMTP AUTH password
 	// of the realm's mail server; optional.
-	KeycloakSmtpPassword *Secret
+	KeycloakSMTPPassword *Secret
 }
 
 // Secret is a secret config value and whether Pulumi holds it encrypted.
@@ -184,7 +184,7 @@ func (s *Secrets) field(key string) **Secret {
 	case "keycloakClientSecret":
 		return &s.KeycloakClientSecret
 	case "keycloakSmtpPassword":
-		return &s.KeycloakSmtpPassword
+		return &s.KeycloakSMTPPassword
 	}
 	return nil
 }

@@ -261,7 +261,7 @@ func (c *Config) RealmArgs() *keycloak.RealmArgs {
 	if m := k.SMTP; m != nil {
 		a.SMTP = &keycloak.SMTP{Host: m.Host, Port: m.Port, ImplicitTLS: m.ImplicitTLS, From: m.From,
 			FromDisplayName: m.FromDisplayName, Username: m.Username}
-		if s := c.Secrets.KeycloakSmtpPassword; s != nil {
+		if s := c.Secrets.KeycloakSMTPPassword; s != nil {
 			a.SMTP.Password = secretOutput(s.Value)
 		}
 	}
@@ -293,12 +293,12 @@ func (c *Config) validateKeycloak(l *verr.List) {
 		l.Add(p("provider.url"), k.Provider.URL, "the client secret and admin tokens would cross the network in clear text", "use https (http only to the local lab on 127.0.0.1)")
 	}
 	checkSecret(l, c.Secrets.KeycloakClientSecret, "keycloakClientSecret", "the keycloak provider authenticates with its service-account client's secret")
-	if s := c.Secrets.KeycloakSmtpPassword; s != nil && (k.SMTP == nil || k.SMTP.Username == "") {
+	if s := c.Secrets.KeycloakSMTPPassword; s != nil && (k.SMTP == nil || k.SMTP.Username == "") {
 		l.Add(s.Key, verr.Redacted, "set, but rampart:keycloak.smtp.username is not: the password would never be sent",
 			"set rampart:keycloak.smtp.username, or pulumi config rm "+s.Key)
 	}
 	a := c.RealmArgs()
-	if m := k.SMTP; m != nil && m.Username != "" && requireSecret(l, c.Secrets.KeycloakSmtpPassword, "keycloakSmtpPassword",
+	if m := k.SMTP; m != nil && m.Username != "" && requireSecret(l, c.Secrets.KeycloakSMTPPassword, "keycloakSmtpPassword",
 		"rampart:keycloak.smtp.username is set, so the mail server expects a password", "<SMTP password>") {
 		a.SMTP.Password = secretOutput("") // reported once, at the key users set
 	}

@@ -42,7 +42,7 @@ func Load() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	env := map[string]string{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {

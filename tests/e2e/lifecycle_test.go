@@ -20,6 +20,7 @@ import (
 	"github.com/rampart-dev/rampart/components/netpol"
 	"github.com/rampart-dev/rampart/drift"
 	"github.com/rampart-dev/rampart/internal/recmock"
+	"github.com/rampart-dev/rampart/preview"
 	corev1api "k8s.io/api/core/v1"
 	networkingv1api "k8s.io/api/networking/v1"
 	rbacv1api "k8s.io/api/rbac/v1"
@@ -42,6 +43,21 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 	t.Cleanup(func() {
 		if !destroyed {
 			_, _ = l.stk.Destroy(ctx)
+		}
+	})
+
+	t.Run("preview as a PR comment groups changes by component and control", func(t *testing.T) {
+		plan, err := preview.Run(ctx, l.stk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var md strings.Builder
+		must(t, plan.Markdown(&md))
+		for _, want := range []string{"to create", "### rampart:namespace:Namespace", "### rampart:netpol:Policies",
+			"Controls: Pod Security Standard set to restricted", "| create | " + teamA + "-policies-" + netpol.DefaultDenyName + " |"} {
+			if !strings.Contains(md.String(), want) {
+				t.Errorf("preview comment lacks %q:\n%s", want, md.String())
+			}
 		}
 	})
 

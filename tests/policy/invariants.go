@@ -55,7 +55,7 @@ func policiesByNamespace(rec *recmock.Recorder) map[string]map[string]map[string
 	return out
 }
 
-// NamespacesLabelledAndDenied: every Namespace carries the three PSS labels
+// NamespacesLabelledAndDenied checks that every Namespace carries the three PSS labels
 // (with versions) and has a default-deny policy for ingress and egress plus
 // DNS egress on UDP and TCP 53.
 func NamespacesLabelledAndDenied(rec *recmock.Recorder) []error {
@@ -115,7 +115,7 @@ func dnsBothProtocols(p map[string]any) error {
 	return nil
 }
 
-// NoBlocklistedIPBlocks: every ipBlock either excepts each SSRF blocklist
+// NoBlocklistedIPBlocks checks that every ipBlock either excepts each SSRF blocklist
 // entry it overlaps or is exactly one of allowed (justified targets).
 func NoBlocklistedIPBlocks(rec *recmock.Recorder, allowed []string) []error {
 	var errs []error
@@ -173,7 +173,7 @@ func onlyDNS(rule any) bool {
 	return len(ps) > 0
 }
 
-// PodTemplatesPassPSS: every pod template passes the Pod Security evaluator
+// PodTemplatesPassPSS checks that every pod template passes the Pod Security evaluator
 // at the level its namespace enforces (restricted unless exempted).
 func PodTemplatesPassPSS(rec *recmock.Recorder) []error {
 	levels := map[string]string{}
@@ -207,7 +207,7 @@ func PodTemplatesPassPSS(rec *recmock.Recorder) []error {
 	return errs
 }
 
-// NoDuplicateObjects: no two resources produce the same Kubernetes object
+// NoDuplicateObjects checks that no two resources produce the same Kubernetes object
 // (type, namespace, name).
 func NoDuplicateObjects(rec *recmock.Recorder) []error {
 	seen := map[string]string{}
