@@ -34,11 +34,18 @@ lab_free_port() {
 }
 
 # lab_port NAME: the port recorded for NAME, or a new free one (recorded), so
-# a restarted lab keeps its addresses.
+# a restarted lab keeps its addresses. A recorded port that something else
+# took while the lab was down is replaced. NAME's process is NAME without a
+# -peer/-mgmt suffix.
 lab_port() {
-  local key p
+  local key p owner=${1%-peer}
+  owner=${owner%-mgmt}
   key="LAB_PORT_$(echo "$1" | tr 'a-z-' 'A-Z_')"
   p=$(lab_env_get "$key")
+  if [ -n "$p" ] && ! lab_running "$owner" && (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    lab_log "port $p of $1 is taken by another process; choosing a new one" >&2
+    p=
+  fi
   if [ -z "$p" ]; then p=$(lab_free_port); lab_env_set "$key" "$p"; fi
   echo "$p"
 }
