@@ -21,9 +21,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/rampart-dev/rampart/preview"
 )
 
 // Change is one drifted resource.
@@ -57,43 +56,22 @@ func Detect(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Re
 	if _, err := stk.Refresh(ctx); err != nil {
 		return nil, fmt.Errorf("drift: refresh of %s: %w", stk.Name(), err)
 	}
-	ch := make(chan events.EngineEvent)
-	done := make(chan []Change)
-	go func() {
-		var out []Change
-		for ev := range ch {
-			if ev.ResourcePreEvent == nil {
-				continue
-			}
-			md := ev.ResourcePreEvent.Metadata
-			if md.Op == apitype.OpSame || md.Op == apitype.OpRead || md.Op == apitype.OpRefresh || strings.HasPrefix(md.Type, "pulumi:providers:") || md.Type == "pulumi:pulumi:Stack" {
-				continue
-			}
-			c := Change{URN: md.URN, Name: md.URN[strings.LastIndex(md.URN, "::")+2:], Type: md.Type, Op: string(md.Op)}
-			for p := range md.DetailedDiff {
-				c.Properties = append(c.Properties, p)
-			}
-			if len(c.Properties) == 0 {
-				c.Properties = append(c.Properties, md.Diffs...)
-			}
-			sort.Strings(c.Properties)
-			out = append(out, c)
-		}
-		done <- out
-	}()
-	opts = append([]optpreview.Option{optpreview.Diff(), optpreview.EventStreams(ch)}, opts...)
-	_, err := stk.Preview(ctx, opts...)
-	changes := <-done
+	plan, err := preview.Run(ctx, stk, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("drift: preview of %s: %w", stk.Name(), err)
+		return nil, fmt.Errorf("drift: %w", err)
+	}
+	var changes []Change
+	seen := map[string]bool{}
+	for _, s := range plan.Steps {
+		if strings.HasPrefix(s.Type, "pulumi:providers:") {
+			continue
+		}
+		changes = append(changes, Change{URN: s.URN, Name: s.Name, Type: s.Type, Op: s.Op, Properties: s.Diffs})
+		seen[s.URN] = true
 	}
 	hidden, err := hiddenDrift(ctx, stk)
 	if err != nil {
 		return nil, err
-	}
-	seen := map[string]bool{}
-	for _, c := range changes {
-		seen[c.URN] = true
 	}
 	for _, h := range hidden {
 		if !seen[h.URN] {

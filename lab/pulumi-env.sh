@@ -29,3 +29,12 @@ pulumi_plugins() {
     pulumi plugin install resource kubernetes "v$KUBERNETES_PLUGIN_VERSION" --file "$RAMPART_CACHE/plugins/pulumi-resource-kubernetes" >/dev/null
   fi
 }
+
+# lab_ready: what `make up` and `make test` both need first: the Debian
+# packages, the toolchain, the running lab, the registered plugins.
+lab_ready() {
+  bash "$LAB_DIR/deps.sh"
+  bash "$LAB_DIR/toolchain.sh"
+  bash "$LAB_DIR/lab.sh" up
+  pulumi_plugins
+}

@@ -8,12 +8,9 @@
 #                   kube-apiserver (Automation API)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash lab/deps.sh
-bash lab/toolchain.sh
-bash lab/lab.sh up
 # shellcheck source=pulumi-env.sh
 . lab/pulumi-env.sh
-pulumi_plugins
+lab_ready
 export RAMPART_REQUIRE_LAB=1
 summary=()
 logs=$(mktemp -d)

@@ -4,14 +4,11 @@
 # prints the stack outputs and the hardening checklist.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash lab/deps.sh
-bash lab/toolchain.sh
-bash lab/lab.sh up
 # shellcheck source=pulumi-env.sh
 . lab/pulumi-env.sh
+lab_ready
 . "$LAB_ENV"
 export KUBECONFIG=$RAMPART_LAB_KUBECONFIG
-pulumi_plugins
 pulumi stack select local --create --secrets-provider passphrase >/dev/null 2>&1 ||
   pulumi stack select local >/dev/null
 t0=$(date +%s)

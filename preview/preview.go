@@ -30,6 +30,7 @@ var componentItems = map[string][]string{
 
 // Step is one planned change.
 type Step struct {
+	URN       string
 	Op        string
 	Type      string
 	Name      string
@@ -43,7 +44,9 @@ type Plan struct {
 	Steps []Step
 }
 
-// Run previews stk and collects every non-trivial step.
+// Run previews stk and collects every step that changes something (the
+// stack itself and unchanged or read resources are left out). drift uses
+// it on a refreshed stack.
 func Run(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Plan, error) {
 	ch := make(chan events.EngineEvent)
 	done := make(chan []Step)
@@ -54,12 +57,15 @@ func Run(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Plan,
 				continue
 			}
 			md := ev.ResourcePreEvent.Metadata
-			if md.Op == apitype.OpSame || md.Op == apitype.OpRead || md.Type == "pulumi:pulumi:Stack" {
+			if md.Op == apitype.OpSame || md.Op == apitype.OpRead || md.Op == apitype.OpRefresh || md.Type == "pulumi:pulumi:Stack" {
 				continue
 			}
-			s := Step{Op: string(md.Op), Type: md.Type, Name: md.URN[strings.LastIndex(md.URN, "::")+2:], Component: owner(md.URN, md.Type)}
+			s := Step{URN: md.URN, Op: string(md.Op), Type: md.Type, Name: md.URN[strings.LastIndex(md.URN, "::")+2:], Component: owner(md.URN, md.Type)}
 			for p := range md.DetailedDiff {
 				s.Diffs = append(s.Diffs, p)
+			}
+			if len(s.Diffs) == 0 {
+				s.Diffs = append(s.Diffs, md.Diffs...)
 			}
 			sort.Strings(s.Diffs)
 			steps = append(steps, s)
