@@ -9,6 +9,7 @@ package labenv
 import (
 	"bufio"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -59,6 +60,21 @@ func Load() (map[string]string, error) {
 		env[k] = v
 	}
 	return env, sc.Err()
+}
+
+// RequireCommand finds name on PATH, with the same fail-or-skip rule as
+// Require (the lab's tools are on PATH only through lab/pulumi-env.sh).
+func RequireCommand(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("RAMPART_REQUIRE_LAB") == "1" {
+		t.Fatalf("%s not on PATH (%v): `make test` puts the lab toolchain there", name, err)
+	}
+	t.Skipf("%s not on PATH: run `make test`, which puts the lab toolchain there", name)
+	return ""
 }
 
 // Require returns the lab env holding every key in keys; otherwise it fails

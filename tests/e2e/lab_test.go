@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,9 +56,7 @@ type lab struct {
 func newLab(t *testing.T) *lab {
 	t.Helper()
 	env := labenv.Require(t, "RAMPART_LAB_KUBECONFIG", "RAMPART_LAB_AUDIT_LOG")
-	if _, err := exec.LookPath("pulumi"); err != nil {
-		t.Fatalf("pulumi CLI not on PATH (run through `make test`, which sources lab/pulumi-env.sh): %v", err)
-	}
+	labenv.RequireCommand(t, "pulumi")
 	t.Setenv("KUBECONFIG", env["RAMPART_LAB_KUBECONFIG"])
 	rc, err := clientcmd.BuildConfigFromFlags("", env["RAMPART_LAB_KUBECONFIG"])
 	if err != nil {
