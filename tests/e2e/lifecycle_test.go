@@ -21,6 +21,7 @@ import (
 	"github.com/rampart-dev/rampart/drift"
 	"github.com/rampart-dev/rampart/internal/recmock"
 	"github.com/rampart-dev/rampart/preview"
+	appsv1api "k8s.io/api/apps/v1"
 	corev1api "k8s.io/api/core/v1"
 	networkingv1api "k8s.io/api/networking/v1"
 	rbacv1api "k8s.io/api/rbac/v1"
@@ -119,6 +120,30 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		}
 		t.Logf("admitted pod %s (phase %s: no nodes in the lab)", pod.Name, pod.Status.Phase)
 		must(t, l.kube.CoreV1().Pods(teamA).Delete(ctx, "compliant", metav1.DeleteOptions{}))
+
+		// The controller manager turns a Deployment into a Pod, which the real
+		// admission lets in and which stays Pending (no scheduler, no nodes).
+		replicas := int32(1)
+		labels := map[string]string{"app": "probe"}
+		_, err = l.kube.AppsV1().Deployments(teamA).Create(ctx, &appsv1api.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: "probe"},
+			Spec: appsv1api.DeploymentSpec{Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1api.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: *spec}},
+		}, metav1.CreateOptions{})
+		must(t, err)
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			pods, err := l.kube.CoreV1().Pods(teamA).List(ctx, metav1.ListOptions{LabelSelector: "app=probe"})
+			must(t, err)
+			if len(pods.Items) == 1 && pods.Items[0].Status.Phase == corev1api.PodPending {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("deployment created no Pending pod: %+v", pods.Items)
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		must(t, l.kube.AppsV1().Deployments(teamA).Delete(ctx, "probe", metav1.DeleteOptions{}))
 	})
 
 	t.Run("audit log follows seed 004's policy", func(t *testing.T) {
