@@ -557,3 +557,22 @@ func TestProgram_ReportsEveryPlatformProblemAtOnce(t *testing.T) {
 		t.Fatalf("registered %v", rec.Names())
 	}
 }
+
+// On a fresh cluster's preview OpenBao does not exist yet: the vault
+// provider's address stays unknown until the chart is deployed, so the
+// engine neither configures the provider nor tries to log in.
+func TestProgram_VaultProviderWaitsForOpenBaoOnPreview(t *testing.T) {
+	rec := recmock.New()
+	dryRun := func(info *pulumi.RunInfo) { info.DryRun = true }
+	if err := rec.Run(program, recmock.WithConfig(platformConfig(), platformSecrets...), dryRun); err != nil {
+		t.Fatal(err)
+	}
+	// The SDK sends an unknown input as absent (or computed) under preview.
+	vp := rec.ByType("pulumi:providers:vault")[0]
+	if addr, ok := vp.Inputs["address"]; ok && !addr.IsComputed() && !(addr.IsOutput() && !addr.OutputValue().Known) {
+		t.Fatalf("vault provider address is known during preview (%v): it would log in before OpenBao exists", addr)
+	}
+	if _, ok := vp.Inputs["authLoginUserpass"]; !ok {
+		t.Fatalf("vault provider lost its other inputs: %v", vp.Inputs)
+	}
+}

@@ -31,6 +31,7 @@ type Platform struct {
 func NewPlatform(ctx *pulumi.Context, cfg *config.Config, p *providers.Providers, b *Baseline) (*Platform, error) {
 	out := &Platform{}
 	var after []pulumi.Resource
+	var openbaoReady pulumi.StringOutput
 	if cfg.OpenBao.Enabled {
 		var deps []pulumi.Resource
 		if n, ok := b.Namespaces[cfg.OpenBao.Namespace]; ok {
@@ -41,14 +42,18 @@ func NewPlatform(ctx *pulumi.Context, cfg *config.Config, p *providers.Providers
 		if err != nil {
 			return nil, fmt.Errorf("platform: %w", err)
 		}
-		out.OpenBao, after = ob, []pulumi.Resource{ob}
+		out.OpenBao, after, openbaoReady = ob, []pulumi.Resource{ob}, ob.Address
 	}
 	if cfg.PKI.Enabled {
+		vp, err := p.NewVault(ctx, openbaoReady)
+		if err != nil {
+			return nil, fmt.Errorf("platform: %w", err)
+		}
 		args := cfg.PKIArgs()
 		if args.Issuer != nil {
 			args.Issuer.KubernetesProvider = p.Kubernetes
 		}
-		pk, err := pki.NewPKI(ctx, "pki", args, pulumi.Provider(p.Vault), pulumi.DependsOn(after))
+		pk, err := pki.NewPKI(ctx, "pki", args, pulumi.Provider(vp), pulumi.DependsOn(after))
 		if err != nil {
 			return nil, fmt.Errorf("platform: %w", err)
 		}

@@ -245,9 +245,16 @@ func deployChart(ctx *pulumi.Context, name string, a *OpenBaoArgs, cfg string, c
 		chartArgs.Chart = pulumi.String("openbao")
 		chartArgs.RepositoryOpts = &helmv4.RepositoryOptsArgs{Repo: pulumi.String(a.Chart.Repository)}
 	}
-	if _, err := helmv4.NewChart(ctx, name+"-chart", chartArgs, parent, pulumi.DependsOn(deps)); err != nil {
+	chart, err := helmv4.NewChart(ctx, name+"-chart", chartArgs, parent, pulumi.DependsOn(deps))
+	if err != nil {
 		return fmt.Errorf("openbao %q: create chart: %w", name, err)
 	}
+	// Address resolves once the chart's objects exist (and are ready, unless
+	// SkipAwait), so a provider configured from it waits for the server
+	// instead of failing a fresh cluster's preview.
+	comp.Address = pulumi.All(chart.Resources, comp.Address).ApplyT(func(v []any) string {
+		return v[1].(string)
+	}).(pulumi.StringOutput)
 	return nil
 }
 

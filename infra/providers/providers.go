@@ -18,10 +18,13 @@ import (
 type Providers struct {
 	// Kubernetes targets the stack's cluster.
 	Kubernetes *kubernetes.Provider
-	// Vault targets OpenBao's API; nil unless rampart:pki is enabled.
+	// Vault targets OpenBao's API; nil until NewVault builds it (only when
+	// rampart:pki is enabled).
 	Vault *vault.Provider
 	// Keycloak targets Keycloak's admin API; nil unless rampart:keycloak is enabled.
 	Keycloak *keycloak.Provider
+
+	cfg *config.Config
 }
 
 // New builds the providers from validated config. The kubeconfig, when
@@ -43,12 +46,7 @@ func New(ctx *pulumi.Context, cfg *config.Config) (*Providers, error) {
 	if err != nil {
 		return nil, fmt.Errorf("providers: kubernetes: %w", err)
 	}
-	p := &Providers{Kubernetes: k8s}
-	if cfg.PKI.Enabled {
-		if p.Vault, err = newVault(ctx, cfg); err != nil {
-			return nil, err
-		}
-	}
+	p := &Providers{Kubernetes: k8s, cfg: cfg}
 	if cfg.Keycloak.Enabled {
 		if p.Keycloak, err = newKeycloak(ctx, cfg); err != nil {
 			return nil, err
@@ -57,17 +55,28 @@ func New(ctx *pulumi.Context, cfg *config.Config) (*Providers, error) {
 	return p, nil
 }
 
-// newVault builds the provider for OpenBao (it speaks the Vault API). With
+// NewVault builds the provider for OpenBao (it speaks the Vault API) once
+// the stack knows when OpenBao is up. ready, when given, gates the
+// provider's address: while it is unknown (a fresh cluster's preview, before
+// this stack's OpenBao exists) the engine does not configure the provider,
+// so the preview neither fails nor logs in; on `up` the provider is
+// configured after the server is deployed. Pass nil for an OpenBao this
+// stack does not deploy. With
 // rampart:openbaoDeployerPassword it logs in with userpass as the deployer
 // that OpenBao's self-initialisation created (see components/openbao): each
 // run gets a token of the deployer's short TTL and no long-lived token is
 // stored anywhere. Otherwise it uses rampart:vaultToken (an OpenBao this
 // stack does not bootstrap, or the local lab's dev server). Either secret
 // reaches the provider only as a Pulumi secret.
-func newVault(ctx *pulumi.Context, cfg *config.Config) (*vault.Provider, error) {
+func (p *Providers) NewVault(ctx *pulumi.Context, ready pulumi.StringOutput) (*vault.Provider, error) {
+	cfg := p.cfg
 	pc := cfg.PKI.Provider
+	var address pulumi.StringInput = pulumi.String(pc.Address)
+	if ready != (pulumi.StringOutput{}) {
+		address = ready.ApplyT(func(string) string { return pc.Address }).(pulumi.StringOutput)
+	}
 	args := &vault.ProviderArgs{
-		Address: pulumi.String(pc.Address),
+		Address: address,
 		// Never trust VAULT_SKIP_VERIFY from the environment.
 		SkipTlsVerify: pulumi.Bool(false),
 		// The provider mints a child token per run, bounded by the
@@ -91,6 +100,7 @@ func newVault(ctx *pulumi.Context, cfg *config.Config) (*vault.Provider, error) 
 	if err != nil {
 		return nil, fmt.Errorf("providers: vault: %w", err)
 	}
+	p.Vault = v
 	return v, nil
 }
 
