@@ -379,8 +379,9 @@ var policyTerm = regexp.MustCompile(`^([A-Za-z]+)(?:\(([^()]*)\))?$`)
 // ParsePasswordPolicy reads Keycloak's policy syntax ("length(14) and
 // notUsername and …") for the policies PasswordPolicy models, so a stack
 // config string is checked when the program runs, not when Keycloak refuses
-// it mid-update. Unknown or malformed terms are errors; the result still
-// has to pass Validate (it is not defaulted).
+// it mid-update. Unknown or malformed terms are errors; the result is not
+// defaulted here (RealmArgs.Validate and NewRealm fill its zero fields) and
+// still has to pass Validate.
 func ParsePasswordPolicy(s string) (PasswordPolicy, error) {
 	p := PasswordPolicy{AllowUsername: true, AllowEmail: true}
 	seen := map[string]bool{}
@@ -472,6 +473,18 @@ func (p PasswordPolicy) validate(path string, l *verr.List) {
 	}
 }
 
+// defaulted returns a copy of a with every unset field set to the secure
+// default documented on it; a itself is not modified. The stack config maps
+// its keys onto RealmArgs and leaves unset ones zero, so these defaults are
+// written down only here.
+func (a *RealmArgs) defaulted() RealmArgs {
+	d := *a
+	d.Clients = append([]Client(nil), a.Clients...)
+	d.withDefaults()
+	return d
+}
+
+// withDefaults fills a's unset fields in place; it is idempotent.
 func (a *RealmArgs) withDefaults() {
 	if a.DisplayName == "" {
 		a.DisplayName = a.Realm
@@ -583,10 +596,23 @@ var (
 
 var webAuthnAlgs = map[string]bool{"ES256": true, "ES384": true, "ES512": true, "RS256": true, "RS384": true, "RS512": true, "EdDSA": true}
 
-// Validate reports every problem of a (defaults applied) under path, e.g.
-// "rampart:keycloak.sessions.accessToken: …". NewRealm calls it after
-// applying defaults; the stack config calls it to fail before any resource.
+// Validate reports every problem of a, after applying the defaults to a
+// copy (a is not modified), under path, e.g.
+// "rampart:keycloak.sessions.accessToken: …"; nil when a is usable. The
+// stack config calls it to fail before any resource; NewRealm checks the
+// same defaulted args.
 func (a *RealmArgs) Validate(path string) error {
+	if a == nil {
+		var l verr.List
+		l.Add(path, "<nil>", "no realm arguments", "pass a *RealmArgs with at least Realm and Clients")
+		return l.Err()
+	}
+	d := a.defaulted()
+	return d.validate(path)
+}
+
+// validate checks a defaulted a.
+func (a *RealmArgs) validate(path string) error {
 	var l verr.List
 	if !realmName.MatchString(a.Realm) || a.Realm == "master" {
 		l.Add(path+".realm", a.Realm, "a realm name is 1-36 lower-case letters, digits and '-', and not \"master\" (the admin realm)", `use e.g. "platform"`)

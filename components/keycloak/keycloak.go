@@ -53,10 +53,8 @@ func NewRealm(ctx *pulumi.Context, name string, args *RealmArgs, opts ...pulumi.
 	if args == nil {
 		return nil, fmt.Errorf("keycloak %q: args are required (at least Realm and Clients)", name)
 	}
-	a := *args
-	a.Clients = append([]Client(nil), args.Clients...)
-	a.withDefaults()
-	if err := a.Validate("keycloak"); err != nil {
+	a := args.defaulted()
+	if err := a.validate("keycloak"); err != nil {
 		return nil, fmt.Errorf("keycloak %q: invalid args:\n%w", name, err)
 	}
 	comp := &Realm{}

@@ -14,7 +14,8 @@ import (
 // platform realm. Lifespans are Go durations ("5m", "10h"). webAuthn and
 // clients decode straight into the component's types; passwordPolicy
 // decodes over keycloak.DefaultPasswordPolicy(), so only the fields set
-// change.
+// change. Realm keys left unset take the component's defaults (see
+// keycloak.RealmArgs), applied when the args are validated and built.
 type Keycloak struct {
 	// Enabled builds the realm and the keycloak provider; default false.
 	Enabled bool `json:"enabled"`
@@ -101,8 +102,8 @@ type KeycloakOTP struct {
 
 // KeycloakEvents is keycloak.Events with the expiration as a string.
 type KeycloakEvents struct {
-	// Expiration defaults to the component's 8760h (365 days); set it to the
-	// audit retention period so Keycloak's store matches the audit trail.
+	// Expiration unset takes the component's default (keycloak.Events); set
+	// it to the audit retention period so Keycloak's store matches the audit trail.
 	Expiration   string   `json:"expiration,omitempty"`
 	Listeners    []string `json:"listeners,omitempty"`
 	AdminDetails *bool    `json:"adminDetails,omitempty"`
@@ -120,129 +121,67 @@ func (p *PasswordPolicy) UnmarshalJSON(b []byte) error {
 	return dec.Decode(&p.PasswordPolicy)
 }
 
-// keycloakDefaults fills the realm's defaults. They are the component's
-// (RealmArgs.withDefaults), written out here because RealmArgs.Validate
-// expects defaulted args and the component does not export its defaulting;
-// NewRealm's own defaulting is then a no-op. The local profile turns
-// e-mail verification off (the lab has no SMTP server).
+// keycloakDefaults fills the stack-level defaults only: the provider's
+// service-account realm and client, and e-mail verification off in the
+// local profile (the lab has no SMTP server). The realm's own defaults are
+// the component's: RealmArgs leaves unset keys zero, and
+// keycloak.RealmArgs.Validate and keycloak.NewRealm fill them.
 func (c *Config) keycloakDefaults() {
 	k := &c.Keycloak
 	if !k.Enabled {
 		return
 	}
-	def := func(p *string, v string) {
-		if *p == "" {
-			*p = v
-		}
+	if k.Provider.Realm == "" {
+		k.Provider.Realm = "master"
 	}
-	def(&k.Provider.Realm, "master")
-	def(&k.Provider.ClientID, "rampart-deployer")
-	def(&k.DisplayName, k.Realm)
-	if k.SSLRequired == "" {
-		k.SSLRequired = keycloak.SSLAll
+	if k.Provider.ClientID == "" {
+		k.Provider.ClientID = "rampart-deployer"
 	}
-	if k.VerifyEmail == nil {
-		v := c.Profile != ProfileLocal
-		k.VerifyEmail = &v
-	}
-	if m := k.SMTP; m != nil {
-		if m.Port == 0 {
-			m.Port = 587
-			if m.ImplicitTLS {
-				m.Port = 465
-			}
-		}
-		def(&m.FromDisplayName, k.DisplayName)
-	}
-	if k.BruteForce.MaxLoginFailures == 0 {
-		k.BruteForce.MaxLoginFailures = 5
-	}
-	for _, d := range k.durations(nil) {
-		def(d.src, d.def)
-	}
-	if k.PasswordPolicy == nil {
-		k.PasswordPolicy = &PasswordPolicy{keycloak.DefaultPasswordPolicy()}
-	}
-	o := &k.OTP
-	if o.Type == "" {
-		o.Type = keycloak.OTPTotp
-	}
-	if o.Algorithm == "" {
-		o.Algorithm = keycloak.OTPHmacSHA1
-	}
-	if o.Digits == 0 {
-		o.Digits = 6
-	}
-	if o.LookAheadWindow == 0 {
-		o.LookAheadWindow = 1
-	}
-	w := &k.WebAuthn
-	def(&w.RelyingPartyName, k.DisplayName)
-	if w.UserVerification == "" {
-		w.UserVerification = keycloak.UVRequired
-	}
-	if w.Attachment == "" {
-		w.Attachment = keycloak.AttachmentCrossPlatform
-	}
-	if len(w.SignatureAlgorithms) == 0 {
-		w.SignatureAlgorithms = []string{"ES256", "RS256"}
-	}
-	e := &k.Events
-	if len(e.Listeners) == 0 {
-		e.Listeners = []string{"jboss-logging"}
-	}
-	if e.AdminDetails == nil {
-		t := true
-		e.AdminDetails = &t
-	}
-	for i := range k.Clients {
-		if k.Clients[i].Kind == "" {
-			k.Clients[i].Kind = keycloak.ClientPublic
-		}
+	if k.VerifyEmail == nil && c.Profile == ProfileLocal {
+		f := false
+		k.VerifyEmail = &f
 	}
 }
 
 // duration is one lifespan setting: its key under rampart:keycloak, the
-// configured text, its default (the component's) and where it goes.
+// configured text ("" when unset) and where it goes.
 type duration struct {
 	key string
 	src *string
-	def string
 	dst *time.Duration
 }
 
-// durations lists every lifespan so defaulting, parsing and reporting share
-// one table; dst points into a (nil: defaulting only).
+// durations lists every lifespan so parsing and reporting share one table;
+// dst points into a.
 func (k *Keycloak) durations(a *keycloak.RealmArgs) []duration {
-	if a == nil {
-		a = &keycloak.RealmArgs{}
-	}
 	b, s := &k.BruteForce, &k.Sessions
 	return []duration{
-		{"bruteForce.waitIncrement", &b.WaitIncrement, "1m", &a.BruteForce.WaitIncrement},
-		{"bruteForce.maxFailureWait", &b.MaxFailureWait, "15m", &a.BruteForce.MaxFailureWait},
-		{"bruteForce.quickLoginCheck", &b.QuickLoginCheck, "1s", &a.BruteForce.QuickLoginCheck},
-		{"bruteForce.minimumQuickLoginWait", &b.MinimumQuickLoginWait, "1m", &a.BruteForce.MinimumQuickLoginWait},
-		{"bruteForce.failureReset", &b.FailureReset, "12h", &a.BruteForce.FailureReset},
-		{"sessions.accessToken", &s.AccessToken, "5m", &a.Sessions.AccessToken},
-		{"sessions.ssoIdle", &s.SSOIdle, "15m", &a.Sessions.SSOIdle},
-		{"sessions.ssoMax", &s.SSOMax, "10h", &a.Sessions.SSOMax},
-		{"sessions.clientIdle", &s.ClientIdle, "15m", &a.Sessions.ClientIdle},
-		{"sessions.clientMax", &s.ClientMax, "10h", &a.Sessions.ClientMax},
-		{"sessions.offlineIdle", &s.OfflineIdle, "168h", &a.Sessions.OfflineIdle},
-		{"sessions.offlineMax", &s.OfflineMax, "720h", &a.Sessions.OfflineMax},
-		{"sessions.loginTimeout", &s.LoginTimeout, "10m", &a.Sessions.LoginTimeout},
-		{"sessions.accessCode", &s.AccessCode, "1m", &a.Sessions.AccessCode},
-		{"sessions.userActionToken", &s.UserActionToken, "5m", &a.Sessions.UserActionToken},
-		{"sessions.adminActionToken", &s.AdminActionToken, "12h", &a.Sessions.AdminActionToken},
-		{"otp.period", &k.OTP.Period, "30s", &a.OTP.Period},
-		// 365 days; no audit retention preset exists yet to follow.
-		{"events.expiration", &k.Events.Expiration, "8760h", &a.Events.Expiration},
+		{"bruteForce.waitIncrement", &b.WaitIncrement, &a.BruteForce.WaitIncrement},
+		{"bruteForce.maxFailureWait", &b.MaxFailureWait, &a.BruteForce.MaxFailureWait},
+		{"bruteForce.quickLoginCheck", &b.QuickLoginCheck, &a.BruteForce.QuickLoginCheck},
+		{"bruteForce.minimumQuickLoginWait", &b.MinimumQuickLoginWait, &a.BruteForce.MinimumQuickLoginWait},
+		{"bruteForce.failureReset", &b.FailureReset, &a.BruteForce.FailureReset},
+		{"sessions.accessToken", &s.AccessToken, &a.Sessions.AccessToken},
+		{"sessions.ssoIdle", &s.SSOIdle, &a.Sessions.SSOIdle},
+		{"sessions.ssoMax", &s.SSOMax, &a.Sessions.SSOMax},
+		{"sessions.clientIdle", &s.ClientIdle, &a.Sessions.ClientIdle},
+		{"sessions.clientMax", &s.ClientMax, &a.Sessions.ClientMax},
+		{"sessions.offlineIdle", &s.OfflineIdle, &a.Sessions.OfflineIdle},
+		{"sessions.offlineMax", &s.OfflineMax, &a.Sessions.OfflineMax},
+		{"sessions.loginTimeout", &s.LoginTimeout, &a.Sessions.LoginTimeout},
+		{"sessions.accessCode", &s.AccessCode, &a.Sessions.AccessCode},
+		{"sessions.userActionToken", &s.UserActionToken, &a.Sessions.UserActionToken},
+		{"sessions.adminActionToken", &s.AdminActionToken, &a.Sessions.AdminActionToken},
+		{"otp.period", &k.OTP.Period, &a.OTP.Period},
+		{"events.expiration", &k.Events.Expiration, &a.Events.Expiration},
 	}
 }
 
-// RealmArgs maps rampart:keycloak (defaulted) to the component's args;
-// durations that do not parse take their default (Validate reports them).
+// RealmArgs maps rampart:keycloak to the component's args. Unset keys stay
+// zero, so the component's defaults apply (keycloak.NewRealm and
+// RealmArgs.Validate fill them); so do durations that do not parse
+// (validateKeycloak reports them), which keeps the range checks of the other
+// lifespans meaningful instead of cascading.
 func (c *Config) RealmArgs() *keycloak.RealmArgs {
 	k := c.Keycloak
 	a := &keycloak.RealmArgs{
@@ -266,13 +205,12 @@ func (c *Config) RealmArgs() *keycloak.RealmArgs {
 		}
 	}
 	for _, d := range c.Keycloak.durations(a) {
-		v, err := time.ParseDuration(*d.src)
-		if err != nil {
-			// Reported by Validate; the default keeps the range checks of
-			// the other lifespans meaningful instead of cascading.
-			v, _ = time.ParseDuration(d.def)
+		if *d.src == "" {
+			continue
 		}
-		*d.dst = v
+		if v, err := time.ParseDuration(*d.src); err == nil {
+			*d.dst = v
+		}
 	}
 	return a
 }
@@ -303,6 +241,9 @@ func (c *Config) validateKeycloak(l *verr.List) {
 		a.SMTP.Password = secretOutput("") // reported once, at the key users set
 	}
 	for _, d := range k.durations(a) {
+		if *d.src == "" {
+			continue
+		}
 		if _, err := time.ParseDuration(*d.src); err != nil {
 			l.Add(p(d.key), *d.src, "not a duration", "use Go duration syntax, e.g. 15m or 10h")
 		}
