@@ -480,6 +480,8 @@ func TestProgram_RejectsInvalidPlatformConfigAndRegistersNothing(t *testing.T) {
 			`rampart:keycloak.sessions.ssoIdle: "12h0m0s": must lie between 5m0s and 10h0m0s`},
 		{"keycloak access token too long", map[string]string{"rampart:keycloak": kc("sessions.accessToken", "1h")}, nil,
 			`rampart:keycloak.sessions.accessToken: "1h0m0s"`},
+		{"keycloak zero lifespan", map[string]string{"rampart:keycloak": kc("sessions.accessToken", "0s")}, nil,
+			`rampart:keycloak.sessions.accessToken: "0s": a lifespan must be positive`},
 		{"keycloak duration garbage", map[string]string{"rampart:keycloak": kc("sessions.ssoMax", "a day")}, nil,
 			`rampart:keycloak.sessions.ssoMax: "a day": not a duration`},
 		{"keycloak master realm", map[string]string{"rampart:keycloak": kc("realm", "master")}, nil, `rampart:keycloak.realm: "master"`},

@@ -244,8 +244,13 @@ func (c *Config) validateKeycloak(l *verr.List) {
 		if *d.src == "" {
 			continue
 		}
-		if _, err := time.ParseDuration(*d.src); err != nil {
+		v, err := time.ParseDuration(*d.src)
+		switch {
+		case err != nil:
 			l.Add(p(d.key), *d.src, "not a duration", "use Go duration syntax, e.g. 15m or 10h")
+		case v <= 0:
+			// An explicit zero would otherwise silently take the default.
+			l.Add(p(d.key), *d.src, "a lifespan must be positive", "set a positive duration, or remove the key for the secure default")
 		}
 	}
 	l.Merge(a.Validate(Namespace + ":keycloak"))
