@@ -73,10 +73,13 @@ func Run(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Plan,
 		done <- steps
 	}()
 	_, err := stk.Preview(ctx, append([]optpreview.Option{optpreview.Diff(), optpreview.EventStreams(ch)}, opts...)...)
-	steps := <-done
 	if err != nil {
+		// The SDK closes ch only once the CLI has opened its event log; a
+		// CLI that fails before that (a wrong passphrase, a missing plugin)
+		// never closes it, so do not wait for the collector.
 		return nil, fmt.Errorf("preview %s: %w", stk.Name(), err)
 	}
+	steps := <-done
 	sort.Slice(steps, func(i, j int) bool { return steps[i].Name < steps[j].Name })
 	return &Plan{Stack: stk.Name(), Steps: steps}, nil
 }
