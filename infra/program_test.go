@@ -165,6 +165,24 @@ func TestProgram_RejectsInvalidConfigAndRegistersNothing(t *testing.T) {
 		{"backend plain http", map[string]string{"rampart:gateway": gw(func(g map[string]any) {
 			g["backends"] = []any{map[string]any{"name": "b", "url": "http://api.example.com/"}}
 		})}, nil, "rampart:gateway.backends[0].url: \"http://api.example.com/\": backends must be reached over TLS"},
+		{"backend decimal loopback", map[string]string{"rampart:gateway": gw(func(g map[string]any) {
+			g["backends"] = []any{map[string]any{"name": "b", "url": "https://2130706433/"}}
+		})}, nil, "rampart:gateway.backends[0].url: \"https://2130706433/\": a numeric host that is not a canonical IP address"},
+		{"backend short loopback", map[string]string{"rampart:gateway": gw(func(g map[string]any) {
+			g["backends"] = []any{map[string]any{"name": "b", "url": "https://127.1/"}}
+		})}, nil, "rampart:gateway.backends[0].url: \"https://127.1/\": a numeric host"},
+		{"backend hex loopback", map[string]string{"rampart:gateway": gw(func(g map[string]any) {
+			g["backends"] = []any{map[string]any{"name": "b", "url": "https://0x7f.1/"}}
+		})}, nil, "rampart:gateway.backends[0].url: \"https://0x7f.1/\": a numeric host"},
+		{"backend this-host", map[string]string{"rampart:gateway": gw(func(g map[string]any) {
+			g["backends"] = []any{map[string]any{"name": "b", "url": "https://0.0.0.0/"}}
+		})}, nil, "inside the SSRF blocklist entry 0.0.0.0/8"},
+		{"backend alibaba metadata", map[string]string{"rampart:gateway": gw(func(g map[string]any) {
+			g["backends"] = []any{map[string]any{"name": "b", "url": "https://100.100.100.200/"}}
+		})}, nil, "inside the SSRF blocklist entry 100.64.0.0/10"},
+		{"partial tenant quota clashing with defaults", map[string]string{"rampart:tenants": tenants(map[string]any{"name": "a", "quota": map[string]any{"requestsCpu": "16"}})}, nil,
+			"rampart:tenants[0].quota.requestsCpu: \"16\": greater than limitsCpu"},
+		{"skipAwait outside the lab", map[string]string{"rampart:kubernetes": js(map[string]any{"skipAwait": true})}, nil, "rampart:kubernetes.skipAwait: true: only the local lab"},
 		{"dns node-local cidr", map[string]string{"rampart:network": js(map[string]any{"dns": map[string]any{"nodeLocalCidr": "169.254.20.10"}})}, nil, "rampart:network.dns.nodeLocalCidr"},
 		{"plaintext kubeconfig", map[string]string{"rampart:kubeconfig": "apiVersion: v1"}, nil, "rampart:kubeconfig: [secret]: a credential stored in plaintext in the stack file — pulumi config rm rampart:kubeconfig && pulumi config set --secret rampart:kubeconfig"},
 	}

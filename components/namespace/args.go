@@ -2,6 +2,7 @@ package namespace
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/rampart-dev/rampart/components/verr"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -106,8 +107,11 @@ func (a *NamespaceArgs) withDefaults() *NamespaceArgs {
 }
 
 // Validate reports every problem with the args, each under path (the config
-// key path of these args, e.g. "rampart:tenants[0]").
+// key path of these args, e.g. "rampart:tenants[0]"). It checks the args as
+// NewNamespace will use them (defaults applied to a copy), so a partial
+// quota that clashes with a default fails here, not half-way through an up.
 func (a *NamespaceArgs) Validate(path string) error {
+	a = a.withDefaults()
 	var l verr.List
 	for _, msg := range validation.IsDNS1123Label(a.Name) {
 		l.Add(path+".name", a.Name, "not a valid namespace name: "+msg, "use lower-case letters, digits and '-', at most 63 characters")
@@ -123,7 +127,7 @@ func (a *NamespaceArgs) Validate(path string) error {
 		default:
 			l.Add(path+".exemption.level", string(e.Level), "not a Pod Security level", "use baseline or privileged (restricted needs no exemption)")
 		}
-		if len(e.Justification) < 20 {
+		if len(strings.TrimSpace(e.Justification)) < 20 {
 			l.Add(path+".exemption.justification", e.Justification, "an exemption needs a written justification (20+ characters) for the compliance report", "say why this namespace cannot run restricted")
 		}
 		if e.Control == "" {

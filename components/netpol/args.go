@@ -3,6 +3,7 @@ package netpol
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/rampart-dev/rampart/components/verr"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -128,8 +129,10 @@ func ValidateDNS(l *verr.List, path string, d DNS) {
 	}
 	checkLabels(l, path+".podLabels", d.PodLabels)
 	if c := d.NodeLocalCIDR; c != "" {
-		if _, err := netip.ParsePrefix(c); err != nil {
+		if pre, err := netip.ParsePrefix(c); err != nil {
 			l.Add(path+".nodeLocalCidr", c, "not a CIDR", `use e.g. "169.254.20.10/32"`)
+		} else if !pre.IsSingleIP() {
+			l.Add(path+".nodeLocalCidr", c, "NodeLocal DNSCache is one address; a range would open port 53 to it all", `use a single address, e.g. "169.254.20.10/32"`)
 		}
 	}
 }
@@ -172,7 +175,11 @@ func CheckAllowedTarget(l *verr.List, p string, t AllowedTarget) {
 		if pre.Masked() != pre {
 			l.Add(p+".cidr", t.CIDR, "host bits set", fmt.Sprintf("use %q", pre.Masked().String()))
 		}
-		if b, blocked := Blocked(pre); blocked && len(t.Justification) < 20 {
+		if Canonical(pre) != pre {
+			l.Add(p+".cidr", t.CIDR, "an IPv4 range written in IPv6 notation", fmt.Sprintf("use %q", Canonical(pre).String()))
+		}
+		pre = Canonical(pre)
+		if b, blocked := Blocked(pre); blocked && len(strings.TrimSpace(t.Justification)) < 20 {
 			l.Add(p+".justification", t.Justification, fmt.Sprintf("%s overlaps the SSRF blocklist entry %s", t.CIDR, b),
 				"write why this internal target must be reachable (20+ characters), or remove it")
 		}

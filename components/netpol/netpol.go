@@ -168,7 +168,7 @@ func gatewaySpec(g Gateway) *networkingv1.NetworkPolicySpecArgs {
 		Ports: ports(TCP, g.HTTPSPort),
 	})
 	for _, t := range g.AllowedTargets {
-		cidr := netip.MustParsePrefix(t.CIDR).Masked().String() // validated
+		cidr := Canonical(netip.MustParsePrefix(t.CIDR).Masked()).String() // validated
 		rules = append(rules, networkingv1.NetworkPolicyEgressRuleArgs{
 			To:    networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String(cidr)}}},
 			Ports: ports(TCP, t.Ports...),

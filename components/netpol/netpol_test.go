@@ -118,10 +118,10 @@ func TestPolicies_GatewayEgressExceptsSSRFBlocklist(t *testing.T) {
 	}
 	v4, _ := recmock.Path(gw, "egress", 1, "to", 0, "ipBlock")
 	v6, _ := recmock.Path(gw, "egress", 1, "to", 1, "ipBlock")
-	if fmt.Sprint(v4) != "map[cidr:0.0.0.0/0 except:[127.0.0.0/8 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 169.254.0.0/16]]" {
+	if fmt.Sprint(v4) != "map[cidr:0.0.0.0/0 except:[127.0.0.0/8 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 169.254.0.0/16 0.0.0.0/8 100.64.0.0/10]]" {
 		t.Errorf("v4 block = %v", v4)
 	}
-	if fmt.Sprint(v6) != "map[cidr:::/0 except:[::1/128 fd00::/8]]" {
+	if fmt.Sprint(v6) != "map[cidr:::/0 except:[::1/128 fd00::/8 fc00::/8 fe80::/10]]" {
 		t.Errorf("v6 block = %v", v6)
 	}
 	if port, _ := recmock.Path(gw, "egress", 1, "ports", 0, "port"); port != float64(443) {
@@ -134,7 +134,8 @@ func TestPolicies_GatewayEgressExceptsSSRFBlocklist(t *testing.T) {
 }
 
 func TestBlocked_CoversSeedRangesAndMetadata(t *testing.T) {
-	for _, a := range []string{"127.0.0.1", "10.1.2.3", "172.31.255.255", "192.168.1.1", "169.254.169.254", "::1", "fd00:ec2::254", "::ffff:10.0.0.1"} {
+	for _, a := range []string{"127.0.0.1", "10.1.2.3", "172.31.255.255", "192.168.1.1", "169.254.169.254", "::1", "fd00:ec2::254", "::ffff:10.0.0.1",
+		"0.0.0.0", "100.100.100.200", "fe80::1", "fc00::1"} {
 		if _, ok := netpol.BlockedAddr(netip.MustParseAddr(a)); !ok {
 			t.Errorf("%s not blocked", a)
 		}
@@ -166,6 +167,13 @@ func TestPolicies_RejectBadArgsAndRegisterNothing(t *testing.T) {
 		{"unjustified private target", netpol.PoliciesArgs{Namespace: "a", Gateway: gw(func(g *netpol.Gateway) {
 			g.AllowedTargets = []netpol.AllowedTarget{{Name: "db", CIDR: "10.0.0.0/24", Ports: []int{5432}}}
 		})}, ".gateway.allowedTargets[0].justification"},
+		{"ipv4-mapped private target without justification", netpol.PoliciesArgs{Namespace: "a", Gateway: gw(func(g *netpol.Gateway) {
+			g.AllowedTargets = []netpol.AllowedTarget{{Name: "md", CIDR: "::ffff:169.254.169.254/128", Ports: []int{80}}}
+		})}, ".gateway.allowedTargets[0].justification"},
+		{"whitespace justification", netpol.PoliciesArgs{Namespace: "a", Gateway: gw(func(g *netpol.Gateway) {
+			g.AllowedTargets = []netpol.AllowedTarget{{Name: "db", CIDR: "10.0.0.0/24", Ports: []int{5432}, Justification: strings.Repeat(" ", 25)}}
+		})}, ".gateway.allowedTargets[0].justification"},
+		{"node-local dns range", netpol.PoliciesArgs{Namespace: "a", DNS: netpol.DNS{NodeLocalCIDR: "0.0.0.0/0"}}, ".dns.nodeLocalCidr: \"0.0.0.0/0\": NodeLocal DNSCache is one address"},
 		{"metadata target", netpol.PoliciesArgs{Namespace: "a", Gateway: gw(func(g *netpol.Gateway) {
 			g.AllowedTargets = []netpol.AllowedTarget{{Name: "md", CIDR: "169.254.169.0/24", Ports: []int{80}, Justification: "we really want the metadata service"}}
 		})}, "contains the cloud metadata address"},

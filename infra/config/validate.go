@@ -86,6 +86,10 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 			c.checkBackend(ctx, &l, k(fmt.Sprintf("gateway.backends[%d]", i)), b, resolve)
 		}
 	}
+	if c.Profile != ProfileLocal && c.SkipAwait() {
+		l.Add(k("kubernetes.skipAwait"), true, "only the local lab (no nodes) may skip waiting for workloads: elsewhere an up would report success for pods that never start",
+			"remove rampart:kubernetes.skipAwait")
+	}
 	c.validateOpenBao(&l, seen)
 	c.validatePKI(&l, seen)
 	c.validateKeycloak(&l)
@@ -102,6 +106,27 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 			fmt.Sprintf("pulumi config rm %s && pulumi config set --secret %s %s", s.Key, s.Key, value))
 	}
 	return l.Err()
+}
+
+// numericHost is true for hosts made only of digits, dots and hex markers:
+// the shapes inet_aton-style parsers turn into addresses.
+func numericHost(h string) bool {
+	h = strings.ToLower(h)
+	if h == "" || strings.Contains(h, ":") {
+		return false
+	}
+	for _, part := range strings.Split(h, ".") {
+		if strings.HasPrefix(part, "0x") {
+			if strings.Trim(part[2:], "0123456789abcdef") != "" {
+				return false
+			}
+			continue
+		}
+		if strings.Trim(part, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func checkNSName(l *verr.List, path, v string) {
@@ -127,6 +152,14 @@ func (c *Config) checkBackend(ctx context.Context, l *verr.List, path string, b 
 	}
 	host := u.Hostname()
 	var addrs []netip.Addr
+	if numericHost(host) {
+		if _, err := netip.ParseAddr(host); err != nil {
+			// 2130706433, 127.1 and 0x7f.1 are 127.0.0.1 to many HTTP clients.
+			l.Add(path+".url", b.URL, "a numeric host that is not a canonical IP address (resolvers read forms like 127.1 or 2130706433 as loopback)",
+				"write the address in dotted-quad or standard IPv6 form, or use a DNS name")
+			return
+		}
+	}
 	if a, err := netip.ParseAddr(host); err == nil {
 		addrs = []netip.Addr{a}
 	} else if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
@@ -149,7 +182,7 @@ func (c *Config) checkBackend(ctx context.Context, l *verr.List, path string, b 
 
 func (c *Config) allowed(a netip.Addr) bool {
 	for _, t := range c.Gateway.AllowedTargets {
-		if p, err := netip.ParsePrefix(t.CIDR); err == nil && p.Contains(a.Unmap()) && len(t.Justification) >= 20 {
+		if p, err := netip.ParsePrefix(t.CIDR); err == nil && netpol.Canonical(p).Contains(a.Unmap()) && len(strings.TrimSpace(t.Justification)) >= 20 {
 			return true
 		}
 	}
