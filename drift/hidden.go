@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -50,10 +51,10 @@ func hiddenDrift(ctx context.Context, stk auto.Stack) ([]Change, error) {
 	return out, nil
 }
 
-// mustMatchWhenUndeclared lists, per type, fields whose mere presence on the
-// live object is drift when the program does not declare them: rules added
-// to a policy that declares none (a default-deny) open traffic, and the
-// provider's diff ignores undeclared fields.
+// mustMatchWhenUndeclared lists, per type, fields that must equal what the
+// program declares: present live but undeclared (rules added to a
+// default-deny open traffic), or different from the declared value in any
+// way (the provider's diff ignores undeclared keys and extra elements).
 var mustMatchWhenUndeclared = map[string][][]string{
 	"kubernetes:networking.k8s.io/v1:NetworkPolicy": {{"spec", "ingress"}, {"spec", "egress"}},
 }
@@ -61,7 +62,13 @@ var mustMatchWhenUndeclared = map[string][][]string{
 func undeclared(typ string, in, live map[string]any) []string {
 	var out []string
 	for _, path := range mustMatchWhenUndeclared[typ] {
-		if _, declared := lookup(in, path); declared {
+		if want, declared := lookup(in, path); declared {
+			// Declared rules must match exactly: a key added to a peer (a
+			// namespaceSelector: {} beside a podSelector) widens it, and the
+			// provider prunes undeclared keys before diffing.
+			if got, ok := lookup(live, path); ok && !reflect.DeepEqual(want, got) {
+				out = append(out, strings.Join(path, ".")+" (live rules differ from the declared ones)")
+			}
 			continue
 		}
 		if v, ok := lookup(live, path); ok {

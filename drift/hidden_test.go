@@ -47,3 +47,17 @@ func TestUndeclared_RulesAddedToDefaultDenyAreDrift(t *testing.T) {
 		t.Fatalf("clean policy reported: %v", got)
 	}
 }
+
+func TestUndeclared_KeyAddedToADeclaredPeerIsDrift(t *testing.T) {
+	in := map[string]any{"spec": map[string]any{"egress": []any{map[string]any{"to": []any{map[string]any{"podSelector": map[string]any{}}}}}}}
+	live := map[string]any{"spec": map[string]any{"egress": []any{map[string]any{"to": []any{map[string]any{
+		"podSelector": map[string]any{}, "namespaceSelector": map[string]any{}}}}}}}
+	got := undeclared("kubernetes:networking.k8s.io/v1:NetworkPolicy", in, live)
+	if strings.Join(got, ";") != "spec.egress (live rules differ from the declared ones)" {
+		t.Fatalf("undeclared = %v", got)
+	}
+	live = map[string]any{"spec": map[string]any{"egress": []any{map[string]any{"to": []any{map[string]any{"podSelector": map[string]any{}}}}}}}
+	if got := undeclared("kubernetes:networking.k8s.io/v1:NetworkPolicy", in, live); len(got) != 0 {
+		t.Fatalf("matching rules reported: %v", got)
+	}
+}

@@ -188,7 +188,14 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		})
 		_, err = l.kube.NetworkingV1().NetworkPolicies(teamA).Update(ctx, dns, metav1.UpdateOptions{FieldManager: "intruder"})
 		must(t, err)
-		// 4. Turn a default-deny into allow-all egress (a field it never declares).
+		// 4. Widen tenant isolation's same-namespace egress peer to every
+		// namespace (a key added inside a declared rule).
+		iso, err := l.kube.NetworkingV1().NetworkPolicies(teamB).Get(ctx, netpol.TenantIsolationName, metav1.GetOptions{})
+		must(t, err)
+		iso.Spec.Egress[0].To[0].NamespaceSelector = &metav1.LabelSelector{}
+		_, err = l.kube.NetworkingV1().NetworkPolicies(teamB).Update(ctx, iso, metav1.UpdateOptions{FieldManager: "intruder"})
+		must(t, err)
+		// 5. Turn a default-deny into allow-all egress (a field it never declares).
 		_, err = l.kube.NetworkingV1().NetworkPolicies(teamA).Patch(ctx, netpol.DefaultDenyName, types.MergePatchType,
 			[]byte(`{"spec":{"egress":[{}]}}`), metav1.PatchOptions{FieldManager: "intruder"})
 		must(t, err)
@@ -205,16 +212,17 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 			teamB + "-policies-" + netpol.DefaultDenyName: "create",
 			// Invisible to the provider's diff (it prunes live arrays to the
 			// declared length): found by drift's own comparison, replaced.
-			teamA + "-policies-" + netpol.AllowDNSName:    "replace",
-			teamA + "-policies-" + netpol.DefaultDenyName: "replace",
+			teamA + "-policies-" + netpol.AllowDNSName:        "replace",
+			teamA + "-policies-" + netpol.DefaultDenyName:     "replace",
+			teamB + "-policies-" + netpol.TenantIsolationName: "replace",
 		} {
 			c, ok := report.Find(name)
 			if !ok || c.Op != op {
 				t.Errorf("drift of %s = %+v (found %v), want op %s", name, c, ok, op)
 			}
 		}
-		if len(report.Changes) != 4 {
-			t.Errorf("drift found %d changes, want exactly the 4 edits", len(report.Changes))
+		if len(report.Changes) != 5 {
+			t.Errorf("drift found %d changes, want exactly the 5 edits", len(report.Changes))
 		}
 
 		if err := drift.Remediate(ctx, l.stk, report, optup.ProgressStreams(logWriter{t})); err != nil {
@@ -226,6 +234,10 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		}
 		if _, err := l.kube.NetworkingV1().NetworkPolicies(teamB).Get(ctx, netpol.DefaultDenyName, metav1.GetOptions{}); err != nil {
 			t.Errorf("default-deny not restored: %v", err)
+		}
+		iso, err = l.kube.NetworkingV1().NetworkPolicies(teamB).Get(ctx, netpol.TenantIsolationName, metav1.GetOptions{})
+		if err != nil || iso.Spec.Egress[0].To[0].NamespaceSelector != nil {
+			t.Errorf("tenant isolation egress not restored: %+v (%v)", iso.Spec.Egress, err)
 		}
 		deny, err := l.kube.NetworkingV1().NetworkPolicies(teamA).Get(ctx, netpol.DefaultDenyName, metav1.GetOptions{})
 		if err != nil || len(deny.Spec.Egress) != 0 {
