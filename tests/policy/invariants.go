@@ -2,8 +2,9 @@
 // resource graph the program registers (the recording mock's): every
 // namespace is labelled and default-denied, DNS egress allows UDP and TCP,
 // no ipBlock admits the SSRF blocklist unless allowed, every pod template
-// passes the Pod Security evaluator at its namespace's level, no two
-// resources produce the same Kubernetes object, and secrets stay secret.
+// passes the Pod Security evaluator at its namespace's level, and no two
+// resources produce the same Kubernetes object. (Secrets staying secret is
+// asserted by the program tests in infra/.)
 package policy
 
 import (
