@@ -20,6 +20,14 @@ have() { declare -F "$1_start" >/dev/null; }
 
 cmd=${1:-status}; shift || true
 want=("$@"); [ ${#want[@]} -gt 0 ] || want=("${LAB_SERVICES[@]}")
+# up and down change processes, pid files and lab.env: one at a time per lab
+# state. The lock is fd 9, held until this script exits; lab_spawn closes it
+# in the servers it starts, and services never run lab.sh themselves.
+case $cmd in
+up | down)
+  exec 9>>"$LAB_STATE/.lock"
+  flock -n 9 || { lab_log "waiting for another lab.sh up/down on $LAB_STATE"; flock 9; } ;;
+esac
 case $cmd in
 up)
   for s in "${want[@]}"; do

@@ -10,7 +10,10 @@ RAMPART_CACHE=${RAMPART_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rampart}
 LAB_STATE=${RAMPART_LAB_STATE:-$RAMPART_CACHE/lab}
 LAB_ENV=$LAB_STATE/lab.env
 LAB_BIN=$RAMPART_CACHE/bin
+# The state holds PINs, tokens, keys and logs that print them: owner only
+# (also tightens a state directory made before this was enforced).
 mkdir -p "$LAB_STATE"
+chmod 700 "$LAB_STATE"
 touch "$LAB_ENV"
 
 lab_log() { echo "lab: $*"; }
@@ -50,19 +53,60 @@ lab_port() {
   echo "$p"
 }
 
-# lab_running NAME: true when NAME's recorded PID is alive.
-lab_running() {
-  local pid
-  [ -f "$LAB_STATE/$1.pid" ] || return 1
-  pid=$(cat "$LAB_STATE/$1.pid")
-  kill -0 "$pid" 2>/dev/null
+# lab_starttime PID: the process's start time (field 22 of /proc/PID/stat,
+# clock ticks since boot); fails when PID does not exist.
+lab_starttime() {
+  local stat f
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  read -r -a f <<<"${stat##*) }" # fields from 3 on; comm (field 2) may hold spaces
+  [ -n "${f[19]:-}" ] && echo "${f[19]}"
 }
 
-# lab_spawn NAME CMD...: starts CMD detached, logging to $LAB_STATE/NAME.log.
+# lab_write_pid NAME PID START: records "PID START" in NAME.pid (atomically).
+lab_write_pid() {
+  local tmp
+  tmp=$(mktemp "$LAB_STATE/.pid.XXXXXX")
+  echo "$2 $3" >"$tmp"
+  mv "$tmp" "$LAB_STATE/$1.pid"
+}
+
+# lab_pid NAME: prints NAME's PID when the process recorded in NAME.pid is
+# still the one lab_spawn started: same PID and same start time, so a PID
+# reused after a reboot is not taken for (and never signalled as) NAME.
+# An old one-field pid file is adopted only when that process's stdout is
+# still NAME's log (the server lab_spawn started); otherwise NAME is not
+# running.
+lab_pid() {
+  local pid='' start='' now
+  [ -f "$LAB_STATE/$1.pid" ] || return 1
+  read -r pid start _ <"$LAB_STATE/$1.pid" || true
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  now=$(lab_starttime "$pid") || return 1
+  if [ -z "$start" ]; then
+    [ "$(readlink "/proc/$pid/fd/1" 2>/dev/null)" = "$(readlink -f "$LAB_STATE/$1.log")" ] || return 1
+    start=$now
+    lab_write_pid "$1" "$pid" "$start"
+  fi
+  [ "$now" = "$start" ] || return 1
+  echo "$pid"
+}
+
+# lab_running NAME: true when NAME's recorded process is alive (see lab_pid).
+lab_running() { lab_pid "$1" >/dev/null; }
+
+# lab_spawn NAME CMD...: starts CMD detached in its own session (process
+# group = its PID), logging to $LAB_STATE/NAME.log, files private (umask 077).
+# fd 9 (lab.sh's lock) is closed so a server never holds the lab lock.
 lab_spawn() {
-  local name=$1; shift
-  setsid nohup "$@" >>"$LAB_STATE/$name.log" 2>&1 </dev/null &
-  echo $! >"$LAB_STATE/$name.pid"
+  local name=$1 mask pid start; shift
+  mask=$(umask)
+  umask 077
+  setsid nohup "$@" >>"$LAB_STATE/$name.log" 2>&1 </dev/null 9>&- &
+  pid=$!
+  umask "$mask"
+  chmod 600 "$LAB_STATE/$name.log"
+  start=$(lab_starttime "$pid") || start=exited
+  lab_write_pid "$name" "$pid" "$start"
 }
 
 # lab_wait NAME TIMEOUT CHECK...: polls CHECK until it succeeds; on timeout
@@ -81,14 +125,13 @@ lab_wait() {
   done
 }
 
-# lab_stop NAME: stops NAME's own process group (and nothing else).
+# lab_stop NAME: stops NAME's own process group (and nothing else): only a
+# process lab_pid vouches for is signalled.
 lab_stop() {
-  local pid i
-  [ -f "$LAB_STATE/$1.pid" ] || return 0
-  pid=$(cat "$LAB_STATE/$1.pid")
-  if kill -0 "$pid" 2>/dev/null; then
+  local pid
+  if pid=$(lab_pid "$1"); then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    for _ in $(seq 1 40); do lab_running "$1" || break; sleep 0.25; done
     kill -KILL -- "-$pid" 2>/dev/null || true
   fi
   rm -f "$LAB_STATE/$1.pid"

@@ -60,10 +60,20 @@ keycloak_install() {
   echo "$stamp" >"$KEYCLOAK_HOME/.rampart-build"
 }
 
-# keycloak_tls: a lab CA and a server certificate for 127.0.0.1/localhost.
+# keycloak_tls_fresh: the server certificate exists and is valid for at
+# least another day.
+keycloak_tls_fresh() {
+  openssl x509 -checkend 86400 -noout -in "$KEYCLOAK_STATE/tls/server.crt" >/dev/null 2>&1
+}
+
+# keycloak_tls: a lab CA and a server certificate for 127.0.0.1/localhost,
+# both made anew when the certificate is missing or within a day of expiry
+# (they live 30 days; Keycloak reads them at start, and keycloak_start
+# restarts it).
 keycloak_tls() {
   local d=$KEYCLOAK_STATE/tls
-  [ -f "$d/server.crt" ] && return 0
+  keycloak_tls_fresh && return 0
+  [ -f "$d/server.crt" ] && lab_log "keycloak: lab TLS certificate expires within a day; making a new CA and certificate"
   mkdir -p "$d"; chmod 700 "$d"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
     -subj "/CN=rampart lab keycloak CA" -keyout "$d/ca.key" -out "$d/ca.crt" \
@@ -79,6 +89,7 @@ keycloak_start() {
   local port mport pass
   keycloak_install
   keycloak_tls
+  lab_stop keycloak # only called when unhealthy: a running one is stale (e.g. an old certificate)
   port=$(lab_port keycloak)
   mport=$(lab_port keycloak-mgmt)
   pass=$(lab_env_get KEYCLOAK_ADMIN_PASSWORD)
@@ -94,9 +105,9 @@ keycloak_start() {
   # 127.0.0.1. The transaction log goes to the lab's state, not the shared
   # cached dist. The bootstrap admin is created only on the first start of an empty
   # database; later starts ignore these variables.
-  lab_spawn keycloak env \
+  # The password goes in through the environment, not argv (ps shows argv).
+  KC_BOOTSTRAP_ADMIN_PASSWORD=$pass lab_spawn keycloak env \
     KC_BOOTSTRAP_ADMIN_USERNAME="$(lab_env_get KEYCLOAK_ADMIN_USER)" \
-    KC_BOOTSTRAP_ADMIN_PASSWORD="$pass" \
     JAVA_OPTS_KC_HEAP="-Xms256m -Xmx1g" \
     QUARKUS_TRANSACTION_MANAGER_OBJECT_STORE_DIRECTORY="$KEYCLOAK_STATE/transaction-logs" \
     "$KEYCLOAK_HOME/bin/kc.sh" start --optimized \
@@ -111,11 +122,13 @@ keycloak_start() {
   lab_wait keycloak 240 keycloak_healthy
 }
 
+# keycloak_healthy: ready, and its certificate good for another day (so `up`
+# renews it before tests meet an expired one).
 keycloak_healthy() {
   local url mport
   url=$(lab_env_get KEYCLOAK_URL)
   mport=$(lab_env_get LAB_PORT_KEYCLOAK_MGMT)
-  [ -n "$url" ] && [ -n "$mport" ] || return 1
+  [ -n "$url" ] && [ -n "$mport" ] && keycloak_tls_fresh || return 1
   curl -fsS --max-time 3 --cacert "$(lab_env_get KEYCLOAK_CA_FILE)" \
     "https://127.0.0.1:$mport/health/ready" | grep -q '"UP"'
 }

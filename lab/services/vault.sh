@@ -27,8 +27,9 @@ vault_start() {
   mkdir -p "$VAULT_STATE/home"
   chmod 700 "$VAULT_STATE"
   # The dev server also listens on port+1 for cluster traffic (127.0.0.1 only).
-  lab_spawn vault env HOME="$VAULT_STATE/home" VAULT_ADDR="http://127.0.0.1:$port" \
-    "$bin" server -dev -dev-root-token-id="$token" -dev-listen-address="127.0.0.1:$port" -log-level=warn
+  # The root token goes in through the environment, not argv (ps shows argv).
+  VAULT_DEV_ROOT_TOKEN_ID=$token lab_spawn vault env HOME="$VAULT_STATE/home" VAULT_ADDR="http://127.0.0.1:$port" \
+    "$bin" server -dev -dev-listen-address="127.0.0.1:$port" -log-level=warn
   lab_env_set VAULT_ADDR "http://127.0.0.1:$port"
   lab_env_set VAULT_TOKEN "$token"
   lab_wait vault 60 vault_healthy
