@@ -8,6 +8,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+
+	"github.com/rampart-dev/rampart/components/verr"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // MaxLen is the Kubernetes limit for DNS-1123 labels and label values.
@@ -30,4 +33,13 @@ func Join(parts ...string) string {
 	sum := sha256.Sum256([]byte(full))
 	head := strings.TrimRight(full[:MaxLen-9], "-.")
 	return head + "-" + hex.EncodeToString(sum[:])[:8]
+}
+
+// CheckNamespace adds a problem to l when v is not a valid namespace name (a
+// DNS-1123 label of at most 63 characters). Components and the stack config
+// share it, so every namespace key is judged and worded alike.
+func CheckNamespace(l *verr.List, path, v string) {
+	if msgs := validation.IsDNS1123Label(v); len(msgs) > 0 {
+		l.Add(path, v, "not a valid namespace name: "+strings.Join(msgs, "; "), "use lower-case letters, digits and '-', at most 63 characters")
+	}
 }

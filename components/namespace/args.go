@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rampart-dev/rampart/components/kname"
 	"github.com/rampart-dev/rampart/components/verr"
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/validation"
 	psaapi "k8s.io/pod-security-admission/api"
 )
 
@@ -113,9 +113,7 @@ func (a *NamespaceArgs) withDefaults() *NamespaceArgs {
 func (a *NamespaceArgs) Validate(path string) error {
 	a = a.withDefaults()
 	var l verr.List
-	for _, msg := range validation.IsDNS1123Label(a.Name) {
-		l.Add(path+".name", a.Name, "not a valid namespace name: "+msg, "use lower-case letters, digits and '-', at most 63 characters")
-	}
+	kname.CheckNamespace(&l, path+".name", a.Name)
 	if _, err := psaapi.ParseVersion(a.PSSVersion); a.PSSVersion != "" && err != nil {
 		l.Add(path+".pssVersion", a.PSSVersion, "not a Pod Security version", `use "latest" or a minor version such as "v1.34"`)
 	}

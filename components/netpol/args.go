@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/rampart-dev/rampart/components/kname"
 	"github.com/rampart-dev/rampart/components/verr"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -111,10 +112,10 @@ func (a *PoliciesArgs) withDefaults() *PoliciesArgs {
 // Validate reports every problem with the args under path.
 func (a *PoliciesArgs) Validate(path string) error {
 	var l verr.List
-	checkNS(&l, path+".namespace", a.Namespace)
+	kname.CheckNamespace(&l, path+".namespace", a.Namespace)
 	ValidateDNS(&l, path+".dns", a.DNS)
 	for i, ns := range a.IngressNamespaces {
-		checkNS(&l, fmt.Sprintf("%s.ingressNamespaces[%d]", path, i), ns)
+		kname.CheckNamespace(&l, fmt.Sprintf("%s.ingressNamespaces[%d]", path, i), ns)
 	}
 	if a.Gateway != nil {
 		ValidateGateway(&l, path+".gateway", *a.Gateway)
@@ -125,7 +126,7 @@ func (a *PoliciesArgs) Validate(path string) error {
 // ValidateDNS adds the problems of a DNS block under path.
 func ValidateDNS(l *verr.List, path string, d DNS) {
 	if d.Namespace != "" {
-		checkNS(l, path+".namespace", d.Namespace)
+		kname.CheckNamespace(l, path+".namespace", d.Namespace)
 	}
 	checkLabels(l, path+".podLabels", d.PodLabels)
 	if c := d.NodeLocalCIDR; c != "" {
@@ -154,12 +155,6 @@ func ValidateGateway(l *verr.List, path string, g Gateway) {
 	}
 	for i, t := range g.AllowedTargets {
 		CheckAllowedTarget(l, fmt.Sprintf("%s.allowedTargets[%d]", path, i), t)
-	}
-}
-
-func checkNS(l *verr.List, p, v string) {
-	if msgs := validation.IsDNS1123Label(v); len(msgs) > 0 {
-		l.Add(p, v, "not a valid namespace name: "+msgs[0], "use a DNS-1123 label of at most 63 characters")
 	}
 }
 

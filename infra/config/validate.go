@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/rampart-dev/rampart/components/kname"
 	"github.com/rampart-dev/rampart/components/namespace"
 	"github.com/rampart-dev/rampart/components/netpol"
 	"github.com/rampart-dev/rampart/components/verr"
@@ -43,7 +44,7 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 	default:
 		l.Add(k("ingress.mode"), string(c.Ingress.Mode), "not an ingress mode", "use gateway (Gateway API, the default) or ingress")
 	}
-	checkNSName(&l, k("ingress.namespace"), c.Ingress.Namespace)
+	kname.CheckNamespace(&l, k("ingress.namespace"), c.Ingress.Namespace)
 	switch c.Ingress.TLSMinVersion {
 	case "1.2", "1.3":
 	case "1.0", "1.1", "1", "TLSv1", "TLSv1.0", "TLSv1.1":
@@ -127,12 +128,6 @@ func numericHost(h string) bool {
 		}
 	}
 	return true
-}
-
-func checkNSName(l *verr.List, path, v string) {
-	if msgs := validation.IsDNS1123Label(v); len(msgs) > 0 {
-		l.Add(path, v, "not a valid namespace name: "+msgs[0], "use lower-case letters, digits and '-', at most 63 characters")
-	}
 }
 
 // checkBackend enforces seed 000's SSRF blocklist on a backend URL: a
