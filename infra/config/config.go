@@ -5,6 +5,7 @@
 package config
 
 import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/components/namespace"
 	"github.com/rampart-dev/rampart/components/netpol"
 )
@@ -165,6 +166,20 @@ type Secret struct {
 	Value string
 	// IsSecret is true when the stack stores the key encrypted.
 	IsSecret bool
+}
+
+// SecretOutput wraps v as a Pulumi secret so it stays encrypted in state and
+// masked in previews.
+func SecretOutput(v string) pulumi.StringOutput {
+	return pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
+}
+
+// Output is the secret's value as a Pulumi secret ("" for an unset key).
+func (s *Secret) Output() pulumi.StringOutput {
+	if s == nil {
+		return SecretOutput("")
+	}
+	return SecretOutput(s.Value)
 }
 
 // SecretKeys lists every secret-bearing config key (without namespace).

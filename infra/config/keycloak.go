@@ -201,7 +201,7 @@ func (c *Config) RealmArgs() *keycloak.RealmArgs {
 		a.SMTP = &keycloak.SMTP{Host: m.Host, Port: m.Port, ImplicitTLS: m.ImplicitTLS, From: m.From,
 			FromDisplayName: m.FromDisplayName, Username: m.Username}
 		if s := c.Secrets.KeycloakSMTPPassword; s != nil {
-			a.SMTP.Password = secretOutput(s.Value)
+			a.SMTP.Password = s.Output()
 		}
 	}
 	for _, d := range c.Keycloak.durations(a) {
@@ -238,7 +238,7 @@ func (c *Config) validateKeycloak(l *verr.List) {
 	a := c.RealmArgs()
 	if m := k.SMTP; m != nil && m.Username != "" && requireSecret(l, c.Secrets.KeycloakSMTPPassword, "keycloakSmtpPassword",
 		"rampart:keycloak.smtp.username is set, so the mail server expects a password", "<SMTP password>") {
-		a.SMTP.Password = secretOutput("") // reported once, at the key users set
+		a.SMTP.Password = SecretOutput("") // reported once, at the key users set
 	}
 	for _, d := range k.durations(a) {
 		if *d.src == "" {

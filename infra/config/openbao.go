@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/components/kname"
 	"github.com/rampart-dev/rampart/components/openbao"
 	"github.com/rampart-dev/rampart/components/verr"
@@ -146,17 +145,12 @@ func (c *Config) OpenBaoArgs() *openbao.OpenBaoArgs {
 		},
 	}
 	if p := c.Secrets.OpenBaoHsmPin; p != nil {
-		a.Seal.Pin, a.Seal.PinIsSecret = secretOutput(p.Value), p.IsSecret
+		a.Seal.Pin, a.Seal.PinIsSecret = p.Output(), p.IsSecret
 	}
 	if p := c.Secrets.OpenBaoDeployerPassword; p != nil {
-		a.Bootstrap.DeployerPassword, a.Bootstrap.DeployerPasswordIsSecret = secretOutput(p.Value), p.IsSecret
+		a.Bootstrap.DeployerPassword, a.Bootstrap.DeployerPasswordIsSecret = p.Output(), p.IsSecret
 	}
 	return a
-}
-
-// secretOutput wraps a secret config value so it stays secret in state.
-func secretOutput(v string) pulumi.StringOutput {
-	return pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
 }
 
 // validateOpenBao reports rampart:openbao's problems and its secrets'.
@@ -170,10 +164,10 @@ func (c *Config) validateOpenBao(l *verr.List, namespaces map[string]string) {
 	// one the user sets); the component would report them again under
 	// rampart:openbao.seal.pin, which is no key anyone can set.
 	if o.needsPin() && requireSecret(l, c.Secrets.OpenBaoHsmPin, "openbaoHsmPin", "rampart:openbao runs in chart mode, whose PKCS#11 seal needs the HSM user PIN", "<HSM user PIN>") {
-		a.Seal.Pin, a.Seal.PinIsSecret = secretOutput(""), true
+		a.Seal.Pin, a.Seal.PinIsSecret = SecretOutput(""), true
 	}
 	if o.needsDeployerPassword() && requireSecret(l, c.Secrets.OpenBaoDeployerPassword, "openbaoDeployerPassword", "rampart:openbao self-initialises and creates the deployer user with this password", "\"$(openssl rand -base64 32)\"") {
-		a.Bootstrap.DeployerPassword, a.Bootstrap.DeployerPasswordIsSecret = secretOutput(""), true
+		a.Bootstrap.DeployerPassword, a.Bootstrap.DeployerPasswordIsSecret = SecretOutput(""), true
 	}
 	if o.Mode == openbao.ModeChart {
 		if _, ok := namespaces[o.Namespace]; !ok && o.Namespace != "" {

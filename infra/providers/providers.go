@@ -37,7 +37,7 @@ func New(ctx *pulumi.Context, cfg *config.Config) (*Providers, error) {
 		EnableServerSideApply: pulumi.Bool(true),
 	}
 	if s := cfg.Secrets.Kubeconfig; s != nil {
-		args.Kubeconfig = pulumi.ToSecret(pulumi.String(s.Value)).(pulumi.StringOutput)
+		args.Kubeconfig = s.Output()
 	}
 	if cfg.Kubernetes.Context != "" {
 		args.Context = pulumi.String(cfg.Kubernetes.Context)
@@ -87,14 +87,14 @@ func (p *Providers) NewVault(ctx *pulumi.Context, ready pulumi.StringOutput) (*v
 		args.CaCertFile = pulumi.String(pc.CACertFile)
 	}
 	if cfg.VaultUserpass() {
-		args.Token = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+		args.Token = config.SecretOutput("")
 		args.AuthLoginUserpass = &vault.ProviderAuthLoginUserpassArgs{
 			Mount:    pulumi.String(pc.UserpassMount),
 			Username: pulumi.String(cfg.DeployerUsername()),
-			Password: pulumi.ToSecret(pulumi.String(cfg.Secrets.OpenBaoDeployerPassword.Value)).(pulumi.StringOutput),
+			Password: cfg.Secrets.OpenBaoDeployerPassword.Output(),
 		}
 	} else {
-		args.Token = pulumi.ToSecret(pulumi.String(cfg.Secrets.VaultToken.Value)).(pulumi.StringOutput)
+		args.Token = cfg.Secrets.VaultToken.Output()
 	}
 	v, err := vault.NewProvider(ctx, "openbao", args)
 	if err != nil {
@@ -112,7 +112,7 @@ func newKeycloak(ctx *pulumi.Context, cfg *config.Config) (*keycloak.Provider, e
 		Url:          pulumi.String(pc.URL),
 		Realm:        pulumi.String(pc.Realm),
 		ClientId:     pulumi.String(pc.ClientID),
-		ClientSecret: pulumi.ToSecret(pulumi.String(cfg.Secrets.KeycloakClientSecret.Value)).(pulumi.StringOutput),
+		ClientSecret: cfg.Secrets.KeycloakClientSecret.Output(),
 		// Log in when first needed, not at provider setup, so previews work
 		// while Keycloak itself is still being provisioned.
 		InitialLogin:          pulumi.Bool(false),
