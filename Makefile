@@ -24,10 +24,13 @@ bench: ## Go benchmarks (mocks) and the local stack's CLI timings
 	bash bench/cli.sh
 
 lab-up: ## start the lab servers (idempotent)
-	bash lab/deps.sh && bash lab/toolchain.sh && bash lab/lab.sh up
+	bash lab/deps.sh && bash lab/toolchain.sh --for test && bash lab/lab.sh up
 
 lab-down: ## stop the lab's own processes
 	bash lab/lab.sh down
+
+fresh-check: ## the new-user path with every cache in a temp folder: clone, toolchain, make up, make test, timed
+	bash lab/fresh-check.sh
 
 toolchain: ## build the source-built toolchain into the cache
 	bash lab/toolchain.sh
@@ -36,4 +39,4 @@ clean: ## stop the lab and remove its state (keeps the toolchain and Go caches)
 	bash lab/lab.sh down
 	rm -rf "$${RAMPART_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/rampart}/lab" "$${RAMPART_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/rampart}/state"
 
-.PHONY: help up test lint bench lab-up lab-down toolchain clean
+.PHONY: help up test lint bench lab-up lab-down toolchain fresh-check clean

@@ -10,7 +10,7 @@ require (
 	github.com/openbao/go-kms-wrapping/wrappers/pkcs11/v2 v2.5.1
 	github.com/openbao/openbao/api/v2 v2.5.1
 	github.com/pulumi/pulumi-keycloak/sdk/v5 v5.2.1
-	github.com/pulumi/pulumi-kubernetes/sdk/v4 v4.23.0
+	github.com/pulumi/pulumi-kubernetes/sdk/v4 v4.25.0
 	github.com/pulumi/pulumi-vault/sdk/v6 v6.7.4
 	github.com/pulumi/pulumi/sdk/v3 v3.263.0
 	github.com/zclconf/go-cty v1.19.0

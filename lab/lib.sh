@@ -12,9 +12,8 @@ LAB_ENV=$LAB_STATE/lab.env
 LAB_BIN=$RAMPART_CACHE/bin
 # The state holds PINs, tokens, keys and logs that print them: owner only
 # (also tightens a state directory made before this was enforced).
-mkdir -p "$LAB_STATE"
+(umask 077; mkdir -p "$LAB_STATE"; touch "$LAB_ENV")
 chmod 700 "$LAB_STATE"
-touch "$LAB_ENV"
 
 lab_log() { echo "lab: $*"; }
 lab_die() { echo "lab: ERROR: $*" >&2; exit 1; }
@@ -97,14 +96,17 @@ lab_running() { lab_pid "$1" >/dev/null; }
 # lab_spawn NAME CMD...: starts CMD detached in its own session (process
 # group = its PID), logging to $LAB_STATE/NAME.log, files private (umask 077).
 # fd 9 (lab.sh's lock) is closed so a server never holds the lab lock.
+# The log is created private before the server starts: a chmod after the
+# fork raced the child's redirection (seen under load: "cannot access …log").
 lab_spawn() {
-  local name=$1 mask pid start; shift
+  local name=$1 log=$LAB_STATE/$1.log mask pid start; shift
   mask=$(umask)
   umask 077
-  setsid nohup "$@" >>"$LAB_STATE/$name.log" 2>&1 </dev/null 9>&- &
+  touch "$log"
+  chmod 600 "$log"
+  setsid nohup "$@" >>"$log" 2>&1 </dev/null 9>&- &
   pid=$!
   umask "$mask"
-  chmod 600 "$LAB_STATE/$name.log"
   start=$(lab_starttime "$pid") || start=exited
   lab_write_pid "$name" "$pid" "$start"
 }

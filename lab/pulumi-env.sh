@@ -11,6 +11,10 @@ export PULUMI_HOME=$RAMPART_CACHE/pulumi-home
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+# The Go language host is hard-linked beside the pulumi binary in $LAB_BIN,
+# where the CLI looks for its bundled plugins; ignoring $PATH keeps any other
+# pulumi-language-go from being picked (and warned about on every command).
+export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 export RAMPART_STATE_DIR=${RAMPART_STATE_DIR:-$RAMPART_CACHE/state}
 mkdir -p "$PULUMI_HOME" "$RAMPART_STATE_DIR"
 export PULUMI_BACKEND_URL="file://$RAMPART_STATE_DIR"
@@ -18,7 +22,7 @@ export PULUMI_BACKEND_URL="file://$RAMPART_STATE_DIR"
 # machine and kept beside the state, never in the repo.
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   pf=$RAMPART_CACHE/local-passphrase
-  [ -s "$pf" ] || { head -c 24 /dev/urandom | base64 >"$pf"; chmod 600 "$pf"; }
+  [ -s "$pf" ] || (umask 077; head -c 24 /dev/urandom | base64 >"$pf.tmp.$$" && mv "$pf.tmp.$$" "$pf")
   export PULUMI_CONFIG_PASSPHRASE_FILE=$pf
 fi
 
@@ -30,11 +34,25 @@ pulumi_plugins() {
   fi
 }
 
-# lab_ready: what `make up` and `make test` both need first: the Debian
-# packages, the toolchain, the running lab, the registered plugins.
+# lab_ready up|test: what `make up` or `make test` needs first: the Debian
+# packages, the tools that command runs, the lab servers it talks to, the
+# registered plugins. `up` builds and starts only what the local stack uses
+# (the kube lab); `test` adds the server-backed tiers' servers, starting
+# SoftHSM and Keycloak (Maven downloads, a JVM) while the remaining Go tools
+# build, and Vault once its build is done.
 lab_ready() {
+  local mode=${1:?lab_ready up|test} rc=0 bg
   bash "$LAB_DIR/deps.sh"
-  bash "$LAB_DIR/toolchain.sh"
-  bash "$LAB_DIR/lab.sh" up
+  bash "$LAB_DIR/toolchain.sh" --for up
+  if [ "$mode" = up ]; then
+    bash "$LAB_DIR/lab.sh" up kube
+  else
+    bash "$LAB_DIR/toolchain.sh" --for test &
+    bg=$!
+    bash "$LAB_DIR/lab.sh" up kube softhsm keycloak || rc=$?
+    wait "$bg" || rc=$?
+    [ "$rc" -eq 0 ] || return "$rc"
+    bash "$LAB_DIR/lab.sh" up
+  fi
   pulumi_plugins
 }

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=pulumi-env.sh
 . lab/pulumi-env.sh
-lab_ready
+lab_ready test
 export RAMPART_REQUIRE_LAB=1
 summary=()
 logs=$(mktemp -d)

@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # Builds the lab toolchain from Go modules only (no binary downloads) into a
 # cache folder outside the repo, one folder per tool keyed by the hash of its
-# tools module, so a change to one tool rebuilds only that tool.
+# tools module and the versions its build stamps, so a change to one tool
+# rebuilds only that tool.
 #
-#   lab/toolchain.sh [tool...]   build what is missing (default: all)
-#   lab/toolchain.sh bin         print the bin folder holding every tool
+#   lab/toolchain.sh [--for up|test] [tool...]
+#                          build what is missing: the named tools, else the
+#                          set the command needs (up: what `make up` runs;
+#                          test, the default: everything)
+#   lab/toolchain.sh prepare TOOL DIR
+#                          only TOOL's preparation (module download, file
+#                          copies, version stamps) into DIR, no compile; the
+#                          guard test (tests/toolchain) runs it on empty caches
+#   lab/toolchain.sh bin   print the bin folder holding every tool
 #
+# Every tool is built by a separate bash process running with errexit,
+# nounset and pipefail, so no step runs after a failed one (errexit is
+# ignored inside a function called as `if ! f`; a new process is not).
 # A tool is installed by renaming a finished build folder into place, so an
 # interrupted build never leaves a half-installed tool behind.
 set -euo pipefail
@@ -16,93 +27,182 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${RAMPART_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rampart}
 bindir=$cache/bin
 logdir=$cache/logs
-mkdir -p "$bindir" "$logdir" "$cache/tools"
-export GOFLAGS=-buildvcs=false CGO_ENABLED=${CGO_ENABLED:-1}
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" CGO_ENABLED=${CGO_ENABLED:-1}
 
-all_tools=(pulumi langhost etcd kube k8sprovider vault)
+# What each command needs. `make up` runs only the local stack against the
+# lab's kube-apiserver; `make test` adds the server-backed tiers' servers.
+tools_up=(pulumi langhost etcd kube k8sprovider)
+tools_test=("${tools_up[@]}" vault)
 
-key() { # tools module folder -> short content hash of what its build reads
-  (cd "$here/tools/$1" && cat go.mod go.sum ./*.go 2>/dev/null
-    echo "$PULUMI_VERSION $KUBERNETES_VERSION $KUBERNETES_PLUGIN_VERSION") |
-    sha256sum | cut -c1-12
+# main_module TOOL: the module whose packages TOOL's compile builds.
+main_module() {
+  case $1 in
+  pulumi) echo github.com/pulumi/pulumi/pkg/v3 ;;
+  langhost) echo github.com/pulumi/pulumi/sdk/v3 ;;
+  etcd) echo go.etcd.io/etcd/server/v3 ;;
+  kube) echo k8s.io/kubernetes ;;
+  k8sprovider) echo github.com/pulumi/pulumi-kubernetes/provider/v4 ;;
+  vault) echo github.com/hashicorp/vault ;;
+  *) echo "toolchain: unknown tool $1 (known: ${tools_test[*]})" >&2; return 2 ;;
+  esac
+}
+
+# stamped TOOL: the versions TOOL's build writes into its binary or files
+# (part of its cache key; versions pinned in go.mod are keyed through go.mod).
+stamped() {
+  case $1 in
+  pulumi) echo "$PULUMI_VERSION" ;;
+  kube) echo "$KUBERNETES_VERSION" ;;
+  k8sprovider) echo "$KUBERNETES_PLUGIN_VERSION" ;;
+  *) echo - ;;
+  esac
+}
+
+key() { # tool -> short content hash of what its build reads
+  main_module "$1" >/dev/null
+  (cd "$here/tools/$1" && cat go.mod go.sum ./*.go 2>/dev/null; stamped "$1") | sha256sum | cut -c1-12
 }
 
 # on_path NAME WANT: true when NAME on PATH (outside our cache) reports WANT.
 on_path() {
   local p
   p=$(command -v "$1" 2>/dev/null) || return 1
-  case "$p" in "$bindir"/*) return 1 ;; esac
+  case "$p" in "$bindir"/* | "$cache"/*) return 1 ;; esac
   "$p" version 2>/dev/null | grep -q "$2"
 }
 
-build_tool() { # name: builds into $out (a fresh temp dir)
-  local t=$1 out=$2 mod="$here/tools/$1"
+# module_dir WORK MODULE: downloads MODULE at the version WORK's go.mod
+# requires and prints its folder in the module cache. `go list -m -f
+# {{.Dir}}` prints "" for a module not downloaded yet, so download first and
+# refuse an empty or missing folder.
+module_dir() {
+  local dir
+  dir=$(cd "$1" && go mod download -json "$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+    echo "toolchain: module $2 did not download into the module cache (got dir '$dir')" >&2
+    return 1
+  fi
+  echo "$dir"
+}
+
+need_file() { # path: fails loudly when a file the compile needs is missing or empty
+  [ -s "$1" ] || { echo "toolchain: $1 is missing or empty after preparation" >&2; return 1; }
+}
+
+# prepare TOOL WORK: everything before the compile. WORK receives a copy of
+# the tools module (the repo is never written to) plus the files the compile
+# embeds; the main module is downloaded explicitly.
+prepare() {
+  local t=$1 work=$2 dir
+  mkdir -p "$work"
+  cp "$here/tools/$t"/go.mod "$here/tools/$t"/go.sum "$work/"
+  cp "$here/tools/$t"/*.go "$work/" 2>/dev/null || true
+  chmod -R u+w "$work"
+  dir=$(module_dir "$work" "$(main_module "$t")")
+  case $t in
+  k8sprovider)
+    # Upstream's main embeds generated files the module zip lacks; copy them
+    # out of the module. The schema carries no version field (the plugin
+    # reports its version from the -X stamp in compile), so it is copied as is.
+    need_file "$dir/cmd/pulumi-resource-kubernetes/schema.json"
+    need_file "$dir/cmd/pulumi-resource-kubernetes/terraform-mapping.json"
+    cp "$dir/cmd/pulumi-resource-kubernetes/schema.json" "$dir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$work/"
+    chmod 644 "$work/schema.json" "$work/terraform-mapping.json"
+    need_file "$work/main.go" ;;
+  kube)
+    for c in kube-apiserver kube-controller-manager kubectl; do [ -d "$dir/cmd/$c" ] ||
+      { echo "toolchain: $dir/cmd/$c missing" >&2; return 1; }; done ;;
+  esac
+  need_file "$work/go.mod"
+  need_file "$work/go.sum"
+}
+
+# compile TOOL WORK OUT: the long part, run after prepare.
+compile() {
+  local t=$1 work=$2 out=$3
+  cd "$work"
   case $t in
   pulumi)
-    (cd "$mod" && go build -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
-      -o "$out/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) ;;
+    go build -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+      -o "$out/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi ;;
   langhost)
-    (cd "$mod" && go build -o "$out/pulumi-language-go" github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go) ;;
+    go build -o "$out/pulumi-language-go" github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go ;;
   etcd)
-    (cd "$mod" && go build -o "$out/etcd" go.etcd.io/etcd/server/v3) ;;
+    go build -o "$out/etcd" go.etcd.io/etcd/server/v3 ;;
   kube)
-    local pkg=k8s.io/component-base/version ld
+    local pkg=k8s.io/component-base/version ld c
     ld="-X $pkg.gitVersion=v$KUBERNETES_VERSION -X $pkg.gitMajor=${KUBERNETES_VERSION%%.*}"
     ld="$ld -X $pkg.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) -X $pkg.gitTreeState=clean"
     ld="$ld -X $pkg.buildDate=1970-01-01T00:00:00Z"
     for c in kube-apiserver kube-controller-manager kubectl; do
       echo "  … $c"
-      (cd "$mod" && go build -ldflags "$ld" -o "$out/$c" "k8s.io/kubernetes/cmd/$c")
+      go build -ldflags "$ld" -o "$out/$c" "k8s.io/kubernetes/cmd/$c"
     done ;;
   k8sprovider)
-    local dir
-    dir=$(cd "$mod" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)
-    # The schema's version field must match the plugin version the CLI sees.
-    sed "s/\"version\": \"[^\"]*\"/\"version\": \"$KUBERNETES_PLUGIN_VERSION\"/" \
-      "$dir/cmd/pulumi-resource-kubernetes/schema.json" >"$mod/schema.json"
-    cp "$dir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$mod/terraform-mapping.json"
-    chmod 644 "$mod/schema.json" "$mod/terraform-mapping.json"
-    (cd "$mod" && go build \
-      -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_PLUGIN_VERSION" \
-      -o "$out/pulumi-resource-kubernetes" .) ;;
+    go build -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_PLUGIN_VERSION" \
+      -o "$out/pulumi-resource-kubernetes" . ;;
   vault)
-    (cd "$mod" && GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN=local go build -o "$out/vault" github.com/hashicorp/vault) ;;
-  *) echo "toolchain: unknown tool $t (known: ${all_tools[*]})" >&2; return 2 ;;
+    GOFLAGS="$GOFLAGS -mod=mod" GOTOOLCHAIN=local go build -o "$out/vault" github.com/hashicorp/vault ;;
   esac
+  local f
+  for f in "$out"/*; do [ -x "$f" ] || { echo "toolchain: $f was not built" >&2; return 1; }; done
 }
 
 ensure() { # name
   local t=$1 k dest tmp log start
   if [ "$t" = pulumi ] && on_path pulumi "v$PULUMI_VERSION"; then
-    ln -sf "$(command -v pulumi)" "$bindir/pulumi"; echo "toolchain: pulumi v$PULUMI_VERSION found on PATH"; return
+    # A copy, not a symlink: the CLI finds its bundled language host beside
+    # its own resolved path, which must be this bin folder.
+    cp -f "$(command -v pulumi)" "$bindir/pulumi"; echo "toolchain: pulumi v$PULUMI_VERSION found on PATH, copied"; return
   fi
   k=$(key "$t"); dest=$cache/tools/$t-$k
   if [ ! -f "$dest/.complete" ]; then
     log=$logdir/$t-$k.log; tmp=$(mktemp -d "$cache/tools/.$t-XXXXXX"); start=$(date +%s)
     echo "toolchain: building $t (log: $log) …"
-    if ! build_tool "$t" "$tmp" >"$log" 2>&1; then
+    if ! bash "$here/toolchain.sh" __build "$t" "$tmp/.work" "$tmp" >"$log" 2>&1; then
       rm -rf "$tmp"
       echo "toolchain: FAILED to build $t after $(($(date +%s) - start))s; last lines of $log:" >&2
       tail -n 20 "$log" >&2
       return 1
     fi
-    touch "$tmp/.complete"; rm -rf "$dest"; mv "$tmp" "$dest"
+    rm -rf "$tmp/.work"; touch "$tmp/.complete"; rm -rf "$dest"; mv "$tmp" "$dest"
     echo "toolchain: built $t in $(($(date +%s) - start))s"
   fi
-  # Provider plugins stay off PATH (the CLI would use them ambiently and warn);
-  # pulumi-env.sh registers them with `pulumi plugin install --file`.
-  local into=$bindir
+  # Provider plugins stay off PATH (the CLI would use them ambiently and
+  # warn); pulumi-env.sh registers them with `pulumi plugin install --file`.
+  # The language host is hard-linked beside the pulumi binary (below), which
+  # is where the CLI looks for the plugins bundled with it.
+  local into=$bindir f
   [ "$t" = k8sprovider ] && into=$cache/plugins && mkdir -p "$into"
-  for f in "$dest"/*; do ln -sfn "$f" "$into/$(basename "$f")"; done
+  for f in "$dest"/*; do ln -fn "$f" "$into/$(basename "$f")"; done
 }
 
-if [ "${1:-}" = bin ]; then echo "$bindir"; exit 0; fi
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=("${all_tools[@]}")
-missing=0
-for t in "${tools[@]}"; do [ -f "$cache/tools/$t-$(key "$t")/.complete" ] || missing=$((missing + 1)); done
-if [ "$missing" -gt 0 ]; then
-  echo "toolchain: $missing of ${#tools[@]} tools to build from Go modules into $cache;"
-  echo "toolchain: a cold build takes about 30 minutes on 2 cores (27 min measured; later runs reuse the cache)."
+case ${1:-} in
+bin) echo "$bindir"; exit 0 ;;
+prepare)
+  [ $# -eq 3 ] || { echo "usage: lab/toolchain.sh prepare TOOL DIR" >&2; exit 2; }
+  prepare "$2" "$3"; exit 0 ;;
+__build) # internal: one tool's whole build, in its own errexit process
+  echo "+ prepare $2"; prepare "$2" "$3"
+  echo "+ compile $2"; compile "$2" "$3" "$4"; exit 0 ;;
+esac
+
+mkdir -p "$bindir" "$logdir" "$cache/tools"
+set_for=test
+if [ "${1:-}" = --for ]; then set_for=${2:?--for up|test}; shift 2; fi
+tools=("$@")
+if [ ${#tools[@]} -eq 0 ]; then
+  case $set_for in
+  up) tools=("${tools_up[@]}") ;;
+  test) tools=("${tools_test[@]}") ;;
+  *) echo "toolchain: --for $set_for: expected up or test" >&2; exit 2 ;;
+  esac
+fi
+missing=()
+for t in "${tools[@]}"; do [ -f "$cache/tools/$t-$(key "$t")/.complete" ] || missing+=("$t"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "toolchain: to build from Go modules into $cache: ${missing[*]}"
+  echo "toolchain: a cold build of everything takes about 30 minutes on 2 cores (see the README); later runs reuse the cache."
 fi
 t0=$(date +%s)
 for t in "${tools[@]}"; do ensure "$t"; done

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=pulumi-env.sh
 . lab/pulumi-env.sh
-lab_ready
+lab_ready up
 . "$LAB_ENV"
 export KUBECONFIG=$RAMPART_LAB_KUBECONFIG
 pulumi stack select local --create --secrets-provider passphrase >/dev/null 2>&1 ||

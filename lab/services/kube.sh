@@ -12,6 +12,7 @@ kube_pki() {
   [ -f "$d/.complete" ] && return 0
   rm -rf "$d"; mkdir -p "$d"
   (
+    umask 077 # keys are private from the moment they exist
     cd "$d"
     openssl ecparam -name prime256v1 -genkey -noout -out ca.key 2>/dev/null
     openssl req -x509 -new -key ca.key -sha256 -days 3650 -subj "/CN=rampart-lab-ca" -out ca.crt 2>/dev/null
@@ -35,6 +36,7 @@ kube_pki() {
 kube_kubeconfig() { # user file
   local d=$KUBE_DIR/pki port
   port=$(lab_port kube-apiserver)
+  (umask 077; : >"$2")
   cat >"$2" <<KCFG
 apiVersion: v1
 kind: Config
