@@ -10,11 +10,11 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
-	"github.com/rampart-dev/rampart/infra"
 	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/internal/labenv"
+	"github.com/rampart-dev/rampart/internal/testkit"
+	"github.com/rampart-dev/rampart/stacks"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // prefix keeps the e2e stack's namespaces apart from `make up`'s local
@@ -46,7 +46,7 @@ func e2eConfig() map[string]any {
 
 type lab struct {
 	env  map[string]string
-	kube *kubernetes.Clientset
+	kube kubernetes.Interface
 	stk  auto.Stack
 }
 
@@ -58,14 +58,7 @@ func newLab(t *testing.T) *lab {
 	env := labenv.Require(t, "RAMPART_LAB_KUBECONFIG", "RAMPART_LAB_AUDIT_LOG")
 	labenv.RequireCommand(t, "pulumi")
 	t.Setenv("KUBECONFIG", env["RAMPART_LAB_KUBECONFIG"])
-	rc, err := clientcmd.BuildConfigFromFlags("", env["RAMPART_LAB_KUBECONFIG"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	kube, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kube, _ := testkit.KubeClient(t, env["RAMPART_LAB_KUBECONFIG"])
 	work := t.TempDir()
 	proj, err := os.ReadFile("../../Pulumi.yaml")
 	if err != nil {
@@ -83,7 +76,7 @@ func newLab(t *testing.T) *lab {
 	must(t, os.WriteFile(filepath.Join(work, "Pulumi.e2e.yaml"), stackFile, 0o600))
 
 	ctx := context.Background()
-	stk, err := auto.UpsertStackInlineSource(ctx, "e2e", "rampart", infra.Program,
+	stk, err := auto.UpsertStackInlineSource(ctx, "e2e", "rampart", stacks.Program,
 		auto.WorkDir(work), auto.SecretsProvider("passphrase"))
 	if err != nil {
 		t.Fatalf("upsert e2e stack: %v", err)

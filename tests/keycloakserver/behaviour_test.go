@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rampart-dev/rampart/components/keycloak"
+	"github.com/rampart-dev/rampart/internal/testkit"
 )
 
 func TestRealm_ServerBacked_UserWithoutSecondFactorIsForcedIntoOTPEnrolment(t *testing.T) {
@@ -328,7 +329,7 @@ func TestRealm_ServerBacked_NewUsersCannotObtainOfflineTokens(t *testing.T) {
 func TestRealm_ServerBacked_PermanentLockoutDisablesTheAccount(t *testing.T) {
 	d := deploy(t)
 	// A second realm from the same component, configured for permanent lockout.
-	realm := "rampart-it-" + randHex(4)
+	realm := "rampart-it-" + testkit.RandHex(4)
 	rec := newRecorder(d)
 	err := rec.Run(func(ctx *pulumi.Context) error {
 		_, err := keycloak.NewRealm(ctx, "perm", &keycloak.RealmArgs{
@@ -336,7 +337,7 @@ func TestRealm_ServerBacked_PermanentLockoutDisablesTheAccount(t *testing.T) {
 			// (Keycloak stores it; nothing is sent: test users are pre-verified).
 			Realm: realm,
 			SMTP: &keycloak.SMTP{Host: "smtp.rampart.test", From: "no-reply@rampart.test", Username: "keycloak",
-				Password: pulumi.String("smtp-" + randHex(8))},
+				Password: pulumi.String("smtp-" + testkit.RandHex(8))},
 			BruteForce: keycloak.BruteForce{PermanentLockout: true, MaxLoginFailures: 3},
 			Clients:    []keycloak.Client{{ClientID: "kube-apiserver", RedirectURIs: []string{redirect}}},
 		})
@@ -418,7 +419,7 @@ func TestRealm_ServerBacked_PasswordGrantNeedsOTPEvenOnAClientThatAllowsIt(t *te
 	d := deploy(t)
 	// A client someone enables direct grants on later (the platform's own
 	// clients refuse the grant outright, see ClientsOnlyAllowTheCodeFlowWithPKCE).
-	legacy := "legacy-cli-" + randHex(3)
+	legacy := "legacy-cli-" + testkit.RandHex(3)
 	if _, err := d.adm.must("POST", "/"+d.realm+"/clients", map[string]any{
 		"clientId": legacy, "publicClient": true, "directAccessGrantsEnabled": true, "standardFlowEnabled": false,
 	}, nil); err != nil {

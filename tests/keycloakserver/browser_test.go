@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rampart-dev/rampart/internal/testkit"
 )
 
 // browser drives the realm's login pages like a user agent: it keeps
@@ -90,11 +92,11 @@ func (b *browser) realmURL(p string) string {
 // authorize opens the client's authorization request (code flow, PKCE S256
 // unless extra overrides it) and returns the first page.
 func (b *browser) authorize(extra url.Values) page {
-	b.verifier = randHex(32)
+	b.verifier = testkit.RandHex(32)
 	sum := sha256.Sum256([]byte(b.verifier))
 	q := url.Values{
 		"client_id": {b.client}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {"openid"},
-		"state": {randHex(8)}, "code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"},
+		"state": {testkit.RandHex(8)}, "code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"},
 	}
 	for k, v := range extra {
 		if len(v) == 1 && v[0] == "" {
@@ -261,13 +263,13 @@ func (b *browser) enrolOTP(p page) page {
 type user struct{ id, name, password string }
 
 // strongPassword satisfies the default policy (14+ chars, every class).
-func strongPassword() string { return "Kc-" + randHex(8) + "!Zq7" }
+func strongPassword() string { return "Kc-" + testkit.RandHex(8) + "!Zq7" }
 
 // newUser creates an enabled user with a profile complete enough that
 // Keycloak does not ask for it, in the given groups, with a password.
 func newUser(t *testing.T, d *deployed, groups ...string) user {
 	t.Helper()
-	u := user{name: "u-" + randHex(5), password: strongPassword()}
+	u := user{name: "u-" + testkit.RandHex(5), password: strongPassword()}
 	var paths []string
 	for _, g := range groups {
 		paths = append(paths, "/"+g)

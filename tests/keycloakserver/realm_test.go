@@ -1,8 +1,6 @@
 package keycloakserver_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"strings"
 	"sync"
@@ -14,6 +12,7 @@ import (
 	"github.com/rampart-dev/rampart/components/keycloak"
 	"github.com/rampart-dev/rampart/internal/labenv"
 	"github.com/rampart-dev/rampart/internal/recmock"
+	"github.com/rampart-dev/rampart/internal/testkit"
 )
 
 // redirect is the kube API server client's redirect (kubelogin's default
@@ -42,12 +41,6 @@ var (
 	shared *deployed
 )
 
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // newRecorder returns a recording mock backed by d's server.
 func newRecorder(d *deployed) *recmock.Recorder {
 	rec := recmock.New()
@@ -60,7 +53,7 @@ func deploy(t *testing.T) *deployed {
 	t.Helper()
 	env := labenv.Require(t, "KEYCLOAK_URL", "KEYCLOAK_CA_FILE", "KEYCLOAK_ADMIN_USER", "KEYCLOAK_ADMIN_PASSWORD")
 	once.Do(func() {
-		d := &deployed{env: env, realm: "rampart-it-" + randHex(4), rec: recmock.New()}
+		d := &deployed{env: env, realm: "rampart-it-" + testkit.RandHex(4), rec: recmock.New()}
 		shared = d
 		if d.adm, d.err = newAdmin(env); d.err != nil {
 			return
