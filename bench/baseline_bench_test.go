@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/rampart-dev/rampart/infra"
 	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/internal/recmock"
+	"github.com/rampart-dev/rampart/stacks"
 )
 
 func offline(context.Context, string) ([]netip.Addr, error) { return nil, fmt.Errorf("offline") }
@@ -37,7 +37,7 @@ func BenchmarkBaseline(b *testing.B) {
 					if err != nil {
 						return err
 					}
-					return infra.Run(ctx, c)
+					return stacks.Run(ctx, c)
 				}, recmock.WithConfig(cfg))
 				if err != nil {
 					b.Fatal(err)

@@ -163,8 +163,8 @@ pulumi_plugins
 # the program through the Go language host exactly as `make up` does.
 PROJ=$WORK/rampart
 mkdir -p "$PROJ"
-sed "s|^main:.*|main: $ROOT/infra/cmd/baseline|" Pulumi.yaml >"$PROJ/Pulumi.yaml"
-grep -q "^main: $ROOT/infra/cmd/baseline\$" "$PROJ/Pulumi.yaml" || fail "no main: line in Pulumi.yaml"
+sed "s|^main:.*|main: $ROOT/cmd/baseline|" Pulumi.yaml >"$PROJ/Pulumi.yaml"
+grep -q "^main: $ROOT/cmd/baseline\$" "$PROJ/Pulumi.yaml" || fail "no main: line in Pulumi.yaml"
 EMPTY=$WORK/empty
 mkdir -p "$EMPTY"
 cat >"$EMPTY/Pulumi.yaml" <<EOF
@@ -229,7 +229,7 @@ go build -o "$WORK/stackconfig" "$WORK/stackconfig.go" 2>"$LOGS/stackconfig-buil
 # The language host builds the program on every command; build both once so
 # the figures below are not a cold Go build cache.
 echo "== go build (warms the build cache the language host uses)"
-timed "$LOGS/go-build.log" go build -o /dev/null ./infra/cmd/baseline ./bench/empty
+timed "$LOGS/go-build.log" go build -o /dev/null ./cmd/baseline ./bench/empty
 record "go build baseline + empty (warm-up)"
 
 # ---------------------------------------------------------------- 2. baseline

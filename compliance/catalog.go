@@ -47,7 +47,7 @@ func Checklist() []Item {
 			[]string{"components/netpol/netpol.go", "stacks/baseline.go"},
 			ctl("Art. 21(2)(e)", "Art. 9(4)(c)", "AC-1..AC-5", "SC-7", "ISM-1182")},
 		{"pss-restricted", "Pod Security Standard set to restricted (typed, justified exemptions)", Enforced,
-			[]string{"components/namespace/namespace.go", "components/hardening/pss.go"},
+			[]string{"components/namespace/namespace.go", "helpers/hardening/pss.go"},
 			ctl("Art. 21(2)(e)", "Art. 9(2)", "CE-4 (secure configuration)", "CM-6, CM-7", "ISM-1584")},
 		{"keycloak-bruteforce", "Keycloak brute force protection enabled", Component,
 			[]string{"components/keycloak"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-7", "ISM-1173")},

@@ -49,14 +49,14 @@ func NewBaseline(ctx *pulumi.Context, cfg *config.Config, p *providers.Providers
 		// Platform namespaces talk only within themselves until a component
 		// opens what it needs; the ingress namespace is the way in.
 		if err := add(n.Name,
-			&namespace.NamespaceArgs{Name: n.Name, Exemption: n.Exemption, Quota: n.Quota, Labels: tier("platform")},
+			withTier(n, "platform"),
 			&netpol.PoliciesArgs{Namespace: n.Name, DNS: cfg.Network.DNS, Isolation: true}); err != nil {
 			return nil, fmt.Errorf("baseline: platform namespace %s: %w", n.Name, err)
 		}
 	}
 	for _, t := range cfg.Tenants {
 		if err := add(t.Name,
-			&namespace.NamespaceArgs{Name: t.Name, Quota: t.Quota, Labels: tier("tenant")},
+			withTier(t, "tenant"),
 			&netpol.PoliciesArgs{Namespace: t.Name, DNS: cfg.Network.DNS, Isolation: true,
 				IngressNamespaces: []string{cfg.Ingress.Namespace}}); err != nil {
 			return nil, fmt.Errorf("baseline: tenant %s: %w", t.Name, err)
@@ -65,4 +65,13 @@ func NewBaseline(ctx *pulumi.Context, cfg *config.Config, p *providers.Providers
 	return b, nil
 }
 
-func tier(t string) map[string]string { return map[string]string{"rampart.dev/tier": t} }
+// withTier is a namespace's args with Rampart's tier label added to the
+// stack's labels.
+func withTier(a namespace.NamespaceArgs, tier string) *namespace.NamespaceArgs {
+	labels := map[string]string{"rampart.dev/tier": tier}
+	for k, v := range a.Labels {
+		labels[k] = v
+	}
+	a.Labels = labels
+	return &a
+}

@@ -49,11 +49,9 @@ func NewPlatform(ctx *pulumi.Context, cfg *config.Config, p *providers.Providers
 		if err != nil {
 			return nil, fmt.Errorf("platform: %w", err)
 		}
-		args := cfg.PKIArgs()
-		if args.Issuer != nil {
-			args.Issuer.KubernetesProvider = p.Kubernetes
-		}
-		pk, err := pki.NewPKI(ctx, "pki", args, pulumi.Provider(vp), pulumi.DependsOn(after))
+		// The vault resources and the issuer's Kubernetes objects each take
+		// their package's provider from this map.
+		pk, err := pki.NewPKI(ctx, "pki", cfg.PKIArgs(), pulumi.Providers(vp, p.Kubernetes), pulumi.DependsOn(after))
 		if err != nil {
 			return nil, fmt.Errorf("platform: %w", err)
 		}

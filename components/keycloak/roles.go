@@ -1,5 +1,12 @@
 package keycloak
 
+import (
+	"fmt"
+
+	kc "github.com/pulumi/pulumi-keycloak/sdk/v5/go/keycloak"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
 // Role is one of the platform's realm roles, as listed in the compliance
 // report. Seed 000: "Keycloak RBAC, 4 roles". NIS2 Art. 21(2)(i), ISM-1507
 // (privileged access is limited to what duties need), DORA Art. 9(4)(c).
@@ -81,4 +88,59 @@ func PlatformRoles() []Role {
 			},
 		},
 	}
+}
+
+// DefaultUserRoles are the roles every new user of the realm gets: the
+// account console only (see and manage one's own profile and credentials).
+// Keycloak's default also grants offline_access and uma_authorization.
+var DefaultUserRoles = []string{"account/view-profile", "account/manage-account"}
+
+// newDefaultRoles gives new users only the account console roles: no
+// offline_access (30-day offline tokens only for those granted it), no
+// uma_authorization. Least privilege, NIS2 Art. 21(2)(i).
+func newDefaultRoles(ctx *pulumi.Context, name string, realmID pulumi.StringOutput, parent pulumi.ResourceOption) error {
+	if _, err := kc.NewDefaultRoles(ctx, name+"-default-roles", &kc.DefaultRolesArgs{
+		RealmId:      realmID,
+		DefaultRoles: pulumi.ToStringArray(DefaultUserRoles),
+	}, parent); err != nil {
+		return fmt.Errorf("keycloak %q: set default roles: %w", name, err)
+	}
+	return nil
+}
+
+// newRoles creates the four roles as a composite chain, one group per role
+// and the group's role mapping. It returns the roles by name.
+func newRoles(ctx *pulumi.Context, name string, realmID pulumi.StringOutput, parent pulumi.ResourceOption) (map[string]*kc.Role, error) {
+	roles := map[string]*kc.Role{}
+	for _, r := range PlatformRoles() {
+		args := &kc.RoleArgs{
+			RealmId:     realmID,
+			Name:        pulumi.String(r.Name),
+			Description: pulumi.String(r.Description),
+		}
+		if r.Includes != "" {
+			args.CompositeRoles = pulumi.StringArray{roles[r.Includes].ID().ToStringOutput()}
+		}
+		role, err := kc.NewRole(ctx, name+"-role-"+r.Name, args, parent)
+		if err != nil {
+			return nil, fmt.Errorf("keycloak %q: create role %s: %w", name, r.Name, err)
+		}
+		roles[r.Name] = role
+		group, err := kc.NewGroup(ctx, name+"-group-"+r.Group, &kc.GroupArgs{
+			RealmId: realmID,
+			Name:    pulumi.String(r.Group),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("keycloak %q: create group %s: %w", name, r.Group, err)
+		}
+		if _, err := kc.NewGroupRoles(ctx, name+"-group-"+r.Group+"-roles", &kc.GroupRolesArgs{
+			RealmId:    realmID,
+			GroupId:    group.ID().ToStringOutput(),
+			RoleIds:    pulumi.StringArray{role.ID().ToStringOutput()},
+			Exhaustive: pulumi.Bool(true),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("keycloak %q: map role %s to group %s: %w", name, r.Name, r.Group, err)
+		}
+	}
+	return roles, nil
 }

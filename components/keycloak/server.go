@@ -1,6 +1,7 @@
 package keycloak
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -10,8 +11,9 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/rampart-dev/rampart/components/kname"
-	"github.com/rampart-dev/rampart/components/verr"
+	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/verr"
 )
 
 // ServerTypeToken is the Pulumi type of the in-cluster Keycloak server.
@@ -89,51 +91,47 @@ var (
 )
 
 func (a *ServerArgs) withDefaults() {
-	if a.Instances == 0 {
-		a.Instances = 2
-	}
-	if a.DB.Port == 0 {
-		a.DB.Port = 5432
-	}
-	if a.DB.Name == "" {
-		a.DB.Name = "keycloak"
-	}
+	a.Instances = cmp.Or(a.Instances, 2)
+	a.DB.Port = cmp.Or(a.DB.Port, 5432)
+	a.DB.Name = cmp.Or(a.DB.Name, "keycloak")
 }
 
-// Validate reports every problem of a (defaults applied) under path.
-func (a *ServerArgs) Validate(path string) error {
+// Validate reports every problem of a (defaults applied) under prefix:
+// relative paths ("db.host") with prefix "", the caller's key paths otherwise.
+func (a *ServerArgs) Validate(prefix string) error {
 	var l verr.List
+	at := func(key string) string { return verr.Path(prefix, key) }
 	if !dnsLabel.MatchString(a.Namespace) {
-		l.Add(path+".namespace", a.Namespace, "not a namespace name", "give the namespace the namespace component created")
+		l.Add(at("namespace"), a.Namespace, "not a namespace name", "give the namespace the namespace component created")
 	}
 	if u, err := url.Parse(a.Hostname); err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		l.Add(path+".hostname", a.Hostname, "must be an https:// URL without a path", "use e.g. https://id.example.org")
+		l.Add(at("hostname"), a.Hostname, "must be an https:// URL without a path", "use e.g. https://id.example.org")
 	}
-	for f, v := range map[string]string{"tlsSecret": a.TLSSecret, "db.secret": a.DB.Secret, "bootstrapAdminSecret": a.BootstrapAdminSecret} {
-		if !dnsName.MatchString(v) {
-			l.Add(path+"."+f, v, "must name an existing Secret", "create the Secret first (cert-manager, the database operator, OpenBao)")
+	for _, s := range []struct{ key, name string }{{"tlsSecret", a.TLSSecret}, {"db.secret", a.DB.Secret}, {"bootstrapAdminSecret", a.BootstrapAdminSecret}} {
+		if !dnsName.MatchString(s.name) {
+			l.Add(at(s.key), s.name, "must name an existing Secret", "create the Secret first (cert-manager, the database operator, OpenBao)")
 		}
 	}
 	if a.DB.Secret != "" && a.DB.Secret == a.BootstrapAdminSecret {
-		l.Add(path+".bootstrapAdminSecret", a.BootstrapAdminSecret, "is the database Secret: the admin client and the database must not share credentials", "use a separate Secret")
+		l.Add(at("bootstrapAdminSecret"), a.BootstrapAdminSecret, "is the database Secret: the admin client and the database must not share credentials", "use a separate Secret")
 	}
 	if !dnsName.MatchString(a.DB.Host) {
-		l.Add(path+".db.host", a.DB.Host, "not a host name", "give the PostgreSQL service's DNS name")
+		l.Add(at("db.host"), a.DB.Host, "not a host name", "give the PostgreSQL service's DNS name")
 	}
 	if a.DB.Port < 1 || a.DB.Port > 65535 {
-		l.Add(path+".db.port", a.DB.Port, "not a TCP port", "use 5432")
+		l.Add(at("db.port"), a.DB.Port, "not a TCP port", "use 5432")
 	}
 	if a.Instances < 1 || a.Instances > 9 {
-		l.Add(path+".instances", a.Instances, "must be 1-9", "use 2")
+		l.Add(at("instances"), a.Instances, "must be 1-9", "use 2")
 	}
 	if a.ImageDigest != "" && !digest.MatchString(a.ImageDigest) {
-		l.Add(path+".imageDigest", a.ImageDigest, "not a sha256 digest", "use sha256:<64 hex digits> from the registry")
+		l.Add(at("imageDigest"), a.ImageDigest, "not a sha256 digest", "use sha256:<64 hex digits> from the registry")
 	}
 	if a.OptimizedImage != "" && !pinnedRef.MatchString(a.OptimizedImage) {
-		l.Add(path+".optimizedImage", a.OptimizedImage, "a custom image must be pinned by digest", "use registry/name@sha256:<digest>")
+		l.Add(at("optimizedImage"), a.OptimizedImage, "a custom image must be pinned by digest", "use registry/name@sha256:<digest>")
 	}
 	if a.OptimizedImage != "" && a.ImageDigest != "" {
-		l.Add(path+".imageDigest", a.ImageDigest, "pins the upstream image, which optimizedImage replaces", "set only one of optimizedImage and imageDigest")
+		l.Add(at("imageDigest"), a.ImageDigest, "pins the upstream image, which optimizedImage replaces", "set only one of optimizedImage and imageDigest")
 	}
 	return l.Err()
 }
@@ -150,27 +148,23 @@ func (a *ServerArgs) image() (string, bool) {
 	return ref, false
 }
 
+// keycloakUID is the upstream image's user (owner of /opt/keycloak): the
+// pod runs as it rather than hardening.UID, or the start-time build could
+// not write its files.
+const keycloakUID = 1000
+
 // podTemplate is merged by the operator into the pods it creates: the PSS
-// restricted contexts (the operator sets none of them itself). The
-// upstream image runs as uid 1000 (owner of /opt/keycloak); its start-time
-// build writes under /opt/keycloak, so the root filesystem is read-only
-// only with an optimized image, whose writable paths are emptyDirs.
+// restricted contexts (the operator sets none of them itself), from the
+// shared hardening values. The upstream image's start-time build writes
+// under /opt/keycloak, so the root filesystem is read-only only with an
+// optimized image, whose writable paths are emptyDirs.
 func (a *ServerArgs) podTemplate(optimized bool) map[string]any {
-	container := map[string]any{
-		"name": "keycloak",
-		"securityContext": map[string]any{
-			"privileged": false, "allowPrivilegeEscalation": false, "runAsNonRoot": true,
-			"readOnlyRootFilesystem": optimized,
-			"capabilities":           map[string]any{"drop": []any{"ALL"}},
-			"seccompProfile":         map[string]any{"type": "RuntimeDefault"},
-		},
-	}
+	sc := hardening.ContainerSecurityContextValues()
+	sc["readOnlyRootFilesystem"] = optimized
+	container := map[string]any{"name": "keycloak", "securityContext": sc}
 	spec := map[string]any{
-		"securityContext": map[string]any{
-			"runAsNonRoot": true, "runAsUser": 1000,
-			"seccompProfile": map[string]any{"type": "RuntimeDefault"},
-		},
-		"containers": []any{container},
+		"securityContext": hardening.PodSecurityContextValues(keycloakUID),
+		"containers":      []any{container},
 	}
 	if optimized {
 		container["volumeMounts"] = []any{
@@ -194,7 +188,7 @@ func NewServer(ctx *pulumi.Context, name string, args *ServerArgs, opts ...pulum
 	}
 	a := *args
 	a.withDefaults()
-	if err := a.Validate("keycloakServer"); err != nil {
+	if err := a.Validate(""); err != nil {
 		return nil, fmt.Errorf("keycloak server %q: invalid args:\n%w", name, err)
 	}
 	comp := &Server{}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/rampart-dev/rampart/components/hardening"
+	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/internal/recmock"
 )
 
@@ -103,15 +103,15 @@ func TestNewServer_RejectsBadConfigBeforeRegisteringAnything(t *testing.T) {
 		path    string
 		contain string
 	}{
-		{"http hostname", func(a *ServerArgs) { a.Hostname = "http://id.example.org" }, "keycloakServer.hostname", "https://"},
-		{"no tls secret", func(a *ServerArgs) { a.TLSSecret = "" }, "keycloakServer.tlsSecret", "existing Secret"},
-		{"no db secret", func(a *ServerArgs) { a.DB.Secret = "" }, "keycloakServer.db.secret", "existing Secret"},
-		{"shared secret", func(a *ServerArgs) { a.BootstrapAdminSecret = "keycloak-db" }, "keycloakServer.bootstrapAdminSecret", "must not share"},
-		{"bad namespace", func(a *ServerArgs) { a.Namespace = "Identity" }, "keycloakServer.namespace", "namespace"},
-		{"bad port", func(a *ServerArgs) { a.DB.Port = 70000 }, "keycloakServer.db.port", "TCP port"},
-		{"too many instances", func(a *ServerArgs) { a.Instances = 20 }, "keycloakServer.instances", "1-9"},
-		{"bad digest", func(a *ServerArgs) { a.ImageDigest = "sha256:xyz" }, "keycloakServer.imageDigest", "digest"},
-		{"unpinned custom image", func(a *ServerArgs) { a.OptimizedImage = "registry.example.org/keycloak:latest" }, "keycloakServer.optimizedImage", "pinned by digest"},
+		{"http hostname", func(a *ServerArgs) { a.Hostname = "http://id.example.org" }, "hostname", "https://"},
+		{"no tls secret", func(a *ServerArgs) { a.TLSSecret = "" }, "tlsSecret", "existing Secret"},
+		{"no db secret", func(a *ServerArgs) { a.DB.Secret = "" }, "db.secret", "existing Secret"},
+		{"shared secret", func(a *ServerArgs) { a.BootstrapAdminSecret = "keycloak-db" }, "bootstrapAdminSecret", "must not share"},
+		{"bad namespace", func(a *ServerArgs) { a.Namespace = "Identity" }, "namespace", "namespace"},
+		{"bad port", func(a *ServerArgs) { a.DB.Port = 70000 }, "db.port", "TCP port"},
+		{"too many instances", func(a *ServerArgs) { a.Instances = 20 }, "instances", "1-9"},
+		{"bad digest", func(a *ServerArgs) { a.ImageDigest = "sha256:xyz" }, "imageDigest", "digest"},
+		{"unpinned custom image", func(a *ServerArgs) { a.OptimizedImage = "registry.example.org/keycloak:latest" }, "optimizedImage", "pinned by digest"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

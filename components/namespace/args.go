@@ -1,12 +1,14 @@
 package namespace
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
-	"github.com/rampart-dev/rampart/components/kname"
-	"github.com/rampart-dev/rampart/components/verr"
+	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/verr"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
 	psaapi "k8s.io/pod-security-admission/api"
 )
 
@@ -46,28 +48,55 @@ type Quota struct {
 	LimitsCPU string `json:"limitsCpu,omitempty"`
 	// LimitsMemory defaults to "16Gi".
 	LimitsMemory string `json:"limitsMemory,omitempty"`
-	// Pods defaults to 50.
-	Pods int `json:"pods,omitempty"`
+	// Pods defaults to 50. Absent means the default; an explicit 0 is
+	// refused (it would block every workload), not replaced.
+	Pods *int `json:"pods,omitempty"`
 }
 
 // DefaultQuota is the quota of a namespace that sets none.
-var DefaultQuota = Quota{RequestsCPU: "4", RequestsMemory: "8Gi", LimitsCPU: "8", LimitsMemory: "16Gi", Pods: 50}
+var DefaultQuota = Quota{RequestsCPU: "4", RequestsMemory: "8Gi", LimitsCPU: "8", LimitsMemory: "16Gi", Pods: PodCount(50)}
+
+// PodCount is a pod count for Quota.Pods.
+func PodCount(n int) *int { return &n }
+
+// Over returns q with every field it leaves unset taken from preset, so a
+// partial override changes only the fields it names (raising pods keeps the
+// preset's CPU and memory).
+func (q Quota) Over(preset Quota) Quota {
+	out := q
+	for _, f := range []struct {
+		dst *string
+		def string
+	}{
+		{&out.RequestsCPU, preset.RequestsCPU}, {&out.RequestsMemory, preset.RequestsMemory},
+		{&out.LimitsCPU, preset.LimitsCPU}, {&out.LimitsMemory, preset.LimitsMemory},
+	} {
+		if *f.dst == "" {
+			*f.dst = f.def
+		}
+	}
+	if out.Pods == nil && preset.Pods != nil {
+		out.Pods = PodCount(*preset.Pods)
+	}
+	return out
+}
 
 // NamespaceArgs configures one hardened namespace.
 type NamespaceArgs struct {
 	// Name is the Kubernetes namespace name (DNS-1123 label, ≤ 63). Required.
-	Name string
+	Name string `json:"name"`
 	// Exemption, when set, enforces Exemption.Level instead of restricted.
 	// Default nil: restricted, the only level that meets seed 000/004.
-	Exemption *Exemption
+	Exemption *Exemption `json:"exemption,omitempty"`
 	// PSSVersion is the policy version for the -version labels. Default
 	// "latest": the newest checks apply as soon as the cluster knows them;
 	// pin e.g. "v1.34" to make upgrades explicit.
-	PSSVersion string
+	PSSVersion string `json:"pssVersion,omitempty"`
 	// Quota defaults to DefaultQuota.
-	Quota *Quota
-	// Labels are extra namespace labels (not the pod-security ones).
-	Labels map[string]string
+	Quota *Quota `json:"quota,omitempty"`
+	// Labels are extra namespace labels. Keys Rampart sets itself (the
+	// pod-security ones, managed-by) are refused rather than overwritten.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // EnforceLevel is the level the namespace enforces.
@@ -80,27 +109,10 @@ func (a *NamespaceArgs) EnforceLevel() PSSLevel {
 
 func (a *NamespaceArgs) withDefaults() *NamespaceArgs {
 	out := *a
-	if out.PSSVersion == "" {
-		out.PSSVersion = "latest"
-	}
+	out.PSSVersion = cmp.Or(out.PSSVersion, "latest")
 	q := DefaultQuota
 	if a.Quota != nil {
-		q = *a.Quota
-		if q.RequestsCPU == "" {
-			q.RequestsCPU = DefaultQuota.RequestsCPU
-		}
-		if q.RequestsMemory == "" {
-			q.RequestsMemory = DefaultQuota.RequestsMemory
-		}
-		if q.LimitsCPU == "" {
-			q.LimitsCPU = DefaultQuota.LimitsCPU
-		}
-		if q.LimitsMemory == "" {
-			q.LimitsMemory = DefaultQuota.LimitsMemory
-		}
-		if q.Pods == 0 {
-			q.Pods = DefaultQuota.Pods
-		}
+		q = a.Quota.Over(DefaultQuota)
 	}
 	out.Quota = &q
 	return &out
@@ -111,6 +123,10 @@ func (a *NamespaceArgs) withDefaults() *NamespaceArgs {
 // NewNamespace will use them (defaults applied to a copy), so a partial
 // quota that clashes with a default fails here, not half-way through an up.
 func (a *NamespaceArgs) Validate(path string) error {
+	var explicitPods *int
+	if a.Quota != nil {
+		explicitPods = a.Quota.Pods
+	}
 	a = a.withDefaults()
 	var l verr.List
 	kname.CheckNamespace(&l, path+".name", a.Name)
@@ -132,6 +148,18 @@ func (a *NamespaceArgs) Validate(path string) error {
 			l.Add(path+".exemption.control", e.Control, "an exemption must name the control it is accepted under", `set e.g. "ISM-1584" or "NIS2 Art. 21(2)(e)"`)
 		}
 	}
+	for k, v := range a.Labels {
+		if strings.HasPrefix(k, "pod-security.kubernetes.io/") || k == LabelManagedBy {
+			l.Add(path+".labels", k, "set by Rampart itself (the level comes from exemption)", "remove the label; use exemption for a lower Pod Security level")
+			continue
+		}
+		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+			l.Add(path+".labels", k, "not a label key: "+strings.Join(msgs, "; "), "use a key such as example.com/team")
+		}
+		if msgs := validation.IsValidLabelValue(v); len(msgs) > 0 {
+			l.Add(path+".labels."+k, v, "not a label value: "+strings.Join(msgs, "; "), "use at most 63 letters, digits, '-', '_' or '.'")
+		}
+	}
 	if q := a.Quota; q != nil {
 		for _, f := range []struct{ key, val string }{
 			{"requestsCpu", q.RequestsCPU}, {"requestsMemory", q.RequestsMemory},
@@ -144,8 +172,8 @@ func (a *NamespaceArgs) Validate(path string) error {
 				l.Add(path+".quota."+f.key, f.val, "not a positive Kubernetes quantity", `use e.g. "500m", "2", "4Gi"`)
 			}
 		}
-		if q.Pods < 0 {
-			l.Add(path+".quota.pods", q.Pods, "negative pod count", "use a positive number (0 means the default, 50)")
+		if p := explicitPods; p != nil && *p <= 0 {
+			l.Add(path+".quota.pods", *p, "a quota of no pods blocks every workload", "use a positive number, or remove the key for the profile's preset")
 		}
 		if ok, err := lessOrEqual(q.RequestsCPU, q.LimitsCPU); err == nil && !ok {
 			l.Add(path+".quota.requestsCpu", q.RequestsCPU, fmt.Sprintf("greater than limitsCpu %q", q.LimitsCPU), "requests must not exceed limits")

@@ -11,7 +11,7 @@ import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/rampart-dev/rampart/components/hardening"
+	"github.com/rampart-dev/rampart/helpers/hardening"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -97,7 +97,7 @@ func NewNamespace(ctx *pulumi.Context, name string, args *NamespaceArgs, opts ..
 			"requests.memory": pulumi.String(q.RequestsMemory),
 			"limits.cpu":      pulumi.String(q.LimitsCPU),
 			"limits.memory":   pulumi.String(q.LimitsMemory),
-			"pods":            pulumi.String(fmt.Sprint(q.Pods)),
+			"pods":            pulumi.String(fmt.Sprint(*q.Pods)),
 		}},
 	}, parent); err != nil {
 		return nil, fmt.Errorf("namespace %q: create resource quota: %w", name, err)

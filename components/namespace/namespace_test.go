@@ -90,7 +90,7 @@ func TestNamespace_ExemptionEnforcesItsLevelButAuditsRestricted(t *testing.T) {
 }
 
 func TestNamespace_QuotaOverridesKeepDefaultsForUnsetFields(t *testing.T) {
-	rec, err := run(t, &namespace.NamespaceArgs{Name: "team-a", Quota: &namespace.Quota{Pods: 7, LimitsMemory: "1Gi", RequestsMemory: "512Mi"}})
+	rec, err := run(t, &namespace.NamespaceArgs{Name: "team-a", Quota: &namespace.Quota{Pods: namespace.PodCount(7), LimitsMemory: "1Gi", RequestsMemory: "512Mi"}})
 	if err != nil {
 		t.Fatal(err)
 	}

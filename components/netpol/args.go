@@ -1,12 +1,13 @@
 package netpol
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"strings"
 
-	"github.com/rampart-dev/rampart/components/kname"
-	"github.com/rampart-dev/rampart/components/verr"
+	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/verr"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -93,17 +94,13 @@ type PoliciesArgs struct {
 
 func (a *PoliciesArgs) withDefaults() *PoliciesArgs {
 	out := *a
-	if out.DNS.Namespace == "" {
-		out.DNS.Namespace = "kube-system"
-	}
+	out.DNS.Namespace = cmp.Or(out.DNS.Namespace, "kube-system")
 	if len(out.DNS.PodLabels) == 0 {
 		out.DNS.PodLabels = map[string]string{"k8s-app": "kube-dns"}
 	}
 	if out.Gateway != nil {
 		g := *out.Gateway
-		if g.HTTPSPort == 0 {
-			g.HTTPSPort = 443
-		}
+		g.HTTPSPort = cmp.Or(g.HTTPSPort, 443)
 		out.Gateway = &g
 	}
 	return &out

@@ -51,15 +51,101 @@ func Blocked(p netip.Prefix) (netip.Prefix, bool) {
 	return netip.Prefix{}, false
 }
 
-// BlockedAddr returns the blocklist entry holding a, if any.
-func BlockedAddr(a netip.Addr) (netip.Prefix, bool) {
-	a = a.Unmap()
-	for _, b := range SSRFBlocklist {
-		if b.Contains(a) {
-			return b, true
+// addrOnlyBlocklist holds what an address check refuses beyond
+// SSRFBlocklist, left out of the egress policy's excepts:
+//   - "::" reaches the connecting host's own listeners, like 0.0.0.0, but a
+//     pod's packets to it never leave the pod;
+//   - the local-use NAT64 prefix (RFC 8215) embeds an IPv4 address at a
+//     position set by the operator's prefix length (/48 to /96, RFC 6052),
+//     so what it reaches cannot be read from the address: every decoding
+//     would let some blocked address through or refuse public ones.
+var addrOnlyBlocklist = []netip.Prefix{
+	netip.MustParsePrefix("::/128"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+}
+
+// Reach is an address a connection may end up at.
+type Reach struct {
+	// Addr is the address reached.
+	Addr netip.Addr
+	// Via names how it is embedded in the address written ("" for the
+	// address itself).
+	Via string
+}
+
+// Hit is an address's way into the SSRF blocklist.
+type Hit struct {
+	Reach
+	// Entry is the blocklist entry holding Reach.Addr.
+	Entry netip.Prefix
+}
+
+var (
+	nat64WellKnown = netip.MustParsePrefix("64:ff9b::/96")    // RFC 6052
+	siit           = netip.MustParsePrefix("::ffff:0:0:0/96") // RFC 2765 IPv4-translated
+	v4Compatible   = netip.MustParsePrefix("::/96")           // RFC 4291 §2.5.5.1, deprecated
+	sixToFour      = netip.MustParsePrefix("2002::/16")       // RFC 3056
+	teredo         = netip.MustParsePrefix("2001::/32")       // RFC 4380
+)
+
+// Reached lists the addresses a connection to a can end up at: a itself
+// (zone dropped, IPv4-mapped unmapped), then every IPv4 address a
+// translator or tunnel would derive from it — NAT64 (well-known prefix),
+// SIIT, IPv4-compatible, 6to4, Teredo (server, and client with its bits
+// inverted) and ISATAP interface identifiers. A check on a alone would let 64:ff9b::a9fe:a9fe, which a
+// NAT64 gateway sends to 169.254.169.254, through as a public IPv6 address.
+func Reached(a netip.Addr) []Reach {
+	a = a.WithZone("")
+	if a.Is4In6() {
+		return []Reach{{Addr: a}, {Addr: a.Unmap(), Via: "IPv4-mapped"}}
+	}
+	out := []Reach{{Addr: a}}
+	if !a.Is6() {
+		return out
+	}
+	b := a.As16()
+	v4 := func(o ...byte) netip.Addr { return netip.AddrFrom4([4]byte{o[0], o[1], o[2], o[3]}) }
+	add := func(via string, o ...byte) { out = append(out, Reach{Addr: v4(o...), Via: via}) }
+	switch {
+	case nat64WellKnown.Contains(a):
+		add("NAT64 64:ff9b::/96", b[12:16]...)
+	case siit.Contains(a):
+		add("IPv4-translated ::ffff:0:0:0/96", b[12:16]...)
+	case v4Compatible.Contains(a):
+		add("IPv4-compatible ::/96", b[12:16]...)
+	case sixToFour.Contains(a):
+		add("6to4 2002::/16", b[2:6]...)
+	case teredo.Contains(a):
+		add("Teredo server", b[4:8]...)
+		add("Teredo client", ^b[12], ^b[13], ^b[14], ^b[15])
+	}
+	if (b[8]|0x02) == 0x02 && b[9] == 0 && b[10] == 0x5e && b[11] == 0xfe {
+		add("ISATAP interface identifier", b[12:16]...)
+	}
+	return out
+}
+
+// Check returns the first address a reaches (see Reached) that lies inside
+// the SSRF blocklist, or inside the unspecified address :: or the local-use
+// NAT64 prefix, which an address check refuses too.
+func Check(a netip.Addr) (Hit, bool) {
+	for _, r := range Reached(a) {
+		for _, list := range [][]netip.Prefix{SSRFBlocklist, addrOnlyBlocklist} {
+			for _, b := range list {
+				if b.Contains(r.Addr) {
+					return Hit{Reach: r, Entry: b}, true
+				}
+			}
 		}
 	}
-	return netip.Prefix{}, false
+	return Hit{}, false
+}
+
+// BlockedAddr returns the blocklist entry holding a, or an address embedded
+// in it (see Check), if any.
+func BlockedAddr(a netip.Addr) (netip.Prefix, bool) {
+	h, ok := Check(a)
+	return h.Entry, ok
 }
 
 // exceptFor lists the blocklist entries of one address family, the `except`

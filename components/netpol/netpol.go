@@ -14,7 +14,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/rampart-dev/rampart/components/hardening"
+	"github.com/rampart-dev/rampart/helpers/hardening"
 )
 
 // TypeToken is the component's Pulumi type.

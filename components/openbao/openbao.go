@@ -72,15 +72,8 @@ package openbao
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
-	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
-	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
-	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/rampart-dev/rampart/components/kname"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -106,14 +99,17 @@ type OpenBao struct {
 
 // NewOpenBao deploys OpenBao (ModeChart) or renders its configuration
 // (ModeExternal). It never reads stack config or builds providers: pass the
-// Kubernetes provider through opts.
+// Kubernetes provider through opts. Invalid args are rejected before anything
+// is registered, each problem named by its path relative to args
+// ("seal.mechanism"); a caller that wants its own config key paths calls
+// Validate with its prefix first.
 func NewOpenBao(ctx *pulumi.Context, name string, args *OpenBaoArgs, opts ...pulumi.ResourceOption) (*OpenBao, error) {
 	if args == nil {
 		return nil, fmt.Errorf("openbao %q: args are required", name)
 	}
 	a := args.withDefaults(name)
-	if err := a.validate("rampart:openbao", true); err != nil {
-		return nil, fmt.Errorf("openbao %q: %w", name, err)
+	if err := a.validate("", true); err != nil {
+		return nil, fmt.Errorf("openbao %q: invalid args:\n%w", name, err)
 	}
 	fn := fullname(name)
 	// The StatefulSet's pods are <fn>-N and its PVCs data-<fn>-N: keep both
@@ -165,238 +161,4 @@ func NewOpenBao(ctx *pulumi.Context, name string, args *OpenBaoArgs, opts ...pul
 		return nil, fmt.Errorf("openbao %q: register outputs: %w", name, err)
 	}
 	return comp, nil
-}
-
-const (
-	pinKey      = "pin"
-	passwordKey = "password"
-)
-
-func deployChart(ctx *pulumi.Context, name string, a *OpenBaoArgs, cfg string, comp *OpenBao) error {
-	fn := fullname(name)
-	parent := pulumi.Parent(comp)
-	labels := pulumi.StringMap{
-		"app.kubernetes.io/name":       pulumi.String("openbao"),
-		"app.kubernetes.io/instance":   pulumi.String(fn),
-		"app.kubernetes.io/managed-by": pulumi.String("rampart"),
-	}
-	meta := func(objName string) *metav1.ObjectMetaArgs {
-		return &metav1.ObjectMetaArgs{Name: pulumi.String(objName), Namespace: pulumi.String(a.Namespace), Labels: labels}
-	}
-
-	// The PIN and the deployer password live only here: secret in state,
-	// read into the server's environment, never written to the config.
-	secretData := pulumi.StringMap{pinKey: a.Seal.Pin}
-	if !a.Bootstrap.Disabled {
-		secretData[passwordKey] = a.Bootstrap.DeployerPassword
-	}
-	pinSecretName := kname.Join(fn, "seal")
-	sec, err := corev1.NewSecret(ctx, name+"-seal", &corev1.SecretArgs{
-		Metadata:   meta(pinSecretName),
-		Type:       pulumi.String("Opaque"),
-		StringData: pulumi.ToSecret(secretData).(pulumi.StringMapOutput),
-	}, parent)
-	if err != nil {
-		return fmt.Errorf("openbao %q: create seal secret: %w", name, err)
-	}
-	comp.PinSecretName = sec.Metadata.Name().Elem()
-
-	// The StatefulSet adopts PVCs that already carry its claim names. Owning
-	// them here lets Pulumi protect the raft data and the audit trail: a
-	// `pulumi destroy` or a refactor cannot delete them (Protect), and removing
-	// the component leaves them in the cluster (RetainOnDelete).
-	deps := []pulumi.Resource{sec}
-	for i := 0; i < a.Replicas; i++ {
-		for _, v := range []struct{ role, size string }{{"data", a.Storage.DataSize}, {"audit", a.Storage.AuditSize}} {
-			spec := &corev1.PersistentVolumeClaimSpecArgs{
-				AccessModes: pulumi.StringArray{pulumi.String("ReadWriteOnce")},
-				Resources: &corev1.VolumeResourceRequirementsArgs{
-					Requests: pulumi.StringMap{"storage": pulumi.String(v.size)},
-				},
-			}
-			if a.Storage.StorageClass != "" {
-				spec.StorageClassName = pulumi.String(a.Storage.StorageClass)
-			}
-			m := meta(kname.Join(v.role, fn, strconv.Itoa(i)))
-			if a.SkipAwait {
-				m.Annotations = pulumi.StringMap{"pulumi.com/skipAwait": pulumi.String("true")}
-			}
-			pvc, err := corev1.NewPersistentVolumeClaim(ctx, fmt.Sprintf("%s-%s-%d", name, v.role, i), &corev1.PersistentVolumeClaimArgs{
-				Metadata: m,
-				Spec:     spec,
-			}, parent, pulumi.Protect(true), pulumi.RetainOnDelete(true))
-			if err != nil {
-				return fmt.Errorf("openbao %q: create %s volume %d: %w", name, v.role, i, err)
-			}
-			deps = append(deps, pvc)
-		}
-	}
-
-	chartArgs := &helmv4.ChartArgs{
-		Name:      pulumi.String(fn),
-		Namespace: pulumi.String(a.Namespace),
-		Version:   pulumi.String(a.Chart.Version),
-		Values:    chartValues(fn, a, cfg, pinSecretName),
-		SkipAwait: pulumi.Bool(a.SkipAwait),
-	}
-	if strings.HasPrefix(a.Chart.Repository, "oci://") {
-		chartArgs.Chart = pulumi.String(strings.TrimSuffix(a.Chart.Repository, "/") + "/openbao")
-	} else {
-		chartArgs.Chart = pulumi.String("openbao")
-		chartArgs.RepositoryOpts = &helmv4.RepositoryOptsArgs{Repo: pulumi.String(a.Chart.Repository)}
-	}
-	chart, err := helmv4.NewChart(ctx, name+"-chart", chartArgs, parent, pulumi.DependsOn(deps))
-	if err != nil {
-		return fmt.Errorf("openbao %q: create chart: %w", name, err)
-	}
-	// Address resolves once the chart's objects exist (and are ready, unless
-	// SkipAwait), so a provider configured from it waits for the server
-	// instead of failing a fresh cluster's preview.
-	comp.Address = pulumi.All(chart.Resources, comp.Address).ApplyT(func(v []any) string {
-		return v[1].(string)
-	}).(pulumi.StringOutput)
-	return nil
-}
-
-// restrictedContainer is the PSS-restricted container securityContext.
-func restrictedContainer() pulumi.Map {
-	return pulumi.Map{
-		"runAsNonRoot":             pulumi.Bool(true),
-		"runAsUser":                pulumi.Int(HardenedUID),
-		"runAsGroup":               pulumi.Int(HardenedUID),
-		"allowPrivilegeEscalation": pulumi.Bool(false),
-		"readOnlyRootFilesystem":   pulumi.Bool(true),
-		"capabilities":             pulumi.Map{"drop": pulumi.StringArray{pulumi.String("ALL")}},
-		"seccompProfile":           pulumi.Map{"type": pulumi.String("RuntimeDefault")},
-	}
-}
-
-// chartValues maps the args onto openbao-helm's values (chart 0.29.x layout).
-func chartValues(fn string, a *OpenBaoArgs, cfg, secretName string) pulumi.Map {
-	volumes := pulumi.Array{
-		pulumi.Map{"name": pulumi.String("tls"), "secret": pulumi.Map{"secretName": pulumi.String(a.TLS.SecretName), "defaultMode": pulumi.Int(0o440)}},
-		pulumi.Map{"name": pulumi.String("tmp"), "emptyDir": pulumi.Map{"medium": pulumi.String("Memory"), "sizeLimit": pulumi.String("16Mi")}},
-		pulumi.Map{"name": pulumi.String("hsm"), "emptyDir": pulumi.Map{"sizeLimit": pulumi.String("256Mi")}},
-	}
-	mounts := pulumi.Array{
-		pulumi.Map{"name": pulumi.String("tls"), "mountPath": pulumi.String("/openbao/tls"), "readOnly": pulumi.Bool(true)},
-		pulumi.Map{"name": pulumi.String("tmp"), "mountPath": pulumi.String("/tmp")},
-		pulumi.Map{"name": pulumi.String("hsm"), "mountPath": pulumi.String(hsmMountPath), "readOnly": pulumi.Bool(true)},
-	}
-	if usesPluginSeal(a.Version) && a.Seal.PluginImage != "" {
-		// OCI-delivered plugins are unpacked into plugin_directory at start.
-		volumes = append(volumes, pulumi.Map{"name": pulumi.String("plugins"), "emptyDir": pulumi.Map{"sizeLimit": pulumi.String("256Mi")}})
-		mounts = append(mounts, pulumi.Map{"name": pulumi.String("plugins"), "mountPath": pulumi.String(a.Seal.PluginDirectory)})
-	}
-	if a.Seal.ClientConfigSecret != "" {
-		volumes = append(volumes, pulumi.Map{"name": pulumi.String("hsm-config"), "secret": pulumi.Map{"secretName": pulumi.String(a.Seal.ClientConfigSecret), "defaultMode": pulumi.Int(0o440)}})
-		mounts = append(mounts, pulumi.Map{"name": pulumi.String("hsm-config"), "mountPath": pulumi.String(hsmConfigPath), "readOnly": pulumi.Bool(true)})
-	}
-
-	var initContainers pulumi.Array
-	if a.Seal.ClientImage != "" {
-		initContainers = append(initContainers, pulumi.Map{
-			"name":            pulumi.String("hsm-client"),
-			"image":           pulumi.String(a.Seal.ClientImage),
-			"command":         pulumi.StringArray{pulumi.String("cp"), pulumi.String("-R"), pulumi.String(strings.TrimSuffix(a.Seal.ClientImageDir, "/") + "/."), pulumi.String(hsmMountPath + "/")},
-			"securityContext": restrictedContainer(),
-			"volumeMounts":    pulumi.Array{pulumi.Map{"name": pulumi.String("hsm"), "mountPath": pulumi.String(hsmMountPath)}},
-		})
-	}
-
-	secretEnv := pulumi.Array{pulumi.Map{"envName": pulumi.String(PinEnv), "secretName": pulumi.String(secretName), "secretKey": pulumi.String(pinKey)}}
-	if !a.Bootstrap.Disabled {
-		secretEnv = append(secretEnv, pulumi.Map{"envName": pulumi.String(DeployerPasswordEnv), "secretName": pulumi.String(secretName), "secretKey": pulumi.String(passwordKey)})
-	}
-	env := pulumi.StringMap{}
-	for k, v := range a.Seal.Env {
-		env[k] = pulumi.String(v)
-	}
-
-	selector := pulumi.Map{"matchLabels": pulumi.StringMap{
-		"app.kubernetes.io/name":     pulumi.String("openbao"),
-		"app.kubernetes.io/instance": pulumi.String(fn),
-		"component":                  pulumi.String("server"),
-	}}
-	server := pulumi.Map{
-		"image": pulumi.Map{
-			"registry":   pulumi.String(a.Image.Registry),
-			"repository": pulumi.String(a.Image.Repository),
-			"tag":        pulumi.String(a.Image.Tag),
-			"pullPolicy": pulumi.String("IfNotPresent"),
-		},
-		"statefulSet": pulumi.Map{"securityContext": pulumi.Map{
-			"pod": pulumi.Map{
-				"runAsNonRoot":   pulumi.Bool(true),
-				"runAsUser":      pulumi.Int(HardenedUID),
-				"runAsGroup":     pulumi.Int(HardenedUID),
-				"fsGroup":        pulumi.Int(HardenedUID),
-				"seccompProfile": pulumi.Map{"type": pulumi.String("RuntimeDefault")},
-			},
-			"container": restrictedContainer(),
-		}},
-		"extraSecretEnvironmentVars": secretEnv,
-		"extraEnvironmentVars":       env,
-		"volumes":                    volumes,
-		"volumeMounts":               mounts,
-		"dataStorage":                storageValues(a.Storage.DataSize, dataPath, a.Storage.StorageClass),
-		"auditStorage":               storageValues(a.Storage.AuditSize, "/openbao/audit", a.Storage.StorageClass),
-		// Scaling down or deleting the StatefulSet must not delete raft data.
-		"persistentVolumeClaimRetentionPolicy": pulumi.Map{"whenDeleted": pulumi.String("Retain"), "whenScaled": pulumi.String("Retain")},
-		"standalone":                           pulumi.Map{"enabled": pulumi.Bool(false)},
-		"dev":                                  pulumi.Map{"enabled": pulumi.Bool(false)},
-		"ha": pulumi.Map{
-			"enabled":  pulumi.Bool(true),
-			"replicas": pulumi.Int(a.Replicas),
-			// Per-pod addresses that match the certificate's SANs. The chart
-			// puts them into BAO_API_ADDR / BAO_CLUSTER_ADDR; Kubernetes expands
-			// $(BAO_K8S_POD_NAME) because the chart defines it earlier in env.
-			"apiAddr":     pulumi.String(fmt.Sprintf("https://$(BAO_K8S_POD_NAME).%s-internal:8200", fn)),
-			"clusterAddr": pulumi.String(fmt.Sprintf("https://$(BAO_K8S_POD_NAME).%s-internal:8201", fn)),
-			"raft": pulumi.Map{
-				"enabled":   pulumi.Bool(true),
-				"setNodeId": pulumi.Bool(true), // node_id = pod name (BAO_RAFT_NODE_ID)
-				"config":    pulumi.String(cfg),
-			},
-			// Voluntary disruptions never take raft below quorum.
-			"disruptionBudget": pulumi.Map{"enabled": pulumi.Bool(true), "maxUnavailable": pulumi.Int((a.Replicas - 1) / 2)},
-		},
-		// One server per node (a node loss costs one raft member), spread
-		// across zones where the cluster has them.
-		"affinity": pulumi.Map{"podAntiAffinity": pulumi.Map{
-			"requiredDuringSchedulingIgnoredDuringExecution": pulumi.Array{pulumi.Map{
-				"labelSelector": selector,
-				"topologyKey":   pulumi.String("kubernetes.io/hostname"),
-			}},
-		}},
-		"topologySpreadConstraints": pulumi.Array{pulumi.Map{
-			"maxSkew":           pulumi.Int(1),
-			"topologyKey":       pulumi.String("topology.kubernetes.io/zone"),
-			"whenUnsatisfiable": pulumi.String("ScheduleAnyway"),
-			"labelSelector":     selector,
-		}},
-		"serviceAccount": pulumi.Map{"create": pulumi.Bool(true), "createSecret": pulumi.Bool(false)},
-		"service":        pulumi.Map{"enabled": pulumi.Bool(true), "active": pulumi.Map{"enabled": pulumi.Bool(true)}},
-	}
-	if len(initContainers) > 0 {
-		server["extraInitContainers"] = initContainers
-	}
-	return pulumi.Map{
-		"fullnameOverride": pulumi.String(fn),
-		"global":           pulumi.Map{"tlsDisable": pulumi.Bool(false)},
-		// The injector and CSI provider are not part of the baseline: fewer
-		// privileged webhooks and DaemonSets.
-		"injector": pulumi.Map{"enabled": pulumi.Bool(false)},
-		"csi":      pulumi.Map{"enabled": pulumi.Bool(false)},
-		"ui":       pulumi.Map{"enabled": pulumi.Bool(a.UI)},
-		"server":   server,
-	}
-}
-
-func storageValues(size, mountPath, class string) pulumi.Map {
-	m := pulumi.Map{"enabled": pulumi.Bool(true), "size": pulumi.String(size), "mountPath": pulumi.String(mountPath)}
-	if class != "" {
-		m["storageClass"] = pulumi.String(class)
-	}
-	return m
 }

@@ -46,16 +46,22 @@ type PKI struct {
 	SignPaths pulumi.StringMapOutput `pulumi:"signPaths"`
 }
 
-// NewPKI creates the PKI. The vault provider comes from opts
-// (pulumi.Provider / pulumi.Providers) and is inherited by every OpenBao
-// child; the Issuer uses args.Issuer.KubernetesProvider (see PKIArgs).
+// NewPKI creates the PKI. Pass both providers in opts as
+// pulumi.Providers(vaultProvider, kubernetesProvider): the component's
+// provider map then holds one entry per package, and every child (created
+// with pulumi.Parent) inherits the one of its own package, so the OpenBao
+// resources go to vault and the issuer object to kubernetes. pulumi.Provider
+// alone would map a single package and leave the issuer on the default
+// kubernetes provider. Without an issuer the kubernetes provider may be omitted.
 func NewPKI(ctx *pulumi.Context, name string, args *PKIArgs, opts ...pulumi.ResourceOption) (*PKI, error) {
 	if args == nil {
 		return nil, errors.New("pki " + strconv.Quote(name) + ": args are required")
 	}
 	a := args.withDefaults()
-	if err := a.Validate("rampart:pki"); err != nil {
-		return nil, fmt.Errorf("pki %q: invalid config:\n%w", name, err)
+	// Relative paths ("root.maxLeaseTTL"): the component does not know where
+	// its args came from; the config layer validates with its own key first.
+	if err := a.Validate(""); err != nil {
+		return nil, fmt.Errorf("pki %q: invalid args:\n%w", name, err)
 	}
 
 	comp := &PKI{}
@@ -217,58 +223,6 @@ func NewPKI(ctx *pulumi.Context, name string, args *PKIArgs, opts ...pulumi.Reso
 		return nil, fmt.Errorf("pki %q: register outputs: %w", name, err)
 	}
 	return comp, nil
-}
-
-func configURLs(ctx *pulumi.Context, name string, backend pulumi.StringInput, base, mount string, opts ...pulumi.ResourceOption) (*pkisecret.SecretBackendConfigUrls, error) {
-	prefix := trimSlash(base) + "/v1/" + mount
-	return pkisecret.NewSecretBackendConfigUrls(ctx, name, &pkisecret.SecretBackendConfigUrlsArgs{
-		Backend:               backend,
-		IssuingCertificates:   pulumi.StringArray{pulumi.String(prefix + "/ca")},
-		CrlDistributionPoints: pulumi.StringArray{pulumi.String(prefix + "/crl")},
-		OcspServers:           pulumi.StringArray{pulumi.String(prefix + "/ocsp")},
-	}, opts...)
-}
-
-func crlConfig(ctx *pulumi.Context, name string, backend pulumi.StringInput, c CRLArgs, opts ...pulumi.ResourceOption) (*pkisecret.SecretBackendCrlConfig, error) {
-	return pkisecret.NewSecretBackendCrlConfig(ctx, name, &pkisecret.SecretBackendCrlConfigArgs{
-		Backend:     backend,
-		Expiry:      pulumi.String(c.Expiry),
-		Disable:     pulumi.Bool(false),
-		AutoRebuild: pulumi.Bool(!c.DisableAutoRebuild),
-		EnableDelta: pulumi.Bool(!c.DisableDelta),
-		// Only meaningful with deltas on; always sent so state matches read-back.
-		DeltaRebuildInterval: pulumi.String(c.DeltaRebuildInterval),
-		OcspDisable:          pulumi.Bool(c.DisableOCSP),
-	}, opts...)
-}
-
-func newRole(ctx *pulumi.Context, name string, backend pulumi.StringInput, r RoleArgs, opts ...pulumi.ResourceOption) (*pkisecret.SecretBackendRole, error) {
-	return pkisecret.NewSecretBackendRole(ctx, name, &pkisecret.SecretBackendRoleArgs{
-		Backend:                   backend,
-		Name:                      pulumi.String(r.Name),
-		IssuerRef:                 pulumi.String("default"),
-		AllowedDomains:            pulumi.ToStringArray(r.AllowedDomains),
-		AllowSubdomains:           pulumi.Bool(*r.AllowSubdomains),
-		AllowBareDomains:          pulumi.Bool(r.AllowBareDomains),
-		AllowWildcardCertificates: pulumi.Bool(r.AllowWildcard),
-		AllowIpSans:               pulumi.Bool(r.AllowIPSANs),
-		AllowGlobDomains:          pulumi.Bool(false),
-		AllowAnyName:              pulumi.Bool(false),
-		AllowLocalhost:            pulumi.Bool(false),
-		EnforceHostnames:          pulumi.Bool(true),
-		ServerFlag:                pulumi.Bool(true),
-		ClientFlag:                pulumi.Bool(r.ClientAuth),
-		CodeSigningFlag:           pulumi.Bool(false),
-		EmailProtectionFlag:       pulumi.Bool(false),
-		KeyType:                   pulumi.String(string(r.KeyType)),
-		KeyBits:                   keyBits(r.KeyBits),
-		// Seconds, as OpenBao reads them back: no perpetual diff on refresh.
-		MaxTtl: pulumi.String(strconv.Itoa(seconds(r.MaxTTL))),
-		Ttl:    pulumi.String(strconv.Itoa(seconds(r.TTL))),
-		// Stored so that revocation by serial works. ITSG-33 SC-17.
-		NoStore:       pulumi.Bool(false),
-		GenerateLease: pulumi.Bool(false),
-	}, opts...)
 }
 
 // seconds converts an already validated duration string.

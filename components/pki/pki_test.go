@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/pem"
 	"math/big"
 	"strings"
@@ -58,7 +57,8 @@ func validArgs() *pki.PKIArgs {
 	}
 }
 
-// run builds the PKI under the recording mock with explicit providers, as a stack would.
+// run builds the PKI under the recording mock with explicit providers, as a
+// stack would: both packages in one provider map, handed to the component.
 func run(t *testing.T, args *pki.PKIArgs) (*recmock.Recorder, error) {
 	t.Helper()
 	rec := recmock.New()
@@ -67,14 +67,11 @@ func run(t *testing.T, args *pki.PKIArgs) (*recmock.Recorder, error) {
 		if err != nil {
 			return err
 		}
-		if args != nil && args.Issuer != nil {
-			kp, err := k8s.NewProvider(ctx, "cluster", &k8s.ProviderArgs{})
-			if err != nil {
-				return err
-			}
-			args.Issuer.KubernetesProvider = kp
+		kp, err := k8s.NewProvider(ctx, "cluster", &k8s.ProviderArgs{})
+		if err != nil {
+			return err
 		}
-		_, err = pki.NewPKI(ctx, "pki", args, pulumi.Provider(vp))
+		_, err = pki.NewPKI(ctx, "pki", args, pulumi.Providers(vp, kp))
 		return err
 	})
 	return rec, err
@@ -153,6 +150,9 @@ func TestPKI_CreatesEveryChildUnderTheComponent(t *testing.T) {
 		}
 		if strings.HasPrefix(c.typ, "vault:") && !strings.Contains(r.Provider, "pulumi:providers:vault::openbao") {
 			t.Errorf("%s provider = %q, want the vault provider passed to NewPKI", c.name, r.Provider)
+		}
+		if strings.HasPrefix(c.typ, "kubernetes:") && !strings.Contains(r.Provider, "pulumi:providers:kubernetes::cluster") {
+			t.Errorf("%s provider = %q, want the kubernetes provider passed to NewPKI", c.name, r.Provider)
 		}
 	}
 	comps := rec.ByType(pki.TypeToken)
@@ -337,91 +337,6 @@ func TestPKI_CRLAndOCSPOnBothMounts(t *testing.T) {
 	}
 }
 
-func TestPKI_ClusterIssuerUsesServiceAccountAuthAndNoToken(t *testing.T) {
-	rec, err := run(t, validArgs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ci := mustGet(t, rec, tCluster, "pki-issuer")
-	if !strings.Contains(ci.Provider, "pulumi:providers:kubernetes::cluster") {
-		t.Errorf("issuer provider = %q, want the kubernetes provider from IssuerArgs", ci.Provider)
-	}
-	want(t, ci, "apiVersion", "cert-manager.io/v1")
-	want(t, ci, "kind", "ClusterIssuer")
-	want(t, ci, "metadata.name", "pki-openbao")
-	if _, ok := recmock.Path(ci.Plain(), "metadata", "namespace"); ok {
-		t.Errorf("ClusterIssuer has a namespace")
-	}
-	want(t, ci, "spec.vault.server", "https://openbao.openbao.svc:8200")
-	want(t, ci, "spec.vault.path", "pki_int/sign/workloads")
-	want(t, ci, "spec.vault.caBundle", base64.StdEncoding.EncodeToString([]byte(testCA)))
-	want(t, ci, "spec.vault.auth.kubernetes.role", "pki-cert-manager")
-	want(t, ci, "spec.vault.auth.kubernetes.mountPath", "/v1/auth/kubernetes")
-	want(t, ci, "spec.vault.auth.kubernetes.serviceAccountRef.name", "cert-manager-openbao")
-	for _, forbidden := range [][]any{
-		{"spec", "vault", "auth", "tokenSecretRef"}, {"spec", "vault", "auth", "appRole"},
-		{"spec", "vault", "auth", "kubernetes", "secretRef"}, {"spec", "acme"}, {"spec", "ca"},
-	} {
-		if _, ok := recmock.Path(ci.Plain(), forbidden...); ok {
-			t.Errorf("issuer has %v: static credentials / other CAs are not allowed", forbidden)
-		}
-	}
-	if !dependsOn(ci, "pki-issuer-auth") {
-		t.Errorf("issuer does not wait for its OpenBao role: %v", ci.Deps)
-	}
-
-	pol := mustGet(t, rec, tPolicy, "pki-issuer-policy")
-	want(t, pol, "name", "pki-cert-manager")
-	p := pol.Plain()["policy"].(string)
-	if !strings.Contains(p, `path "pki_int/sign/workloads"`) || strings.Count(p, "path ") != 1 || strings.Contains(p, "*") {
-		t.Errorf("policy is not limited to the one sign path:\n%s", p)
-	}
-	ar := mustGet(t, rec, tAuthRole, "pki-issuer-auth")
-	want(t, ar, "backend", "kubernetes")
-	want(t, ar, "roleName", "pki-cert-manager")
-	want(t, ar, "boundServiceAccountNames", []string{"cert-manager-openbao"})
-	want(t, ar, "boundServiceAccountNamespaces", []string{"cert-manager"})
-	want(t, ar, "audience", "vault://pki-openbao")
-	want(t, ar, "tokenPolicies", []string{"pki-cert-manager"})
-	want(t, ar, "tokenNoDefaultPolicy", true)
-	want(t, ar, "tokenTtl", 600)
-}
-
-func TestPKI_NamespacedIssuerBindsItsNamespace(t *testing.T) {
-	a := validArgs()
-	a.Issuer.Kind, a.Issuer.Namespace, a.Issuer.Role = pki.KindIssuer, "payments", "mtls"
-	a.Issuer.Name = "openbao-mtls"
-	rec, err := run(t, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	is := mustGet(t, rec, tIssuer, "pki-issuer")
-	want(t, is, "metadata.namespace", "payments")
-	want(t, is, "metadata.name", "openbao-mtls")
-	want(t, is, "spec.vault.path", "pki_int/sign/mtls")
-	ar := mustGet(t, rec, tAuthRole, "pki-issuer-auth")
-	want(t, ar, "boundServiceAccountNamespaces", []string{"payments"})
-	want(t, ar, "audience", "vault://payments/openbao-mtls")
-}
-
-func TestPKI_LongNamesStayWithinKubernetesLimits(t *testing.T) {
-	a := validArgs()
-	rec := recmock.New()
-	long := strings.Repeat("sovereign-", 8)
-	err := rec.Run(func(ctx *pulumi.Context) error {
-		_, err := pki.NewPKI(ctx, long, a)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ci := mustGet(t, rec, tCluster, long+"-issuer")
-	name := ci.Plain()["metadata"].(map[string]any)["name"].(string)
-	if len(name) > 63 {
-		t.Errorf("issuer name %q is %d characters", name, len(name))
-	}
-}
-
 func TestPKI_NameConstraintsReachTheCAs(t *testing.T) {
 	a := validArgs()
 	a.Intermediate.PermittedDNSDomains = []string{"example.org", "internal.example"}
@@ -430,132 +345,4 @@ func TestPKI_NameConstraintsReachTheCAs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want(t, mustGet(t, rec, tSign, "pki-int-sign"), "permittedDnsDomains", []string{"example.org", "internal.example"})
-}
-
-func TestPKI_NoIssuerMeansNoKubernetesObjects(t *testing.T) {
-	a := validArgs()
-	a.Issuer = nil
-	rec, err := run(t, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, typ := range []string{tCluster, tIssuer, tPolicy, tAuthRole} {
-		if n := len(rec.ByType(typ)); n != 0 {
-			t.Errorf("%d %s without an issuer", n, typ)
-		}
-	}
-}
-
-func TestPKI_RejectsBadConfig(t *testing.T) {
-	cases := []struct {
-		name   string
-		mutate func(a *pki.PKIArgs)
-		path   string
-		text   string
-	}{
-		{"role outlives intermediate", func(a *pki.PKIArgs) { a.Intermediate.MaxLeaseTTL = "720h"; a.Roles[0].MaxTTL = "900h" },
-			"rampart:pki.roles[0].maxTTL", `"900h": longer than the intermediate's 720h`},
-		{"intermediate outlives root", func(a *pki.PKIArgs) { a.Root.MaxLeaseTTL = "43800h"; a.Intermediate.MaxLeaseTTL = "87600h" },
-			"rampart:pki.intermediate.maxLeaseTTL", "longer than the root's 43800h"},
-		{"ttl above maxTTL", func(a *pki.PKIArgs) { a.Roles[1].TTL = "48h" },
-			"rampart:pki.roles[1].ttl", "longer than the role's maxTTL 24h"},
-		{"days are not Go durations", func(a *pki.PKIArgs) { a.Roles[0].MaxTTL = "30d" },
-			"rampart:pki.roles[0].maxTTL", "not a positive duration"},
-		{"negative ttl", func(a *pki.PKIArgs) { a.Root.MaxLeaseTTL = "-1h" },
-			"rampart:pki.root.maxLeaseTTL", "not a positive duration"},
-		{"unknown key type", func(a *pki.PKIArgs) { a.Roles[0].KeyType = "dsa" },
-			"rampart:pki.roles[0].keyType", "unknown key type"},
-		{"RSA 2048", func(a *pki.PKIArgs) { a.Roles[0].KeyType, a.Roles[0].KeyBits = pki.KeyRSA, 2048 },
-			"rampart:pki.roles[0].keyBits", "RSA below 3072"},
-		{"EC 224", func(a *pki.PKIArgs) { a.Roles[0].KeyBits = 224 },
-			"rampart:pki.roles[0].keyBits", "not a NIST curve size"},
-		{"P-256 root", func(a *pki.PKIArgs) { a.Root.KeyBits = 256 },
-			"rampart:pki.root.keyBits", "below the CNSA/ITSP.40.111 level for CAs"},
-		{"ed25519 with bits", func(a *pki.PKIArgs) { a.Intermediate.KeyType, a.Intermediate.KeyBits = pki.KeyEd25519, 256 },
-			"rampart:pki.intermediate.keyBits", "fixed size"},
-		{"wildcard domain", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = []string{"*.example.org"} },
-			"rampart:pki.roles[0].allowedDomains[0]", "wildcards are not domains"},
-		{"IP as domain", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = []string{"svc.example.org", "10.0.0.1"} },
-			"rampart:pki.roles[0].allowedDomains[1]", "an IP address"},
-		{"URL as domain", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = []string{"https://example.org"} },
-			"rampart:pki.roles[0].allowedDomains[0]", "a URL or address"},
-		{"upper-case domain", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = []string{"Example.org"} },
-			"rampart:pki.roles[0].allowedDomains[0]", "upper-case"},
-		{"bad label", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = []string{"-bad.example.org"} },
-			"rampart:pki.roles[0].allowedDomains[0]", `label "-bad" is not a DNS label`},
-		{"domain outside name constraints", func(a *pki.PKIArgs) { a.Intermediate.PermittedDNSDomains = []string{"example.org"} },
-			"rampart:pki.roles[0].allowedDomains[1]", "outside the intermediate's permittedDNSDomains example.org"},
-		{"no domains", func(a *pki.PKIArgs) { a.Roles[0].AllowedDomains = nil },
-			"rampart:pki.roles[0].allowedDomains", "empty"},
-		{"no roles", func(a *pki.PKIArgs) { a.Roles = nil; a.Issuer = nil },
-			"rampart:pki.roles", "no workload role"},
-		{"duplicate role", func(a *pki.PKIArgs) { a.Roles[1].Name = "workloads" },
-			"rampart:pki.roles[1].name", "duplicate role name"},
-		{"same mounts", func(a *pki.PKIArgs) { a.Intermediate.Path = "pki" },
-			"rampart:pki.intermediate.path", "same mount as the root CA"},
-		{"missing OpenBao URL", func(a *pki.PKIArgs) { a.OpenBaoURL = "" },
-			"rampart:pki.openbaoURL", "required"},
-		{"OpenBao URL with /v1", func(a *pki.PKIArgs) { a.OpenBaoURL = "https://bao.example.org/v1" },
-			"rampart:pki.openbaoURL", "without path"},
-		{"issuer over http", func(a *pki.PKIArgs) { a.Issuer.Server = "http://openbao:8200"; a.Issuer.CABundlePEM = "" },
-			"rampart:pki.issuer.server", "plain http"},
-		{"issuer without CA bundle", func(a *pki.PKIArgs) { a.Issuer.CABundlePEM = "" },
-			"rampart:pki.issuer.caBundlePEM", "system roots"},
-		{"garbage CA bundle", func(a *pki.PKIArgs) { a.Issuer.CABundlePEM = "not pem" },
-			"rampart:pki.issuer.caBundlePEM", "no parsable CERTIFICATE"},
-		{"issuer unknown role", func(a *pki.PKIArgs) { a.Issuer.Role = "nope" },
-			"rampart:pki.issuer.role", "no such role"},
-		{"Issuer without namespace", func(a *pki.PKIArgs) { a.Issuer.Kind = pki.KindIssuer },
-			"rampart:pki.issuer.namespace", "needs a valid namespace"},
-		{"ClusterIssuer with namespace", func(a *pki.PKIArgs) { a.Issuer.Namespace = "x" },
-			"rampart:pki.issuer.namespace", "cluster-scoped"},
-		{"OCSP off without deltas", func(a *pki.PKIArgs) { a.CRL.DisableOCSP, a.CRL.DisableDelta = true, true },
-			"rampart:pki.crl.disableOCSP", "can go unseen for days"},
-		{"delta slower than CRL", func(a *pki.PKIArgs) { a.CRL.DeltaRebuildInterval = "96h" },
-			"rampart:pki.crl.deltaRebuildInterval", "not shorter than the CRL expiry 72h"},
-		{"long token ttl", func(a *pki.PKIArgs) { a.Issuer.TokenTTL = "24h" },
-			"rampart:pki.issuer.tokenTTL", "longer than an hour"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			a := validArgs()
-			c.mutate(a)
-			rec := recmock.New()
-			err := rec.Run(func(ctx *pulumi.Context) error { _, err := pki.NewPKI(ctx, "pki", a); return err })
-			if err == nil {
-				t.Fatal("accepted")
-			}
-			if !strings.Contains(err.Error(), c.path+": ") || !strings.Contains(err.Error(), c.text) {
-				t.Errorf("error lacks %q / %q:\n%v", c.path, c.text, err)
-			}
-			if rec.Len() != 0 {
-				t.Errorf("%d resources registered despite invalid config: %v", rec.Len(), rec.Names())
-			}
-			if verr := a.Validate("rampart:pki"); verr == nil || !strings.Contains(verr.Error(), c.path+": ") {
-				t.Errorf("Validate did not report %s: %v", c.path, verr)
-			}
-		})
-	}
-}
-
-func TestPKI_ReportsEveryProblemAtOnce(t *testing.T) {
-	a := validArgs()
-	a.Roles[0].KeyBits = 100
-	a.Roles[1].AllowedDomains = []string{"*"}
-	a.OpenBaoURL = ""
-	err := a.Validate("rampart:pki")
-	if err == nil || strings.Count(err.Error(), "\n") < 2 {
-		t.Fatalf("want 3 problems, got %v", err)
-	}
-}
-
-func TestPKI_NilArgsAndValidConfig(t *testing.T) {
-	rec := recmock.New()
-	err := rec.Run(func(ctx *pulumi.Context) error { _, err := pki.NewPKI(ctx, "pki", nil); return err })
-	if err == nil || rec.Len() != 0 {
-		t.Fatalf("nil args: err=%v, %d resources", err, rec.Len())
-	}
-	if err := validArgs().Validate("rampart:pki"); err != nil {
-		t.Fatalf("valid args rejected: %v", err)
-	}
 }

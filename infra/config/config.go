@@ -4,6 +4,8 @@
 // registered, so that bad input changes nothing.
 package config
 
+//go:generate go run ./schemagen -w ../../Pulumi.yaml
+
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/components/namespace"
@@ -37,32 +39,56 @@ const (
 
 // Config is the whole stack configuration. Field tags are the config keys.
 type Config struct {
-	// Profile (rampart:profile): local, dev, staging or prod. Required.
-	Profile Profile `json:"profile"`
-	// Domain (rampart:domain): the platform's DNS domain; required outside local.
+	// Profile (rampart:profile): local, dev, staging or prod. Required. It
+	// selects presets: tenant quotas (small in local, large in prod),
+	// skipAwait (local only, whose API server has no nodes), http allowed only
+	// to 127.0.0.1 in local.
+	Profile Profile `json:"profile" schema:"required"`
+	// Domain (rampart:domain): the platform's DNS domain (e.g.
+	// platform.example.gov.uk); required outside the local profile.
 	Domain string `json:"domain"`
-	// Kubernetes (rampart:kubernetes): how to reach the cluster.
+	// Kubernetes (rampart:kubernetes): how to reach the cluster: context
+	// (default the kubeconfig's current one), skipAwait (default true only in
+	// local).
 	Kubernetes Kubernetes `json:"kubernetes"`
-	// Ingress (rampart:ingress): entry point and TLS floor.
+	// Ingress (rampart:ingress): the entry point: mode gateway (default) or
+	// ingress; namespace (default rampart-ingress, one of namespaces, admitted
+	// by every tenant); tlsMinVersion "1.2" (default) or "1.3".
 	Ingress Ingress `json:"ingress"`
-	// Network (rampart:network): cluster DNS for every namespace's policy.
+	// Network (rampart:network): cluster DNS for every namespace's policy:
+	// dns.namespace (default kube-system), dns.podLabels (default {k8s-app:
+	// kube-dns}), dns.nodeLocalCidr (a NodeLocal DNSCache address, optional).
 	Network Network `json:"network"`
-	// Namespaces (rampart:namespaces): the platform namespaces. Empty (the
-	// default): DefaultPlatformNamespaces.
-	Namespaces []NamespaceConfig `json:"namespaces"`
-	// Tenants (rampart:tenants): one isolated namespace each.
-	Tenants []TenantConfig `json:"tenants"`
-	// Gateway (rampart:gateway): the API gateway's egress restriction;
+	// Namespaces (rampart:namespaces): the platform namespaces, each
+	// restricted unless it carries a typed exemption {level baseline or
+	// privileged, justification, control}. Empty (the default):
+	// rampart-ingress, rampart-system, openbao, keycloak, cert-manager,
+	// rampart-audit, trivy-system, falco (privileged, justified).
+	Namespaces []namespace.NamespaceArgs `json:"namespaces"`
+	// Tenants (rampart:tenants): one restricted, quota'd, isolated namespace
+	// each (no exemption possible); a quota names only the fields it changes,
+	// the rest come from the profile's preset.
+	Tenants []namespace.NamespaceArgs `json:"tenants"`
+	// Gateway (rampart:gateway): the API gateway's egress restriction
+	// (httpsPort default 443; backends checked against the SSRF blocklist
+	// unless an allowedTargets entry with a justification covers them);
 	// absent or {} means no gateway.
 	Gateway *GatewayConfig `json:"gateway"`
-	// OpenBao (rampart:openbao): the OpenBao cluster; absent or
-	// enabled=false means none is built.
+	// OpenBao (rampart:openbao): the OpenBao cluster with its PKCS#11 seal
+	// (mechanism 0x1087 default, or 0x0009), chart (default) or external
+	// mode; absent or enabled=false means none is built. Defaults and valid
+	// values: components/openbao (openbao.OpenBaoArgs).
 	OpenBao OpenBao `json:"openbao"`
-	// PKI (rampart:pki): the two-tier PKI in OpenBao and the cert-manager
-	// issuer; absent or enabled=false means none is built.
+	// PKI (rampart:pki): the two-tier PKI in OpenBao (EC P-384 root,
+	// intermediate, roles, CRL/OCSP) and the cert-manager issuer; absent or
+	// enabled=false means none is built. Defaults and valid values:
+	// components/pki (pki.PKIArgs).
 	PKI PKI `json:"pki"`
-	// Keycloak (rampart:keycloak): the platform realm; absent or
-	// enabled=false means none is built.
+	// Keycloak (rampart:keycloak): the platform realm (brute force, 5m/15m
+	// sessions, password policy, enforced MFA, events, PKCE clients);
+	// lifespans are durations such as "5m"; absent or enabled=false means none
+	// is built. Defaults and valid values: components/keycloak
+	// (keycloak.RealmArgs).
 	Keycloak Keycloak `json:"keycloak"`
 
 	// Secrets hold secret-bearing keys; each must be a Pulumi secret.
@@ -94,24 +120,6 @@ type Ingress struct {
 type Network struct {
 	// DNS defaults to kube-dns in kube-system.
 	DNS netpol.DNS `json:"dns,omitempty"`
-}
-
-// NamespaceConfig is one platform namespace.
-type NamespaceConfig struct {
-	// Name of the namespace (DNS-1123 label).
-	Name string `json:"name"`
-	// Exemption from restricted, with justification and control.
-	Exemption *namespace.Exemption `json:"exemption,omitempty"`
-	// Quota overrides the profile's quota.
-	Quota *namespace.Quota `json:"quota,omitempty"`
-}
-
-// TenantConfig is one tenant namespace: restricted, quota'd, isolated.
-type TenantConfig struct {
-	// Name of the tenant namespace (DNS-1123 label).
-	Name string `json:"name"`
-	// Quota overrides the profile's tenant quota.
-	Quota *namespace.Quota `json:"quota,omitempty"`
 }
 
 // GatewayConfig places seed 000's gateway egress restriction.

@@ -1,11 +1,15 @@
 package config
 
-import "github.com/rampart-dev/rampart/components/namespace"
+import (
+	"cmp"
+
+	"github.com/rampart-dev/rampart/components/namespace"
+)
 
 // DefaultPlatformNamespaces are the platform's own namespaces. Falco is the
 // one exemption: its eBPF probe needs host access that no lower level allows.
-func DefaultPlatformNamespaces() []NamespaceConfig {
-	return []NamespaceConfig{
+func DefaultPlatformNamespaces() []namespace.NamespaceArgs {
+	return []namespace.NamespaceArgs{
 		{Name: "rampart-ingress"},
 		{Name: "rampart-system"},
 		{Name: "openbao"},
@@ -24,27 +28,19 @@ func DefaultPlatformNamespaces() []NamespaceConfig {
 // profileQuotas are the tenant quotas per profile: small in the lab, the
 // component default elsewhere, larger in prod.
 var profileQuotas = map[Profile]namespace.Quota{
-	ProfileLocal:   {RequestsCPU: "1", RequestsMemory: "1Gi", LimitsCPU: "2", LimitsMemory: "2Gi", Pods: 10},
+	ProfileLocal:   {RequestsCPU: "1", RequestsMemory: "1Gi", LimitsCPU: "2", LimitsMemory: "2Gi", Pods: namespace.PodCount(10)},
 	ProfileDev:     namespace.DefaultQuota,
 	ProfileStaging: namespace.DefaultQuota,
-	ProfileProd:    {RequestsCPU: "8", RequestsMemory: "16Gi", LimitsCPU: "16", LimitsMemory: "32Gi", Pods: 100},
+	ProfileProd:    {RequestsCPU: "8", RequestsMemory: "16Gi", LimitsCPU: "16", LimitsMemory: "32Gi", Pods: namespace.PodCount(100)},
 }
 
 // withDefaults fills every unset field from the profile's presets. It never
 // overrides what the stack set.
 func (c *Config) withDefaults() {
-	if c.Ingress.Mode == "" {
-		c.Ingress.Mode = IngressGateway
-	}
-	if c.Ingress.Namespace == "" {
-		c.Ingress.Namespace = "rampart-ingress"
-	}
-	if c.Ingress.TLSMinVersion == "" {
-		c.Ingress.TLSMinVersion = "1.2"
-	}
-	if c.Network.DNS.Namespace == "" {
-		c.Network.DNS.Namespace = "kube-system"
-	}
+	c.Ingress.Mode = cmp.Or(c.Ingress.Mode, IngressGateway)
+	c.Ingress.Namespace = cmp.Or(c.Ingress.Namespace, "rampart-ingress")
+	c.Ingress.TLSMinVersion = cmp.Or(c.Ingress.TLSMinVersion, "1.2")
+	c.Network.DNS.Namespace = cmp.Or(c.Network.DNS.Namespace, "kube-system")
 	if len(c.Network.DNS.PodLabels) == 0 {
 		c.Network.DNS.PodLabels = map[string]string{"k8s-app": "kube-dns"}
 	}
@@ -55,12 +51,15 @@ func (c *Config) withDefaults() {
 		skip := c.Profile == ProfileLocal
 		c.Kubernetes.SkipAwait = &skip
 	}
+	// A tenant's quota is merged over its profile's preset field by field:
+	// naming one field changes only that field.
 	if q, ok := profileQuotas[c.Profile]; ok {
 		for i := range c.Tenants {
-			if c.Tenants[i].Quota == nil {
-				tq := q
-				c.Tenants[i].Quota = &tq
+			tq := q
+			if c.Tenants[i].Quota != nil {
+				tq = c.Tenants[i].Quota.Over(q)
 			}
+			c.Tenants[i].Quota = &tq
 		}
 	}
 	if g := c.Gateway; g != nil && g.HTTPSPort == 0 {

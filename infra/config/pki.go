@@ -1,59 +1,24 @@
 package config
 
 import (
+	"cmp"
 	"net/url"
 
 	"github.com/rampart-dev/rampart/components/openbao"
 	"github.com/rampart-dev/rampart/components/pki"
-	"github.com/rampart-dev/rampart/components/verr"
+	"github.com/rampart-dev/rampart/helpers/verr"
 )
 
-// PKI is rampart:pki. root, intermediate, roles and crl decode straight into
-// the component's args (keys are its field names, matched
-// case-insensitively: maxLeaseTTL, permittedDNSDomains, allowedDomains,
-// maxTTL, …); the issuer has its own shape because the component's carries
-// the Kubernetes provider, which only the stack can give.
+// PKI is rampart:pki: whether the stack builds the PKI (and the vault
+// provider), the component's own args (pki.PKIArgs, decoded straight into;
+// see it for every key's default and valid values) and how the vault
+// provider reaches OpenBao, which only the stack knows.
 type PKI struct {
 	// Enabled builds the component and the vault provider; default false.
 	Enabled bool `json:"enabled"`
-	// OpenBaoURL is OpenBao's externally reachable base URL (no /v1), put in
-	// every certificate's AIA/CRL/OCSP fields. Default: rampart:openbao.apiAddr
-	// when OpenBao runs in external mode (in chart mode the in-cluster
-	// address is not reachable by relying parties, so it must be set).
-	OpenBaoURL string `json:"openbaoURL,omitempty"`
-	// Organization and Country go into the CA subjects.
-	Organization string `json:"organization,omitempty"`
-	Country      string `json:"country,omitempty"`
-	// Root and Intermediate are the two CA tiers.
-	Root         pki.CAArgs `json:"root"`
-	Intermediate pki.CAArgs `json:"intermediate"`
-	// Roles are the workload roles (at least one).
-	Roles []pki.RoleArgs `json:"roles,omitempty"`
-	// CRL configures revocation publishing.
-	CRL pki.CRLArgs `json:"crl"`
-	// Issuer is the cert-manager issuer; absent: none.
-	Issuer *PKIIssuer `json:"issuer,omitempty"`
+	pki.PKIArgs
 	// Provider says how the vault provider reaches OpenBao.
 	Provider VaultProvider `json:"provider"`
-}
-
-// PKIIssuer is pki.IssuerArgs without the provider (see the component for
-// each field's default and valid values). Server defaults to
-// rampart:openbao.apiAddr when rampart:openbao is enabled.
-type PKIIssuer struct {
-	Kind                    pki.IssuerKind `json:"kind,omitempty"`
-	Name                    string         `json:"name,omitempty"`
-	Namespace               string         `json:"namespace,omitempty"`
-	Role                    string         `json:"role,omitempty"`
-	Server                  string         `json:"server,omitempty"`
-	CABundlePEM             string         `json:"caBundlePEM,omitempty"`
-	AllowHTTP               bool           `json:"allowHTTP,omitempty"`
-	AuthMountPath           string         `json:"authMountPath,omitempty"`
-	AuthRole                string         `json:"authRole,omitempty"`
-	ServiceAccount          string         `json:"serviceAccount,omitempty"`
-	ServiceAccountNamespace string         `json:"serviceAccountNamespace,omitempty"`
-	Audience                string         `json:"audience,omitempty"`
-	TokenTTL                string         `json:"tokenTTL,omitempty"`
 }
 
 // VaultProvider is how Pulumi reaches OpenBao's API. Credentials are secrets:
@@ -72,6 +37,10 @@ type VaultProvider struct {
 	UserpassMount string `json:"userpassMount,omitempty"`
 }
 
+// pkiDefaults fills the stack's decisions: the external URL and the
+// issuer's server default to OpenBao's address when this stack builds
+// OpenBao; AllowDestroy is on only in the local profile (the lab is torn
+// down by the e2e tests; anywhere else the root key cannot be recreated).
 func (c *Config) pkiDefaults() {
 	p := &c.PKI
 	if !p.Enabled {
@@ -83,34 +52,15 @@ func (c *Config) pkiDefaults() {
 	if p.Issuer != nil && p.Issuer.Server == "" && c.OpenBao.Enabled {
 		p.Issuer.Server = c.OpenBao.APIAddr
 	}
-	if p.Provider.Address == "" {
-		p.Provider.Address = p.OpenBaoURL
-	}
-	if p.Provider.UserpassMount == "" {
-		p.Provider.UserpassMount = "userpass"
-	}
+	p.Provider.Address = cmp.Or(p.Provider.Address, p.OpenBaoURL)
+	p.Provider.UserpassMount = cmp.Or(p.Provider.UserpassMount, "userpass")
+	p.AllowDestroy = c.Profile == ProfileLocal
 }
 
-// PKIArgs maps rampart:pki to the component's args. The issuer's Kubernetes
-// provider is left for the stack to set. AllowDestroy is on only in the
-// local profile: the lab is torn down by the e2e tests; anywhere else the
-// root key cannot be recreated.
+// PKIArgs is the component's args for this stack.
 func (c *Config) PKIArgs() *pki.PKIArgs {
-	p := c.PKI
-	a := &pki.PKIArgs{
-		OpenBaoURL: p.OpenBaoURL, Organization: p.Organization, Country: p.Country,
-		Root: p.Root, Intermediate: p.Intermediate, Roles: p.Roles, CRL: p.CRL,
-		AllowDestroy: c.Profile == ProfileLocal,
-	}
-	if is := p.Issuer; is != nil {
-		a.Issuer = &pki.IssuerArgs{
-			Kind: is.Kind, Name: is.Name, Namespace: is.Namespace, Role: is.Role, Server: is.Server,
-			CABundlePEM: is.CABundlePEM, AllowHTTP: is.AllowHTTP, AuthMountPath: is.AuthMountPath, AuthRole: is.AuthRole,
-			ServiceAccount: is.ServiceAccount, ServiceAccountNamespace: is.ServiceAccountNamespace,
-			Audience: is.Audience, TokenTTL: is.TokenTTL,
-		}
-	}
-	return a
+	a := c.PKI.PKIArgs
+	return &a
 }
 
 // VaultUserpass reports whether the vault provider logs in with userpass as
@@ -122,7 +72,7 @@ func (c *Config) DeployerUsername() string {
 	if u := c.OpenBao.Bootstrap.DeployerUsername; u != "" {
 		return u
 	}
-	return defaultDeployerUsername
+	return openbao.DefaultDeployerUsername
 }
 
 func (c *Config) validatePKI(l *verr.List, namespaces map[string]string) {

@@ -3,14 +3,11 @@ package config
 import (
 	"context"
 	"fmt"
-	"net/netip"
-	"net/url"
 	"strings"
 
-	"github.com/rampart-dev/rampart/components/kname"
-	"github.com/rampart-dev/rampart/components/namespace"
 	"github.com/rampart-dev/rampart/components/netpol"
-	"github.com/rampart-dev/rampart/components/verr"
+	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/verr"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -67,12 +64,16 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 	}
 	for i, n := range c.Namespaces {
 		p := fmt.Sprintf("namespaces[%d]", i)
-		l.Merge((&namespace.NamespaceArgs{Name: n.Name, Exemption: n.Exemption, Quota: n.Quota}).Validate(k(p)))
+		l.Merge(n.Validate(k(p)))
 		claim(k(p+".name"), n.Name)
 	}
 	for i, t := range c.Tenants {
 		p := fmt.Sprintf("tenants[%d]", i)
-		l.Merge((&namespace.NamespaceArgs{Name: t.Name, Quota: t.Quota}).Validate(k(p)))
+		l.Merge(t.Validate(k(p)))
+		if t.Exemption != nil {
+			l.Add(k(p+".exemption.level"), string(t.Exemption.Level), "a tenant cannot be exempted from restricted: exemptions are for platform namespaces whose components need them, with a justification",
+				"remove the exemption; run the workload in a platform namespace of rampart:namespaces with its own justified exemption")
+		}
 		claim(k(p+".name"), t.Name)
 	}
 	if _, ok := seen[c.Ingress.Namespace]; !ok && c.Ingress.Namespace != "" {
@@ -109,77 +110,14 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 	return l.Err()
 }
 
-// numericHost is true for hosts made only of digits, dots and hex markers:
-// the shapes inet_aton-style parsers turn into addresses.
-func numericHost(h string) bool {
-	h = strings.ToLower(h)
-	if h == "" || strings.Contains(h, ":") {
-		return false
-	}
-	for _, part := range strings.Split(h, ".") {
-		if strings.HasPrefix(part, "0x") {
-			if strings.Trim(part[2:], "0123456789abcdef") != "" {
-				return false
-			}
-			continue
-		}
-		if strings.Trim(part, "0123456789") != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// checkBackend enforces seed 000's SSRF blocklist on a backend URL: a
-// literal address, "localhost" or a DNS answer inside the blocklist is
-// refused unless an allowed target with a justification covers it.
+// checkBackend enforces seed 000's SSRF blocklist on a backend URL through
+// netpol.CheckBackendURL, which normalises every textual form of the host
+// (zones, IPv4-mapped and translated forms, trailing dots, loopback and
+// metadata names, …) before checking it, and accepts a blocked address an
+// allowed target with a justification covers.
 func (c *Config) checkBackend(ctx context.Context, l *verr.List, path string, b Backend, resolve Resolver) {
 	if b.Name == "" {
 		l.Add(path+".name", b.Name, "missing", "name the backend")
 	}
-	u, err := url.Parse(b.URL)
-	if err != nil || u.Host == "" {
-		l.Add(path+".url", b.URL, "not an absolute URL", "use https://host[:port]/path")
-		return
-	}
-	if u.Scheme != "https" {
-		l.Add(path+".url", b.URL, "backends must be reached over TLS (NIS2 Art. 21(2)(h))", "use an https:// URL")
-	}
-	host := u.Hostname()
-	var addrs []netip.Addr
-	if numericHost(host) {
-		if _, err := netip.ParseAddr(host); err != nil {
-			// 2130706433, 127.1 and 0x7f.1 are 127.0.0.1 to many HTTP clients.
-			l.Add(path+".url", b.URL, "a numeric host that is not a canonical IP address (resolvers read forms like 127.1 or 2130706433 as loopback)",
-				"write the address in dotted-quad or standard IPv6 form, or use a DNS name")
-			return
-		}
-	}
-	if a, err := netip.ParseAddr(host); err == nil {
-		addrs = []netip.Addr{a}
-	} else if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		addrs = []netip.Addr{netip.MustParseAddr("127.0.0.1")}
-	} else if resolve != nil {
-		// A name that does not resolve here cannot be checked; the egress
-		// policy still excepts the blocklist at the network layer.
-		addrs, _ = resolve(ctx, host)
-	}
-	for _, a := range addrs {
-		block, bad := netpol.BlockedAddr(a)
-		if !bad || c.allowed(a) {
-			continue
-		}
-		l.Add(path+".url", b.URL, fmt.Sprintf("%s resolves to %s, inside the SSRF blocklist entry %s", host, a, block),
-			"use a public backend, or add a rampart:gateway.allowedTargets entry covering it with a justification")
-		return
-	}
-}
-
-func (c *Config) allowed(a netip.Addr) bool {
-	for _, t := range c.Gateway.AllowedTargets {
-		if p, err := netip.ParsePrefix(t.CIDR); err == nil && netpol.Canonical(p).Contains(a.Unmap()) && len(strings.TrimSpace(t.Justification)) >= 20 {
-			return true
-		}
-	}
-	return false
+	netpol.CheckBackendURL(ctx, l, path+".url", b.URL, c.Gateway.AllowedTargets, resolve)
 }

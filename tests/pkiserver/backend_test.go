@@ -14,8 +14,6 @@
 package pkiserver_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -231,13 +229,4 @@ func camel(s string) string {
 		}
 	}
 	return strings.Join(parts, "")
-}
-
-func randomID(t testing.TB) string {
-	t.Helper()
-	b := make([]byte, 4)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
 }

@@ -14,11 +14,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/rampart-dev/rampart/components/pki"
 	"github.com/rampart-dev/rampart/internal/labenv"
+	"github.com/rampart-dev/rampart/internal/testkit"
 )
 
 // TestPKI_ServerBackedVault113StandIn_ServiceAccountLoginSignsOnlyOnItsPath
@@ -34,15 +33,8 @@ func TestPKI_ServerBackedVault113StandIn_ServiceAccountLoginSignsOnlyOnItsPath(t
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	cfg, err := clientcmd.BuildConfigFromFlags("", env["RAMPART_LAB_KUBECONFIG"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns := "pkitest-" + randomID(t)
+	kc, cfg := testkit.KubeClient(t, env["RAMPART_LAB_KUBECONFIG"])
+	ns := "pkitest-" + testkit.RandHex(4)
 	if _, err := kc.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("lab kube-apiserver: %v", err)
 	}

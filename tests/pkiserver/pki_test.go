@@ -30,6 +30,7 @@ import (
 	"github.com/rampart-dev/rampart/components/pki"
 	"github.com/rampart-dev/rampart/internal/labenv"
 	"github.com/rampart-dev/rampart/internal/recmock"
+	"github.com/rampart-dev/rampart/internal/testkit"
 )
 
 const (
@@ -57,7 +58,7 @@ func deploy(t *testing.T, env map[string]string, mutate ...func(*pki.PKIArgs)) *
 	t.Helper()
 	addr, token := env["VAULT_ADDR"], env["VAULT_TOKEN"]
 	b := newBackend(t, addr, token)
-	id := randomID(t)
+	id := testkit.RandHex(4)
 	d := &deployed{b: b, addr: addr, rootPath: "pki-" + id, intPath: "pki-int-" + id,
 		authPath: "k8s-" + id, policy: "cert-manager-" + id, out: map[string]string{}}
 
@@ -99,8 +100,7 @@ func deploy(t *testing.T, env map[string]string, mutate ...func(*pki.PKIArgs)) *
 		if err != nil {
 			return err
 		}
-		args.Issuer.KubernetesProvider = kp
-		c, err := pki.NewPKI(ctx, "pki", args, pulumi.Provider(vp))
+		c, err := pki.NewPKI(ctx, "pki", args, pulumi.Providers(vp, kp))
 		if err != nil {
 			return err
 		}
@@ -221,13 +221,13 @@ func TestPKI_ServerBackedVault113StandIn_ChainVerifies(t *testing.T) {
 	if !d.inter.IsCA || d.inter.MaxPathLen != 0 || !d.inter.MaxPathLenZero {
 		t.Errorf("intermediate: CA=%v maxPathLen=%d zero=%v, want a CA that signs leaves only", d.inter.IsCA, d.inter.MaxPathLen, d.inter.MaxPathLenZero)
 	}
-	csrRes := mustGetRes(t, d.rec, "vault:pkiSecret/secretBackendIntermediateCertRequest:SecretBackendIntermediateCertRequest", "pki-int-csr")
-	signRes := mustGetRes(t, d.rec, "vault:pkiSecret/secretBackendRootSignIntermediate:SecretBackendRootSignIntermediate", "pki-int-sign")
+	csrRes := testkit.MustGet(t, d.rec, "vault:pkiSecret/secretBackendIntermediateCertRequest:SecretBackendIntermediateCertRequest", "pki-int-csr")
+	signRes := testkit.MustGet(t, d.rec, "vault:pkiSecret/secretBackendRootSignIntermediate:SecretBackendRootSignIntermediate", "pki-int-sign")
 	if csr := recmock.Plain(csrRes.Outputs)["csr"]; csr == nil || signRes.Plain()["csr"] != csr {
 		t.Errorf("the server's CSR did not flow into the signing step")
 	}
 	for _, k := range []string{"private_key", "privateKey"} {
-		if _, ok := recmock.Plain(mustGetRes(t, d.rec, "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert", "pki-root-ca").Outputs)[k]; ok {
+		if _, ok := recmock.Plain(testkit.MustGet(t, d.rec, "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert", "pki-root-ca").Outputs)[k]; ok {
 			t.Errorf("root CA output carries %s: the key must stay in the server", k)
 		}
 	}
@@ -524,15 +524,6 @@ func TestPKI_ServerBackedVault113StandIn_IssuerPolicyAllowsOnlyItsSignPath(t *te
 	if _, err := c.Logical().Write(d.rootPath+"/root/sign-intermediate", map[string]any{"csr": "x"}); statusOf(err) != http.StatusForbidden {
 		t.Errorf("issuer token on the root: want 403, got %v", err)
 	}
-}
-
-func mustGetRes(t *testing.T, rec *recmock.Recorder, typ, name string) recmock.Resource {
-	t.Helper()
-	r, err := rec.Get(typ, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
 }
 
 func TestPKI_ServerBackedVault113StandIn_ServerHoldsTheDeclaredConfig(t *testing.T) {

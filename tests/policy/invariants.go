@@ -13,9 +13,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rampart-dev/rampart/components/hardening"
 	"github.com/rampart-dev/rampart/components/namespace"
 	"github.com/rampart-dev/rampart/components/netpol"
+	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/internal/recmock"
 )
 

@@ -14,11 +14,11 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/rampart-dev/rampart/components/hardening"
 	"github.com/rampart-dev/rampart/components/namespace"
-	"github.com/rampart-dev/rampart/infra"
+	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/internal/recmock"
+	"github.com/rampart-dev/rampart/stacks"
 	"github.com/rampart-dev/rampart/tests/policy"
 	"gopkg.in/yaml.v3"
 )
@@ -79,7 +79,7 @@ func runStack(t *testing.T, file string) (*recmock.Recorder, *config.Config) {
 		if cfg, err = config.LoadWith(ctx, offline); err != nil {
 			return err
 		}
-		return infra.Run(ctx, cfg)
+		return stacks.Run(ctx, cfg)
 	}, recmock.WithConfig(cfgMap, secrets...))
 	if err != nil {
 		t.Fatalf("%s: %v", file, err)

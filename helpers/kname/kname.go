@@ -9,7 +9,7 @@ import (
 	"encoding/hex"
 	"strings"
 
-	"github.com/rampart-dev/rampart/components/verr"
+	"github.com/rampart-dev/rampart/helpers/verr"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 

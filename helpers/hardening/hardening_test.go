@@ -7,7 +7,7 @@ import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/rampart-dev/rampart/components/hardening"
+	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/internal/recmock"
 )
 

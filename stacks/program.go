@@ -1,8 +1,9 @@
-// Package infra is Rampart's Pulumi program: typed stack config, explicit
-// providers and the baseline composition. The entry package infra/cmd/baseline
-// only calls pulumi.Run(infra.Program); the rampart CLI and the e2e tests run
-// the same Program inline through the Automation API.
-package infra
+package stacks
+
+// Program and Run are Rampart's Pulumi program: typed stack config, explicit
+// providers and the composition. The entry package cmd/baseline only calls
+// pulumi.Run(stacks.Program); the rampart CLI and the e2e tests run the same
+// Program inline through the Automation API.
 
 import (
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/infra/providers"
-	"github.com/rampart-dev/rampart/stacks"
 )
 
 // Program validates the whole stack config before registering anything,
@@ -30,7 +30,7 @@ func Run(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	b, err := stacks.NewBaseline(ctx, cfg, p)
+	b, err := NewBaseline(ctx, cfg, p)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func Run(ctx *pulumi.Context, cfg *config.Config) error {
 	ctx.Export("networkPolicies", policies)
 	ctx.Export("exemptions", exemptions)
 
-	pl, err := stacks.NewPlatform(ctx, cfg, p, b)
+	pl, err := NewPlatform(ctx, cfg, p, b)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package infra_test
+package stacks_test
 
 import (
 	"context"
@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/rampart-dev/rampart/infra"
 	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/internal/recmock"
+	"github.com/rampart-dev/rampart/stacks"
 )
 
 // js renders a config object the way `pulumi config set --path` stores it.
@@ -62,7 +62,7 @@ func program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	return infra.Run(ctx, cfg)
+	return stacks.Run(ctx, cfg)
 }
 
 func TestProgram_ValidConfigRegistersBaseline(t *testing.T) {
@@ -123,7 +123,7 @@ func TestProgram_RejectsInvalidConfigAndRegistersNothing(t *testing.T) {
 		{"tls garbage", map[string]string{"rampart:ingress": js(map[string]any{"tlsMinVersion": "tls13"})}, nil, "rampart:ingress.tlsMinVersion: \"tls13\": not a TLS version"},
 		{"ingress mode", map[string]string{"rampart:ingress": js(map[string]any{"mode": "nginx"})}, nil, "rampart:ingress.mode: \"nginx\""},
 		{"ingress namespace unknown", map[string]string{"rampart:ingress": js(map[string]any{"namespace": "ingress-nginx"})}, nil, "rampart:ingress.namespace: \"ingress-nginx\": not one of rampart:namespaces"},
-		{"unknown field typo", map[string]string{"rampart:ingress": js(map[string]any{"tlsMinVerison": "1.3"})}, nil, "rampart:ingress: "},
+		{"unknown field typo", map[string]string{"rampart:ingress": js(map[string]any{"tlsMinVerison": "1.3"})}, nil, `rampart:ingress.tlsMinVerison: (value not shown): unknown key — did you mean "tlsMinVersion"?`},
 		{"wrong shape", map[string]string{"rampart:tenants": js(map[string]any{"name": "x"})}, nil, "rampart:tenants: "},
 		{"tenant upper case", map[string]string{"rampart:tenants": tenants(map[string]any{"name": "Team-A"})}, nil, "rampart:tenants[0].name: \"Team-A\""},
 		{"tenant too long", map[string]string{"rampart:tenants": tenants(map[string]any{"name": strings.Repeat("t", 64)})}, nil, "rampart:tenants[0].name:"},
@@ -180,8 +180,8 @@ func TestProgram_RejectsInvalidConfigAndRegistersNothing(t *testing.T) {
 		{"backend alibaba metadata", map[string]string{"rampart:gateway": gw(func(g map[string]any) {
 			g["backends"] = []any{map[string]any{"name": "b", "url": "https://100.100.100.200/"}}
 		})}, nil, "inside the SSRF blocklist entry 100.64.0.0/10"},
-		{"partial tenant quota clashing with defaults", map[string]string{"rampart:tenants": tenants(map[string]any{"name": "a", "quota": map[string]any{"requestsCpu": "16"}})}, nil,
-			"rampart:tenants[0].quota.requestsCpu: \"16\": greater than limitsCpu"},
+		{"partial tenant quota clashing with the preset", map[string]string{"rampart:tenants": tenants(map[string]any{"name": "a", "quota": map[string]any{"requestsCpu": "32"}})}, nil,
+			"rampart:tenants[0].quota.requestsCpu: \"32\": greater than limitsCpu \"16\""},
 		{"skipAwait outside the lab", map[string]string{"rampart:kubernetes": js(map[string]any{"skipAwait": true})}, nil, "rampart:kubernetes.skipAwait: true: only the local lab"},
 		{"dns node-local cidr", map[string]string{"rampart:network": js(map[string]any{"dns": map[string]any{"nodeLocalCidr": "169.254.20.10"}})}, nil, "rampart:network.dns.nodeLocalCidr"},
 		{"plaintext kubeconfig", map[string]string{"rampart:kubeconfig": "apiVersion: v1"}, nil, "rampart:kubeconfig: [secret]: a credential stored in plaintext in the stack file — pulumi config rm rampart:kubeconfig && pulumi config set --secret rampart:kubeconfig"},
@@ -217,7 +217,7 @@ func TestProgram_ReportsEveryProblemAtOnce(t *testing.T) {
 	cfg["rampart:ingress"] = js(map[string]any{"tlsMinVersion": "1.0"})
 	cfg["rampart:tenants"] = js([]any{map[string]any{"name": "A"}, map[string]any{"name": "b"}, map[string]any{"name": "b"}})
 	rec := recmock.New()
-	err := rec.Run(func(ctx *pulumi.Context) error { return infra.Program(ctx) }, recmock.WithConfig(cfg))
+	err := rec.Run(func(ctx *pulumi.Context) error { return stacks.Program(ctx) }, recmock.WithConfig(cfg))
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -458,8 +458,8 @@ func TestProgram_RejectsInvalidPlatformConfigAndRegistersNothing(t *testing.T) {
 			`rampart:openbao.namespace: "vault": not a namespace of this stack`},
 		{"openbao mode", map[string]string{"rampart:openbao": ob("mode", "vm")}, nil, `rampart:openbao.mode: "vm": unknown mode`},
 		{"openbao unknown field", map[string]string{"rampart:openbao": ob("seal.hmac_mechanism", "0x0251")}, nil,
-			`rampart:openbao: "{`},
-		{"openbao pin is not a config field", map[string]string{"rampart:openbao": ob("seal.pin", "1234")}, nil, `unknown field "pin"`},
+			`rampart:openbao.seal.hmac_mechanism: (value not shown): unknown key — did you mean "hmacMechanism"?`},
+		{"openbao pin is not a config field", map[string]string{"rampart:openbao": ob("seal.pin", "1234")}, nil, `rampart:openbao.seal.pin: (value not shown): unknown key — a credential is never a key of an object: pulumi config set --secret rampart:<key>`},
 		{"hsm pin plaintext", nil, []string{"rampart:openbaoHsmPin"},
 			"rampart:openbaoHsmPin: [secret]: a credential stored in plaintext in the stack file — pulumi config rm rampart:openbaoHsmPin && pulumi config set --secret rampart:openbaoHsmPin"},
 		{"hsm pin missing", map[string]string{"rampart:openbaoHsmPin": ""}, nil,
@@ -485,7 +485,7 @@ func TestProgram_RejectsInvalidPlatformConfigAndRegistersNothing(t *testing.T) {
 		{"pki issuer over plain http", map[string]string{"rampart:pki": pk("issuer.server", "http://openbao.openbao.svc:8200")}, nil,
 			`rampart:pki.issuer.server: "http://openbao.openbao.svc:8200": plain http`},
 		{"pki url missing", map[string]string{"rampart:pki": pk("openbaoURL", nil)}, nil, `rampart:pki.openbaoURL: "": required`},
-		{"pki unknown field", map[string]string{"rampart:pki": pk("issuer.kubernetesProvider", "x")}, nil, `rampart:pki: "{`},
+		{"pki unknown field", map[string]string{"rampart:pki": pk("issuer.kubernetesProvider", "x")}, nil, `rampart:pki.issuer.kubernetesProvider: (value not shown): unknown key`},
 		{"pki both vault credentials", map[string]string{"rampart:vaultToken": testVaultTokn}, nil,
 			"rampart:vaultToken: [secret]: set together with rampart:openbaoDeployerPassword"},
 		{"pki without vault credentials", map[string]string{"rampart:openbao": "", "rampart:openbaoHsmPin": "", "rampart:openbaoDeployerPassword": "",
@@ -495,11 +495,11 @@ func TestProgram_RejectsInvalidPlatformConfigAndRegistersNothing(t *testing.T) {
 			"rampart:pki": pk("issuer.server", "https://openbao.platform.example.gov.uk:8200"), "rampart:vaultToken": testVaultTokn}, []string{"rampart:vaultToken"},
 			"rampart:vaultToken: [secret]: a credential stored in plaintext"},
 		{"keycloak sso idle beyond max", map[string]string{"rampart:keycloak": js(with(with(platformKeycloak(), "sessions.ssoIdle", "12h"), "sessions.ssoMax", "10h"))}, nil,
-			`rampart:keycloak.sessions.ssoIdle: "12h0m0s": must lie between 5m0s and 10h0m0s`},
+			`rampart:keycloak.sessions.ssoIdle: "12h": must lie between 5m0s and 10h0m0s`},
 		{"keycloak access token too long", map[string]string{"rampart:keycloak": kc("sessions.accessToken", "1h")}, nil,
-			`rampart:keycloak.sessions.accessToken: "1h0m0s"`},
+			`rampart:keycloak.sessions.accessToken: "1h": must lie between 1m0s and 15m0s`},
 		{"keycloak zero lifespan", map[string]string{"rampart:keycloak": kc("sessions.accessToken", "0s")}, nil,
-			`rampart:keycloak.sessions.accessToken: "0s": a lifespan must be positive`},
+			`rampart:keycloak.sessions.accessToken: "0s": must lie between 1m0s and 15m0s; zero or less is not "unset"`},
 		{"keycloak duration garbage", map[string]string{"rampart:keycloak": kc("sessions.ssoMax", "a day")}, nil,
 			`rampart:keycloak.sessions.ssoMax: "a day": not a duration`},
 		{"keycloak master realm", map[string]string{"rampart:keycloak": kc("realm", "master")}, nil, `rampart:keycloak.realm: "master"`},
@@ -512,11 +512,11 @@ func TestProgram_RejectsInvalidPlatformConfigAndRegistersNothing(t *testing.T) {
 		{"keycloak wildcard redirect", map[string]string{"rampart:keycloak": kc("clients", []any{map[string]any{"clientId": "app", "redirectUris": []string{"https://*.example.org/cb"}}})}, nil,
 			`rampart:keycloak.clients[0].redirectUris[0]: "https://*.example.org/cb": wildcards`},
 		{"keycloak events too short", map[string]string{"rampart:keycloak": kc("events.expiration", "1h")}, nil,
-			`rampart:keycloak.events.expiration: "1h0m0s"`},
+			`rampart:keycloak.events.expiration: "1h": must lie between 24h0m0s and 87600h0m0s`},
 		{"keycloak provider over http", map[string]string{"rampart:keycloak": kc("provider.url", "http://id.platform.example.gov.uk")}, nil,
 			`rampart:keycloak.provider.url: "http://id.platform.example.gov.uk": the client secret and admin tokens would cross the network in clear text`},
 		{"keycloak provider url missing", map[string]string{"rampart:keycloak": kc("provider", nil)}, nil, `rampart:keycloak.provider.url: "": missing`},
-		{"keycloak unknown field", map[string]string{"rampart:keycloak": kc("sessions.ssoIdleTimeout", "15m")}, nil, `rampart:keycloak: "{`},
+		{"keycloak unknown field", map[string]string{"rampart:keycloak": kc("sessions.ssoIdleTimeout", "15m")}, nil, `rampart:keycloak.sessions.ssoIdleTimeout: (value not shown): unknown key — did you mean "ssoIdle"?`},
 		{"keycloak client secret missing", map[string]string{"rampart:keycloakClientSecret": ""}, nil, `rampart:keycloakClientSecret: "": missing`},
 		{"keycloak client secret plaintext", nil, []string{"rampart:keycloakClientSecret"}, "rampart:keycloakClientSecret: [secret]: a credential stored in plaintext"},
 		{"smtp password plaintext", nil, []string{"rampart:keycloakSmtpPassword"}, "rampart:keycloakSmtpPassword: [secret]: a credential stored in plaintext"},
@@ -563,7 +563,7 @@ func TestProgram_ReportsEveryPlatformProblemAtOnce(t *testing.T) {
 	cfg["rampart:pki"] = js(with(platformPKI(), "roles", []any{map[string]any{"name": "w", "allowedDomains": []string{"platform.example.gov.uk"}, "maxTTL": "50000h"}}))
 	cfg["rampart:keycloak"] = js(with(with(platformKeycloak(), "sessions.ssoIdle", "12h"), "sessions.ssoMax", "10h"))
 	rec := recmock.New()
-	err := rec.Run(func(ctx *pulumi.Context) error { return infra.Program(ctx) }, recmock.WithConfig(cfg, "rampart:openbaoDeployerPassword", "rampart:keycloakClientSecret", "rampart:keycloakSmtpPassword"))
+	err := rec.Run(func(ctx *pulumi.Context) error { return stacks.Program(ctx) }, recmock.WithConfig(cfg, "rampart:openbaoDeployerPassword", "rampart:keycloakClientSecret", "rampart:keycloakSmtpPassword"))
 	if err == nil {
 		t.Fatal("no error")
 	}
