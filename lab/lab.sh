@@ -11,7 +11,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-LAB_SERVICES=(kube vault softhsm keycloak s3)
+LAB_SERVICES=(kube crds vault softhsm keycloak s3)
 for s in "${LAB_SERVICES[@]}"; do
   # shellcheck disable=SC1090
   [ -f "$LAB_DIR/services/$s.sh" ] && . "$LAB_DIR/services/$s.sh"

@@ -45,11 +45,11 @@ lab_ready() {
   bash "$LAB_DIR/deps.sh"
   bash "$LAB_DIR/toolchain.sh" --for up
   if [ "$mode" = up ]; then
-    bash "$LAB_DIR/lab.sh" up kube
+    bash "$LAB_DIR/lab.sh" up kube crds
   else
     bash "$LAB_DIR/toolchain.sh" --for test &
     bg=$!
-    bash "$LAB_DIR/lab.sh" up kube softhsm keycloak || rc=$?
+    bash "$LAB_DIR/lab.sh" up kube crds softhsm keycloak || rc=$?
     wait "$bg" || rc=$?
     [ "$rc" -eq 0 ] || return "$rc"
     bash "$LAB_DIR/lab.sh" up

@@ -29,13 +29,13 @@ tier() { # name packages...: verbose output to a log, package lines and failures
   return $rc
 }
 status=0
-serverbacked=(./tests/hsm/... ./tests/pkiserver/... ./tests/keycloakserver/...)
+serverbacked=(./tests/hsm/... ./tests/pkiserver/... ./tests/keycloakserver/... ./tests/s3server/... ./tests/egtranslate/...)
 # Every other package is the unit + policy tier, so a new package is tested
 # without editing this list.
-mapfile -t unit < <(go list ./... | grep -Ev '/tests/(e2e|hsm|pkiserver|keycloakserver)$')
+mapfile -t unit < <(go list ./... | grep -Ev '/tests/(e2e|hsm|pkiserver|keycloakserver|s3server|egtranslate|trivyscan)$')
 tier "unit+policy" "${unit[@]}" || status=1
 tier "server-backed" "${serverbacked[@]}" || status=1
-tier "e2e" ./tests/e2e/... || status=1
+tier "e2e" ./tests/e2e/... ./tests/trivyscan/... || status=1
 echo "== tiers"; printf '  %s\n' "${summary[@]}"
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

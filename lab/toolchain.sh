@@ -30,9 +30,11 @@ logdir=$cache/logs
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" CGO_ENABLED=${CGO_ENABLED:-1}
 
 # What each command needs. `make up` runs only the local stack against the
-# lab's kube-apiserver; `make test` adds the server-backed tiers' servers.
+# lab's kube-apiserver; `make test` adds the server-backed tiers' servers
+# (Vault 1.13 as OpenBao's PKI stand-in, versitygw as the S3 store with
+# Object Lock), Envoy Gateway's translator and Trivy's scanner.
 tools_up=(pulumi langhost etcd kube k8sprovider)
-tools_test=("${tools_up[@]}" vault)
+tools_test=("${tools_up[@]}" vault versitygw egctl trivy)
 
 # main_module TOOL: the module whose packages TOOL's compile builds.
 main_module() {
@@ -43,6 +45,9 @@ main_module() {
   kube) echo k8s.io/kubernetes ;;
   k8sprovider) echo github.com/pulumi/pulumi-kubernetes/provider/v4 ;;
   vault) echo github.com/hashicorp/vault ;;
+  versitygw) echo github.com/versity/versitygw ;;
+  egctl) echo github.com/envoyproxy/gateway ;;
+  trivy) echo github.com/aquasecurity/trivy ;;
   *) echo "toolchain: unknown tool $1 (known: ${tools_test[*]})" >&2; return 2 ;;
   esac
 }
@@ -143,6 +148,13 @@ compile() {
       -o "$out/pulumi-resource-kubernetes" . ;;
   vault)
     GOFLAGS="$GOFLAGS -mod=mod" GOTOOLCHAIN=local go build -o "$out/vault" github.com/hashicorp/vault ;;
+  versitygw)
+    go build -o "$out/versitygw" github.com/versity/versitygw/cmd/versitygw ;;
+  egctl)
+    go build -o "$out/egctl" github.com/envoyproxy/gateway/cmd/egctl ;;
+  trivy)
+    # Trivy imports encoding/json/v2, behind this experiment in Go 1.26.
+    GOEXPERIMENT=jsonv2 go build -o "$out/trivy" github.com/aquasecurity/trivy/cmd/trivy ;;
   esac
   local f
   for f in "$out"/*; do [ -x "$f" ] || { echo "toolchain: $f was not built" >&2; return 1; }; done

@@ -58,6 +58,19 @@ func Run(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	issuer, err := newCertManager(ctx, cfg, p, b)
+	if err != nil {
+		return err
+	}
+	if err := newIngress(ctx, cfg, p, b, issuer); err != nil {
+		return err
+	}
+	if err := newAudit(ctx, cfg, p, b); err != nil {
+		return err
+	}
+	if err := newRuntime(ctx, cfg, p, b); err != nil {
+		return err
+	}
 	// Only non-secret outputs: addresses and names other stacks and
 	// operators need (the CA chain is public, the client secrets are not
 	// exported).

@@ -19,7 +19,8 @@ var (
 )
 
 func evaluator() (policy.Evaluator, error) {
-	evalOnce.Do(func() { eval, evalErr = policy.NewEvaluator(policy.DefaultChecks()) })
+	// nil: no emulation of an older minor; the newest checks, the strictest.
+	evalOnce.Do(func() { eval, evalErr = policy.NewEvaluator(policy.DefaultChecks(), nil) })
 	return eval, evalErr
 }
 

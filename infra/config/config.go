@@ -27,16 +27,6 @@ const (
 	ProfileProd    Profile = "prod"
 )
 
-// IngressMode selects how external traffic enters the cluster.
-type IngressMode string
-
-// Ingress modes. Gateway API is the default: ingress-nginx was retired in
-// March 2026; Ingress remains for clusters that still run a controller.
-const (
-	IngressGateway IngressMode = "gateway"
-	IngressIngress IngressMode = "ingress"
-)
-
 // Config is the whole stack configuration. Field tags are the config keys.
 type Config struct {
 	// Profile (rampart:profile): local, dev, staging or prod. Required. It
@@ -84,6 +74,15 @@ type Config struct {
 	// enabled=false means none is built. Defaults and valid values:
 	// components/pki (pki.PKIArgs).
 	PKI PKI `json:"pki"`
+	// CertManager (rampart:certManager): cert-manager and the platform's
+	// certificate issuers; see infra/config/certmanager.go.
+	CertManager CertManager `json:"certManager"`
+	// Audit (rampart:audit): the WORM audit store and log pipeline; see
+	// infra/config/audit.go.
+	Audit Audit `json:"audit"`
+	// Runtime (rampart:runtime): runtime security (trivy-operator, Falco);
+	// see infra/config/runtime.go.
+	Runtime Runtime `json:"runtime"`
 	// Keycloak (rampart:keycloak): the platform realm (brute force, 5m/15m
 	// sessions, password policy, enforced MFA, events, PKCE clients);
 	// lifespans are durations such as "5m"; absent or enabled=false means none
@@ -102,18 +101,6 @@ type Kubernetes struct {
 	// SkipAwait marks workloads pulumi.com/skipAwait. Default true only in
 	// the local profile, whose API server has no nodes to run pods.
 	SkipAwait *bool `json:"skipAwait,omitempty"`
-}
-
-// Ingress configures the entry point.
-type Ingress struct {
-	// Mode is gateway (default) or ingress.
-	Mode IngressMode `json:"mode,omitempty"`
-	// Namespace is the ingress controller / Gateway namespace, admitted by
-	// every tenant's isolation policy. Default "rampart-ingress".
-	Namespace string `json:"namespace,omitempty"`
-	// TLSMinVersion is "1.2" or "1.3". Default "1.2" at the edge (seed 000:
-	// TLS 1.2+ for external clients), 1.3 preferred and offered.
-	TLSMinVersion string `json:"tlsMinVersion,omitempty"`
 }
 
 // Network configures cluster DNS for every namespace's policy.
@@ -163,6 +150,15 @@ type Secrets struct {
 	// KeycloakSMTPPassword (rampart:keycloakSmtpPassword): SMTP AUTH password
 	// of the realm's mail server; optional.
 	KeycloakSMTPPassword *Secret
+	// AuditS3AccessKeyID (rampart:auditS3AccessKeyId): the access key id of
+	// the S3 store holding the audit bucket; required with rampart:audit.
+	AuditS3AccessKeyID *Secret
+	// AuditS3SecretAccessKey (rampart:auditS3SecretAccessKey): its secret
+	// access key; required with rampart:audit.
+	AuditS3SecretAccessKey *Secret
+	// AcmeEabHmacKey (rampart:acmeEabHmacKey): the External Account Binding
+	// HMAC key of the ACME issuer, when its CA demands one.
+	AcmeEabHmacKey *Secret
 }
 
 // Secret is a secret config value and whether Pulumi holds it encrypted.
@@ -191,7 +187,8 @@ func (s *Secret) Output() pulumi.StringOutput {
 }
 
 // SecretKeys lists every secret-bearing config key (without namespace).
-var SecretKeys = []string{"kubeconfig", "openbaoHsmPin", "openbaoDeployerPassword", "vaultToken", "keycloakClientSecret", "keycloakSmtpPassword"}
+var SecretKeys = []string{"kubeconfig", "openbaoHsmPin", "openbaoDeployerPassword", "vaultToken", "keycloakClientSecret", "keycloakSmtpPassword",
+	"auditS3AccessKeyId", "auditS3SecretAccessKey", "acmeEabHmacKey"}
 
 // field returns where the secret of key (without namespace) is kept.
 func (s *Secrets) field(key string) **Secret {
@@ -208,6 +205,12 @@ func (s *Secrets) field(key string) **Secret {
 		return &s.KeycloakClientSecret
 	case "keycloakSmtpPassword":
 		return &s.KeycloakSMTPPassword
+	case "auditS3AccessKeyId":
+		return &s.AuditS3AccessKeyID
+	case "auditS3SecretAccessKey":
+		return &s.AuditS3SecretAccessKey
+	case "acmeEabHmacKey":
+		return &s.AcmeEabHmacKey
 	}
 	return nil
 }

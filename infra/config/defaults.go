@@ -68,4 +68,8 @@ func (c *Config) withDefaults() {
 	c.openBaoDefaults()
 	c.pkiDefaults() // after openbao: it defaults to OpenBao's address
 	c.keycloakDefaults()
+	c.ingressDefaults()
+	c.certmanagerDefaults()
+	c.auditDefaults()
+	c.runtimeDefaults()
 }

@@ -95,6 +95,10 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 	c.validateOpenBao(&l, seen)
 	c.validatePKI(&l, seen)
 	c.validateKeycloak(&l)
+	c.validateIngress(&l, seen)
+	c.validateCertManager(&l, seen)
+	c.validateAudit(&l, seen)
+	c.validateRuntime(&l, seen)
 	for _, s := range c.Secrets.all() {
 		if s.IsSecret {
 			continue

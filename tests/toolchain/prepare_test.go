@@ -73,6 +73,9 @@ func TestPrepare_EmptyCachesLeaveEveryFileTheCompileReads(t *testing.T) {
 		"kube":        {"go.mod", "go.sum", "tools.go"},
 		"k8sprovider": {"go.mod", "go.sum", "main.go", "schema.json", "terraform-mapping.json"},
 		"vault":       {"go.mod", "go.sum"},
+		"versitygw":   {"go.mod", "go.sum", "tools.go"},
+		"egctl":       {"go.mod", "go.sum", "tools.go"},
+		"trivy":       {"go.mod", "go.sum", "tools.go"},
 	}
 	for tool, files := range tools {
 		t.Run(tool, func(t *testing.T) {
