@@ -66,7 +66,9 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		return runDrift(args[1:], stdout)
 	case "preview":
 		return runPreview(args[1:], stdout)
+	case "audit-policy":
+		return runAuditPolicy(args[1:], stdout)
 	default:
-		return fmt.Errorf("unknown command %q (known: check, drift, preview)", args[0])
+		return fmt.Errorf("unknown command %q (known: check, drift, preview, audit-policy)", args[0])
 	}
 }
