@@ -1,0 +1,208 @@
+package audit
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/verr"
+)
+
+const (
+	// DefaultLokiChartVersion is the community Loki chart (grafana-community/
+	// helm-charts, where the OSS chart moved in March 2026) release 18.11.0,
+	// the newest in that repository at commit 3386a1156177 (2026-08-20); its
+	// appVersion is 3.7.6, so the image is overridden to DefaultLokiImageTag.
+	DefaultLokiChartVersion = "18.11.0"
+	// DefaultLokiChartRepository is the community chart repository;
+	// air-gapped sites point chart.repository at an OCI mirror (oci://…).
+	DefaultLokiChartRepository = "https://grafana-community.github.io/helm-charts"
+	// DefaultLokiImageRegistry and DefaultLokiImageRepository are upstream's image.
+	DefaultLokiImageRegistry   = "docker.io"
+	DefaultLokiImageRepository = "grafana/loki"
+	// DefaultLokiImageTag is Loki 3.7.7, the first 3.7 release that writes
+	// to Object-Locked buckets on non-AWS stores (grafana/loki#20088,
+	// #21926, #22003; 3.6.16 on the 3.6 line).
+	DefaultLokiImageTag = "3.7.7"
+	// DefaultLokiImageDigest is the image index digest of grafana/loki:3.7.7
+	// as recorded from Docker Hub on 2026-09-13 in a public pin record found
+	// through the code search (no registry is reachable from this machine):
+	// check it with `crane digest docker.io/grafana/loki:3.7.7` before a
+	// production rollout.
+	DefaultLokiImageDigest = "sha256:d70e4659623f3e109af669cae76fe2a5dd5be54e2298fe8aed380d982fbc2500"
+	// DefaultLokiNamespace is the platform namespace for the audit pipeline.
+	DefaultLokiNamespace = "rampart-audit"
+	// LokiUID is the non-root identity the Loki image runs as (its files
+	// belong to it).
+	LokiUID = 10001
+)
+
+// MinLokiVersion is the oldest Loki per minor line that writes to
+// Object-Locked buckets on non-AWS stores: 3.6.0–3.6.10 and 3.7.0–3.7.1
+// cannot write to locked buckets at all; 3.6.11+/3.7.2+ broke non-AWS stores.
+var MinLokiVersion = map[int]int{6: 16, 7: 7}
+
+// LokiArgs is Loki on the WORM bucket (config key rampart:audit.loki).
+type LokiArgs struct {
+	// Enabled deploys Loki from its upstream chart; default false. The
+	// local profile refuses it: the lab has no nodes to run pods.
+	Enabled bool `json:"enabled"`
+	// Namespace is where Loki runs; default DefaultLokiNamespace.
+	Namespace string `json:"namespace,omitempty"`
+	// Chart selects the chart (repository, version).
+	Chart LokiChartArgs `json:"chart,omitzero"`
+	// Image selects the Loki image; always pinned by digest.
+	Image LokiImageArgs `json:"image,omitzero"`
+	// RetentionDays is Loki's retention_period in days. Default: the
+	// bucket's lock period. Longer is refused (the lock ends first, so the
+	// setting would promise nothing); shorter needs ShorterRetentionReason,
+	// because the lock keeps the bytes in the bucket anyway.
+	RetentionDays int `json:"retentionDays,omitempty"`
+	// ShorterRetentionReason states why Loki forgets before the lock ends.
+	ShorterRetentionReason string `json:"shorterRetentionReason,omitempty"`
+	// Agent is who may push logs (the log agent's namespace and pod labels).
+	Agent PeerArgs `json:"agent,omitzero"`
+	// Query is who may read logs (e.g. Grafana's namespace and pod labels).
+	Query PeerArgs `json:"query,omitzero"`
+	// StoreCIDRs are the S3 store's addresses; Loki's only egress (besides
+	// DNS from the namespace baseline). Required.
+	StoreCIDRs []string `json:"storeCIDRs,omitempty"`
+}
+
+// LokiChartArgs selects the chart.
+type LokiChartArgs struct {
+	// Repository is an https chart repository or oci:// registry path;
+	// default DefaultLokiChartRepository.
+	Repository string `json:"repository,omitempty"`
+	// Version pins the chart; default DefaultLokiChartVersion.
+	Version string `json:"version,omitempty"`
+}
+
+// LokiImageArgs selects the image.
+type LokiImageArgs struct {
+	// Registry defaults to DefaultLokiImageRegistry (point at a mirror).
+	Registry string `json:"registry,omitempty"`
+	// Repository defaults to DefaultLokiImageRepository.
+	Repository string `json:"repository,omitempty"`
+	// Tag defaults to DefaultLokiImageTag; must be ≥ 3.6.16 / 3.7.7.
+	Tag string `json:"tag,omitempty"`
+	// Digest (sha256:…) defaults to DefaultLokiImageDigest; required when
+	// the tag is changed.
+	Digest string `json:"digest,omitempty"`
+}
+
+// PeerArgs names the pods allowed to reach Loki.
+type PeerArgs struct {
+	// Namespace of the pods. Required.
+	Namespace string `json:"namespace,omitempty"`
+	// PodLabels select the pods in it. Required (never the whole namespace).
+	PodLabels map[string]string `json:"podLabels,omitempty"`
+}
+
+func (l LokiArgs) withDefaults(lockDays int) LokiArgs {
+	if l.Namespace == "" {
+		l.Namespace = DefaultLokiNamespace
+	}
+	if l.Chart.Repository == "" {
+		l.Chart.Repository = DefaultLokiChartRepository
+	}
+	if l.Chart.Version == "" {
+		l.Chart.Version = DefaultLokiChartVersion
+	}
+	if l.Image.Registry == "" {
+		l.Image.Registry = DefaultLokiImageRegistry
+	}
+	if l.Image.Repository == "" {
+		l.Image.Repository = DefaultLokiImageRepository
+	}
+	if l.Image.Tag == "" && l.Image.Digest == "" {
+		l.Image.Tag, l.Image.Digest = DefaultLokiImageTag, DefaultLokiImageDigest
+	}
+	if l.RetentionDays == 0 {
+		l.RetentionDays = lockDays
+	}
+	return l
+}
+
+var (
+	lokiTag    = regexp.MustCompile(`^v?3\.(\d+)\.(\d+)$`)
+	sha256Hex  = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	semverLike = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
+)
+
+// validate reports the Loki block's problems under path (…loki).
+func (l LokiArgs) validate(lv *verr.List, path string, lockDays int, keysSecret bool) {
+	p := func(k string) string { return verr.Path(path, k) }
+	kname.CheckNamespace(lv, p("namespace"), l.Namespace)
+	switch {
+	case l.RetentionDays < 0:
+		lv.Add(p("retentionDays"), l.RetentionDays, "negative", "a number of days ≤ the lock period, or unset (= the lock period)")
+	case lockDays > 0 && l.RetentionDays > lockDays:
+		lv.Add(p("retentionDays"), l.RetentionDays, fmt.Sprintf("longer than the bucket's lock (%d days): Loki would promise what the lock does not", lockDays),
+			fmt.Sprintf("≤ %d, or lengthen retention", lockDays))
+	case l.RetentionDays > 0 && l.RetentionDays < lockDays && strings.TrimSpace(l.ShorterRetentionReason) == "":
+		lv.Add(p("shorterRetentionReason"), "", fmt.Sprintf("required: Loki forgets after %d days but the lock keeps the bytes for %d", l.RetentionDays, lockDays),
+			"state why queries may stop earlier than the lock")
+	}
+	if !semverLike.MatchString(l.Chart.Version) {
+		lv.Add(p("chart.version"), l.Chart.Version, "not a pinned chart version", "e.g. "+DefaultLokiChartVersion)
+	}
+	if r := l.Chart.Repository; !strings.HasPrefix(r, "https://") && !strings.HasPrefix(r, "oci://") {
+		lv.Add(p("chart.repository"), r, "not an https:// or oci:// repository", "e.g. "+DefaultLokiChartRepository)
+	}
+	if m := lokiTag.FindStringSubmatch(l.Image.Tag); m == nil {
+		lv.Add(p("image.tag"), l.Image.Tag, "not a Loki 3.x release tag", "e.g. "+DefaultLokiImageTag)
+	} else {
+		minor, _ := strconv.Atoi(m[1])
+		patch, _ := strconv.Atoi(m[2])
+		if floor, ok := MinLokiVersion[minor]; (ok && patch < floor) || minor < 6 {
+			lv.Add(p("image.tag"), l.Image.Tag, "this Loki cannot write to Object-Locked buckets on non-AWS stores (fixed in 3.6.16 and 3.7.7)",
+				"3.6.16+ or 3.7.7+")
+		}
+	}
+	if !sha256Hex.MatchString(l.Image.Digest) {
+		lv.Add(p("image.digest"), l.Image.Digest, "images are pinned by digest", "sha256:<64 hex> of the tag's image index")
+	}
+	for _, peer := range []struct {
+		key string
+		a   PeerArgs
+	}{{"agent", l.Agent}, {"query", l.Query}} {
+		kname.CheckNamespace(lv, p(peer.key+".namespace"), peer.a.Namespace)
+		if len(peer.a.PodLabels) == 0 {
+			lv.Add(p(peer.key+".podLabels"), "", "required: only named pods may reach Loki, never a whole namespace", "e.g. {app.kubernetes.io/name: alloy}")
+		}
+	}
+	if len(l.StoreCIDRs) == 0 {
+		lv.Add(p("storeCIDRs"), "", "required: Loki's only egress is the S3 store", "e.g. [\"10.20.0.0/24\"]")
+	}
+	for i, c := range l.StoreCIDRs {
+		if _, n, err := net.ParseCIDR(c); err != nil {
+			lv.Add(p(fmt.Sprintf("storeCIDRs[%d]", i)), c, "not a CIDR", "e.g. \"10.20.0.5/32\"")
+		} else if ones, _ := n.Mask.Size(); ones == 0 {
+			lv.Add(p(fmt.Sprintf("storeCIDRs[%d]", i)), c, "the whole address space is not an allow-list", "the store's own addresses")
+		}
+	}
+	if !keysSecret {
+		lv.Add(verr.Path(path, "credentials"), verr.Redacted, "Loki needs the store's keys as Pulumi secrets",
+			"pulumi config set --secret rampart:auditS3AccessKeyId / rampart:auditS3SecretAccessKey")
+	}
+}
+
+// storePort is the S3 endpoint's port (443 for https, 80 for http).
+func storePort(endpoint string) int {
+	u, err := url.Parse(endpoint)
+	if err != nil || endpoint == "" {
+		return 443
+	}
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		return p
+	}
+	if u.Scheme == "http" {
+		return 80
+	}
+	return 443
+}
