@@ -1,0 +1,319 @@
+package certmanager
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/verr"
+)
+
+// Defaults of CertManagerArgs.
+const (
+	// DefaultNamespace is cert-manager's namespace: its pods, its leader
+	// election lease and its cluster resource namespace (ClusterIssuer
+	// secrets and ServiceAccounts) all live there, never in kube-system.
+	DefaultNamespace = "cert-manager"
+	// DefaultWebhookPort is the webhook's securePort in chart v1.21.2
+	// (values.yaml webhook.securePort), the port the API server calls.
+	DefaultWebhookPort = 10250
+	// DefaultOpenBaoPort is OpenBao's API port.
+	DefaultOpenBaoPort = 8200
+	// DefaultVaultIssuerName is the sovereign ClusterIssuer's name.
+	DefaultVaultIssuerName = "openbao"
+	// DefaultVaultServiceAccount is the ServiceAccount whose bound tokens
+	// cert-manager presents to OpenBao (the pki component's default too).
+	DefaultVaultServiceAccount = "cert-manager-openbao"
+	// DefaultVaultAuthMount is OpenBao's Kubernetes auth mount.
+	DefaultVaultAuthMount = "kubernetes"
+	// DefaultACMEIssuerName is the ACME ClusterIssuer's name.
+	DefaultACMEIssuerName = "acme"
+	// MinJustification is the shortest written justification a
+	// SovereigntyException may carry.
+	MinJustification = 20
+)
+
+// DefaultAPIServerPorts are the API server's ports cert-manager reaches:
+// the kubernetes Service (443) and the endpoint port behind it (6443);
+// a NetworkPolicy is evaluated after the Service's DNAT on most CNIs, so
+// both are needed.
+var DefaultAPIServerPorts = []int{443, 6443}
+
+// GatewayIssuer selects which issuer the ingress Gateway's certificates
+// come from.
+type GatewayIssuer string
+
+const (
+	// GatewayIssuerSovereign is the OpenBao PKI issuer (default; seed 004:
+	// no US-controlled CA in the trust path).
+	GatewayIssuerSovereign GatewayIssuer = "sovereign"
+	// GatewayIssuerACME is the ACME issuer (publicly trusted names).
+	GatewayIssuerACME GatewayIssuer = "acme"
+)
+
+// CertManagerArgs is cert-manager and the platform's cert-manager issuers
+// (config key rampart:certManager). NIS2 Art. 21(2)(h); ITSG-33 SC-12, SC-17.
+type CertManagerArgs struct {
+	// Namespace is cert-manager's namespace. Default DefaultNamespace. It
+	// must already exist with the baseline's default-deny policies; this
+	// component adds exactly the flows cert-manager needs.
+	Namespace string `json:"namespace,omitempty"`
+	// Chart is the upstream cert-manager chart (off in the local profile).
+	Chart ChartArgs `json:"chart"`
+	// APIServer is where the API server is, for the egress and webhook
+	// ingress policies.
+	APIServer APIServerArgs `json:"apiServer"`
+	// OpenBao is where the sovereign issuer's OpenBao is, for the
+	// controller's egress policy.
+	OpenBao OpenBaoPeer `json:"openbao"`
+	// Vault renders the sovereign ClusterIssuer on OpenBao PKI here. Leave it
+	// unset when rampart:pki.issuer renders that issuer (the stack refuses
+	// both: exactly one sovereign issuer exists).
+	Vault *VaultIssuerArgs `json:"vault,omitempty"`
+	// ACME is the optional ACME ClusterIssuer for publicly trusted names.
+	ACME *ACMEArgs `json:"acme,omitempty"`
+	// GatewayIssuer is the issuer the ingress Gateway uses: "sovereign"
+	// (default) or "acme".
+	GatewayIssuer GatewayIssuer `json:"gatewayIssuer,omitempty"`
+	// IssuerServiceAccount is the ServiceAccount an OpenBao issuer rendered
+	// elsewhere (the pki component) names in serviceAccountRef; this
+	// component creates it and lets cert-manager request tokens for it. Set
+	// by the stack, not a config key.
+	IssuerServiceAccount *ServiceAccountRef `json:"-"`
+	// AllowHTTP permits an http OpenBao server (the local lab). Set by the
+	// stack for the local profile only, not a config key.
+	AllowHTTP bool `json:"-"`
+}
+
+// ChartArgs selects the cert-manager chart (config keys chart.*).
+type ChartArgs struct {
+	// Enabled installs the chart. Default true; the stack turns it off in
+	// the local profile (the lab has no nodes).
+	Enabled *bool `json:"enabled,omitempty"`
+	// Repository is an https chart repository or an OCI registry path
+	// (oci://registry/path; the chart "cert-manager" is appended). Default
+	// DefaultChartRepository.
+	Repository string `json:"repository,omitempty"`
+	// Version pins the chart; default ChartVersion.
+	Version string `json:"version,omitempty"`
+	// ImageRegistry and ImageNamespace relocate every image to a mirror
+	// (chart v1.21 values imageRegistry/imageNamespace). Default quay.io and
+	// jetstack.
+	ImageRegistry  string `json:"imageRegistry,omitempty"`
+	ImageNamespace string `json:"imageNamespace,omitempty"`
+	// Digests pins each image by digest; defaults DefaultDigests (the
+	// v1.21.2 images). A mirror keeps the digests: they are content hashes.
+	Digests Digests `json:"digests"`
+	// ControllerServiceAccount is the controller's ServiceAccount (the
+	// chart's release name). Default ReleaseName; set it when cert-manager is
+	// installed by someone else under another name.
+	ControllerServiceAccount string `json:"controllerServiceAccount,omitempty"`
+}
+
+// Digests are the image digests (sha256:…) per cert-manager image.
+type Digests struct {
+	Controller      string `json:"controller,omitempty"`
+	Webhook         string `json:"webhook,omitempty"`
+	CAInjector      string `json:"cainjector,omitempty"`
+	StartupAPICheck string `json:"startupapicheck,omitempty"`
+	ACMESolver      string `json:"acmesolver,omitempty"`
+}
+
+// APIServerArgs locates the API server for the NetworkPolicies.
+type APIServerArgs struct {
+	// CIDRs are the API server's addresses: the kubernetes Service's
+	// ClusterIP and the control-plane endpoints. Egress goes to them, and
+	// the webhook admits calls from them. Required (no safe default: 0.0.0.0/0
+	// would let the controller reach any host on these ports).
+	CIDRs []string `json:"cidrs,omitempty"`
+	// Ports are the API server's ports; default DefaultAPIServerPorts.
+	Ports []int `json:"ports,omitempty"`
+	// WebhookPort is the webhook's port the API server calls; default
+	// DefaultWebhookPort (the chart's webhook.securePort).
+	WebhookPort int `json:"webhookPort,omitempty"`
+}
+
+// OpenBaoPeer is where the controller reaches OpenBao: a namespace in the
+// cluster, or CIDRs outside it. Empty means no OpenBao egress.
+type OpenBaoPeer struct {
+	// Namespace of OpenBao's pods (the stack fills in rampart:openbao's).
+	Namespace string `json:"namespace,omitempty"`
+	// CIDRs of an OpenBao outside the cluster.
+	CIDRs []string `json:"cidrs,omitempty"`
+	// Port is OpenBao's API port; default DefaultOpenBaoPort.
+	Port int `json:"port,omitempty"`
+}
+
+// ServiceAccountRef names a ServiceAccount.
+type ServiceAccountRef struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+}
+
+// SovereigntyException is the written, approved exception that admits an
+// ACME directory run by a US-controlled CA (seed 004). It is exported as a
+// stack output so the compliance report lists it.
+type SovereigntyException struct {
+	// Justification says why no non-US CA will do; at least
+	// MinJustification characters.
+	Justification string `json:"justification"`
+	// Control is the control the exception is recorded against (e.g. seed
+	// 004 "no US-controlled CA", NIS2 Art. 21(2)(d)).
+	Control string `json:"control"`
+	// ApprovedBy names who accepted the risk.
+	ApprovedBy string `json:"approvedBy"`
+}
+
+var (
+	dnsLabel     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	exactVersion = regexp.MustCompile(`^v?\d+\.\d+\.\d+$`)
+	digestRe     = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	mountRe      = regexp.MustCompile(`^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$`)
+)
+
+func (a *CertManagerArgs) withDefaults() *CertManagerArgs {
+	out := *a
+	out.Namespace = cmp.Or(out.Namespace, DefaultNamespace)
+	if out.Chart.Enabled == nil {
+		out.Chart.Enabled = pulumi.BoolRef(true)
+	}
+	out.Chart.Repository = cmp.Or(out.Chart.Repository, DefaultChartRepository)
+	out.Chart.Version = cmp.Or(out.Chart.Version, ChartVersion)
+	out.Chart.ImageRegistry = cmp.Or(out.Chart.ImageRegistry, DefaultImageRegistry)
+	out.Chart.ImageNamespace = cmp.Or(out.Chart.ImageNamespace, DefaultImageNamespace)
+	d := &out.Chart.Digests
+	d.Controller = cmp.Or(d.Controller, DefaultDigests.Controller)
+	d.Webhook = cmp.Or(d.Webhook, DefaultDigests.Webhook)
+	d.CAInjector = cmp.Or(d.CAInjector, DefaultDigests.CAInjector)
+	d.StartupAPICheck = cmp.Or(d.StartupAPICheck, DefaultDigests.StartupAPICheck)
+	d.ACMESolver = cmp.Or(d.ACMESolver, DefaultDigests.ACMESolver)
+	out.Chart.ControllerServiceAccount = cmp.Or(out.Chart.ControllerServiceAccount, ReleaseName)
+	if len(out.APIServer.Ports) == 0 {
+		out.APIServer.Ports = DefaultAPIServerPorts
+	}
+	out.APIServer.WebhookPort = cmp.Or(out.APIServer.WebhookPort, DefaultWebhookPort)
+	out.OpenBao.Port = cmp.Or(out.OpenBao.Port, DefaultOpenBaoPort)
+	out.GatewayIssuer = cmp.Or(out.GatewayIssuer, GatewayIssuerSovereign)
+	if out.Vault != nil {
+		v := *out.Vault
+		v.Name = cmp.Or(v.Name, DefaultVaultIssuerName)
+		v.AuthMountPath = cmp.Or(v.AuthMountPath, DefaultVaultAuthMount)
+		v.ServiceAccount = cmp.Or(v.ServiceAccount, DefaultVaultServiceAccount)
+		out.Vault = &v
+	}
+	if out.ACME != nil {
+		m := *out.ACME
+		m.Name = cmp.Or(m.Name, DefaultACMEIssuerName)
+		m.AccountKeySecret = cmp.Or(m.AccountKeySecret, kname.Join(m.Name, "account-key"))
+		out.ACME = &m
+	}
+	return &out
+}
+
+// Validate reports every problem of the args (after defaults) at its key
+// path under path.
+func (a *CertManagerArgs) Validate(path string) error {
+	d := a.withDefaults()
+	var l verr.List
+	p := func(s string) string { return verr.Path(path, s) }
+	kname.CheckNamespace(&l, p("namespace"), d.Namespace)
+	if !strings.HasPrefix(d.Chart.Repository, "https://") && !strings.HasPrefix(d.Chart.Repository, "oci://") {
+		l.Add(p("chart.repository"), d.Chart.Repository, "the chart must come over https or from an OCI registry",
+			"use "+DefaultChartRepository+" or your OCI mirror (oci://registry/path)")
+	}
+	if !exactVersion.MatchString(d.Chart.Version) {
+		l.Add(p("chart.version"), d.Chart.Version, "the chart version must be pinned", "set an exact version, e.g. "+ChartVersion)
+	}
+	for k, v := range map[string]string{"controller": d.Chart.Digests.Controller, "webhook": d.Chart.Digests.Webhook,
+		"cainjector": d.Chart.Digests.CAInjector, "startupapicheck": d.Chart.Digests.StartupAPICheck, "acmesolver": d.Chart.Digests.ACMESolver} {
+		if !digestRe.MatchString(v) {
+			l.Add(p("chart.digests."+k), v, "images are pinned by digest", "use sha256:<64 hex digits>")
+		}
+	}
+	if d.Chart.Version != ChartVersion && a.Chart.Digests == (Digests{}) {
+		l.Add(p("chart.digests"), verr.Raw("(defaults)"), "the default digests are the "+ChartVersion+" images, not "+d.Chart.Version+"'s",
+			"set every chart.digests.* to the digests of the images of chart "+d.Chart.Version)
+	}
+	if !dnsLabel.MatchString(d.Chart.ControllerServiceAccount) {
+		l.Add(p("chart.controllerServiceAccount"), d.Chart.ControllerServiceAccount, "not a ServiceAccount name", "use the controller's ServiceAccount (default "+ReleaseName+")")
+	}
+	if len(d.APIServer.CIDRs) == 0 {
+		l.Add(p("apiServer.cidrs"), verr.Raw("[]"), "required: cert-manager's egress and its webhook's ingress are limited to the API server",
+			"list the kubernetes Service ClusterIP and the control-plane endpoint addresses, e.g. [10.96.0.1/32, 192.0.2.10/32]")
+	}
+	checkCIDRs(&l, p("apiServer.cidrs"), d.APIServer.CIDRs)
+	for i, port := range d.APIServer.Ports {
+		checkPort(&l, p(fmt.Sprintf("apiServer.ports[%d]", i)), port)
+	}
+	checkPort(&l, p("apiServer.webhookPort"), d.APIServer.WebhookPort)
+	if d.OpenBao.Namespace != "" {
+		kname.CheckNamespace(&l, p("openbao.namespace"), d.OpenBao.Namespace)
+		if len(d.OpenBao.CIDRs) > 0 {
+			l.Add(p("openbao.cidrs"), verr.Raw(fmt.Sprint(d.OpenBao.CIDRs)), "set together with openbao.namespace", "use namespace (in-cluster OpenBao) or cidrs (outside), not both")
+		}
+	}
+	checkCIDRs(&l, p("openbao.cidrs"), d.OpenBao.CIDRs)
+	checkPort(&l, p("openbao.port"), d.OpenBao.Port)
+	if d.Vault != nil {
+		validateVault(&l, p("vault"), d.Vault, d.AllowHTTP)
+		if d.OpenBao.Namespace == "" && len(d.OpenBao.CIDRs) == 0 {
+			l.Add(p("openbao"), verr.Raw("{}"), "the default-deny policy would block the controller's calls to OpenBao", "set openbao.namespace or openbao.cidrs")
+		}
+	}
+	if d.ACME != nil {
+		validateACME(&l, p("acme"), d.ACME)
+	}
+	switch d.GatewayIssuer {
+	case GatewayIssuerSovereign:
+	case GatewayIssuerACME:
+		if d.ACME == nil {
+			l.Add(p("gatewayIssuer"), string(d.GatewayIssuer), "no acme issuer is configured", "configure acme or use sovereign")
+		}
+	default:
+		l.Add(p("gatewayIssuer"), string(d.GatewayIssuer), "unknown issuer", "use sovereign (default) or acme")
+	}
+	if s := d.IssuerServiceAccount; s != nil {
+		if !dnsLabel.MatchString(s.Name) {
+			l.Add(p("issuerServiceAccount.name"), s.Name, "not a ServiceAccount name", "use a DNS-1123 label")
+		}
+		kname.CheckNamespace(&l, p("issuerServiceAccount.namespace"), s.Namespace)
+	}
+	return l.Err()
+}
+
+func checkCIDRs(l *verr.List, p string, cidrs []string) {
+	for i, c := range cidrs {
+		pf, err := netip.ParsePrefix(c)
+		switch {
+		case err != nil:
+			l.Add(fmt.Sprintf("%s[%d]", p, i), c, "not a CIDR", "use e.g. 10.96.0.1/32")
+		case pf.Bits() == 0:
+			l.Add(fmt.Sprintf("%s[%d]", p, i), c, "admits every address", "name the hosts (/32 or the smallest range)")
+		}
+	}
+}
+
+func checkPort(l *verr.List, p string, port int) {
+	if port < 1 || port > 65535 {
+		l.Add(p, port, "not a port", "use 1-65535")
+	}
+}
+
+// httpsURL checks an absolute https URL (http only when allowHTTP).
+func httpsURL(l *verr.List, p, raw string, allowHTTP bool, what string) {
+	u, err := url.Parse(raw)
+	switch {
+	case raw == "":
+		l.Add(p, "", "required: "+what, "set it, e.g. https://host:port")
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		l.Add(p, raw, "not an absolute URL", "use https://host[:port]")
+	case u.Scheme == "http" && !allowHTTP:
+		l.Add(p, raw, "plain http would carry tokens, CSRs and keys unencrypted", "use https (http is for the local lab only)")
+	}
+}

@@ -1,0 +1,111 @@
+package certmanager_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rampart-dev/rampart/components/certmanager"
+)
+
+func TestUSControlledCA_ClassifiesDirectories(t *testing.T) {
+	for _, c := range []struct {
+		url string
+		us  bool
+	}{
+		{"https://acme-v02.api.letsencrypt.org/directory", true},
+		{"https://acme-staging-v02.api.letsencrypt.org/directory", true},
+		{"https://dv.acme-v02.api.pki.goog/directory", true},
+		{"https://acme.zerossl.com/v2/DV90", true},
+		{"https://acme.sectigo.com/v2/OV", true},
+		{"https://acme.digicert.com/v2/acme/directory/", true},
+		{"https://acme.ssl.com/sslcom-dv-ecc", true},
+		{"https://api.buypass.com/acme/directory", false},
+		{"https://acme.harica.gr/directory", false},
+		{"https://acme.example.eu/letsencrypt.org", false},
+	} {
+		if _, us := certmanager.USControlledCA(c.url); us != c.us {
+			t.Errorf("%s: US-controlled = %v, want %v", c.url, us, c.us)
+		}
+	}
+}
+
+func TestCertManagerArgs_RejectsBadConfig(t *testing.T) {
+	le := "https://acme-v02.api.letsencrypt.org/directory"
+	for _, c := range []struct {
+		name   string
+		mutate func(a *certmanager.CertManagerArgs)
+		path   string
+	}{
+		{"issue path", func(a *certmanager.CertManagerArgs) { a.Vault.Path = "pki_int/issue/workloads" }, "vault.path: \"pki_int/issue/workloads\": /issue/ makes OpenBao generate the private key"},
+		{"path without sign", func(a *certmanager.CertManagerArgs) { a.Vault.Path = "pki_int/workloads" }, "vault.path"},
+		{"http vault outside local", func(a *certmanager.CertManagerArgs) { a.Vault.Server, a.Vault.CABundlePEM = "http://openbao:8200", "" }, "vault.server: \"http://openbao:8200\": plain http"},
+		{"https vault without CA bundle", func(a *certmanager.CertManagerArgs) { a.Vault.CABundlePEM = "" }, "vault.caBundlePEM"},
+		{"vault without role", func(a *certmanager.CertManagerArgs) { a.Vault.Role = "" }, "vault.role"},
+		{"vault without OpenBao egress", func(a *certmanager.CertManagerArgs) { a.OpenBao = certmanager.OpenBaoPeer{} }, "openbao"},
+		{"lets encrypt without exception", func(a *certmanager.CertManagerArgs) { a.ACME = acmeArgs(); a.ACME.Server = le }, "acme.server: \"" + le + "\": the directory is run by Let's Encrypt"},
+		{"google trust services without exception", func(a *certmanager.CertManagerArgs) {
+			a.ACME = acmeArgs()
+			a.ACME.Server = "https://dv.acme-v02.api.pki.goog/directory"
+		}, "acme.server: \"https://dv.acme-v02.api.pki.goog/directory\": the directory is run by Google Trust Services (US)"},
+		{"exception without justification", func(a *certmanager.CertManagerArgs) {
+			a.ACME = acmeArgs()
+			a.ACME.Server = le
+			a.ACME.SovereigntyException = &certmanager.SovereigntyException{Justification: "because", Control: "seed-004", ApprovedBy: "CISO"}
+		}, "acme.sovereigntyException.justification"},
+		{"exception without approver", func(a *certmanager.CertManagerArgs) {
+			a.ACME = acmeArgs()
+			a.ACME.Server = le
+			a.ACME.SovereigntyException = &certmanager.SovereigntyException{Justification: strings.Repeat("x", 30), Control: "seed-004"}
+		}, "acme.sovereigntyException.approvedBy"},
+		{"EAB key id without the secret", func(a *certmanager.CertManagerArgs) {
+			a.ACME = acmeArgs()
+			a.ACME.EAB = &certmanager.EABArgs{KeyID: "kid-1"}
+		}, "acme.eab.hmacKey"},
+		{"ACME without solver", func(a *certmanager.CertManagerArgs) { a.ACME = acmeArgs(); a.ACME.HTTP01, a.ACME.DNS01 = nil, nil }, "acme"},
+		{"ACME over http", func(a *certmanager.CertManagerArgs) {
+			a.ACME = acmeArgs()
+			a.ACME.Server = "http://acme.example.eu/dir"
+		}, "acme.server"},
+		{"rfc2136 without TSIG", func(a *certmanager.CertManagerArgs) { a.ACME = acmeArgs(); a.ACME.DNS01.TSIGSecret = "" }, "acme.dns01"},
+		{"ACME without egress", func(a *certmanager.CertManagerArgs) { a.ACME = acmeArgs(); a.ACME.EgressCIDRs = nil }, "acme.egressCIDRs"},
+		{"no API server CIDR", func(a *certmanager.CertManagerArgs) { a.APIServer.CIDRs = nil }, "apiServer.cidrs"},
+		{"API server 0.0.0.0/0", func(a *certmanager.CertManagerArgs) { a.APIServer.CIDRs = []string{"0.0.0.0/0"} }, "apiServer.cidrs[0]"},
+		{"floating chart version", func(a *certmanager.CertManagerArgs) { a.Chart.Version = "1.21" }, "chart.version"},
+		{"chart over http", func(a *certmanager.CertManagerArgs) { a.Chart.Repository = "http://charts.jetstack.io" }, "chart.repository"},
+		{"digest not sha256", func(a *certmanager.CertManagerArgs) { a.Chart.Digests.Webhook = "v1.21.2" }, "chart.digests.webhook"},
+		{"other chart version with default digests", func(a *certmanager.CertManagerArgs) { a.Chart.Version = "v1.22.0" }, "chart.digests"},
+		{"gateway issuer acme without acme", func(a *certmanager.CertManagerArgs) { a.GatewayIssuer = certmanager.GatewayIssuerACME }, "gatewayIssuer"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec, err := run(t, c.mutate, nil)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			needle := c.path // a key path, or a key path with the start of its reason
+			if !strings.Contains(needle, ": ") {
+				needle += ": "
+			}
+			if !strings.Contains(err.Error(), ": "+needle) {
+				t.Errorf("error does not name %s:\n%v", c.path, err)
+			}
+			if n := rec.Len(); n != 0 {
+				t.Errorf("%d resources registered for an invalid config", n)
+			}
+		})
+	}
+}
+
+func TestCertManagerArgs_AcceptsHTTPVaultOnlyWhenTheStackAllowsIt(t *testing.T) {
+	if _, err := run(t, func(a *certmanager.CertManagerArgs) {
+		a.Vault.Server, a.Vault.CABundlePEM, a.AllowHTTP = "http://127.0.0.1:8200", "", true
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, func(a *certmanager.CertManagerArgs) {
+		a.ACME = acmeArgs()
+		a.ACME.Server = "https://acme-v02.api.letsencrypt.org/directory"
+		a.ACME.SovereigntyException = &certmanager.SovereigntyException{Justification: strings.Repeat("j", 20), Control: "seed-004", ApprovedBy: "CISO"}
+	}, nil); err != nil {
+		t.Errorf("a justified exception was refused: %v", err)
+	}
+}

@@ -1,0 +1,140 @@
+package certmanager
+
+import (
+	"context"
+	"strings"
+
+	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rampart-dev/rampart/helpers/hardening"
+)
+
+const (
+	// ChartVersion is the one place the cert-manager chart (and with it the
+	// CRDs and the images) is pinned.
+	ChartVersion = "v1.21.2"
+	// DefaultChartRepository is the upstream chart repository; air-gapped
+	// sites point chart.repository at an OCI mirror (oci://…).
+	DefaultChartRepository = "https://charts.jetstack.io"
+	// DefaultImageRegistry and DefaultImageNamespace are the chart's own
+	// defaults (values imageRegistry/imageNamespace), spelled out so a
+	// mirror override is visible next to them.
+	DefaultImageRegistry  = "quay.io"
+	DefaultImageNamespace = "jetstack"
+	// ReleaseName is the Helm release name: the chart's fullname, its
+	// controller ServiceAccount and its pods' app.kubernetes.io/instance.
+	ReleaseName = "cert-manager"
+	// ControllerConfigAPIVersion and ControllerConfigKind are the
+	// controller's config file type (chart value config).
+	ControllerConfigAPIVersion = "controller.config.cert-manager.io/v1alpha1"
+	ControllerConfigKind       = "ControllerConfiguration"
+	// runAsUser is the identity every cert-manager pod runs as: the images
+	// are static Go binaries on a distroless base that need no particular
+	// uid, so Rampart's shared non-root identity is used.
+	runAsUser = 1000
+)
+
+// DefaultDigests are the v1.21.2 images' digests. Sources (no registry is
+// reachable from this machine; quay.io itself was not queried): the
+// OpenLakeForge 0.4.0-alpha.1 compatibility matrix (all five), agreeing for
+// controller, webhook and cainjector with a kubepkg image-pinning guide and
+// a K3s image-import script in two unrelated public repositories (found
+// through the stored GitHub index, find_string
+// "cert-manager-controller:v1.21.2@sha256"). Verify with
+// `crane digest quay.io/jetstack/cert-manager-<image>:v1.21.2` before a
+// production roll-out; every digest is overridable (chart.digests.*).
+var DefaultDigests = Digests{
+	Controller:      "sha256:70f532fd9cfde0b09d55687200942399d89838bc2d5d5b45152eb799a15912b8",
+	Webhook:         "sha256:a60e2dac46dbb8a7f3df95c54ce941012f54c2fe022f0ee55aaa1ab40ed957ae",
+	CAInjector:      "sha256:c85268c64f2e0e76684bf5fe8906caff34b82523561c6affe0fae3546bd87562",
+	StartupAPICheck: "sha256:46e75b6866359ffb5d82624f41e3ed1c70b2994982702ced547ce5edb418a8f5",
+	ACMESolver:      "sha256:699b40d622211ab7accad8a21b04c5fbaa1841ef7a12621e8de492dbe27b2503",
+}
+
+// podResources are requests and limits per pod (seed 004 sizes; the
+// controller gets the full default, the small helpers less).
+var podResources = map[string]hardening.Resources{
+	"controller":      hardening.DefaultResources,
+	"webhook":         {CPURequest: "50m", MemoryRequest: "64Mi", CPULimit: "250m", MemoryLimit: "256Mi"},
+	"cainjector":      {CPURequest: "50m", MemoryRequest: "128Mi", CPULimit: "250m", MemoryLimit: "512Mi"},
+	"startupapicheck": {CPURequest: "10m", MemoryRequest: "32Mi", CPULimit: "100m", MemoryLimit: "64Mi"},
+}
+
+func resourceValues(r hardening.Resources) map[string]any {
+	return map[string]any{
+		"requests": map[string]any{"cpu": r.CPURequest, "memory": r.MemoryRequest},
+		"limits":   map[string]any{"cpu": r.CPULimit, "memory": r.MemoryLimit},
+	}
+}
+
+// ChartValues maps the args (after defaults) onto the cert-manager v1.21
+// chart's values. Every pod gets the restricted contexts from hardening,
+// resources and a digest-pinned image; CRDs are installed and kept on
+// uninstall; leader election and cluster resources stay in the namespace.
+func ChartValues(a *CertManagerArgs) map[string]any {
+	d := a.withDefaults()
+	pod := func(component, digest string) map[string]any {
+		return map[string]any{
+			"securityContext":          hardening.PodSecurityContextValues(runAsUser),
+			"containerSecurityContext": hardening.ContainerSecurityContextValues(),
+			"resources":                resourceValues(podResources[component]),
+			"image":                    map[string]any{"digest": digest},
+		}
+	}
+	v := pod("controller", d.Chart.Digests.Controller)
+	v["imageRegistry"] = d.Chart.ImageRegistry
+	v["imageNamespace"] = d.Chart.ImageNamespace
+	// CRDs come with the chart and survive its uninstall: deleting the CRDs
+	// would delete every Certificate and Issuer in the cluster.
+	v["crds"] = map[string]any{"enabled": true, "keep": true}
+	v["global"] = map[string]any{"leaderElection": map[string]any{"namespace": d.Namespace}}
+	v["clusterResourceNamespace"] = d.Namespace
+	v["config"] = map[string]any{
+		"apiVersion": ControllerConfigAPIVersion,
+		"kind":       ControllerConfigKind,
+		// v1.21's key; enableGatewayAPI is deprecated.
+		"gatewayAPI": map[string]any{"enabled": true},
+	}
+	// The controller's tokens reach only the API server; the chart's own
+	// NetworkPolicies stay off (this component renders exact ones).
+	v["webhook"] = pod("webhook", d.Chart.Digests.Webhook)
+	v["webhook"].(map[string]any)["securePort"] = d.APIServer.WebhookPort
+	v["cainjector"] = pod("cainjector", d.Chart.Digests.CAInjector)
+	v["startupapicheck"] = pod("startupapicheck", d.Chart.Digests.StartupAPICheck)
+	v["acmesolver"] = map[string]any{"image": map[string]any{"digest": d.Chart.Digests.ACMESolver}}
+	return v
+}
+
+func deployChart(ctx *pulumi.Context, name string, a *CertManagerArgs, parent pulumi.Resource, deps []pulumi.Resource) (*helmv4.Chart, error) {
+	args := &helmv4.ChartArgs{
+		Name:      pulumi.String(ReleaseName),
+		Namespace: pulumi.String(a.Namespace),
+		Version:   pulumi.String(a.Chart.Version),
+		Values:    pulumi.ToMap(ChartValues(a)),
+	}
+	if strings.HasPrefix(a.Chart.Repository, "oci://") {
+		args.Chart = pulumi.String(strings.TrimSuffix(a.Chart.Repository, "/") + "/cert-manager")
+	} else {
+		args.Chart = pulumi.String("cert-manager")
+		args.RepositoryOpts = &helmv4.RepositoryOptsArgs{Repo: pulumi.String(a.Chart.Repository)}
+	}
+	return helmv4.NewChart(ctx, name+"-chart", args, pulumi.Parent(parent), pulumi.DependsOn(deps),
+		pulumi.Transforms([]pulumi.ResourceTransform{retainCRDs}))
+}
+
+// crdType is the type token of the chart's CRD children.
+const crdType = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+
+// retainCRDs keeps the chart's CRDs when Pulumi deletes or replaces them
+// (the Pulumi side of crds.keep, whose helm.sh/resource-policy annotation
+// only Helm's uninstall reads): deleting a CRD deletes every Certificate,
+// Issuer and ClusterIssuer in the cluster with it.
+func retainCRDs(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+	if args.Type != crdType {
+		return nil
+	}
+	opts := args.Opts
+	opts.RetainOnDelete = true
+	return &pulumi.ResourceTransformResult{Props: args.Props, Opts: opts}
+}
