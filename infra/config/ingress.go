@@ -1,31 +1,78 @@
 package config
 
-import "github.com/rampart-dev/rampart/helpers/verr"
+import (
+	"cmp"
+	"fmt"
 
-// IngressMode selects how external traffic enters the cluster.
-type IngressMode string
+	"github.com/rampart-dev/rampart/components/ingress"
+	"github.com/rampart-dev/rampart/helpers/verr"
+)
+
+// IngressMode selects how external traffic enters the cluster (the
+// component's type; the alias keeps the stack's older spelling).
+type IngressMode = ingress.Mode
 
 // Ingress modes. Gateway API is the default: ingress-nginx was retired in
 // March 2026; Ingress remains for clusters that still run a controller.
 const (
-	IngressGateway IngressMode = "gateway"
-	IngressIngress IngressMode = "ingress"
+	IngressGateway  = ingress.ModeGateway
+	IngressExternal = ingress.ModeExternal
+	IngressIngress  = ingress.ModeIngress
 )
 
-// Ingress configures the entry point.
+// Ingress is rampart:ingress: whether the stack renders the entry point, and
+// the component's own args (ingress.IngressArgs, decoded straight into; see
+// it for every key's default and valid values). mode, namespace and
+// tlsMinVersion are read even when the component is off: the namespace is
+// the one every tenant admits.
 type Ingress struct {
-	// Mode is gateway (default) or ingress.
-	Mode IngressMode `json:"mode,omitempty"`
-	// Namespace is the ingress controller / Gateway namespace, admitted by
-	// every tenant's isolation policy. Default "rampart-ingress".
-	Namespace string `json:"namespace,omitempty"`
-	// TLSMinVersion is "1.2" or "1.3". Default "1.2" at the edge (seed 000:
-	// TLS 1.2+ for external clients), 1.3 preferred and offered.
-	TLSMinVersion string `json:"tlsMinVersion,omitempty"`
+	// Enabled builds the component; default false.
+	Enabled bool `json:"enabled"`
+	ingress.IngressArgs
 }
 
-// ingressDefaults fills rampart:ingress's stack decisions.
-func (c *Config) ingressDefaults() {}
+// ingressDefaults fills rampart:ingress's stack decisions: the domain hosts
+// must be under is rampart:domain.
+func (c *Config) ingressDefaults() {
+	in := &c.Ingress
+	in.Domain = cmp.Or(in.Domain, c.Domain)
+}
 
-// validateIngress reports rampart:ingress's cross-section problems.
-func (c *Config) validateIngress(_ *verr.List, _ map[string]string) {}
+// IngressArgs is the component's args for this stack.
+func (c *Config) IngressArgs() *ingress.IngressArgs {
+	a := c.Ingress.IngressArgs
+	return &a
+}
+
+// validateIngress reports rampart:ingress's problems; mode, namespace and
+// tlsMinVersion problems already reported by the common checks are not
+// repeated.
+func (c *Config) validateIngress(l *verr.List, namespaces map[string]string) {
+	in := &c.Ingress
+	k := func(s string) string { return Namespace + ":ingress." + s }
+	reported := map[string]bool{}
+	for _, p := range l.Paths() {
+		reported[p] = true
+	}
+	d := in.WithDefaults()
+	l.MergeUnless(d.Validate(Namespace+":ingress"), func(path string) bool { return reported[path] })
+	if !in.Enabled {
+		return
+	}
+	if c.Domain != "" && in.Domain != c.Domain {
+		l.Add(k("domain"), in.Domain, "differs from rampart:domain "+fmt.Sprintf("%q", c.Domain), "remove rampart:ingress.domain")
+	}
+	if in.Chart.Enabled && c.Profile == ProfileLocal {
+		l.Add(k("chart.enabled"), true, "the local lab has no nodes to run Envoy Gateway", "remove chart.enabled from the local stack")
+	}
+	for i, r := range d.Routes {
+		if _, ok := namespaces[r.Namespace]; !ok && r.Namespace != "" {
+			l.Add(k(fmt.Sprintf("routes[%d].namespace", i)), r.Namespace, "not a namespace of this stack", "use one of rampart:tenants")
+		}
+		if b := r.Backend; b != nil && b.Namespace != r.Namespace {
+			if _, ok := namespaces[b.Namespace]; !ok {
+				l.Add(k(fmt.Sprintf("routes[%d].backend.namespace", i)), b.Namespace, "not a namespace of this stack", "use one of rampart:tenants")
+			}
+		}
+	}
+}

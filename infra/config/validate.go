@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/rampart-dev/rampart/components/netpol"
-	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -36,19 +35,6 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 		}
 	}
 
-	switch c.Ingress.Mode {
-	case IngressGateway, IngressIngress:
-	default:
-		l.Add(k("ingress.mode"), string(c.Ingress.Mode), "not an ingress mode", "use gateway (Gateway API, the default) or ingress")
-	}
-	kname.CheckNamespace(&l, k("ingress.namespace"), c.Ingress.Namespace)
-	switch c.Ingress.TLSMinVersion {
-	case "1.2", "1.3":
-	case "1.0", "1.1", "1", "TLSv1", "TLSv1.0", "TLSv1.1":
-		l.Add(k("ingress.tlsMinVersion"), c.Ingress.TLSMinVersion, "TLS below 1.2 is deprecated (RFC 8996) and fails NIS2 Art. 21(2)(h) / ISM-1139", `use "1.2" or "1.3"`)
-	default:
-		l.Add(k("ingress.tlsMinVersion"), c.Ingress.TLSMinVersion, "not a TLS version", `use "1.2" or "1.3"`)
-	}
 	netpol.ValidateDNS(&l, k("network.dns"), c.Network.DNS)
 
 	seen := map[string]string{}

@@ -1,0 +1,369 @@
+package ingress
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/verr"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// Mode selects how external traffic enters the cluster.
+type Mode string
+
+// Ingress modes.
+const (
+	// ModeGateway renders the Gateway API objects and runs Envoy Gateway as
+	// their implementation (default): the TLS floor is Envoy Gateway's
+	// ClientTrafficPolicy, which Rampart renders.
+	ModeGateway Mode = "gateway"
+	// ModeExternal renders only the Gateway API objects for an
+	// implementation the cluster already runs. The Gateway API has no
+	// standard minimum-TLS field: the floor and the cipher list are that
+	// implementation's settings (Envoy Gateway: ClientTrafficPolicy
+	// spec.tls; Istio: the gateway's meshConfig.meshMTLS.minProtocolVersion /
+	// Gateway tls.options; Cilium: the Envoy listener's tls params; Traefik:
+	// the cluster-wide TLSOption named "default", Traefik ignores listener
+	// tls.options).
+	ModeExternal Mode = "external"
+	// ModeIngress renders networking/v1 Ingress objects with TLS for
+	// clusters that still run an Ingress controller. The floor, the
+	// redirect and the headers are then that controller's settings
+	// (ingress-nginx: ConfigMap ssl-protocols "TLSv1.2 TLSv1.3",
+	// ssl-ciphers, ssl-redirect "true", hsts "true" with hsts-max-age,
+	// add-headers for the five headers; Traefik: TLSOption "default" and a
+	// headers Middleware).
+	ModeIngress Mode = "ingress"
+)
+
+// TLS versions the floor accepts (RFC 8996 deprecates 1.0 and 1.1).
+const (
+	TLS12 = "1.2"
+	TLS13 = "1.3"
+)
+
+// Defaults.
+const (
+	// DefaultNamespace is the ingress namespace.
+	DefaultNamespace = "rampart-ingress"
+	// DefaultHSTSMaxAge is one year, the least browsers' preload lists accept.
+	DefaultHSTSMaxAge = 31536000
+	// EnvoyGatewayController is Envoy Gateway's GatewayClass controllerName.
+	EnvoyGatewayController = "gateway.envoyproxy.io/gatewayclass-controller"
+)
+
+// DefaultCiphers are the TLS 1.2 suites offered with a 1.2 floor: ECDHE key
+// exchange (forward secrecy) and AEAD encryption only, as BSI TR-02102-2,
+// NCSC and ANSSI recommend; TLS 1.3 suites are all AEAD and not listed
+// (Envoy does not take a 1.3 cipher list).
+var DefaultCiphers = []string{
+	"ECDHE-ECDSA-AES256-GCM-SHA384",
+	"ECDHE-RSA-AES256-GCM-SHA384",
+	"ECDHE-ECDSA-AES128-GCM-SHA256",
+	"ECDHE-RSA-AES128-GCM-SHA256",
+	"ECDHE-ECDSA-CHACHA20-POLY1305",
+	"ECDHE-RSA-CHACHA20-POLY1305",
+}
+
+// ALPN is what the HTTPS listeners negotiate.
+var ALPN = []string{"h2", "http/1.1"}
+
+// SecurityHeaders are seed 000's five response headers, set on every HTTPS
+// route besides HSTS. X-XSS-Protection is "0": the legacy filter it would
+// enable is itself an XSS vector (OWASP), "1; mode=block" is wrong.
+var SecurityHeaders = [][2]string{
+	{"X-Content-Type-Options", "nosniff"},
+	{"X-Frame-Options", "DENY"},
+	{"X-XSS-Protection", "0"},
+	{"Referrer-Policy", "strict-origin-when-cross-origin"},
+	{"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
+}
+
+// HSTS is the Strict-Transport-Security header set on every HTTPS route.
+type HSTS struct {
+	// MaxAge in seconds. Default DefaultHSTSMaxAge (one year); less is refused.
+	MaxAge int `json:"maxAge,omitempty"`
+	// Preload adds "preload" (opt-in: submission to browsers' preload lists
+	// is hard to undo). Default false.
+	Preload bool `json:"preload,omitempty"`
+}
+
+// Value is the header value: includeSubDomains always.
+func (h HSTS) Value() string {
+	v := "max-age=" + strconv.Itoa(h.MaxAge) + "; includeSubDomains"
+	if h.Preload {
+		v += "; preload"
+	}
+	return v
+}
+
+// Backend is the Service a route sends traffic to.
+type Backend struct {
+	// Service name (required).
+	Service string `json:"service"`
+	// Port of the Service (required).
+	Port int `json:"port"`
+	// Namespace of the Service. Default: the route's namespace. Another
+	// namespace gets a ReferenceGrant there for this route only.
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// Route sends https://<host><path> to a backend.
+type Route struct {
+	// Host is a name under the stack's domain (required).
+	Host string `json:"host"`
+	// Path prefix. Default "/".
+	Path string `json:"path,omitempty"`
+	// Namespace owning the route (a tenant), where its HTTPRoute lives (required).
+	Namespace string `json:"namespace"`
+	// Backend receives the traffic (required).
+	Backend *Backend `json:"backend"`
+}
+
+// Chart is Envoy Gateway's upstream chart (gateway mode only).
+type Chart struct {
+	// Enabled installs the chart. Default false (the stack turns it on
+	// outside the local profile, whose lab has no nodes).
+	Enabled bool `json:"enabled,omitempty"`
+	// Repository is the chart's OCI repository. Default ChartRepository;
+	// set it to an OCI mirror for air-gapped clusters.
+	Repository string `json:"repository,omitempty"`
+	// Version of gateway-helm. Default ChartVersion.
+	Version string `json:"version,omitempty"`
+	// Registry prefixes the images (a mirror). Default "docker.io".
+	Registry string `json:"registry,omitempty"`
+}
+
+// IssuerRef is the cert-manager issuer that signs the listeners'
+// certificates (the Gateway's cert-manager.io/(cluster-)issuer annotation).
+type IssuerRef struct {
+	// Name of the issuer. Empty: no annotation, the TLS Secrets are the
+	// user's to create.
+	Name string `json:"name,omitempty"`
+	// Kind is ClusterIssuer (default) or Issuer (in the ingress namespace).
+	Kind string `json:"kind,omitempty"`
+}
+
+// IngressArgs is rampart:ingress. Seed 000: TLS 1.2+ at the edge, HTTP →
+// HTTPS redirect, HSTS and five security headers; NIS2 Art. 21(2)(h);
+// ISM-1139.
+type IngressArgs struct {
+	// Mode is gateway (default), external or ingress.
+	Mode Mode `json:"mode,omitempty"`
+	// Namespace of the Gateway and its proxies. Default DefaultNamespace.
+	Namespace string `json:"namespace,omitempty"`
+	// TLSMinVersion is "1.2" (default: seed 000's floor for external
+	// clients) or "1.3". TLS 1.3 is always offered.
+	TLSMinVersion string `json:"tlsMinVersion,omitempty"`
+	// Ciphers are the TLS 1.2 suites; ECDHE + AEAD only. Default
+	// DefaultCiphers with a 1.2 floor; refused with 1.3 (Envoy Gateway
+	// rejects ciphers when the minimum is 1.3).
+	Ciphers []string `json:"ciphers,omitempty"`
+	// Domain every host must be under (the stack fills it from rampart:domain).
+	Domain string `json:"domain,omitempty"`
+	// Hosts get one HTTPS listener each; default: the routes' hosts. When
+	// set, every route's host must be one of them.
+	Hosts []string `json:"hosts,omitempty"`
+	// Routes are the typed HTTPS routes.
+	Routes []Route `json:"routes,omitempty"`
+	// HSTS is the Strict-Transport-Security header.
+	HSTS HSTS `json:"hsts,omitempty"`
+	// GatewayClassName is the class of the Gateway. Default: one Rampart
+	// creates for Envoy Gateway (gateway mode), named after the namespace;
+	// required in external mode (the implementation's class).
+	GatewayClassName string `json:"gatewayClassName,omitempty"`
+	// IngressClassName is the Ingress controller's class (ingress mode; required there).
+	IngressClassName string `json:"ingressClassName,omitempty"`
+	// Chart installs Envoy Gateway (gateway mode only).
+	Chart Chart `json:"chart,omitempty"`
+	// ProxyPodLabels select the proxy pods that receive 80/443. Default:
+	// Envoy Gateway's proxy labels (gateway mode); required otherwise.
+	ProxyPodLabels map[string]string `json:"proxyPodLabels,omitempty"`
+	// Issuer signs the listeners' certificates (the stack fills it from
+	// rampart:certmanager when empty).
+	Issuer IssuerRef `json:"issuer,omitempty"`
+}
+
+// proxyLabels are the labels Envoy Gateway puts on every proxy pod.
+var proxyLabels = map[string]string{"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy"}
+
+// WithDefaults returns the args with every unset field defaulted.
+func (a *IngressArgs) WithDefaults() *IngressArgs {
+	o := *a
+	o.Mode = cmp.Or(o.Mode, ModeGateway)
+	o.Namespace = cmp.Or(o.Namespace, DefaultNamespace)
+	o.TLSMinVersion = cmp.Or(o.TLSMinVersion, TLS12)
+	if o.Ciphers == nil && o.TLSMinVersion == TLS12 {
+		o.Ciphers = slices.Clone(DefaultCiphers)
+	}
+	if o.HSTS.MaxAge == 0 {
+		o.HSTS.MaxAge = DefaultHSTSMaxAge
+	}
+	o.Routes = slices.Clone(o.Routes)
+	for i, r := range o.Routes {
+		r.Path = cmp.Or(r.Path, "/")
+		if r.Backend != nil {
+			b := *r.Backend
+			b.Namespace = cmp.Or(b.Namespace, r.Namespace)
+			r.Backend = &b
+		}
+		o.Routes[i] = r
+	}
+	if o.Mode == ModeGateway {
+		o.GatewayClassName = cmp.Or(o.GatewayClassName, kname.Join(o.Namespace, "envoy"))
+		if len(o.ProxyPodLabels) == 0 {
+			o.ProxyPodLabels = proxyLabels
+		}
+	}
+	if o.Issuer.Name != "" {
+		o.Issuer.Kind = cmp.Or(o.Issuer.Kind, "ClusterIssuer")
+	}
+	o.Chart.Repository = cmp.Or(o.Chart.Repository, ChartRepository)
+	o.Chart.Version = cmp.Or(o.Chart.Version, ChartVersion)
+	o.Chart.Registry = cmp.Or(o.Chart.Registry, "docker.io")
+	return &o
+}
+
+// ListenerHosts are the hosts that get an HTTPS listener: Hosts when set,
+// else the routes' hosts in order of first use.
+func (a *IngressArgs) ListenerHosts() []string {
+	if len(a.Hosts) > 0 {
+		return a.Hosts
+	}
+	var out []string
+	for _, r := range a.Routes {
+		if !slices.Contains(out, r.Host) {
+			out = append(out, r.Host)
+		}
+	}
+	return out
+}
+
+// aead12 are the TLS 1.2 suites with ECDHE key exchange and AEAD encryption,
+// in OpenSSL and IANA spelling (Envoy accepts both).
+var aead12 = map[string]bool{
+	"ECDHE-ECDSA-AES128-GCM-SHA256": true, "ECDHE-RSA-AES128-GCM-SHA256": true,
+	"ECDHE-ECDSA-AES256-GCM-SHA384": true, "ECDHE-RSA-AES256-GCM-SHA384": true,
+	"ECDHE-ECDSA-CHACHA20-POLY1305": true, "ECDHE-RSA-CHACHA20-POLY1305": true,
+	"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256": true, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256": true,
+	"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384": true, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384": true,
+	"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256": true, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256": true,
+}
+
+var pathRE = regexp.MustCompile(`^/([a-z0-9._-]+/?)*$`)
+
+// Validate reports every problem of the (defaulted) args under path.
+func (a *IngressArgs) Validate(path string) error {
+	var l verr.List
+	p := func(s string) string { return verr.Path(path, s) }
+	switch a.Mode {
+	case ModeGateway, ModeExternal, ModeIngress:
+	default:
+		l.Add(p("mode"), string(a.Mode), "not an ingress mode", "use gateway (Envoy Gateway, the default), external (a Gateway API implementation the cluster runs) or ingress")
+	}
+	kname.CheckNamespace(&l, p("namespace"), a.Namespace)
+	switch a.TLSMinVersion {
+	case TLS12:
+		for i, c := range a.Ciphers {
+			if !aead12[c] {
+				l.Add(p(fmt.Sprintf("ciphers[%d]", i)), c, "not an ECDHE + AEAD suite (no forward secrecy or a CBC/SHA-1 construction)", "use suites from "+strings.Join(DefaultCiphers, ", "))
+			}
+		}
+		if a.Ciphers != nil && len(a.Ciphers) == 0 {
+			l.Add(p("ciphers"), verr.Raw("[]"), "an empty list leaves the implementation's default suites (CBC included) in place", "remove the key for Rampart's ECDHE + AEAD list")
+		}
+	case TLS13:
+		if len(a.Ciphers) > 0 {
+			l.Add(p("ciphers"), verr.Raw(fmt.Sprint(a.Ciphers)), "ciphers have no effect with a 1.3 floor (Envoy Gateway rejects them)", "remove rampart:ingress.ciphers")
+		}
+	case "1.0", "1.1", "1", "TLSv1", "TLSv1.0", "TLSv1.1":
+		l.Add(p("tlsMinVersion"), a.TLSMinVersion, "TLS below 1.2 is deprecated (RFC 8996) and fails NIS2 Art. 21(2)(h) / ISM-1139", `use "1.2" or "1.3"`)
+	default:
+		l.Add(p("tlsMinVersion"), a.TLSMinVersion, "not a TLS version", `use "1.2" or "1.3"`)
+	}
+	if a.HSTS.MaxAge < DefaultHSTSMaxAge {
+		l.Add(p("hsts.maxAge"), a.HSTS.MaxAge, "below one year: browsers forget HTTPS-only between visits and preload lists refuse it", "use at least 31536000")
+	}
+	if a.Domain == "" && (len(a.Hosts) > 0 || len(a.Routes) > 0) {
+		l.Add(p("domain"), "", "missing: hosts are checked against it", "set rampart:domain")
+	}
+	for i, h := range a.Hosts {
+		checkHost(&l, p(fmt.Sprintf("hosts[%d]", i)), h, a.Domain)
+	}
+	seen := map[string]int{}
+	for i, r := range a.Routes {
+		rp := func(s string) string { return p(fmt.Sprintf("routes[%d].%s", i, s)) }
+		checkHost(&l, rp("host"), r.Host, a.Domain)
+		if r.Host != "" && len(a.Hosts) > 0 && !slices.Contains(a.Hosts, r.Host) {
+			l.Add(rp("host"), r.Host, "no HTTPS listener serves it", "add it to rampart:ingress.hosts")
+		}
+		if j, dup := seen[r.Host+" "+r.Path]; dup {
+			l.Add(rp("path"), r.Path, fmt.Sprintf("same host and path as routes[%d]", j), "merge the two routes or change the path")
+		}
+		seen[r.Host+" "+r.Path] = i
+		if !pathRE.MatchString(r.Path) {
+			l.Add(rp("path"), r.Path, "not an absolute lower-case path prefix", `use e.g. "/" or "/api/v1"`)
+		}
+		kname.CheckNamespace(&l, rp("namespace"), r.Namespace)
+		if r.Namespace == a.Namespace && a.Namespace != "" {
+			l.Add(rp("namespace"), r.Namespace, "routes belong to the tenant that owns the backend, not the ingress namespace", "use the tenant's namespace")
+		}
+		b := r.Backend
+		if b == nil {
+			l.Add(rp("backend"), verr.Raw("(none)"), "a route without a backend", "set backend {service, port}")
+			continue
+		}
+		if msgs := validation.IsDNS1035Label(b.Service); len(msgs) > 0 {
+			l.Add(rp("backend.service"), b.Service, "not a Service name: "+strings.Join(msgs, "; "), "use the backend Service's name")
+		}
+		if b.Port < 1 || b.Port > 65535 {
+			l.Add(rp("backend.port"), b.Port, "not a port", "use the Service's port, 1-65535")
+		}
+		if b.Namespace != "" {
+			kname.CheckNamespace(&l, rp("backend.namespace"), b.Namespace)
+		}
+	}
+	switch a.Mode {
+	case ModeExternal:
+		if a.GatewayClassName == "" {
+			l.Add(p("gatewayClassName"), "", "missing: external mode uses the implementation's GatewayClass", "set it to the class your implementation serves")
+		}
+	case ModeIngress:
+		if a.IngressClassName == "" {
+			l.Add(p("ingressClassName"), "", "missing: ingress mode needs the controller's class", "set it, e.g. nginx")
+		}
+	}
+	if a.Mode != ModeGateway && len(a.ProxyPodLabels) == 0 {
+		l.Add(p("proxyPodLabels"), verr.Raw("{}"), "missing: the network policy admits 80/443 only to these pods", "set the labels of your gateway or controller pods")
+	}
+	if a.Chart.Enabled && !strings.HasPrefix(a.Chart.Repository, "oci://") {
+		l.Add(p("chart.repository"), a.Chart.Repository, "gateway-helm is published as an OCI chart only", "use oci://docker.io/envoyproxy or your OCI mirror")
+	}
+	if a.Chart.Enabled && a.Mode != ModeGateway {
+		l.Add(p("chart.enabled"), true, "Envoy Gateway's chart is for gateway mode only", "remove chart.enabled or use mode gateway")
+	}
+	switch a.Issuer.Kind {
+	case "", "ClusterIssuer", "Issuer":
+	default:
+		l.Add(p("issuer.kind"), a.Issuer.Kind, "not a cert-manager issuer kind", "use ClusterIssuer or Issuer")
+	}
+	return l.Err()
+}
+
+// checkHost refuses a host outside domain or not a DNS name; a wildcard
+// covers one label.
+func checkHost(l *verr.List, path, h, domain string) {
+	name := strings.TrimPrefix(h, "*.")
+	if msgs := validation.IsDNS1123Subdomain(name); len(msgs) > 0 || !strings.Contains(name, ".") {
+		l.Add(path, h, "not a DNS name", "use a lower-case name under rampart:domain")
+		return
+	}
+	if domain != "" && h != domain && !strings.HasSuffix(h, "."+domain) {
+		l.Add(path, h, "not under rampart:domain "+strconv.Quote(domain)+": certificates are issued for the domain only", "use a name under "+domain)
+	}
+}
