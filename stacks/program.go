@@ -20,7 +20,7 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return fmt.Errorf("rampart: invalid stack config, nothing was changed:\n%w", err)
 	}
-	return Run(ctx, cfg)
+	return RunWithPodSecurity(ctx, cfg) // the pod security gate first: it must see every resource
 }
 
 // Run registers the baseline, then the platform services enabled in the
