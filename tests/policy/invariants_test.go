@@ -2,10 +2,8 @@ package policy_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 
@@ -18,9 +16,8 @@ import (
 	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/internal/recmock"
-	"github.com/rampart-dev/rampart/stacks"
+	"github.com/rampart-dev/rampart/internal/testkit"
 	"github.com/rampart-dev/rampart/tests/policy"
-	"gopkg.in/yaml.v3"
 )
 
 // stackConfig reads a committed stack file into the flat config map the
@@ -28,63 +25,16 @@ import (
 // the stacks users actually deploy.
 func stackConfig(t *testing.T, file string) map[string]string {
 	t.Helper()
-	raw, err := os.ReadFile("../../" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Config map[string]any `yaml:"config"`
-	}
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for k, v := range doc.Config {
-		if s, ok := v.(string); ok {
-			out[k] = s
-			continue
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[k] = string(b)
-	}
-	return out
+	return testkit.Flatten(t, testkit.StackFile(t, "../..", file))
 }
 
 func offline(context.Context, string) ([]netip.Addr, error) {
 	return nil, errors.New("tests do not resolve names")
 }
 
-// operatorSecrets are the secrets an operator sets on each committed stack
-// with `pulumi config set --secret` (the files cannot hold them: Pulumi
-// encrypts them per stack). The tests stand in placeholder values.
-var operatorSecrets = map[string][]string{
-	"Pulumi.prod.yaml": {"rampart:openbaoHsmPin", "rampart:openbaoDeployerPassword", "rampart:keycloakClientSecret", "rampart:keycloakSmtpPassword"},
-}
-
 func runStack(t *testing.T, file string) (*recmock.Recorder, *config.Config) {
 	t.Helper()
-	cfgMap := stackConfig(t, file)
-	var secrets []string
-	for _, k := range operatorSecrets[file] {
-		cfgMap[k] = "placeholder-" + k
-		secrets = append(secrets, k)
-	}
-	rec := recmock.New()
-	var cfg *config.Config
-	err := rec.Run(func(ctx *pulumi.Context) error {
-		var err error
-		if cfg, err = config.LoadWith(ctx, offline); err != nil {
-			return err
-		}
-		return stacks.Run(ctx, cfg)
-	}, recmock.WithConfig(cfgMap, secrets...))
-	if err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	return rec, cfg
+	return testkit.RunStackFile(t, "../..", file)
 }
 
 func allowedCIDRs(cfg *config.Config) []string {

@@ -1,0 +1,90 @@
+package trivyscan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rampart-dev/rampart/infra/config"
+)
+
+// allowance exempts one Trivy check on one object. Object is the table's
+// object column ("Kind namespace/name"). Keep this list short: a finding
+// belongs fixed in the component that renders the object; an entry is for a
+// finding that is right about the object but wrong about the risk here.
+type allowance struct {
+	CheckID       string
+	Object        string
+	Justification string // at least 20 characters: why the finding does not apply
+}
+
+// allowList is the scan's own exemptions, beside the stack's namespace
+// exemptions. Empty: nothing Rampart renders needs one today.
+var allowList []allowance
+
+// minJustification is the shortest justification an exemption may carry.
+const minJustification = 20
+
+// workloadKinds carry a pod template: the only objects a namespace's Pod
+// Security exemption speaks for.
+var workloadKinds = map[string]bool{"Pod": true, "Deployment": true, "StatefulSet": true, "DaemonSet": true,
+	"ReplicaSet": true, "Job": true, "CronJob": true, "ReplicationController": true}
+
+// exemptions is what may cover a blocking finding: the stack's typed
+// namespace exemptions (config.Config.Exemptions: a namespace at a Pod
+// Security level below restricted, e.g. Falco's privileged one), which cover
+// findings on workloads in that namespace only, and the allow-list.
+type exemptions struct {
+	namespaces []config.Exemption
+	allow      []allowance
+}
+
+// cover names the exemption that covers f, or "" when none does.
+func (e exemptions) cover(f finding) string {
+	for _, a := range e.allow {
+		if a.CheckID == f.ID && a.Object == f.Object {
+			return "allow-list: " + a.Justification
+		}
+	}
+	if !workloadKinds[f.Kind] {
+		return ""
+	}
+	for _, n := range e.namespaces {
+		if n.Namespace == f.Namespace {
+			return fmt.Sprintf("namespace %s (%s, %s)", n.Namespace, n.Level, n.Control)
+		}
+	}
+	return ""
+}
+
+// problems lists exemptions that cannot stand: a justification too short to
+// say why.
+func (e exemptions) problems() []string {
+	var out []string
+	for _, a := range e.allow {
+		if len(strings.TrimSpace(a.Justification)) < minJustification || a.CheckID == "" || a.Object == "" {
+			out = append(out, fmt.Sprintf("allow-list entry %+v: needs a check ID, an object and a justification of at least %d characters", a, minJustification))
+		}
+	}
+	for _, n := range e.namespaces {
+		if len(strings.TrimSpace(n.Justification)) < minJustification {
+			out = append(out, fmt.Sprintf("namespace exemption %s: justification %q is shorter than %d characters", n.Namespace, n.Justification, minJustification))
+		}
+	}
+	return out
+}
+
+// String prints the exemptions in force, printed with the findings table.
+func (e exemptions) String() string {
+	var b strings.Builder
+	b.WriteString("exemptions in force:\n")
+	if len(e.namespaces)+len(e.allow) == 0 {
+		b.WriteString("  (none)\n")
+	}
+	for _, n := range e.namespaces {
+		fmt.Fprintf(&b, "  namespace %s: Pod Security %s, control %s, workloads only: %s\n", n.Namespace, n.Level, n.Control, n.Justification)
+	}
+	for _, a := range e.allow {
+		fmt.Fprintf(&b, "  %s on %s: %s\n", a.CheckID, a.Object, a.Justification)
+	}
+	return b.String()
+}
