@@ -29,10 +29,10 @@ tier() { # name packages...: verbose output to a log, package lines and failures
   return $rc
 }
 status=0
-serverbacked=(./tests/hsm/... ./tests/pkiserver/... ./tests/keycloakserver/... ./tests/s3server/... ./tests/egtranslate/...)
+serverbacked=(./tests/hsm/... ./tests/pkiserver/... ./tests/keycloakserver/... ./tests/s3server/... ./tests/egtranslate/... ./tests/certmanagerserver/...)
 # Every other package is the unit + policy tier, so a new package is tested
 # without editing this list.
-mapfile -t unit < <(go list ./... | grep -Ev '/tests/(e2e|hsm|pkiserver|keycloakserver|s3server|egtranslate|trivyscan)$')
+mapfile -t unit < <(go list ./... | grep -Ev '/tests/(e2e|hsm|pkiserver|keycloakserver|s3server|egtranslate|trivyscan|certmanagerserver)$')
 tier "unit+policy" "${unit[@]}" || status=1
 tier "server-backed" "${serverbacked[@]}" || status=1
 tier "e2e" ./tests/e2e/... ./tests/trivyscan/... || status=1

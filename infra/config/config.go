@@ -41,9 +41,14 @@ type Config struct {
 	// (default the kubeconfig's current one), skipAwait (default true only in
 	// local).
 	Kubernetes Kubernetes `json:"kubernetes"`
-	// Ingress (rampart:ingress): the entry point: mode gateway (default) or
-	// ingress; namespace (default rampart-ingress, one of namespaces, admitted
-	// by every tenant); tlsMinVersion "1.2" (default) or "1.3".
+	// Ingress (rampart:ingress): the entry point: enabled (default false);
+	// mode gateway (Gateway API on Envoy Gateway, default), external (an
+	// implementation the cluster runs) or ingress; namespace (default
+	// rampart-ingress, one of namespaces, admitted by every tenant);
+	// tlsMinVersion "1.2" (default) or "1.3" with ECDHE+AEAD ciphers for 1.2;
+	// hosts under rampart:domain and typed routes {host, path, namespace,
+	// backend {service, port, namespace}}; hsts {maxAge ≥ 31536000, preload};
+	// chart (Envoy Gateway, off by default and in local).
 	Ingress Ingress `json:"ingress"`
 	// Network (rampart:network): cluster DNS for every namespace's policy:
 	// dns.namespace (default kube-system), dns.podLabels (default {k8s-app:
@@ -77,11 +82,22 @@ type Config struct {
 	// CertManager (rampart:certManager): cert-manager and the platform's
 	// certificate issuers; see infra/config/certmanager.go.
 	CertManager CertManager `json:"certManager"`
-	// Audit (rampart:audit): the WORM audit store and log pipeline; see
-	// infra/config/audit.go.
+	// Audit (rampart:audit): the WORM audit bucket (S3 Object Lock in
+	// COMPLIANCE mode, versioning, a bucket policy denying version deletes
+	// and lock changes to all but breakGlassPrincipal, encryption, noncurrent
+	// expiry after the lock) on any S3 store at endpoint (https outside
+	// local), with a retention preset that must be chosen (nis2 1096 days,
+	// dora 1827, ism 2557, itsg33 731, ce-plus 366, or custom with days),
+	// and optionally Loki on it (chart, off in local). Keys of the store:
+	// the secrets auditS3AccessKeyId and auditS3SecretAccessKey. Defaults and
+	// valid values: components/audit (audit.AuditArgs).
 	Audit Audit `json:"audit"`
-	// Runtime (rampart:runtime): runtime security (trivy-operator, Falco);
-	// see infra/config/runtime.go.
+	// Runtime (rampart:runtime): runtime security: trivy-operator
+	// (trivy-system) and Falco with falcosidekick to Loki (falco, which must
+	// carry a justified privileged exemption); images by digest, compromised
+	// Trivy refused; charts off in local; absent or enabled=false means none
+	// is built. Defaults and valid values: components/runtime
+	// (runtime.RuntimeArgs).
 	Runtime Runtime `json:"runtime"`
 	// Keycloak (rampart:keycloak): the platform realm (brute force, 5m/15m
 	// sessions, password policy, enforced MFA, events, PKCE clients);
