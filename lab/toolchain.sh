@@ -177,7 +177,9 @@ ensure() { # name
       tail -n 20 "$log" >&2
       return 1
     fi
-    rm -rf "$tmp/.work"; touch "$tmp/.complete"; rm -rf "$dest"; mv "$tmp" "$dest"
+    rm -rf "$tmp/.work"; touch "$tmp/.complete"; rm -rf "$dest"
+    # -T: if a concurrent run installed it meanwhile, never nest one build in the other.
+    mv -T "$tmp" "$dest" 2>/dev/null || rm -rf "$tmp"
     echo "toolchain: built $t in $(($(date +%s) - start))s"
   fi
   # Provider plugins stay off PATH (the CLI would use them ambiently and

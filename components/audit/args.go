@@ -18,7 +18,7 @@ import (
 type Preset string
 
 const (
-	// PresetNIS2: Directive (EU) 2022/2555 Art. 21(2) and Implementing
+	// PresetNIS2 is the NIS2 preset. Directive (EU) 2022/2555 Art. 21(2) and Implementing
 	// Regulation (EU) 2024/2690 (annex, logging) require logs to be kept
 	// without setting a number of years. Rampart chooses 3 years (1096 days):
 	// long enough for an incident found months after the fact to be
@@ -26,22 +26,22 @@ const (
 	// proportionate for personal data in the logs (GDPR Art. 5(1)(e)). Check
 	// your member state's transposition, which may set its own period.
 	PresetNIS2 Preset = "nis2"
-	// PresetDORA: Regulation (EU) 2022/2554 and its RTS (EU) 2024/1774 let
+	// PresetDORA is the DORA preset. Regulation (EU) 2022/2554 and its RTS (EU) 2024/1774 let
 	// the financial entity choose the log retention period. Rampart chooses 5
 	// years (1827 days), the record-keeping period EU financial law already
 	// imposes on many of the same entities (e.g. MiFID II Art. 16(6)-(7)).
 	PresetDORA Preset = "dora"
-	// PresetISM: the Australian ISM's ISM-0859 (event logs kept at least 7
+	// PresetISM is the Australian ISM preset. The Australian ISM's ISM-0859 (event logs kept at least 7
 	// years) was rescinded in the December 2024 ISM; the ISM now sets no
 	// number and retention follows the agency's records authority under the
 	// Archives Act 1983. Rampart keeps seed 004's 7 years (2557 days, leap
 	// days included) as an explicit, conservative choice, not an ISM demand.
 	PresetISM Preset = "ism"
-	// PresetITSG33: ITSG-33 AU-11 (audit record retention) leaves the period
+	// PresetITSG33 is the ITSG-33 preset. ITSG-33 AU-11 (audit record retention) leaves the period
 	// organisation-defined. Rampart chooses 2 years (731 days), covering a
 	// full annual assessment cycle plus the investigation of what it finds.
 	PresetITSG33 Preset = "itsg33"
-	// PresetCEPlus: Cyber Essentials Plus sets no log retention at all.
+	// PresetCEPlus is the Cyber Essentials Plus preset. Cyber Essentials Plus sets no log retention at all.
 	// Rampart chooses 1 year (366 days) as a floor for investigating an
 	// incident found at the next annual assessment.
 	PresetCEPlus Preset = "ce-plus"
@@ -65,12 +65,12 @@ var PresetDays = map[Preset]int{
 type LockMode string
 
 const (
-	// LockCompliance: no one, the account root included, can delete a
+	// LockCompliance means no one, the account root included, can delete a
 	// locked version or shorten its retention until it ends. The default,
 	// and the only mode a framework preset accepts: an audit trail an
 	// administrator can erase is not evidence.
 	LockCompliance LockMode = "COMPLIANCE"
-	// LockGovernance: principals with s3:BypassGovernanceRetention can
+	// LockGovernance lets principals with s3:BypassGovernanceRetention can
 	// delete or shorten. Only with PresetCustom (e.g. a test bucket).
 	LockGovernance LockMode = "GOVERNANCE"
 )
@@ -309,14 +309,16 @@ func (a *AuditArgs) Validate(path string) error {
 
 	if d.Endpoint != "" {
 		u, err := url.Parse(d.Endpoint)
+		// Credentials in the URL are checked first and the URL is never
+		// echoed then: it would print them in the preview.
 		switch {
+		case strings.Contains(d.Endpoint, "@") || (err == nil && u.User != nil):
+			l.Add(p("endpoint"), verr.Redacted, "must not carry credentials", "use rampart:auditS3AccessKeyId / rampart:auditS3SecretAccessKey (secrets)")
 		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
 			l.Add(p("endpoint"), d.Endpoint, "not an http(s) URL with a host", "e.g. \"https://s3.example.internal\"")
 		case u.Scheme == "http" && !d.AllowHTTPEndpoint:
 			l.Add(p("endpoint"), d.Endpoint, "plain http would carry the store's keys and the audit trail in clear; only the local profile allows it",
 				"use an https:// endpoint")
-		case u.User != nil:
-			l.Add(p("endpoint"), verr.Redacted, "must not carry credentials", "use rampart:auditS3AccessKeyId / rampart:auditS3SecretAccessKey (secrets)")
 		}
 	}
 	if !awsRegion.MatchString(d.Region) {

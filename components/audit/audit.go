@@ -176,7 +176,9 @@ func newBucket(ctx *pulumi.Context, name string, comp *Audit, a *AuditArgs, days
 // DeniedBucketActions are the bucket-level actions the policy denies to all
 // but the break-glass principal: turning the lock or versioning off, or
 // deleting the bucket.
-var DeniedBucketActions = []string{"s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning", "s3:DeleteBucket"}
+var DeniedBucketActions = []string{"s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning", "s3:DeleteBucket",
+	// The policy itself: removing it would remove every deny above.
+	"s3:PutBucketPolicy", "s3:DeleteBucketPolicy"}
 
 // DeniedObjectActions are the object-level actions it denies: deleting a
 // version (an unversioned delete only adds a delete marker and stays

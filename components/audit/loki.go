@@ -18,7 +18,7 @@ import (
 // ${…} in the config, expanded by -config.expand-env).
 const (
 	envAccessKey = "AWS_ACCESS_KEY_ID"
-	envSecretKey = "AWS_SECRET_ACCESS_KEY"
+	envSecretKey = "AWS_SECRET_ACCESS_KEY" //nolint:gosec // an environment variable name, not a credential
 )
 
 // newLoki deploys Loki (single binary) on the bucket: the keys' Secret, the

@@ -21,8 +21,9 @@ const (
 	// DefaultLokiChartRepository is the community chart repository;
 	// air-gapped sites point chart.repository at an OCI mirror (oci://…).
 	DefaultLokiChartRepository = "https://grafana-community.github.io/helm-charts"
-	// DefaultLokiImageRegistry and DefaultLokiImageRepository are upstream's image.
-	DefaultLokiImageRegistry   = "docker.io"
+	// DefaultLokiImageRegistry is upstream's image registry.
+	DefaultLokiImageRegistry = "docker.io"
+	// DefaultLokiImageRepository is upstream's image repository.
 	DefaultLokiImageRepository = "grafana/loki"
 	// DefaultLokiImageTag is Loki 3.7.7, the first 3.7 release that writes
 	// to Object-Locked buckets on non-AWS stores (grafana/loki#20088,

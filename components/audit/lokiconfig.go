@@ -133,7 +133,9 @@ func NewLokiConfig(bucket, endpoint, region string, retentionDays int) (LokiConf
 	c.Common.PathPrefix = lokiDataDir
 	c.Common.ReplicationFactor = 1
 	c.Common.Ring.KVStore.Store = "inmemory"
-	s3 := LokiS3{Region: region, BucketNames: bucket, AccessKeyID: "${AWS_ACCESS_KEY_ID}",
+	// Only references: Loki expands them from its env (-config.expand-env),
+	// which the Kubernetes Secret fills.
+	s3 := LokiS3{Region: region, BucketNames: bucket, AccessKeyID: "${AWS_ACCESS_KEY_ID}", //nolint:gosec // an env reference, not a credential
 		SecretAccessKey: "${AWS_SECRET_ACCESS_KEY}", S3ForcePathStyle: true}
 	if endpoint != "" {
 		u, err := url.Parse(endpoint)

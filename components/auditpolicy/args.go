@@ -151,6 +151,13 @@ func validateRule(l *verr.List, p string, r auditv1.PolicyRule) {
 				"use RequestReceived, ResponseStarted, ResponseComplete or Panic")
 		}
 	}
+	// A None rule before the catch-all silences whatever it matches: it must
+	// name what it silences, never just who (a user-only None rule would
+	// switch auditing off for that identity, an empty one for everyone).
+	if r.Level == auditv1.LevelNone && len(r.Resources) == 0 && len(r.NonResourceURLs) == 0 {
+		l.Add(verr.Path(p, "level"), string(r.Level), "a None rule without resources or nonResourceURLs would switch auditing off for everything it matches",
+			"name the resources or URLs that are noise, or use Metadata")
+	}
 	if len(r.Resources) > 0 && len(r.NonResourceURLs) > 0 {
 		l.Add(verr.Path(p, "nonResourceURLs"), verr.Raw("(a list)"), "a rule cannot match both resources and non-resource URLs (the API server refuses it)",
 			"split it into two rules")

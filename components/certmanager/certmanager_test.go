@@ -336,7 +336,7 @@ func TestCertManager_PKIIssuerGetsItsServiceAccountAndNoSecondIssuer(t *testing.
 	rec, err := run(t, func(a *certmanager.CertManagerArgs) {
 		a.Vault = nil
 		a.IssuerServiceAccount = &certmanager.ServiceAccountRef{Name: "cert-manager-openbao", Namespace: "cert-manager"}
-	}, func(c *certmanager.CertManager) {})
+	}, func(_ *certmanager.CertManager) {})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,15 +20,17 @@ const (
 	// DefaultImageRegistry and DefaultImageNamespace are the chart's own
 	// defaults (values imageRegistry/imageNamespace), spelled out so a
 	// mirror override is visible next to them.
-	DefaultImageRegistry  = "quay.io"
+	DefaultImageRegistry = "quay.io"
+	// DefaultImageNamespace is the chart's imageNamespace default.
 	DefaultImageNamespace = "jetstack"
 	// ReleaseName is the Helm release name: the chart's fullname, its
 	// controller ServiceAccount and its pods' app.kubernetes.io/instance.
 	ReleaseName = "cert-manager"
-	// ControllerConfigAPIVersion and ControllerConfigKind are the
-	// controller's config file type (chart value config).
+	// ControllerConfigAPIVersion is the apiVersion of the controller's
+	// config file (chart value config).
 	ControllerConfigAPIVersion = "controller.config.cert-manager.io/v1alpha1"
-	ControllerConfigKind       = "ControllerConfiguration"
+	// ControllerConfigKind is that config file's kind.
+	ControllerConfigKind = "ControllerConfiguration"
 	// runAsUser is the identity every cert-manager pod runs as: the images
 	// are static Go binaries on a distroless base that need no particular
 	// uid, so Rampart's shared non-root identity is used.

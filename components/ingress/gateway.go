@@ -56,11 +56,13 @@ func renderGateway(name string, a *IngressArgs) *objects {
 	}
 	same := gatewayv1.NamespacesFromSame
 	sel := gatewayv1.NamespacesFromSelector
-	var routeNS []string
+	// Each HTTPS listener admits routes only from the namespaces that own a
+	// route for its host: a tenant cannot attach a route (without the
+	// security headers) to another tenant's host.
+	hostNS := map[string][]string{}
 	for _, r := range a.Routes {
-		routeNS = appendUnique(routeNS, r.Namespace)
+		hostNS[r.Host] = appendUnique(hostNS[r.Host], r.Namespace)
 	}
-	sort.Strings(routeNS)
 	terminate := gatewayv1.TLSModeTerminate
 	listeners := []gatewayv1.Listener{{
 		Name: HTTPListener, Port: 80, Protocol: gatewayv1.HTTPProtocolType,
@@ -73,8 +75,9 @@ func renderGateway(name string, a *IngressArgs) *objects {
 			TLS:           &gatewayv1.ListenerTLSConfig{Mode: &terminate, CertificateRefs: []gatewayv1.SecretObjectReference{{Name: gatewayv1.ObjectName(SecretName(h))}}},
 			AllowedRoutes: &gatewayv1.AllowedRoutes{Namespaces: &gatewayv1.RouteNamespaces{From: &same}},
 		}
-		// Only the owning tenants' namespaces may attach routes.
-		if len(routeNS) > 0 {
+		// Only the namespaces owning this host's routes may attach.
+		if routeNS := hostNS[h]; len(routeNS) > 0 {
+			sort.Strings(routeNS)
 			l.AllowedRoutes.Namespaces = &gatewayv1.RouteNamespaces{From: &sel, Selector: &metav1.LabelSelector{
 				MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpIn, Values: routeNS}},
 			}}
@@ -119,7 +122,7 @@ func renderGateway(name string, a *IngressArgs) *objects {
 	for _, r := range a.Routes {
 		section := gatewayv1.SectionName(ListenerName(r.Host))
 		path := r.Path
-		port := gatewayv1.PortNumber(r.Backend.Port)
+		port := gatewayv1.PortNumber(r.Backend.Port) //nolint:gosec // validated 1-65535 (IngressArgs.Validate)
 		ref := gatewayv1.HTTPBackendRef{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{
 			Name: gatewayv1.ObjectName(r.Backend.Service), Port: &port,
 		}}}

@@ -117,6 +117,9 @@ func TestIngress_GatewayHasOneHTTPSListenerPerHostWithTheIssuerAnnotation(t *tes
 	if l := ls[0].(map[string]any); l["name"] != "http" || l["protocol"] != "HTTP" || l["port"] != 80.0 || l["tls"] != nil {
 		t.Errorf("http listener = %v", l)
 	}
+	// Each host's listener admits only the namespace owning that host's
+	// routes: another tenant cannot attach a header-less route to it.
+	owner := map[string]string{appHost: "team-a", apiHost: "team-b"}
 	for i, host := range []string{appHost, apiHost} {
 		l := ls[i+1]
 		if get(t, l, "protocol") != "HTTPS" || get(t, l, "port") != 443.0 || get(t, l, "hostname") != host ||
@@ -124,8 +127,8 @@ func TestIngress_GatewayHasOneHTTPSListenerPerHostWithTheIssuerAnnotation(t *tes
 			t.Errorf("https listener %d = %v", i, l)
 		}
 		vals := get(t, l, "allowedRoutes", "namespaces", "selector", "matchExpressions", 0, "values")
-		if !reflect.DeepEqual(vals, []any{"team-a", "team-b"}) {
-			t.Errorf("listener admits routes from %v, want only the owning tenants", vals)
+		if !reflect.DeepEqual(vals, []any{owner[host]}) {
+			t.Errorf("listener for %s admits routes from %v, want only its owner %s", host, vals, owner[host])
 		}
 	}
 }

@@ -240,7 +240,7 @@ func embeddedIPv4(h string) []netip.Addr {
 				ok = false
 				break
 			}
-			o[j] = byte(n)
+			o[j] = byte(n) //nolint:gosec // n is checked to be 0..255 above
 		}
 		if !ok {
 			continue

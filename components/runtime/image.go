@@ -74,9 +74,14 @@ func checkImage(l *verr.List, path string, i Image) {
 // checkTrivyImage refuses the compromised Trivy releases and any Trivy
 // reference that is not pinned by digest (GHSA-69fq-xp46-6x23).
 func checkTrivyImage(l *verr.List, path string, i Image) {
-	v := strings.TrimPrefix(i.Version(), "v")
+	// Normalise every spelling of a release: V0.69.4, v0.69.4, 0.69.4-amd64,
+	// 0.69.4_linux all name the same compromised build.
+	v := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(i.Version())), "v")
+	if cut := strings.IndexAny(v, "-_+"); cut > 0 {
+		v = v[:cut]
+	}
 	for _, bad := range CompromisedTrivyVersions {
-		if v == bad {
+		if v == strings.TrimPrefix(bad, "v") {
 			l.Add(path+".tag", i.Tag, "Trivy "+bad+" is a compromised release ("+TrivyAdvisory+")",
 				"use a release published after the incident (e.g. 0.72.0) pinned by digest")
 			return

@@ -32,10 +32,10 @@ const (
 
 	listShells        = "rampart_shells"
 	listRestrictedNS  = "rampart_restricted_namespaces"
-	listTokenReaders  = "rampart_token_readers"
+	listTokenReaders  = "rampart_token_readers" //nolint:gosec // a Falco list name, not a credential
 	rulesFileName     = "rampart_rules.yaml"
-	saTokenDir        = "/var/run/secrets/kubernetes.io/serviceaccount"
-	saTokenDirRunLink = "/run/secrets/kubernetes.io/serviceaccount"
+	saTokenDir        = "/var/run/secrets/kubernetes.io/serviceaccount" //nolint:gosec // a path Falco watches, not a credential
+	saTokenDirRunLink = "/run/secrets/kubernetes.io/serviceaccount"     //nolint:gosec // a path Falco watches, not a credential
 )
 
 // DefaultTokenReaders are processes expected to read their own pod's

@@ -296,11 +296,14 @@ func bad(l *verr.List, path string, v any, why, fix string) {
 	case []any:
 		shown = "(a list)"
 	default:
-		last := path
-		if i := strings.LastIndexAny(path, ".:["); i >= 0 {
-			last = path[i+1:]
+		// Any segment counts: an item of a list under a credential-like key
+		// (tokens[0]) is as secret as the key.
+		segments := strings.FieldsFunc(path, func(r rune) bool { return strings.ContainsRune(".:[]\"", r) })
+		hidden := false
+		for _, seg := range segments {
+			hidden = hidden || secretish.MatchString(seg)
 		}
-		if s, ok := scalarText(x); ok && !secretish.MatchString(last) {
+		if s, ok := scalarText(x); ok && !hidden {
 			if len(s) > 60 {
 				s = s[:57] + "..."
 			}

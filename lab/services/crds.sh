@@ -39,8 +39,11 @@ crds_names() { cat "$CRDS_DIR/names" 2>/dev/null; }
 crds_start() {
   kube_healthy || lab_die "crds: the kube service is not healthy"
   mkdir -p "$CRDS_DIR"
-  local files=() f
-  while IFS= read -r f; do files+=("$f"); done < <(crds_files)
+  local files=() f out
+  # Not a process substitution: a failed download must stop here, not only
+  # in a subshell while a partial set is applied and recorded.
+  out=$(crds_files) || lab_die "crds: could not collect the CRD manifests"
+  while IFS= read -r f; do [ -n "$f" ] && files+=("$f"); done <<<"$out"
   [ ${#files[@]} -gt 0 ] || lab_die "crds: no manifests found"
   lab_log "crds: applying ${#files[@]} manifests (server-side)"
   local args=() names

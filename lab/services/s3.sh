@@ -23,7 +23,9 @@ s3_start() {
   local bin port
   bin=$LAB_BIN/versitygw
   [ -x "$bin" ] || lab_die "s3: $bin not built; run lab/toolchain.sh versitygw (about 75 s)"
-  go version -m "$bin" 2>/dev/null | grep -q $'mod\tgithub.com/versity/versitygw\tv1.8.0' ||
+  local buildinfo
+  buildinfo=$(go version -m "$bin" 2>/dev/null) || true # no pipe: grep -q closing early would SIGPIPE go under pipefail
+  grep -q $'mod\tgithub.com/versity/versitygw\tv1.8.0' <<<"$buildinfo" ||
     lab_die "s3: $bin is not versitygw v1.8.0 (go version -m $bin)"
   lab_stop s3 # a stale process might run with keys lab.env no longer has
   port=$(lab_port s3)

@@ -1,9 +1,6 @@
 package policy_test
 
 import (
-	"context"
-	"errors"
-	"net/netip"
 	"strings"
 	"testing"
 
@@ -19,18 +16,6 @@ import (
 	"github.com/rampart-dev/rampart/internal/testkit"
 	"github.com/rampart-dev/rampart/tests/policy"
 )
-
-// stackConfig reads a committed stack file into the flat config map the
-// engine hands a program (objects as JSON), so the invariants are checked on
-// the stacks users actually deploy.
-func stackConfig(t *testing.T, file string) map[string]string {
-	t.Helper()
-	return testkit.Flatten(t, testkit.StackFile(t, "../..", file))
-}
-
-func offline(context.Context, string) ([]netip.Addr, error) {
-	return nil, errors.New("tests do not resolve names")
-}
 
 func runStack(t *testing.T, file string) (*recmock.Recorder, *config.Config) {
 	t.Helper()

@@ -82,7 +82,7 @@ func configSource() ([]byte, error) {
 func Splice(file, gen string) (string, error) {
 	i := strings.Index(file, Marker+"\n")
 	if i < 0 {
-		return "", fmt.Errorf("Pulumi.yaml has no marker line %q under config:", Marker)
+		return "", fmt.Errorf("no marker line %q under Pulumi.yaml's config", Marker)
 	}
 	return file[:i+len(Marker)+1] + gen, nil
 }
@@ -168,7 +168,7 @@ func Render(src []byte) (string, error) {
 	}
 	for key := range fields {
 		if key != "-" {
-			return "", fmt.Errorf("Config field with json tag %q has no doc comment of the form \"Name (rampart:%s): …\"", key, key)
+			return "", fmt.Errorf("config.Config's field with json tag %q has no doc comment of the form \"Name (rampart:%s): …\"", key, key)
 		}
 	}
 	sorder, sdoc, err := docs(src, "Secrets")
