@@ -4,6 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-dev/rampart/components/audit"
+	"github.com/rampart-dev/rampart/components/auditpolicy"
+	"github.com/rampart-dev/rampart/components/namespace"
+	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/internal/recmock"
 )
 
@@ -231,6 +235,147 @@ func TestProgram_AuditInLocalReachesTheLabStoreOverHTTPWithoutEncryption(t *test
 			}
 			if ep, _ := recmock.Path(p.Plain(), "endpoints", 0, "s3"); ep != "http://127.0.0.1:7070" {
 				t.Errorf("endpoint = %v", ep)
+			}
+		})
+	}
+}
+
+// withAgentNamespace sets rampart:namespaces to the defaults plus the
+// agent's namespace (agentNS; none when nil).
+func withAgentNamespace(cfg map[string]string, agentNS any) {
+	list := []any{}
+	for _, n := range config.DefaultPlatformNamespaces() {
+		list = append(list, n)
+	}
+	if agentNS != nil {
+		list = append(list, agentNS)
+	}
+	cfg["rampart:namespaces"] = js(list)
+}
+
+// agentSection is rampart:audit with Loki (its agent peer left to default)
+// and the log agent enabled.
+func agentSection() map[string]any {
+	l := lokiSection()
+	delete(l, "agent")
+	return map[string]any{
+		"enabled": true, "bucket": "rampart-audit-prod", "endpoint": "https://s3.example.internal",
+		"retention":           map[string]any{"preset": "ism"},
+		"breakGlassPrincipal": "arn:aws:iam::123456789012:role/audit-break-glass",
+		"loki":                l,
+		"agent":               map[string]any{"enabled": true, "cluster": "prod-eu-1"},
+	}
+}
+
+func TestProgram_AuditAgentShipsToLokiFromItsExemptNamespaceAndLokiAdmitsIt(t *testing.T) {
+	cfg, secret := auditConfig(agentSection())
+	withAgentNamespace(cfg, namespace.NamespaceArgs{Name: audit.DefaultAgentNamespace, Exemption: &config.AuditAgentExemption})
+	rec := recmock.New()
+	if err := rec.Run(program, recmock.WithConfig(cfg, secret...)); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := rec.Get("kubernetes:helm.sh/v4:Chart", "audit-agent-chart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns, _ := recmock.Path(ch.Plain(), "namespace"); ns != audit.DefaultAgentNamespace {
+		t.Errorf("agent namespace = %v", ns)
+	}
+	out, _ := recmock.Path(ch.Plain(), "values", "config", "outputs")
+	if s, _ := out.(string); !strings.Contains(s, "Host audit-loki.rampart-audit.svc\n") || !strings.Contains(s, "tenant_id audit\n") {
+		t.Errorf("agent output = %v", out)
+	}
+	in, err := rec.Get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "audit-loki-ingress")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns, _ := recmock.Path(in.Plain(), "spec", "ingress", 0, "from", 0, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name"); ns != audit.DefaultAgentNamespace {
+		t.Errorf("Loki admits pushes from %v, want the agent's namespace", ns)
+	}
+	if inst, _ := recmock.Path(in.Plain(), "spec", "ingress", 0, "from", 0, "podSelector", "matchLabels", "app.kubernetes.io/instance"); inst != "audit-fluent-bit" {
+		t.Errorf("Loki admits pods of release %v, want the agent's", inst)
+	}
+	comp, err := rec.Get("rampart:audit:Agent", "audit-agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := strings.Join(comp.Deps, " ")
+	for _, want := range []string{"Namespace::rampart-audit-agent-ns", "NetworkPolicy::rampart-audit-agent-policies-default-deny-all"} {
+		if !strings.Contains(deps, want) {
+			t.Errorf("the agent does not wait for %s: deps %v", want, comp.Deps)
+		}
+	}
+	// The namespace carries the typed privileged exemption.
+	n, err := rec.Get("kubernetes:core/v1:Namespace", "rampart-audit-agent-ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lvl, _ := recmock.Path(n.Plain(), "metadata", "labels", "pod-security.kubernetes.io/enforce"); lvl != "privileged" {
+		t.Errorf("agent namespace enforces %v, want privileged", lvl)
+	}
+}
+
+func TestProgram_AuditAgentDefaultLogPathIsTheRenderedPolicysLogPath(t *testing.T) {
+	if audit.DefaultAuditLogPath != auditpolicy.DefaultLogPath {
+		t.Errorf("agent reads %s but the API server writes %s", audit.DefaultAuditLogPath, auditpolicy.DefaultLogPath)
+	}
+}
+
+func TestProgram_AuditAgentRejectsBadConfigAtItsKeyPath(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		mutate func(s map[string]any, cfg map[string]string)
+		want   string
+	}{
+		{"agent namespace without the exemption", func(_ map[string]any, cfg map[string]string) {
+			withAgentNamespace(cfg, map[string]any{"name": audit.DefaultAgentNamespace})
+		}, `rampart:audit.agent.namespace: "rampart-audit-agent": the agent mounts the audit log's host directory, and a hostPath volume is forbidden at baseline and restricted`},
+		{"agent namespace exempt only to baseline", func(_ map[string]any, cfg map[string]string) {
+			withAgentNamespace(cfg, map[string]any{"name": audit.DefaultAgentNamespace,
+				"exemption": map[string]any{"level": "baseline", "justification": "reads the audit log from the node", "control": "ISM"}})
+		}, "a hostPath volume is forbidden at baseline"},
+		{"agent namespace missing", func(_ map[string]any, cfg map[string]string) {
+			withAgentNamespace(cfg, nil)
+		}, `rampart:audit.agent.namespace: "rampart-audit-agent": not a namespace of this stack`},
+		{"agent in a tenant namespace", func(s map[string]any, cfg map[string]string) {
+			s["agent"] = map[string]any{"enabled": true, "cluster": "prod-eu-1", "namespace": "team-a"}
+			cfg["rampart:tenants"] = js([]any{map[string]any{"name": "team-a"}})
+		}, `rampart:audit.agent.namespace: "team-a": a tenant namespace`},
+		{"agent without Loki", func(s map[string]any, _ map[string]string) {
+			delete(s, "loki")
+		}, "rampart:audit.agent.enabled: true: the agent ships to rampart:audit.loki, which is not enabled"},
+		{"agent in the local profile", func(_ map[string]any, cfg map[string]string) {
+			cfg["rampart:profile"] = "local"
+		}, "rampart:audit.agent.enabled: true: the local lab has no nodes"},
+		{"Loki admitting another pusher", func(s map[string]any, _ map[string]string) {
+			s["loki"].(map[string]any)["agent"] = map[string]any{"namespace": "rampart-audit", "podLabels": map[string]string{"app.kubernetes.io/name": "alloy"}}
+		}, "rampart:audit.loki.agent: \"rampart-audit\": Loki's ingress would not admit the agent's pods"},
+		{"no cluster label", func(s map[string]any, _ map[string]string) {
+			s["agent"] = map[string]any{"enabled": true}
+		}, "rampart:audit.agent.cluster"},
+		{"log directory too broad", func(s map[string]any, _ map[string]string) {
+			s["agent"] = map[string]any{"enabled": true, "cluster": "c1", "logPath": "/var/log/audit.log"}
+		}, "rampart:audit.agent.logPath: \"/var/log/audit.log\": its directory /var/log holds more than the audit log"},
+		{"unknown agent key", func(s map[string]any, _ map[string]string) {
+			s["agent"] = map[string]any{"enabled": true, "cluster": "c1", "privileged": true}
+		}, "rampart:audit.agent.privileged"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := agentSection()
+			cfg, secret := auditConfig(s)
+			withAgentNamespace(cfg, namespace.NamespaceArgs{Name: audit.DefaultAgentNamespace, Exemption: &config.AuditAgentExemption})
+			c.mutate(s, cfg)
+			cfg["rampart:audit"] = js(s)
+			rec := recmock.New()
+			err := rec.Run(programWithKeys(cfg), recmock.WithConfig(cfg, secret...))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error lacks %q:\n%s", c.want, err)
+			}
+			if n := rec.Len(); n != 0 {
+				t.Errorf("%d resources registered for a bad config", n)
 			}
 		})
 	}

@@ -141,6 +141,10 @@ type AuditArgs struct {
 
 	// Loki is Loki on this bucket; nil or enabled=false deploys none.
 	Loki *LokiArgs `json:"loki,omitempty"`
+	// Agent is the log agent shipping the API server's audit log to that
+	// Loki (Fluent Bit, see AgentArgs); nil or enabled=false deploys none.
+	// The stack validates and deploys it (NewAgent) next to the component.
+	Agent *AgentArgs `json:"agent,omitempty"`
 
 	// AccessKeyID and SecretAccessKey are the store's keys for Loki (the
 	// aws provider has its own copy from the same secrets). Not config

@@ -3,6 +3,7 @@ package ingress
 import (
 	"cmp"
 	"fmt"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -56,6 +57,12 @@ const (
 	// EnvoyGatewayController is Envoy Gateway's GatewayClass controllerName.
 	EnvoyGatewayController = "gateway.envoyproxy.io/gatewayclass-controller"
 )
+
+// DefaultAPIServerPorts are the API server's ports Envoy Gateway's
+// controller and certgen job reach: 443 (the kubernetes Service) and 6443
+// (the control-plane endpoints the Service's ClusterIP is DNATed to, which is
+// what a NetworkPolicy sees).
+var DefaultAPIServerPorts = []int{443, 6443}
 
 // DefaultCiphers are the TLS 1.2 suites offered with a 1.2 floor: ECDHE key
 // exchange (forward secrecy) and AEAD encryption only, as BSI TR-02102-2,
@@ -139,6 +146,20 @@ type Chart struct {
 	Registry string `json:"registry,omitempty"`
 }
 
+// APIServerArgs locates the API server for the chart's NetworkPolicies
+// (same shape as rampart:certmanager.apiServer).
+type APIServerArgs struct {
+	// CIDRs are the API server's addresses: the kubernetes Service's
+	// ClusterIP and the control-plane endpoints. Envoy Gateway's controller
+	// and certgen job egress to them, and the controller's topology-injector
+	// webhook admits calls from them. Required when chart.enabled (no safe
+	// default: 0.0.0.0/0 would let the controller reach any host on these
+	// ports, and is refused).
+	CIDRs []string `json:"cidrs,omitempty"`
+	// Ports are the API server's ports; default DefaultAPIServerPorts.
+	Ports []int `json:"ports,omitempty"`
+}
+
 // IssuerRef is the cert-manager issuer that signs the listeners'
 // certificates (the Gateway's cert-manager.io/(cluster-)issuer annotation).
 type IssuerRef struct {
@@ -181,6 +202,9 @@ type IngressArgs struct {
 	IngressClassName string `json:"ingressClassName,omitempty"`
 	// Chart installs Envoy Gateway (gateway mode only).
 	Chart Chart `json:"chart,omitempty"`
+	// APIServer is where the API server is, for the chart's egress and
+	// webhook policies (read only when chart.enabled).
+	APIServer APIServerArgs `json:"apiServer,omitempty"`
 	// ProxyPodLabels select the proxy pods that receive 80/443. Default:
 	// Envoy Gateway's proxy labels (gateway mode); required otherwise.
 	ProxyPodLabels map[string]string `json:"proxyPodLabels,omitempty"`
@@ -226,6 +250,10 @@ func (a *IngressArgs) WithDefaults() *IngressArgs {
 	o.Chart.Repository = cmp.Or(o.Chart.Repository, ChartRepository)
 	o.Chart.Version = cmp.Or(o.Chart.Version, ChartVersion)
 	o.Chart.Registry = cmp.Or(o.Chart.Registry, "docker.io")
+	o.APIServer.CIDRs = slices.Clone(o.APIServer.CIDRs)
+	if len(o.APIServer.Ports) == 0 {
+		o.APIServer.Ports = slices.Clone(DefaultAPIServerPorts)
+	}
 	return &o
 }
 
@@ -346,6 +374,24 @@ func (a *IngressArgs) Validate(path string) error {
 	}
 	if a.Chart.Enabled && a.Mode != ModeGateway {
 		l.Add(p("chart.enabled"), true, "Envoy Gateway's chart is for gateway mode only", "remove chart.enabled or use mode gateway")
+	}
+	if a.Chart.Enabled && a.Mode == ModeGateway && len(a.APIServer.CIDRs) == 0 {
+		l.Add(p("apiServer.cidrs"), verr.Raw("[]"), "required with chart.enabled: the ingress namespace is default-deny and Envoy Gateway's controller and certgen job reach only the API server",
+			"list the kubernetes Service ClusterIP and the control-plane endpoint addresses, e.g. [10.96.0.1/32, 192.0.2.10/32]")
+	}
+	for i, c := range a.APIServer.CIDRs {
+		pf, err := netip.ParsePrefix(c)
+		switch {
+		case err != nil:
+			l.Add(p(fmt.Sprintf("apiServer.cidrs[%d]", i)), c, "not a CIDR", "use e.g. 10.96.0.1/32")
+		case pf.Bits() == 0:
+			l.Add(p(fmt.Sprintf("apiServer.cidrs[%d]", i)), c, "admits every address", "name the API server's addresses (/32 or the smallest range)")
+		}
+	}
+	for i, port := range a.APIServer.Ports {
+		if port < 1 || port > 65535 {
+			l.Add(p(fmt.Sprintf("apiServer.ports[%d]", i)), port, "not a port", "use 1-65535 (default 443, 6443)")
+		}
 	}
 	switch a.Issuer.Kind {
 	case "", "ClusterIssuer", "Issuer":

@@ -31,8 +31,15 @@ const (
 // newChart installs Envoy Gateway into the ingress namespace. Its proxies
 // run in the Gateway's namespace (deploy type GatewayNamespace), so the
 // ingress namespace's policies govern them. CRDs come from the chart's crds
-// subchart (the Gateway API standard channel and Envoy Gateway's).
+// subchart (the Gateway API standard channel and Envoy Gateway's). The
+// namespace's policies for the controller, certgen and xDS
+// (newChartNetworkPolicies) are created first: certgen runs before the
+// controller and needs the API server.
 func newChart(ctx *pulumi.Context, name string, a *IngressArgs, opts ...pulumi.ResourceOption) (*helmv4.Chart, error) {
+	pols, err := newChartNetworkPolicies(ctx, strings.TrimSuffix(name, "-envoy-gateway"), a, opts...)
+	if err != nil {
+		return nil, err
+	}
 	reg := strings.TrimSuffix(a.Chart.Registry, "/") + "/"
 	values := pulumi.Map{
 		"global": pulumi.Map{"images": pulumi.Map{
@@ -50,11 +57,11 @@ func newChart(ctx *pulumi.Context, name string, a *IngressArgs, opts ...pulumi.R
 		}, "pod": pulumi.Map{"securityContext": pulumi.ToMap(hardening.PodSecurityContextValues(65532))}},
 	}
 	args := &helmv4.ChartArgs{
-		Name: pulumi.String("envoy-gateway"), Namespace: pulumi.String(a.Namespace),
+		Name: pulumi.String(ReleaseName), Namespace: pulumi.String(a.Namespace),
 		Version: pulumi.String(a.Chart.Version), Values: values,
 		Chart: pulumi.String(strings.TrimSuffix(a.Chart.Repository, "/") + "/gateway-helm"),
 	}
-	ch, err := helmv4.NewChart(ctx, name, args, opts...)
+	ch, err := helmv4.NewChart(ctx, name, args, append(opts, pulumi.DependsOn(pols))...)
 	if err != nil {
 		return nil, fmt.Errorf("create chart: %w", err)
 	}

@@ -316,6 +316,7 @@ func TestIngress_ChartPinsVersionImagesByDigestAndRunsProxiesInTheGatewayNamespa
 	a := validArgs()
 	a.Chart.Enabled = true
 	a.Chart.Repository = "oci://mirror.example.eu/envoyproxy"
+	a.APIServer.CIDRs = []string{"10.96.0.1/32"}
 	rec := mustRun(t, a)
 	charts := rec.ByType(tChart)
 	if len(charts) != 1 {
@@ -384,6 +385,19 @@ func TestIngress_RejectsBadConfigAtExactPaths(t *testing.T) {
 			a.Mode, a.GatewayClassName, a.ProxyPodLabels, a.Chart.Enabled = ingress.ModeExternal, "x", map[string]string{"a": "b"}, true
 		}, "chart.enabled"},
 		{"chart from a non-OCI repository", func(a *ingress.IngressArgs) { a.Chart.Enabled, a.Chart.Repository = true, "https://charts.example.eu" }, "chart.repository"},
+		{"chart without API server CIDRs", func(a *ingress.IngressArgs) { a.Chart.Enabled = true }, "apiServer.cidrs"},
+		{"API server CIDR admits everything", func(a *ingress.IngressArgs) {
+			a.Chart.Enabled, a.APIServer.CIDRs = true, []string{"10.96.0.1/32", "0.0.0.0/0"}
+		}, "apiServer.cidrs[1]"},
+		{"API server CIDR admits every IPv6 address", func(a *ingress.IngressArgs) {
+			a.Chart.Enabled, a.APIServer.CIDRs = true, []string{"::/0"}
+		}, "apiServer.cidrs[0]"},
+		{"API server CIDR not a CIDR", func(a *ingress.IngressArgs) {
+			a.Chart.Enabled, a.APIServer.CIDRs = true, []string{"10.96.0.1"}
+		}, "apiServer.cidrs[0]"},
+		{"API server port", func(a *ingress.IngressArgs) {
+			a.Chart.Enabled, a.APIServer.CIDRs, a.APIServer.Ports = true, []string{"10.96.0.1/32"}, []int{443, 0}
+		}, "apiServer.ports[1]"},
 		{"issuer kind", func(a *ingress.IngressArgs) { a.Issuer.Kind = "Certificate" }, "issuer.kind"},
 		{"namespace", func(a *ingress.IngressArgs) { a.Namespace = "Ingress!" }, "namespace"},
 	} {
@@ -423,7 +437,8 @@ func TestIngress_DefaultsAreTheSecureOnes(t *testing.T) {
 // BenchmarkIngress_GatewayModeTenRoutes registers a prod-sized ingress
 // (ten routes over five tenants, two cross-namespace) under the mocks.
 func BenchmarkIngress_GatewayModeTenRoutes(b *testing.B) {
-	a := &ingress.IngressArgs{Domain: domain, Chart: ingress.Chart{Enabled: true}}
+	a := &ingress.IngressArgs{Domain: domain, Chart: ingress.Chart{Enabled: true},
+		APIServer: ingress.APIServerArgs{CIDRs: []string{"10.96.0.1/32"}}}
 	for i := 0; i < 10; i++ {
 		tn := "tenant-" + string(rune('a'+i%5))
 		r := ingress.Route{Host: tn + "-" + string(rune('a'+i)) + "." + domain, Namespace: tn, Backend: &ingress.Backend{Service: "web", Port: 8080}}

@@ -91,3 +91,115 @@ func containsInt(s []int, v int) bool {
 	}
 	return false
 }
+
+// Envoy Gateway's controller as gateway-helm v1.9 deploys it (upstream
+// github.com/envoyproxy/gateway, tag v1.9.0; the chart is unchanged in its
+// templates' labels and ports up to the v1.9.1 chart Rampart pins).
+const (
+	// ReleaseName is the Helm release newChart installs; the chart's
+	// selector labels carry it (charts/gateway-helm/templates/_helpers.tpl
+	// "eg.selectorLabels": app.kubernetes.io/instance: {{ .Release.Name }}).
+	ReleaseName = "envoy-gateway"
+	// XDSPort is the controller's xDS gRPC server the proxies connect to
+	// (charts/gateway-helm/values.tmpl.yaml deployment.ports "grpc" 18000).
+	// The chart's other ports stay closed: ratelimit 18001 serves the rate
+	// limit deployment (rate limiting stays off), wasm 18002 serves Wasm
+	// modules to proxies (Rampart renders no EnvoyExtensionPolicy), metrics
+	// 19001 has no scraper in the namespace's policies.
+	XDSPort = 18000
+	// TopologyWebhookPort is the controller's topology-injector webhook the
+	// API server calls (charts/gateway-helm/templates/
+	// envoy-proxy-topology-injector-webhook.yaml clientConfig port 9443,
+	// on by default: values.tmpl.yaml topologyInjector.enabled).
+	TopologyWebhookPort = 9443
+)
+
+// controllerLabels select Envoy Gateway's controller pods
+// (charts/gateway-helm/templates/envoy-gateway-deployment.yaml pod template:
+// control-plane: envoy-gateway plus "eg.selectorLabels").
+var controllerLabels = map[string]string{"control-plane": "envoy-gateway", "app.kubernetes.io/instance": ReleaseName}
+
+// certgenLabels select the certgen Job's pod, which writes the xDS and
+// webhook certificates through the API server before install and upgrade
+// (charts/gateway-helm/templates/certgen.yaml pod template labels
+// app: certgen; the Job carries no release label on its pods).
+var certgenLabels = map[string]string{"app": "certgen"}
+
+// Names of the chart's policies, suffixes of the component's name.
+const (
+	PolicyControllerAPIServer = "eg-apiserver"
+	PolicyCertgenAPIServer    = "certgen-apiserver"
+	PolicyControllerIngress   = "eg-xds"
+	PolicyProxyXDS            = "proxy-xds"
+)
+
+// newChartNetworkPolicies opens, in the default-deny ingress namespace,
+// exactly what Envoy Gateway needs besides the proxies' 80/443: the
+// controller's and certgen's egress to the API server, the controller's
+// xDS port to the proxy pods only (and its webhook to the API server), and
+// the proxies' egress to that xDS port. Each policy names one direction
+// only, so the namespace's default-deny still governs the other. Gateway
+// mode with the chart only; NIS2 Art. 21(2)(e).
+func newChartNetworkPolicies(ctx *pulumi.Context, name string, a *IngressArgs, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
+	if a.Mode != ModeGateway || !a.Chart.Enabled {
+		return nil, nil
+	}
+	var api networkingv1.NetworkPolicyPeerArray
+	for _, c := range a.APIServer.CIDRs {
+		api = append(api, networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String(c)}})
+	}
+	apiEgress := networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{To: api, Ports: tcpPorts(a.APIServer.Ports...)}}
+	proxies := networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(a.ProxyPodLabels)}}}
+	controller := networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(controllerLabels)}}}
+	specs := []struct {
+		suffix string
+		spec   *networkingv1.NetworkPolicySpecArgs
+	}{
+		{PolicyControllerAPIServer, &networkingv1.NetworkPolicySpecArgs{
+			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(controllerLabels)},
+			PolicyTypes: pulumi.ToStringArray([]string{"Egress"}), Egress: apiEgress,
+		}},
+		{PolicyCertgenAPIServer, &networkingv1.NetworkPolicySpecArgs{
+			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(certgenLabels)},
+			PolicyTypes: pulumi.ToStringArray([]string{"Egress"}), Egress: apiEgress,
+		}},
+		{PolicyControllerIngress, &networkingv1.NetworkPolicySpecArgs{
+			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(controllerLabels)},
+			PolicyTypes: pulumi.ToStringArray([]string{"Ingress"}),
+			Ingress: networkingv1.NetworkPolicyIngressRuleArray{
+				networkingv1.NetworkPolicyIngressRuleArgs{From: proxies, Ports: tcpPorts(XDSPort)},
+				networkingv1.NetworkPolicyIngressRuleArgs{From: api, Ports: tcpPorts(TopologyWebhookPort)},
+			},
+		}},
+		{PolicyProxyXDS, &networkingv1.NetworkPolicySpecArgs{
+			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(a.ProxyPodLabels)},
+			PolicyTypes: pulumi.ToStringArray([]string{"Egress"}),
+			Egress:      networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{To: controller, Ports: tcpPorts(XDSPort)}},
+		}},
+	}
+	var out []pulumi.Resource
+	for _, s := range specs {
+		child := name + "-" + s.suffix
+		np, err := networkingv1.NewNetworkPolicy(ctx, child, &networkingv1.NetworkPolicyArgs{
+			Metadata: &metav1.ObjectMetaArgs{
+				Name: pulumi.String(kname.Join(child)), Namespace: pulumi.String(a.Namespace),
+				Labels:      pulumi.StringMap{"app.kubernetes.io/managed-by": pulumi.String("rampart")},
+				Annotations: pulumi.ToStringMap(hardening.ManagedAnnotations()),
+			},
+			Spec: s.spec,
+		}, append(opts, pulumi.DeleteBeforeReplace(true))...)
+		if err != nil {
+			return nil, fmt.Errorf("create network policy %s: %w", s.suffix, err)
+		}
+		out = append(out, np)
+	}
+	return out, nil
+}
+
+func tcpPorts(ports ...int) networkingv1.NetworkPolicyPortArray {
+	var out networkingv1.NetworkPolicyPortArray
+	for _, p := range ports {
+		out = append(out, networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String("TCP"), Port: pulumi.Int(p)})
+	}
+	return out
+}

@@ -48,7 +48,9 @@ type Config struct {
 	// tlsMinVersion "1.2" (default) or "1.3" with ECDHE+AEAD ciphers for 1.2;
 	// hosts under rampart:domain and typed routes {host, path, namespace,
 	// backend {service, port, namespace}}; hsts {maxAge ≥ 31536000, preload};
-	// chart (Envoy Gateway, off by default and in local).
+	// chart (Envoy Gateway, off by default and in local) with apiServer
+	// {cidrs (required with the chart, not 0.0.0.0/0), ports (default 443,
+	// 6443)} for its controller's policies.
 	Ingress Ingress `json:"ingress"`
 	// Network (rampart:network): cluster DNS for every namespace's policy:
 	// dns.namespace (default kube-system), dns.podLabels (default {k8s-app:
@@ -88,7 +90,10 @@ type Config struct {
 	// expiry after the lock) on any S3 store at endpoint (https outside
 	// local), with a retention preset that must be chosen (nis2 1096 days,
 	// dora 1827, ism 2557, itsg33 731, ce-plus 366, or custom with days),
-	// and optionally Loki on it (chart, off in local). Keys of the store:
+	// and optionally Loki on it (chart, off in local) with Fluent Bit
+	// shipping the API server's audit log to it (agent, off in local; its
+	// namespace needs the privileged exemption of AuditAgentExemption). Keys
+	// of the store:
 	// the secrets auditS3AccessKeyId and auditS3SecretAccessKey. Defaults and
 	// valid values: components/audit (audit.AuditArgs).
 	Audit Audit `json:"audit"`

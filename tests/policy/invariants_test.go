@@ -29,6 +29,12 @@ func allowedCIDRs(cfg *config.Config) []string {
 			out = append(out, a.CIDR)
 		}
 	}
+	// The API server Envoy Gateway's controller and certgen reach: the
+	// operator names it in rampart:ingress.apiServer.cidrs (0.0.0.0/0 is
+	// refused there), and it is opened only with the chart.
+	if cfg.Ingress.Enabled && cfg.Ingress.Chart.Enabled {
+		out = append(out, cfg.Ingress.APIServer.CIDRs...)
+	}
 	return out
 }
 
