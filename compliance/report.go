@@ -15,12 +15,31 @@ type Exemption struct {
 	Control       string `json:"control"`
 }
 
+// SovereigntyException is an ACME issuer accepted from a US-controlled CA,
+// with its written justification (from the stack output).
+type SovereigntyException struct {
+	Issuer        string `json:"issuer"`
+	Server        string `json:"server"`
+	CA            string `json:"ca"`
+	Justification string `json:"justification"`
+	Control       string `json:"control"`
+	ApprovedBy    string `json:"approvedBy"`
+}
+
 // StackFacts are the stack outputs a report reads.
 type StackFacts struct {
 	Profile     string            `json:"profile"`
 	Namespaces  []string          `json:"namespaces"`
 	PodSecurity map[string]string `json:"podSecurity"`
 	Exemptions  []Exemption       `json:"exemptions"`
+	// The audit bucket's lock, as the audit component registered it.
+	AuditBucket          string `json:"auditBucket"`
+	AuditLockMode        string `json:"auditLockMode"`
+	AuditRetentionDays   int    `json:"auditRetentionDays"`
+	AuditRetentionPreset string `json:"auditRetentionPreset"`
+	// SovereigntyExceptions are the ACME issuers accepted from a
+	// US-controlled CA.
+	SovereigntyExceptions []SovereigntyException `json:"sovereigntyExceptions"`
 }
 
 // Markdown writes the checklist, the framework mapping and, when facts are
@@ -58,6 +77,20 @@ func Markdown(w io.Writer, facts *StackFacts) error {
 		}
 		for _, e := range facts.Exemptions {
 			fmt.Fprintf(&b, "- **%s** enforces `%s` under %s: %s\n", e.Namespace, e.Level, e.Control, e.Justification)
+		}
+		b.WriteString("\n## Audit storage\n\n")
+		if facts.AuditBucket == "" {
+			b.WriteString("No audit bucket in this stack (rampart:audit is off).\n")
+		} else {
+			fmt.Fprintf(&b, "- bucket `%s`: Object Lock `%s`, default retention %d days (preset `%s`)\n",
+				facts.AuditBucket, facts.AuditLockMode, facts.AuditRetentionDays, facts.AuditRetentionPreset)
+		}
+		b.WriteString("\n## Sovereignty exceptions (seed 004: no US-controlled CA)\n\n")
+		if len(facts.SovereigntyExceptions) == 0 {
+			b.WriteString("None: no issuer uses a US-controlled CA.\n")
+		}
+		for _, e := range facts.SovereigntyExceptions {
+			fmt.Fprintf(&b, "- **%s** (%s, %s) under %s, approved by %s: %s\n", e.Issuer, e.Server, e.CA, e.Control, e.ApprovedBy, e.Justification)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -41,3 +41,32 @@ func TestMarkdown_ListsExemptionsWithJustification(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkdown_ShowsTheAuditLockAndSovereigntyExceptionsAsEvidence: the
+// report prints the audit bucket's lock mode and retention and every ACME
+// sovereignty exception from the stack outputs, and says so when none.
+func TestMarkdown_ShowsTheAuditLockAndSovereigntyExceptionsAsEvidence(t *testing.T) {
+	var b strings.Builder
+	err := compliance.Markdown(&b, &compliance.StackFacts{Profile: "prod",
+		AuditBucket: "rampart-audit", AuditLockMode: "COMPLIANCE", AuditRetentionDays: 2557, AuditRetentionPreset: "ism",
+		SovereigntyExceptions: []compliance.SovereigntyException{{Issuer: "public-acme", Server: "https://acme-v02.api.letsencrypt.org/directory",
+			CA: "Let's Encrypt", Justification: "public status page needs a browser-trusted certificate", Control: "NIS2 Art. 21(2)(h)", ApprovedBy: "CISO"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"bucket `rampart-audit`: Object Lock `COMPLIANCE`, default retention 2557 days (preset `ism`)",
+		"**public-acme** (https://acme-v02.api.letsencrypt.org/directory, Let's Encrypt) under NIS2 Art. 21(2)(h), approved by CISO"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := compliance.Markdown(&b, &compliance.StackFacts{Profile: "local"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"No audit bucket in this stack", "None: no issuer uses a US-controlled CA."} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
