@@ -184,16 +184,18 @@ func TestProgram_AuditLokiRunsInItsNamespaceAfterItsBaselineWithTheStoreKeys(t *
 	if v, _ := recmock.Path(sec.Plain(), "stringData", "AWS_SECRET_ACCESS_KEY"); v != "wJalrXUtnFEMIEXAMPLESECRET" || !sec.IsSecret("stringData") {
 		t.Errorf("Loki's S3 Secret = %v (secret %v), want the stack's key as a Pulumi secret", v, sec.IsSecret("stringData"))
 	}
-	comp, err := rec.Get("rampart:audit:Audit", "audit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// DependsOn on a component resolves to its children: the namespace
-	// object and its default-deny policy must be among them.
+	waitsForNamespace(t, rec.MustGet(t, "rampart:audit:Audit", "audit"), "rampart-audit")
+}
+
+// waitsForNamespace fails t unless comp depends on namespace ns's object and
+// its default-deny policy (DependsOn on a component resolves to its
+// children, so both must be among comp's dependencies).
+func waitsForNamespace(t *testing.T, comp recmock.Resource, ns string) {
+	t.Helper()
 	deps := strings.Join(comp.Deps, " ")
-	for _, want := range []string{"Namespace::rampart-audit-ns", "NetworkPolicy::rampart-audit-policies-default-deny-all"} {
+	for _, want := range []string{"Namespace::" + ns + "-ns", "NetworkPolicy::" + ns + "-policies-default-deny-all"} {
 		if !strings.Contains(deps, want) {
-			t.Errorf("the audit component does not wait for %s: deps %v", want, comp.Deps)
+			t.Errorf("%s does not wait for %s: deps %v", comp.Name, want, comp.Deps)
 		}
 	}
 }
@@ -295,16 +297,7 @@ func TestProgram_AuditAgentShipsToLokiFromItsExemptNamespaceAndLokiAdmitsIt(t *t
 	if inst, _ := recmock.Path(in.Plain(), "spec", "ingress", 0, "from", 0, "podSelector", "matchLabels", "app.kubernetes.io/instance"); inst != "audit-fluent-bit" {
 		t.Errorf("Loki admits pods of release %v, want the agent's", inst)
 	}
-	comp, err := rec.Get("rampart:audit:Agent", "audit-agent")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps := strings.Join(comp.Deps, " ")
-	for _, want := range []string{"Namespace::rampart-audit-agent-ns", "NetworkPolicy::rampart-audit-agent-policies-default-deny-all"} {
-		if !strings.Contains(deps, want) {
-			t.Errorf("the agent does not wait for %s: deps %v", want, comp.Deps)
-		}
-	}
+	waitsForNamespace(t, rec.MustGet(t, "rampart:audit:Agent", "audit-agent"), "rampart-audit-agent")
 	// The namespace carries the typed privileged exemption.
 	n, err := rec.Get("kubernetes:core/v1:Namespace", "rampart-audit-agent-ns")
 	if err != nil {

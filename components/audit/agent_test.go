@@ -37,7 +37,7 @@ func agentValues(t *testing.T) (recmock.Resource, map[string]any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := mustGet(t, rec, tChart, "audit-agent-chart")
+	ch := rec.MustGet(t, tChart, "audit-agent-chart")
 	v, _ := path(t, ch, "values").(map[string]any)
 	return ch, v
 }
@@ -172,7 +172,7 @@ func TestAgent_NonRootUIDRunsAsNonRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := mustGet(t, rec, tChart, "audit-agent-chart")
+	ch := rec.MustGet(t, tChart, "audit-agent-chart")
 	v := path(t, ch, "values").(map[string]any)
 	spec, err := hardening.PodSpecFromMap(chartPod(t, v))
 	if err != nil {
@@ -189,7 +189,7 @@ func TestAgent_EgressOnlyToLokisHTTPPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	np := mustGet(t, rec, tNetpol, "audit-agent-egress")
+	np := rec.MustGet(t, tNetpol, "audit-agent-egress")
 	if fmt.Sprint(path(t, np, "spec", "policyTypes")) != "[Egress]" ||
 		path(t, np, "spec", "egress", 0, "ports", 0, "port") != float64(3100) ||
 		path(t, np, "spec", "egress", 0, "to", 0, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name") != "rampart-audit" ||

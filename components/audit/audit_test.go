@@ -55,15 +55,6 @@ func run(t *testing.T, a *audit.AuditArgs) (*recmock.Recorder, map[string]any, e
 	return rec, out, err
 }
 
-func mustGet(t *testing.T, rec *recmock.Recorder, token, name string) recmock.Resource {
-	t.Helper()
-	r, err := rec.Get(token, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func path(t *testing.T, r recmock.Resource, steps ...any) any {
 	t.Helper()
 	v, ok := recmock.Path(r.Plain(), steps...)
@@ -78,7 +69,7 @@ func TestAudit_BuildsAProtectedObjectLockBucketWithEveryChildUnderTheComponent(t
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := mustGet(t, rec, tBucket, "audit-bucket")
+	b := rec.MustGet(t, tBucket, "audit-bucket")
 	if path(t, b, "objectLockEnabled") != true || path(t, b, "bucket") != "rampart-audit-prod" || path(t, b, "forceDestroy") != false {
 		t.Fatalf("bucket inputs = %v, want object lock at creation, the name, no forceDestroy", b.Plain())
 	}
@@ -89,7 +80,7 @@ func TestAudit_BuildsAProtectedObjectLockBucketWithEveryChildUnderTheComponent(t
 		{tBucket, "audit-bucket"}, {tVersioning, "audit-versioning"}, {tLock, "audit-lock"},
 		{tPolicy, "audit-policy"}, {tSSE, "audit-encryption"}, {tLifecycle, "audit-lifecycle"},
 	} {
-		r := mustGet(t, rec, c.token, c.name)
+		r := rec.MustGet(t, c.token, c.name)
 		if r.ParentName() != "audit" {
 			t.Errorf("%s's parent = %q, want the component", c.name, r.ParentName())
 		}
@@ -100,17 +91,17 @@ func TestAudit_BuildsAProtectedObjectLockBucketWithEveryChildUnderTheComponent(t
 			t.Errorf("%s targets bucket %v", c.name, path(t, r, "bucket"))
 		}
 	}
-	if v := path(t, mustGet(t, rec, tVersioning, "audit-versioning"), "versioningConfiguration", "status"); v != "Enabled" {
+	if v := path(t, rec.MustGet(t, tVersioning, "audit-versioning"), "versioningConfiguration", "status"); v != "Enabled" {
 		t.Errorf("versioning status = %v", v)
 	}
-	lock := mustGet(t, rec, tLock, "audit-lock")
+	lock := rec.MustGet(t, tLock, "audit-lock")
 	if path(t, lock, "rule", "defaultRetention", "mode") != "COMPLIANCE" || path(t, lock, "rule", "defaultRetention", "days") != 2557.0 {
 		t.Errorf("default retention = %v, want COMPLIANCE 2557 days", path(t, lock, "rule"))
 	}
-	if v := path(t, mustGet(t, rec, tSSE, "audit-encryption"), "rules", 0, "applyServerSideEncryptionByDefault", "sseAlgorithm"); v != "AES256" {
+	if v := path(t, rec.MustGet(t, tSSE, "audit-encryption"), "rules", 0, "applyServerSideEncryptionByDefault", "sseAlgorithm"); v != "AES256" {
 		t.Errorf("default SSE algorithm = %v, want AES256", v)
 	}
-	lc := mustGet(t, rec, tLifecycle, "audit-lifecycle")
+	lc := rec.MustGet(t, tLifecycle, "audit-lifecycle")
 	if d := path(t, lc, "rules", 0, "noncurrentVersionExpiration", "noncurrentDays"); d != 2557.0 {
 		t.Errorf("noncurrent versions expire after %v days, want the lock's 2557", d)
 	}
@@ -127,7 +118,7 @@ func TestAudit_BucketPolicyDeniesVersionDeletesAndLockChangesToAllButBreakGlass(
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := path(t, mustGet(t, rec, tPolicy, "audit-policy"), "policy").(string)
+	raw, _ := path(t, rec.MustGet(t, tPolicy, "audit-policy"), "policy").(string)
 	var doc audit.PolicyDocument
 	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
 		t.Fatalf("policy is not JSON: %v", err)
@@ -179,7 +170,7 @@ func TestAudit_PresetsSetTheirPeriodAndCustomTakesDays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lock := mustGet(t, rec, tLock, "audit-lock")
+			lock := rec.MustGet(t, tLock, "audit-lock")
 			if path(t, lock, "rule", "defaultRetention", "days") != c.days || path(t, lock, "rule", "defaultRetention", "mode") != c.mode {
 				t.Errorf("default retention = %v, want %s %v days", path(t, lock, "rule"), c.mode, c.days)
 			}
@@ -203,7 +194,7 @@ func TestAudit_EncryptionOffRegistersNoSSEAndKMSNamesTheKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sse := mustGet(t, rec, tSSE, "audit-encryption")
+	sse := rec.MustGet(t, tSSE, "audit-encryption")
 	if path(t, sse, "rules", 0, "applyServerSideEncryptionByDefault", "kmsMasterKeyId") != a.Encryption.KMSKeyID {
 		t.Errorf("KMS key not passed: %v", sse.Plain())
 	}

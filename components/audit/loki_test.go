@@ -55,7 +55,7 @@ func runLoki(t *testing.T, a *audit.AuditArgs) (*recmock.Recorder, error) {
 // parsedConfig renders the chart's loki.config back into a generic map.
 func parsedConfig(t *testing.T, rec *recmock.Recorder) (map[string]any, string) {
 	t.Helper()
-	ch := mustGet(t, rec, tChart, "audit-loki")
+	ch := rec.MustGet(t, tChart, "audit-loki")
 	raw, _ := path(t, ch, "values", "loki", "config").(string)
 	var m map[string]any
 	if err := yaml.Unmarshal([]byte(raw), &m); err != nil {
@@ -100,7 +100,7 @@ func TestLoki_RenderedConfigIsMultiTenantTSDBv13WithRetentionAndNoKeys(t *testin
 			t.Errorf("the rendered config (a ConfigMap) holds a key: %q", leak)
 		}
 	}
-	ch := mustGet(t, rec, tChart, "audit-loki")
+	ch := rec.MustGet(t, tChart, "audit-loki")
 	if args, _ := path(t, ch, "values", "singleBinary", "extraArgs").([]any); len(args) != 1 || args[0] != "-config.expand-env=true" {
 		t.Errorf("extraArgs = %v, want -config.expand-env=true", args)
 	}
@@ -111,14 +111,14 @@ func TestLoki_KeysGoSecretToEnvNeverIntoValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := mustGet(t, rec, tSecret, "audit-loki-s3")
+	s := rec.MustGet(t, tSecret, "audit-loki-s3")
 	if !s.IsSecret("stringData") {
 		t.Error("the Secret's stringData is not a Pulumi secret")
 	}
 	if path(t, s, "stringData", "AWS_SECRET_ACCESS_KEY") != "loki-secret-key-value" || path(t, s, "metadata", "namespace") != "rampart-audit" {
 		t.Errorf("secret = %v", s.Plain())
 	}
-	ch := mustGet(t, rec, tChart, "audit-loki")
+	ch := rec.MustGet(t, tChart, "audit-loki")
 	env, _ := path(t, ch, "values", "singleBinary", "extraEnv").([]any)
 	if len(env) != 2 {
 		t.Fatalf("extraEnv = %v", env)
@@ -149,7 +149,7 @@ func TestLoki_ChartIsPinnedByDigestRestrictedAndWithoutExtras(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := mustGet(t, rec, tChart, "audit-loki")
+	ch := rec.MustGet(t, tChart, "audit-loki")
 	if path(t, ch, "version") != audit.DefaultLokiChartVersion || path(t, ch, "repositoryOpts", "repo") != audit.DefaultLokiChartRepository {
 		t.Errorf("chart = %v %v", path(t, ch, "version"), path(t, ch, "repositoryOpts"))
 	}
@@ -190,7 +190,7 @@ func TestLoki_NetworkPoliciesAdmitOnlyAgentAndQueryAndLetLokiReachOnlyTheStore(t
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := mustGet(t, rec, tNetpol, "audit-loki-ingress")
+	in := rec.MustGet(t, tNetpol, "audit-loki-ingress")
 	from, _ := path(t, in, "spec", "ingress", 0, "from").([]any)
 	if len(from) != 2 {
 		t.Fatalf("ingress peers = %v", from)
@@ -206,7 +206,7 @@ func TestLoki_NetworkPoliciesAdmitOnlyAgentAndQueryAndLetLokiReachOnlyTheStore(t
 	if p := path(t, in, "spec", "ingress", 0, "ports", 0, "port"); p != 3100.0 {
 		t.Errorf("ingress port = %v", p)
 	}
-	eg := mustGet(t, rec, tNetpol, "audit-loki-egress")
+	eg := rec.MustGet(t, tNetpol, "audit-loki-egress")
 	if c := path(t, eg, "spec", "egress", 0, "to", 0, "ipBlock", "cidr"); c != "10.20.0.5/32" {
 		t.Errorf("egress to %v, want the store only", c)
 	}
@@ -282,7 +282,7 @@ func TestLoki_ShorterRetentionWithAReasonAndHTTPStoreInLocal(t *testing.T) {
 	if v, _ := recmock.Path(cfg, "common", "storage", "s3", "insecure"); v != true {
 		t.Errorf("http store: insecure = %v, want true", v)
 	}
-	if p := path(t, mustGet(t, rec, tNetpol, "audit-loki-egress"), "spec", "egress", 0, "ports", 0, "port"); p != 7070.0 {
+	if p := path(t, rec.MustGet(t, tNetpol, "audit-loki-egress"), "spec", "egress", 0, "ports", 0, "port"); p != 7070.0 {
 		t.Errorf("egress port = %v, want the endpoint's 7070", p)
 	}
 }

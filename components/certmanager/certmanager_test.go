@@ -88,15 +88,6 @@ func run(t *testing.T, mutate func(a *certmanager.CertManagerArgs), inspect func
 	return rec, err
 }
 
-func mustGet(t *testing.T, rec *recmock.Recorder, typ, name string) recmock.Resource {
-	t.Helper()
-	r, err := rec.Get(typ, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func get(r recmock.Resource, path ...any) any {
 	v, _ := recmock.Path(r.Plain(), path...)
 	return v
@@ -131,7 +122,7 @@ func TestCertManager_ChartValuesKeepCRDsEnableGatewayAPIAndStayInTheNamespace(t 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := mustGet(t, rec, tChart, "certmanager-chart")
+	ch := rec.MustGet(t, tChart, "certmanager-chart")
 	if ch.ParentName() != "certmanager" {
 		t.Errorf("chart parent = %q", ch.ParentName())
 	}
@@ -188,7 +179,7 @@ func TestCertManager_EveryChartPodPassesPSSRestricted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := mustGet(t, rec, tChart, "certmanager-chart")
+	ch := rec.MustGet(t, tChart, "certmanager-chart")
 	for _, comp := range [][]any{nil, {"webhook"}, {"cainjector"}, {"startupapicheck"}} {
 		base := append([]any{"values"}, comp...)
 		psc, ok1 := recmock.Path(ch.Plain(), append(base, "securityContext")...)
@@ -217,7 +208,7 @@ func TestCertManager_ChartFromOCIMirrorWithRelocatedImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := mustGet(t, rec, tChart, "certmanager-chart")
+	ch := rec.MustGet(t, tChart, "certmanager-chart")
 	want(t, ch, "oci://registry.example.org/charts/cert-manager", "chart")
 	if _, ok := recmock.Path(ch.Plain(), "repositoryOpts"); ok {
 		t.Errorf("an OCI chart must not carry repositoryOpts")
@@ -235,7 +226,7 @@ func TestCertManager_ChartDisabledRendersPoliciesAndIssuersOnly(t *testing.T) {
 	if n := len(rec.ByType(tChart)); n != 0 {
 		t.Errorf("%d charts registered with chart.enabled=false", n)
 	}
-	mustGet(t, rec, tCI, "certmanager-vault-issuer")
+	rec.MustGet(t, tCI, "certmanager-vault-issuer")
 	if len(rec.ByType(tNP)) != 3 {
 		t.Errorf("policies = %v", rec.ByType(tNP))
 	}
@@ -257,7 +248,7 @@ func TestCertManager_NetworkPoliciesOpenExactlyTheFlowsItNeeds(t *testing.T) {
 	if exp := []string{"certmanager-cert-manager-apiserver-egress", "certmanager-cert-manager-openbao-egress", "certmanager-cert-manager-webhook-ingress"}; !reflect.DeepEqual(names, exp) {
 		t.Fatalf("policies = %v, want %v (no ACME egress without an ACME issuer)", names, exp)
 	}
-	api := mustGet(t, rec, tNP, "certmanager-cert-manager-apiserver-egress")
+	api := rec.MustGet(t, tNP, "certmanager-cert-manager-apiserver-egress")
 	want(t, api, []any{"Egress"}, "spec", "policyTypes")
 	want(t, api, "cert-manager", "spec", "podSelector", "matchLabels", "app.kubernetes.io/instance")
 	want(t, api, "10.96.0.1/32", "spec", "egress", 0, "to", 0, "ipBlock", "cidr")
@@ -268,14 +259,14 @@ func TestCertManager_NetworkPoliciesOpenExactlyTheFlowsItNeeds(t *testing.T) {
 		t.Errorf("API server policy has %d egress rules", n)
 	}
 
-	wh := mustGet(t, rec, tNP, "certmanager-cert-manager-webhook-ingress")
+	wh := rec.MustGet(t, tNP, "certmanager-cert-manager-webhook-ingress")
 	want(t, wh, []any{"Ingress"}, "spec", "policyTypes")
 	want(t, wh, "webhook", "spec", "podSelector", "matchLabels", "app.kubernetes.io/component")
 	want(t, wh, "10.96.0.1/32", "spec", "ingress", 0, "from", 0, "ipBlock", "cidr")
 	want(t, wh, 10250, "spec", "ingress", 0, "ports", 0, "port")
 	want(t, wh, "TCP", "spec", "ingress", 0, "ports", 0, "protocol")
 
-	ob := mustGet(t, rec, tNP, "certmanager-cert-manager-openbao-egress")
+	ob := rec.MustGet(t, tNP, "certmanager-cert-manager-openbao-egress")
 	want(t, ob, "controller", "spec", "podSelector", "matchLabels", "app.kubernetes.io/component")
 	want(t, ob, "openbao", "spec", "egress", 0, "to", 0, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name")
 	want(t, ob, 8200, "spec", "egress", 0, "ports", 0, "port")
@@ -286,7 +277,7 @@ func TestCertManager_VaultIssuerSignsWithABoundServiceAccountToken(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ci := mustGet(t, rec, tCI, "certmanager-vault-issuer")
+	ci := rec.MustGet(t, tCI, "certmanager-vault-issuer")
 	want(t, ci, "cert-manager.io/v1", "apiVersion")
 	want(t, ci, "ClusterIssuer", "kind")
 	want(t, ci, "openbao", "metadata", "name")
@@ -313,17 +304,17 @@ func TestCertManager_VaultIssuerSignsWithABoundServiceAccountToken(t *testing.T)
 		}
 	}
 
-	sa := mustGet(t, rec, tSA, "certmanager-issuer-sa")
+	sa := rec.MustGet(t, tSA, "certmanager-issuer-sa")
 	want(t, sa, "cert-manager-openbao", "metadata", "name")
 	want(t, sa, "cert-manager", "metadata", "namespace")
 	want(t, sa, false, "automountServiceAccountToken")
-	role := mustGet(t, rec, tRole, "certmanager-issuer-role")
+	role := rec.MustGet(t, tRole, "certmanager-issuer-role")
 	want(t, role, "cert-manager", "metadata", "namespace")
 	want(t, role, []any{map[string]any{
 		"apiGroups": []any{""}, "resources": []any{"serviceaccounts/token"},
 		"resourceNames": []any{"cert-manager-openbao"}, "verbs": []any{"create"},
 	}}, "rules")
-	rb := mustGet(t, rec, tRB, "certmanager-issuer-rolebinding")
+	rb := rec.MustGet(t, tRB, "certmanager-issuer-rolebinding")
 	want(t, rb, get(role, "metadata", "name"), "roleRef", "name")
 	want(t, rb, "Role", "roleRef", "kind")
 	want(t, rb, []any{map[string]any{"kind": "ServiceAccount", "name": "cert-manager", "namespace": "cert-manager"}}, "subjects")
@@ -343,9 +334,9 @@ func TestCertManager_PKIIssuerGetsItsServiceAccountAndNoSecondIssuer(t *testing.
 	if n := len(rec.ByType(tCI)); n != 0 {
 		t.Errorf("%d ClusterIssuers registered; the pki component's is the only sovereign issuer", n)
 	}
-	want(t, mustGet(t, rec, tSA, "certmanager-issuer-sa"), "cert-manager-openbao", "metadata", "name")
-	want(t, mustGet(t, rec, tRole, "certmanager-issuer-role"), []any{"cert-manager-openbao"}, "rules", 0, "resourceNames")
-	mustGet(t, rec, tRB, "certmanager-issuer-rolebinding")
+	want(t, rec.MustGet(t, tSA, "certmanager-issuer-sa"), "cert-manager-openbao", "metadata", "name")
+	want(t, rec.MustGet(t, tRole, "certmanager-issuer-role"), []any{"cert-manager-openbao"}, "rules", 0, "resourceNames")
+	rec.MustGet(t, tRB, "certmanager-issuer-rolebinding")
 }
 
 func TestCertManager_ACMEIssuerWithEABGatewayAndRFC2136Solvers(t *testing.T) {
@@ -353,7 +344,7 @@ func TestCertManager_ACMEIssuerWithEABGatewayAndRFC2136Solvers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ci := mustGet(t, rec, tCI, "certmanager-acme-issuer")
+	ci := rec.MustGet(t, tCI, "certmanager-acme-issuer")
 	want(t, ci, "acme", "metadata", "name")
 	want(t, ci, buypass, "spec", "acme", "server")
 	want(t, ci, "pki@example.org", "spec", "acme", "email")
@@ -373,12 +364,12 @@ func TestCertManager_ACMEIssuerWithEABGatewayAndRFC2136Solvers(t *testing.T) {
 		t.Errorf("ACME issuer does not wait for its EAB secret")
 	}
 
-	sec := mustGet(t, rec, tSecret, "certmanager-acme-eab")
+	sec := rec.MustGet(t, tSecret, "certmanager-acme-eab")
 	want(t, sec, "cert-manager", "metadata", "namespace")
 	if v := sec.Inputs["stringData"]; !v.ContainsSecrets() {
 		t.Errorf("EAB secret's stringData is not a Pulumi secret: %v", v)
 	}
-	acme := mustGet(t, rec, tNP, "certmanager-cert-manager-acme-egress")
+	acme := rec.MustGet(t, tNP, "certmanager-cert-manager-acme-egress")
 	want(t, acme, "controller", "spec", "podSelector", "matchLabels", "app.kubernetes.io/component")
 	want(t, acme, "192.0.2.128/27", "spec", "egress", 0, "to", 0, "ipBlock", "cidr")
 	want(t, acme, 443, "spec", "egress", 0, "ports", 0, "port")

@@ -205,16 +205,16 @@ func TestPKI_OneRootFieldKeepsTheOtherRootDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := mustGet(t, rec, tMount, "pki-root-mount")
+	m := rec.MustGet(t, tMount, "pki-root-mount")
 	want(t, m, "path", pki.DefaultRootPath)
 	want(t, m, "maxLeaseTtlSeconds", 70080*3600)
-	r := mustGet(t, rec, tRoot, "pki-root-ca")
+	r := rec.MustGet(t, tRoot, "pki-root-ca")
 	want(t, r, "ttl", "252288000")
 	want(t, r, "keyType", string(pki.DefaultKeyType))
 	want(t, r, "keyBits", pki.DefaultCAKeyBitsEC)
 	want(t, r, "commonName", "Example Root CA")
 	want(t, r, "issuerName", pki.DefaultRootIssuerName)
-	want(t, mustGet(t, rec, tMount, "pki-int-mount"), "maxLeaseTtlSeconds", 43800*3600)
+	want(t, rec.MustGet(t, tMount, "pki-int-mount"), "maxLeaseTtlSeconds", 43800*3600)
 }
 
 func TestPKI_OneRoleFieldKeepsTheOtherRoleDefaults(t *testing.T) {
@@ -225,7 +225,7 @@ func TestPKI_OneRoleFieldKeepsTheOtherRoleDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := mustGet(t, rec, tRole, "pki-role-workloads")
+	r := rec.MustGet(t, tRole, "pki-role-workloads")
 	want(t, r, "ttl", "3600")
 	want(t, r, "maxTtl", "2592000")
 	want(t, r, "keyType", "ec")
@@ -233,7 +233,7 @@ func TestPKI_OneRoleFieldKeepsTheOtherRoleDefaults(t *testing.T) {
 	want(t, r, "allowSubdomains", true)
 	want(t, r, "clientFlag", false)
 	// An explicit false is an override, not an unset field.
-	n := mustGet(t, rec, tRole, "pki-role-narrow")
+	n := rec.MustGet(t, tRole, "pki-role-narrow")
 	want(t, n, "allowSubdomains", false)
 	want(t, n, "maxTtl", "2592000")
 	want(t, n, "ttl", "2592000")

@@ -16,7 +16,7 @@ func TestPKI_ClusterIssuerUsesServiceAccountAuthAndNoToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ci := mustGet(t, rec, tCluster, "pki-issuer")
+	ci := rec.MustGet(t, tCluster, "pki-issuer")
 	if !strings.Contains(ci.Provider, "pulumi:providers:kubernetes::cluster") {
 		t.Errorf("issuer provider = %q, want the kubernetes provider passed to NewPKI", ci.Provider)
 	}
@@ -44,13 +44,13 @@ func TestPKI_ClusterIssuerUsesServiceAccountAuthAndNoToken(t *testing.T) {
 		t.Errorf("issuer does not wait for its OpenBao role: %v", ci.Deps)
 	}
 
-	pol := mustGet(t, rec, tPolicy, "pki-issuer-policy")
+	pol := rec.MustGet(t, tPolicy, "pki-issuer-policy")
 	want(t, pol, "name", "pki-cert-manager")
 	p := pol.Plain()["policy"].(string)
 	if !strings.Contains(p, `path "pki_int/sign/workloads"`) || strings.Count(p, "path ") != 1 || strings.Contains(p, "*") {
 		t.Errorf("policy is not limited to the one sign path:\n%s", p)
 	}
-	ar := mustGet(t, rec, tAuthRole, "pki-issuer-auth")
+	ar := rec.MustGet(t, tAuthRole, "pki-issuer-auth")
 	want(t, ar, "backend", "kubernetes")
 	want(t, ar, "roleName", "pki-cert-manager")
 	want(t, ar, "boundServiceAccountNames", []string{"cert-manager-openbao"})
@@ -69,11 +69,11 @@ func TestPKI_NamespacedIssuerBindsItsNamespace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	is := mustGet(t, rec, tIssuer, "pki-issuer")
+	is := rec.MustGet(t, tIssuer, "pki-issuer")
 	want(t, is, "metadata.namespace", "payments")
 	want(t, is, "metadata.name", "openbao-mtls")
 	want(t, is, "spec.vault.path", "pki_int/sign/mtls")
-	ar := mustGet(t, rec, tAuthRole, "pki-issuer-auth")
+	ar := rec.MustGet(t, tAuthRole, "pki-issuer-auth")
 	want(t, ar, "boundServiceAccountNamespaces", []string{"payments"})
 	want(t, ar, "audience", "vault://payments/openbao-mtls")
 }
@@ -89,7 +89,7 @@ func TestPKI_LongNamesStayWithinKubernetesLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ci := mustGet(t, rec, tCluster, long+"-issuer")
+	ci := rec.MustGet(t, tCluster, long+"-issuer")
 	name := ci.Plain()["metadata"].(map[string]any)["name"].(string)
 	if len(name) > 63 {
 		t.Errorf("issuer name %q is %d characters", name, len(name))

@@ -77,15 +77,6 @@ func run(t *testing.T, args *pki.PKIArgs) (*recmock.Recorder, error) {
 	return rec, err
 }
 
-func mustGet(t *testing.T, rec *recmock.Recorder, typ, name string) recmock.Resource {
-	t.Helper()
-	r, err := rec.Get(typ, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func want(t *testing.T, r recmock.Resource, path string, exp any) {
 	t.Helper()
 	var steps []any
@@ -144,7 +135,7 @@ func TestPKI_CreatesEveryChildUnderTheComponent(t *testing.T) {
 		{tRole, "pki-role-workloads"}, {tRole, "pki-role-mtls"},
 		{tPolicy, "pki-issuer-policy"}, {tAuthRole, "pki-issuer-auth"}, {tCluster, "pki-issuer"},
 	} {
-		r := mustGet(t, rec, c.typ, c.name)
+		r := rec.MustGet(t, c.typ, c.name)
 		if r.ParentName() != "pki" {
 			t.Errorf("%s parent = %q, want the component", c.name, r.ParentName())
 		}
@@ -172,12 +163,12 @@ func TestPKI_MountsAndRootCAAreProtectedAndRetained(t *testing.T) {
 	for _, c := range []struct{ typ, name string }{
 		{tMount, "pki-root-mount"}, {tMount, "pki-int-mount"}, {tRoot, "pki-root-ca"}, {tCSR, "pki-int-csr"},
 	} {
-		r := mustGet(t, rec, c.typ, c.name)
+		r := rec.MustGet(t, c.typ, c.name)
 		if !r.Protect || !r.Retain {
 			t.Errorf("%s: protect=%v retain=%v, want both (CA key cannot be recreated)", c.name, r.Protect, r.Retain)
 		}
 	}
-	if r := mustGet(t, rec, tRole, "pki-role-workloads"); r.Protect {
+	if r := rec.MustGet(t, tRole, "pki-role-workloads"); r.Protect {
 		t.Errorf("roles are reproducible and must stay replaceable")
 	}
 
@@ -187,7 +178,7 @@ func TestPKI_MountsAndRootCAAreProtectedAndRetained(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := mustGet(t, rec, tRoot, "pki-root-ca"); r.Protect || r.Retain {
+	if r := rec.MustGet(t, tRoot, "pki-root-ca"); r.Protect || r.Retain {
 		t.Errorf("AllowDestroy: root still protect=%v retain=%v", r.Protect, r.Retain)
 	}
 }
@@ -197,11 +188,11 @@ func TestPKI_RootCAIsInternalECP384WithTenYearMount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := mustGet(t, rec, tMount, "pki-root-mount")
+	m := rec.MustGet(t, tMount, "pki-root-mount")
 	want(t, m, "path", "pki")
 	want(t, m, "type", "pki")
 	want(t, m, "maxLeaseTtlSeconds", 87600*3600)
-	r := mustGet(t, rec, tRoot, "pki-root-ca")
+	r := rec.MustGet(t, tRoot, "pki-root-ca")
 	want(t, r, "type", "internal")
 	want(t, r, "keyType", "ec")
 	want(t, r, "keyBits", 384)
@@ -215,7 +206,7 @@ func TestPKI_RootCAIsInternalECP384WithTenYearMount(t *testing.T) {
 	if _, ok := r.Plain()["privateKeyFormat"]; ok {
 		t.Errorf("root must not ask for the private key")
 	}
-	im := mustGet(t, rec, tMount, "pki-int-mount")
+	im := rec.MustGet(t, tMount, "pki-int-mount")
 	want(t, im, "path", "pki_int")
 	want(t, im, "maxLeaseTtlSeconds", 43800*3600)
 }
@@ -225,12 +216,12 @@ func TestPKI_URLsAreConfiguredBeforeAnyIssuance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ru := mustGet(t, rec, tURLs, "pki-root-urls")
+	ru := rec.MustGet(t, tURLs, "pki-root-urls")
 	want(t, ru, "backend", "pki")
 	want(t, ru, "issuingCertificates", []string{"https://openbao.example.org:8200/v1/pki/ca"})
 	want(t, ru, "crlDistributionPoints", []string{"https://openbao.example.org:8200/v1/pki/crl"})
 	want(t, ru, "ocspServers", []string{"https://openbao.example.org:8200/v1/pki/ocsp"})
-	iu := mustGet(t, rec, tURLs, "pki-int-urls")
+	iu := rec.MustGet(t, tURLs, "pki-int-urls")
 	want(t, iu, "backend", "pki_int")
 	want(t, iu, "crlDistributionPoints", []string{"https://openbao.example.org:8200/v1/pki_int/crl"})
 
@@ -238,7 +229,7 @@ func TestPKI_URLsAreConfiguredBeforeAnyIssuance(t *testing.T) {
 		"pki-root-ca":  {"pki-root-urls"},
 		"pki-int-sign": {"pki-root-ca", "pki-root-urls"},
 	}
-	for _, r := range []recmock.Resource{mustGet(t, rec, tRoot, "pki-root-ca"), mustGet(t, rec, tSign, "pki-int-sign")} {
+	for _, r := range []recmock.Resource{rec.MustGet(t, tRoot, "pki-root-ca"), rec.MustGet(t, tSign, "pki-int-sign")} {
 		for _, d := range order[r.Name] {
 			if !dependsOn(r, d) {
 				t.Errorf("%s does not depend on %s: %v", r.Name, d, r.Deps)
@@ -267,13 +258,13 @@ func TestPKI_IntermediateIsSignedByRootFromItsCSR(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	csr := mustGet(t, rec, tCSR, "pki-int-csr")
+	csr := rec.MustGet(t, tCSR, "pki-int-csr")
 	want(t, csr, "backend", "pki_int")
 	want(t, csr, "type", "internal")
 	want(t, csr, "keyType", "ec")
 	want(t, csr, "keyBits", 384)
 	want(t, csr, "commonName", "Example Issuing CA")
-	s := mustGet(t, rec, tSign, "pki-int-sign")
+	s := rec.MustGet(t, tSign, "pki-int-sign")
 	want(t, s, "backend", "pki")
 	want(t, s, "issuerRef", "root")
 	want(t, s, "ttl", "157680000")
@@ -282,7 +273,7 @@ func TestPKI_IntermediateIsSignedByRootFromItsCSR(t *testing.T) {
 	if !dependsOn(s, "pki-int-csr") {
 		t.Errorf("sign does not take the CSR from the request: %v", s.Deps)
 	}
-	ss := mustGet(t, rec, tSetSign, "pki-int-signed")
+	ss := rec.MustGet(t, tSetSign, "pki-int-signed")
 	want(t, ss, "backend", "pki_int")
 	if !dependsOn(ss, "pki-int-sign") {
 		t.Errorf("set-signed does not take the signed certificate: %v", ss.Deps)
@@ -294,7 +285,7 @@ func TestPKI_RolesAreNarrowByDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := mustGet(t, rec, tRole, "pki-role-workloads")
+	r := rec.MustGet(t, tRole, "pki-role-workloads")
 	for path, exp := range map[string]any{
 		"backend": "pki_int", "name": "workloads", "keyType": "ec", "keyBits": 256,
 		"allowedDomains":  []string{"svc.example.org", "internal.example"},
@@ -305,7 +296,7 @@ func TestPKI_RolesAreNarrowByDefault(t *testing.T) {
 	} {
 		want(t, r, path, exp)
 	}
-	m := mustGet(t, rec, tRole, "pki-role-mtls")
+	m := rec.MustGet(t, tRole, "pki-role-mtls")
 	want(t, m, "clientFlag", true)
 	want(t, m, "maxTtl", "86400")
 
@@ -315,7 +306,7 @@ func TestPKI_RolesAreNarrowByDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r = mustGet(t, rec, tRole, "pki-role-workloads")
+	r = rec.MustGet(t, tRole, "pki-role-workloads")
 	want(t, r, "allowWildcardCertificates", true)
 	want(t, r, "allowIpSans", true)
 }
@@ -326,7 +317,7 @@ func TestPKI_CRLAndOCSPOnBothMounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, backend := range map[string]string{"pki-root-crl": "pki", "pki-int-crl": "pki_int"} {
-		c := mustGet(t, rec, tCRL, name)
+		c := rec.MustGet(t, tCRL, name)
 		want(t, c, "backend", backend)
 		want(t, c, "expiry", "72h")
 		want(t, c, "disable", false)
@@ -344,5 +335,5 @@ func TestPKI_NameConstraintsReachTheCAs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want(t, mustGet(t, rec, tSign, "pki-int-sign"), "permittedDnsDomains", []string{"example.org", "internal.example"})
+	want(t, rec.MustGet(t, tSign, "pki-int-sign"), "permittedDnsDomains", []string{"example.org", "internal.example"})
 }

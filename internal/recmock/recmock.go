@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -138,6 +139,17 @@ func (r *Recorder) Get(token, name string) (Resource, error) {
 		}
 	}
 	return Resource{}, fmt.Errorf("recmock: no %s named %q; have %s", token, name, strings.Join(r.Names(), ", "))
+}
+
+// MustGet is Get for tests: it fails t (with the names that were recorded)
+// when there is no such resource.
+func (r *Recorder) MustGet(t testing.TB, token, name string) Resource {
+	t.Helper()
+	res, err := r.Get(token, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 // Names lists "type/name" of every recorded resource, sorted.

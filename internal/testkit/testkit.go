@@ -16,8 +16,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-
-	"github.com/rampart-dev/rampart/internal/recmock"
 )
 
 // KubeClient connects to the kube-apiserver named by the kubeconfig file at
@@ -48,16 +46,4 @@ func RandHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// MustGet returns the resource of type token and logical name that rec
-// recorded, and fails the test (with the names rec did record) when there is
-// none.
-func MustGet(t testing.TB, rec *recmock.Recorder, token, name string) recmock.Resource {
-	t.Helper()
-	r, err := rec.Get(token, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
 }

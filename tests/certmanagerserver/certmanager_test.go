@@ -131,7 +131,7 @@ func TestCertManager_ServerBackedKubeAPIServer_IssuerSpecsSurviveTheCRDSchema(t 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, name := range []string{"certmanager-vault-issuer", "certmanager-acme-issuer"} {
-		r := testkit.MustGet(t, rec, "kubernetes:cert-manager.io/v1:ClusterIssuer", name)
+		r := rec.MustGet(t, "kubernetes:cert-manager.io/v1:ClusterIssuer", name)
 		obj := object(t, r, "cert-manager.io/v1", "ClusterIssuer")
 		got, err := dyn.Resource(gvr).Create(ctx, obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldValidation: "Strict"})
 		if err != nil {
@@ -175,7 +175,7 @@ func TestCertManager_ServerBackedKubeAPIServer_ControllerMayMintOnlyTheIssuerTok
 		{"certmanager-issuer-role", "kubernetes:rbac.authorization.k8s.io/v1:Role", "rbac.authorization.k8s.io/v1", "Role", "roles"},
 		{"certmanager-issuer-rolebinding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"},
 	} {
-		r := testkit.MustGet(t, rec, o.token, o.name)
+		r := rec.MustGet(t, o.token, o.name)
 		gv, _ := schema.ParseGroupVersion(o.apiVersion)
 		if _, err := dyn.Resource(gv.WithResource(o.resource)).Namespace(ns).Create(ctx, object(t, r, o.apiVersion, o.kind), metav1.CreateOptions{FieldValidation: "Strict"}); err != nil {
 			t.Fatalf("%s: %v", o.name, err)

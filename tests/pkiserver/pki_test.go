@@ -221,13 +221,13 @@ func TestPKI_ServerBackedVault113StandIn_ChainVerifies(t *testing.T) {
 	if !d.inter.IsCA || d.inter.MaxPathLen != 0 || !d.inter.MaxPathLenZero {
 		t.Errorf("intermediate: CA=%v maxPathLen=%d zero=%v, want a CA that signs leaves only", d.inter.IsCA, d.inter.MaxPathLen, d.inter.MaxPathLenZero)
 	}
-	csrRes := testkit.MustGet(t, d.rec, "vault:pkiSecret/secretBackendIntermediateCertRequest:SecretBackendIntermediateCertRequest", "pki-int-csr")
-	signRes := testkit.MustGet(t, d.rec, "vault:pkiSecret/secretBackendRootSignIntermediate:SecretBackendRootSignIntermediate", "pki-int-sign")
+	csrRes := d.rec.MustGet(t, "vault:pkiSecret/secretBackendIntermediateCertRequest:SecretBackendIntermediateCertRequest", "pki-int-csr")
+	signRes := d.rec.MustGet(t, "vault:pkiSecret/secretBackendRootSignIntermediate:SecretBackendRootSignIntermediate", "pki-int-sign")
 	if csr := recmock.Plain(csrRes.Outputs)["csr"]; csr == nil || signRes.Plain()["csr"] != csr {
 		t.Errorf("the server's CSR did not flow into the signing step")
 	}
 	for _, k := range []string{"private_key", "privateKey"} {
-		if _, ok := recmock.Plain(testkit.MustGet(t, d.rec, "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert", "pki-root-ca").Outputs)[k]; ok {
+		if _, ok := recmock.Plain(d.rec.MustGet(t, "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert", "pki-root-ca").Outputs)[k]; ok {
 			t.Errorf("root CA output carries %s: the key must stay in the server", k)
 		}
 	}

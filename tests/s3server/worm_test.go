@@ -151,7 +151,7 @@ func TestWORMBucket_ServerBacked_HasObjectLockAndVersioningForThePresetPeriod(t 
 	if d.out["bucketName"] != d.bucket || d.out["lockMode"] != "COMPLIANCE" || d.out["retentionDays"] != 2557 {
 		t.Fatalf("outputs = %v, want %s / COMPLIANCE / 2557", d.out, d.bucket)
 	}
-	if res := testkit.MustGet(t, d.rec, tBucket, "audit-bucket"); !res.Protect {
+	if res := d.rec.MustGet(t, tBucket, "audit-bucket"); !res.Protect {
 		t.Fatal("the bucket is not protected")
 	}
 }
@@ -352,7 +352,7 @@ func TestWORMBucket_ServerBacked_PolicyRefusesLockChangesAndBucketDeletionToTheO
 	versitygw(t, env, "change-bucket-owner", "-b", d.bucket, "-o", user)
 	// versitygw drops a bucket's policy when its owner changes: put back
 	// the exact document the component registered (what the provider sent).
-	doc := str(testkit.MustGet(t, d.rec, tPolicy, "audit-policy").Inputs, "policy")
+	doc := str(d.rec.MustGet(t, tPolicy, "audit-policy").Inputs, "policy")
 	if _, err := d.c.do("PUT", d.bucket, "", opts{query: sub("policy"), body: []byte(doc),
 		header: map[string]string{"Content-Type": "application/json"}}); err != nil {
 		t.Fatalf("re-applying the component's policy: %v", err)
