@@ -3,6 +3,7 @@ package config
 import (
 	"cmp"
 
+	"github.com/rampart-dev/rampart/components/ingress"
 	"github.com/rampart-dev/rampart/components/namespace"
 )
 
@@ -37,9 +38,10 @@ var profileQuotas = map[Profile]namespace.Quota{
 // withDefaults fills every unset field from the profile's presets. It never
 // overrides what the stack set.
 func (c *Config) withDefaults() {
-	c.Ingress.Mode = cmp.Or(c.Ingress.Mode, IngressGateway)
-	c.Ingress.Namespace = cmp.Or(c.Ingress.Namespace, "rampart-ingress")
-	c.Ingress.TLSMinVersion = cmp.Or(c.Ingress.TLSMinVersion, "1.2")
+	// The ingress namespace is a stack decision too: every tenant admits it,
+	// whether or not the ingress component is built. Mode and TLS floor are
+	// the component's own defaults (ingress.IngressArgs.WithDefaults).
+	c.Ingress.Namespace = cmp.Or(c.Ingress.Namespace, ingress.DefaultNamespace)
 	c.Network.DNS.Namespace = cmp.Or(c.Network.DNS.Namespace, "kube-system")
 	if len(c.Network.DNS.PodLabels) == 0 {
 		c.Network.DNS.PodLabels = map[string]string{"k8s-app": "kube-dns"}

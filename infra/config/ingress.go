@@ -8,18 +8,6 @@ import (
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
 
-// IngressMode selects how external traffic enters the cluster (the
-// component's type; the alias keeps the stack's older spelling).
-type IngressMode = ingress.Mode
-
-// Ingress modes. Gateway API is the default: ingress-nginx was retired in
-// March 2026; Ingress remains for clusters that still run a controller.
-const (
-	IngressGateway  = ingress.ModeGateway
-	IngressExternal = ingress.ModeExternal
-	IngressIngress  = ingress.ModeIngress
-)
-
 // Ingress is rampart:ingress: whether the stack renders the entry point, and
 // the component's own args (ingress.IngressArgs, decoded straight into; see
 // it for every key's default and valid values). mode, namespace and
