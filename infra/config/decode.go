@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -371,9 +372,7 @@ func expected(t reflect.Type) string {
 
 // unwrapJSON strips encoding/json's Go-type wording from a parser's error.
 func unwrapJSON(err error) string {
-	var ute *json.UnmarshalTypeError
-	if e, ok := err.(*json.UnmarshalTypeError); ok {
-		ute = e
+	if ute, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
 		return "expected " + expected(ute.Type)
 	}
 	return err.Error()
