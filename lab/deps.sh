@@ -7,13 +7,15 @@
 #   python3            free-port lookup
 #   gcc, libc6-dev     the C toolchain cgo needs (toolchain builds, tests)
 #   make               the Makefile
+#   shellcheck         the workflows' run steps, through actionlint (make test)
+#   chromium           renders the HTML compliance report headless (make test)
 # A package is skipped when its command (or file) is already present
 # (machines may carry their own JDK, Maven or compiler).
 set -euo pipefail
 declare -A need=(
   [softhsm2-util]=softhsm2 [pkcs11-tool]=opensc [openssl]=openssl [curl]=curl
   [mvn]=maven [unzip]=unzip [java]=default-jre-headless [python3]=python3
-  [gcc]=gcc [make]=make
+  [gcc]=gcc [make]=make [shellcheck]=shellcheck [chromium]=chromium
 )
 missing=()
 for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done
