@@ -32,9 +32,10 @@ export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" CGO_ENABLED=${CGO_ENABLED:
 # What each command needs. `make up` runs only the local stack against the
 # lab's kube-apiserver; `make test` adds the server-backed tiers' servers
 # (Vault 1.13 as OpenBao's PKI stand-in, versitygw as the S3 store with
-# Object Lock), Envoy Gateway's translator and Trivy's scanner.
+# Object Lock), Envoy Gateway's translator, Trivy's scanner and actionlint
+# (the GitHub workflows' linter, which runs shellcheck on their run steps).
 tools_up=(pulumi langhost etcd kube k8sprovider)
-tools_test=("${tools_up[@]}" vault versitygw egctl trivy)
+tools_test=("${tools_up[@]}" vault versitygw egctl trivy actionlint)
 
 # main_module TOOL: the module whose packages TOOL's compile builds.
 main_module() {
@@ -48,6 +49,7 @@ main_module() {
   versitygw) echo github.com/versity/versitygw ;;
   egctl) echo github.com/envoyproxy/gateway ;;
   trivy) echo github.com/aquasecurity/trivy ;;
+  actionlint) echo github.com/rhysd/actionlint ;;
   *) echo "toolchain: unknown tool $1 (known: ${tools_test[*]})" >&2; return 2 ;;
   esac
 }
@@ -155,6 +157,8 @@ compile() {
   trivy)
     # Trivy imports encoding/json/v2, behind this experiment in Go 1.26.
     GOEXPERIMENT=jsonv2 go build -o "$out/trivy" github.com/aquasecurity/trivy/cmd/trivy ;;
+  actionlint)
+    go build -o "$out/actionlint" github.com/rhysd/actionlint/cmd/actionlint ;;
   esac
   local f
   for f in "$out"/*; do [ -x "$f" ] || { echo "toolchain: $f was not built" >&2; return 1; }; done
