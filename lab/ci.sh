@@ -3,8 +3,15 @@
 #
 #   lab/ci.sh stacks           the environments CI deploys, as a JSON array
 #                              for a job matrix: every Pulumi.<env>.yaml but
-#                              the local one (the lab's own stack)
-#   lab/ci.sh preview ENV      `rampart preview --stack ENV --markdown` (stdout)
+#                              the local one (the lab's own stack); `[]` when
+#                              there is none (the workflows then skip their
+#                              matrix jobs: GitHub rejects an empty matrix).
+#                              An environment name must match ^[a-z0-9-]+$
+#                              (it is also part of GitHub environment names)
+#   lab/ci.sh preview ENV      `rampart preview --stack ENV --markdown` (stdout),
+#                              capped at ENV's share of the one PR comment
+#                              (`ghreport budget` over every stack), so that
+#                              the combined comment never cuts a preview
 #   lab/ci.sh up ENV           `pulumi up --stack ENV --yes`
 #   lab/ci.sh drift ENV FILE   `rampart drift --stack ENV --markdown FILE`,
 #                              then `drift-issue` with its exit status
@@ -18,42 +25,72 @@
 #                              without its file is shown as failed
 #
 # comment and drift-issue need GITHUB_TOKEN and GITHUB_REPOSITORY (set by
-# Actions). preview, up and drift need the stack's state backend and its secrets
-# secrets provider's key from the environment (PULUMI_BACKEND_URL, and
+# Actions); they only ever update comments and issues written by
+# $RAMPART_BOT_LOGIN (default github-actions[bot]; drift issues also carry
+# the label rampart-drift). preview and drift build the CLI first, in a step
+# of its own, so a build failure says so.
+#
+# preview, up and drift need the stack's state backend and its secrets
+# provider's key from the environment (PULUMI_BACKEND_URL, and
 # PULUMI_CONFIG_PASSPHRASE or, for a hashivault:// stack, VAULT_SERVER_URL +
-# VAULT_SERVER_TOKEN: GitHub secrets, never the lab's local folder backend) and the toolchain (pulumi, its Go language host, the kubernetes
-# plugin) built by `lab/toolchain.sh pulumi langhost k8sprovider`. A
-# kubeconfig in $KUBECONFIG_DATA is written to a private temp file for the
-# kubernetes provider when the stack carries none (rampart:kubeconfig).
+# VAULT_SERVER_TOKEN: GitHub secrets, never the lab's local folder backend)
+# and the toolchain (pulumi, its Go language host, the kubernetes plugin)
+# built by `lab/toolchain.sh pulumi langhost k8sprovider`. A kubeconfig in
+# $KUBECONFIG_DATA is written to a private temp file for the kubernetes
+# provider when the stack carries none (rampart:kubeconfig). Temp files and
+# folders are removed on exit (trap).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 die() { echo "ci: ERROR: $*" >&2; exit 1; }
 
-# stacks: the committed stack files' environments except local, sorted.
-stacks() {
-  local f env out=()
+# tmps: temporary folders removed on exit, whatever the exit status.
+tmps=()
+cleanup() { [ ${#tmps[@]} -eq 0 ] || rm -rf "${tmps[@]}"; }
+trap cleanup EXIT
+
+# stack_names: the committed stack files' environments except local, sorted
+# (the glob sorts), one a line. A name outside ^[a-z0-9-]+$ fails: it would
+# need quoting in the JSON matrix and is not a valid GitHub environment
+# name suffix everywhere.
+stack_names() {
+  local f env
   for f in Pulumi.*.yaml; do
     [ -e "$f" ] || continue
     env=${f#Pulumi.}; env=${env%.yaml}
     [ "$env" = local ] && continue
-    out+=("\"$env\"")
+    [[ $env =~ ^[a-z0-9-]+$ ]] ||
+      die "$f: environment name \"$env\" must match ^[a-z0-9-]+\$ (lower-case letters, digits, dashes): rename the stack file"
+    echo "$env"
   done
+}
+
+# stacks: stack_names as a JSON array ([] for none). The names are checked
+# by stack_names, so quoting them is enough to make valid JSON.
+stacks() {
+  local names env out=()
+  names=$(stack_names) # a failing name check stops here (set -e)
+  for env in $names; do out+=("\"$env\""); done
   local IFS=,
   echo "[${out[*]}]"
 }
 
-# stack_env ENV: refuses an environment without a committed stack file, and
-# a missing backend or passphrase, then sets up the Pulumi CLI like the lab
-# does (no update checks, no plugin downloads, the source-built plugin) but
-# on the given backend.
-stack_env() {
+# stack_check ENV: refuses an environment without a committed stack file,
+# and a missing backend or passphrase, before anything is built.
+stack_check() {
   local env=${1:?environment}
   [ -f "Pulumi.$env.yaml" ] || die "no Pulumi.$env.yaml: known environments $(stacks)"
   [ -n "${PULUMI_BACKEND_URL:-}" ] ||
     die "PULUMI_BACKEND_URL is empty: set the repository secret PULUMI_BACKEND_URL (e.g. s3://bucket/rampart?endpoint=…)"
   [ -n "${PULUMI_CONFIG_PASSPHRASE:-}" ] || [ -n "${VAULT_SERVER_TOKEN:-}" ] ||
     die "PULUMI_CONFIG_PASSPHRASE and VAULT_SERVER_TOKEN are empty: set the $env environment's secret PULUMI_CONFIG_PASSPHRASE (passphrase stacks) or VAULT_SERVER_URL and VAULT_SERVER_TOKEN (hashivault:// stacks, README \"Sovereign state\")"
+}
+
+# stack_env ENV: stack_check, then sets up the Pulumi CLI like the lab does
+# (no update checks, no plugin downloads, the source-built plugin) but on
+# the given backend.
+stack_env() {
+  stack_check "$@"
   local backend=$PULUMI_BACKEND_URL
   # shellcheck source=lab/pulumi-env.sh
   . lab/pulumi-env.sh
@@ -63,18 +100,34 @@ stack_env() {
   if [ -n "${KUBECONFIG_DATA:-}" ]; then
     local kc
     kc=$(mktemp "${RUNNER_TEMP:-/tmp}/kubeconfig.XXXXXX") # mktemp: mode 600
+    tmps+=("$kc")
     printf '%s\n' "$KUBECONFIG_DATA" >"$kc"
     export KUBECONFIG=$kc
   fi
 }
 
-# rampart ARGS: the CLI, built rather than `go run` (which turns every
-# failing exit status into 1 and would hide drift's exit 2).
-rampart() {
-  local bin
-  bin=$(mktemp -d "${RUNNER_TEMP:-/tmp}/rampart.XXXXXX")/rampart
-  go build -o "$bin" ./cmd/rampart
-  "$bin" "$@"
+# build_rampart: builds the CLI into a temp folder and sets $rampart to it.
+# It is built rather than `go run` (which turns every failing exit status
+# into 1 and would hide drift's exit 2), and in its own checked step: run
+# inside `… || status=$?` (where set -e is off) a failed build would only
+# show as the missing binary's exit 127.
+build_rampart() {
+  local dir
+  dir=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/rampart.XXXXXX")
+  tmps+=("$dir")
+  go build -o "$dir/rampart" ./cmd/rampart ||
+    die "go build ./cmd/rampart failed (see the compiler output above): the CLI did not build, nothing was previewed or checked for drift"
+  rampart=$dir/rampart
+}
+
+# preview_budget: this environment's share of the combined PR comment in
+# bytes, for --max-bytes: every stack gets the same share (the comment
+# shows each, a failed one as a line), computed by lab/ghreport budget.
+preview_budget() {
+  local names
+  names=$(stack_names)
+  # shellcheck disable=SC2086 # one name a line, each ^[a-z0-9-]+$
+  go run ./lab/ghreport budget $names
 }
 
 # drift_issue ENV STATUS FILE: see the header.
@@ -93,13 +146,15 @@ drift_issue() {
 # comment DIR PR: see the header. An environment with a stack but no
 # preview file (its preview job failed) gets a section saying so.
 comment() {
-  local dir=$1 pr=$2 f env args=() body tmp
-  tmp=$(mktemp -d)
+  local dir=$1 pr=$2 f env args=() body tmp names
+  tmp=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/rampart-comment.XXXXXX")
+  tmps+=("$tmp") # removed on exit, also when ghreport fails
   for f in "$dir"/preview-*.md; do
     [ -e "$f" ] || continue
     env=${f##*/preview-}; args+=("${env%.md}=$f")
   done
-  for env in $(stacks | tr -d '[]"' | tr , ' '); do
+  names=$(stack_names)
+  for env in $names; do
     [ -e "$dir/preview-$env.md" ] && continue
     echo "**The preview failed**: see the log of the job \"preview ($env)\"." >"$tmp/$env.md"
     args+=("$env=$tmp/$env.md")
@@ -107,21 +162,27 @@ comment() {
   body=$tmp/body.md
   go run ./lab/ghreport combine "${args[@]}" >"$body"
   go run ./lab/ghreport comment --pr "$pr" --body "$body"
-  rm -rf "$tmp"
 }
 
 case ${1:-} in
 stacks) stacks ;;
 preview)
-  stack_env "${2:?usage: lab/ci.sh preview ENV}"
-  rampart preview --stack "$2" --markdown ;;
+  [ -n "${2:-}" ] || die "usage: lab/ci.sh preview ENV"
+  stack_check "$2"
+  budget=$(preview_budget)
+  build_rampart
+  stack_env "$2"
+  "$rampart" preview --stack "$2" --markdown --max-bytes "$budget" ;;
 up)
   stack_env "${2:?usage: lab/ci.sh up ENV}"
   pulumi up --yes --stack "$2" --non-interactive --suppress-progress --color never ;;
 drift)
-  stack_env "${2:?usage: lab/ci.sh drift ENV FILE}"
+  if [ -z "${2:-}" ] || [ -z "${3:-}" ]; then die "usage: lab/ci.sh drift ENV FILE"; fi
+  stack_check "$2"
+  build_rampart
+  stack_env "$2"
   status=0
-  rampart drift --stack "$2" --markdown "${3:?usage: lab/ci.sh drift ENV FILE}" || status=$?
+  "$rampart" drift --stack "$2" --markdown "$3" || status=$?
   drift_issue "$2" "$status" "$3" ;;
 drift-issue) drift_issue "${2:?usage: lab/ci.sh drift-issue ENV STATUS FILE}" "${3:?STATUS}" "${4:-}" ;;
 comment) comment "${2:?usage: lab/ci.sh comment DIR PR}" "${3:?usage: lab/ci.sh comment DIR PR}" ;;

@@ -207,7 +207,7 @@ func componentGroups(steps []Step) []*group {
 // folded form that replaces it when the comment is too long.
 func details(s Step) (full, folded string) {
 	summary := fmt.Sprintf("\n<details><summary>%s <code>%s</code>: %d %s</summary>\n\n",
-		s.Op, html.EscapeString(s.Name), len(s.Changes), plural(len(s.Changes), "change", "changes"))
+		s.Op, html.EscapeString(oneLine.Replace(s.Name)), len(s.Changes), plural(len(s.Changes), "change", "changes"))
 	var b strings.Builder
 	b.WriteString(summary)
 	b.WriteString("| property | old → new |\n|---|---|\n")
@@ -354,11 +354,18 @@ func truncBytes(s string, n int) string {
 	return s[:n]
 }
 
-// cell makes s safe inside a table cell: a pipe would end the cell, a
-// newline the row.
+// cell makes s safe inside a table cell: a pipe would end the cell, a line
+// ending (LF, CR or CRLF: GitHub ends a row at each) the row. A pipe is
+// escaped even inside a code span, where GitHub's table parser still
+// splits on it and then drops the backslash.
 func cell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+	return cellEscapes.Replace(s)
 }
+
+var cellEscapes = strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ", "\r", " ")
+
+// oneLine turns every line ending into a space (an HTML summary line).
+var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 
 // code puts s in a code span that survives backticks in s, safe in a cell.
 func code(s string) string {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
 // bigPlan is n updated NetworkPolicies with changes each, every value long
@@ -131,5 +133,54 @@ func TestCode_SurvivesBackticksAndPipes(t *testing.T) {
 		if got := code(in); got != want {
 			t.Errorf("code(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestMarkdown_LineEndingsBackticksAndPipesStayInTheirCell: GitHub ends a
+// table row at LF, CRLF and a lone CR; a pipe ends a cell even inside a code
+// span; a backtick ends a code span. A value holding any of them must stay
+// in its own cell of its own row.
+func TestMarkdown_LineEndingsBackticksAndPipesStayInTheirCell(t *testing.T) {
+	evil := "a\rb\r\nc\nd|e`f"
+	md := apitype.StepEventMetadata{
+		Op: apitype.OpUpdate, URN: quotaURN, Type: "kubernetes:core/v1:ConfigMap",
+		Old: state(map[string]any{"data": map[string]any{"k": "old"}}, nil),
+		New: state(map[string]any{"data": map[string]any{"k": evil}}, nil),
+		DetailedDiff: map[string]apitype.PropertyDiff{
+			"data.k": {Kind: apitype.DiffUpdate},
+			// A key (so a path) holding the same characters.
+			"data[\"x\ry|z\"]": {Kind: apitype.DiffAdd},
+		},
+	}
+	s, _ := StepFromEvent(md)
+	s.Name = "cm\rname|x"
+	out := markdown(t, &Plan{Stack: "prod", Steps: []Step{s}})
+	if strings.ContainsRune(out, '\r') {
+		t.Fatalf("markdown holds a carriage return (ends a table row):\n%q", out)
+	}
+	if !strings.Contains(out, "| `data.k` | `old` → ``a⏎b⏎c⏎d\\|e`f`` |\n") {
+		t.Errorf("value row not on one line with the pipe escaped and a longer fence:\n%s", out)
+	}
+	if !strings.Contains(out, "| update | cm name\\|x | kubernetes:core/v1:ConfigMap |") {
+		t.Errorf("resource row broken by the name's CR or pipe:\n%s", out)
+	}
+	// Every table line has as many unescaped pipes as its header.
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			continue
+		}
+		n := strings.Count(line, "|") - strings.Count(line, `\|`)
+		switch {
+		case strings.Contains(line, " → ") && n != 3:
+			t.Errorf("value row %q has %d cell separators, want 3", line, n)
+		case strings.HasPrefix(line, "| update ") && n != 5:
+			t.Errorf("resource row %q has %d cell separators, want 5", line, n)
+		}
+	}
+}
+
+func TestCell_ReplacesEveryLineEnding(t *testing.T) {
+	if got, want := cell("a\rb\r\nc\nd|e"), `a b c d\|e`; got != want {
+		t.Errorf("cell = %q, want %q", got, want)
 	}
 }

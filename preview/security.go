@@ -59,6 +59,39 @@ func pathHas(subs ...string) func(c Change) bool {
 
 func anyChange(Change) bool { return true }
 
+// auditTypeToken is components/audit's TypeToken (not imported: the preview
+// package reads plans and must not pull in the components).
+const auditTypeToken = "rampart:audit:Audit"
+
+// inAudit matches one of types when the resource is a child (at any depth)
+// of the audit component: a bucket elsewhere in a program is not the audit
+// trail.
+func inAudit(types ...string) func(s *Step) bool {
+	is := isType(types...)
+	return func(s *Step) bool { return is(s) && inChain(s.URN, auditTypeToken) }
+}
+
+// inChain reports whether typ is in the URN's parent type chain
+// (urn:pulumi:stack::project::parent$child::name).
+func inChain(urn, typ string) bool {
+	parts := strings.Split(urn, "::")
+	if len(parts) < 3 {
+		return false
+	}
+	for _, t := range strings.Split(parts[2], "$") {
+		if t == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// pssLabelChange matches a change of a Pod Security Admission label, named
+// in the path or hidden in a change of the whole labels map (c.pss).
+func pssLabelChange(c Change) bool {
+	return c.pss || strings.Contains(c.Path, pssPrefix)
+}
+
 // securityRules lists the objects whose loss or weakening the comment
 // calls out first. Order matters only for a step two rules match (the first
 // wins).
@@ -71,7 +104,7 @@ var securityRules = []securityRule{
 	{
 		match:   func(s *Step) bool { return kubeKind(s.Type, "core", "Namespace") },
 		gone:    "Namespace: deletes every object in it (a replace recreates it empty)",
-		changed: pathHas(`"pod-security.kubernetes.io/`, "pod-security.kubernetes.io/"), update: "Namespace: changes the Pod Security Standard labels (what admission lets pods do)",
+		changed: pssLabelChange, update: "Namespace: changes the Pod Security Standard labels (what admission lets pods do)",
 	},
 	{
 		match:   func(s *Step) bool { return kubeKind(s.Type, "cert-manager.io", "ClusterIssuer", "Issuer") },
@@ -85,6 +118,28 @@ var securityRules = []securityRule{
 		changed: anyChange, update: "Object Lock configuration: changes the audit bucket's retention",
 	},
 	{
+		// components/audit's bucket: Protect stops a delete, but a preview
+		// that plans one (protect removed in the same change) must say so.
+		match:   inAudit("aws:s3/bucketV2:BucketV2"),
+		gone:    "audit bucket: the audit trail itself; once deleted its name can be taken and new audit records have nowhere to go",
+		changed: pathHas("objectLockEnabled", "forceDestroy"), update: "audit bucket: changes Object Lock or lets a destroy empty it",
+	},
+	{
+		match:   inAudit("aws:s3/bucketVersioningV2:BucketVersioningV2"),
+		gone:    "audit bucket versioning: Object Lock needs it; overwritten or deleted audit objects are no longer kept",
+		changed: anyChange, update: "audit bucket versioning: changes whether old versions of audit objects are kept",
+	},
+	{
+		match:   inAudit("aws:s3/bucketPolicy:BucketPolicy"),
+		gone:    "audit bucket policy: the deny on deleting audit objects and on policy changes (break-glass only) goes",
+		changed: anyChange, update: "audit bucket policy: changes who may delete audit objects or change the bucket",
+	},
+	{
+		match:   inAudit("aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"),
+		gone:    "audit bucket encryption: new audit objects are no longer encrypted at rest by default",
+		changed: anyChange, update: "audit bucket encryption: changes how audit objects are encrypted at rest",
+	},
+	{
 		match:   func(s *Step) bool { return kubeKind(s.Type, "gateway.envoyproxy.io", "ClientTrafficPolicy") },
 		gone:    "ClientTrafficPolicy: the gateway falls back to Envoy's default TLS floor and ciphers until it is back",
 		changed: pathHas("spec"), update: "ClientTrafficPolicy: changes the gateway's TLS versions, ciphers or client limits",
@@ -95,6 +150,14 @@ var securityRules = []securityRule{
 		changed: pathHas("bruteForce", "failureFactor", "permanentLockout", "passwordPolicy", "sslRequired",
 			"Lifespan", "ssoSession", "otpPolicy", "securityDefenses", "accessCode"),
 		update: "Keycloak realm: changes login security (brute-force, password or token policy)",
+	},
+	{
+		// components/keycloak's default roles: deleting the resource gives
+		// new users Keycloak's own defaults back (offline_access,
+		// uma_authorization).
+		match:   isType("keycloak:index/defaultRoles:DefaultRoles"),
+		gone:    "Keycloak default roles: every new user gets Keycloak's defaults again (offline_access, uma_authorization)",
+		changed: anyChange, update: "Keycloak default roles: changes the roles every new user gets",
 	},
 	{
 		// The seal PIN secret and the server config (its seal stanza) of

@@ -44,3 +44,50 @@ func TestSecurity_FlagsControlObjectsAndWeakeningUpdates(t *testing.T) {
 		})
 	}
 }
+
+// TestSecurity_AuditBucketAndDefaultRoles: the audit trail's bucket and its
+// configuration children (components/audit), and the realm's default roles
+// (components/keycloak), are called out when deleted, replaced or changed.
+func TestSecurity_AuditBucketAndDefaultRoles(t *testing.T) {
+	const audit = "urn:pulumi:prod::rampart::rampart:audit:Audit$"
+	const realm = "urn:pulumi:prod::rampart::rampart:keycloak:Realm$"
+	upd := func(p string) []Change { return []Change{{Path: p, Kind: "update", Old: "a", New: "b"}} }
+	step := func(op, urnPrefix, typ, name string, changes []Change) Step {
+		return Step{Op: op, URN: urnPrefix + typ + "::" + name, Type: typ, Name: name, Changes: changes}
+	}
+	const (
+		bucket  = "aws:s3/bucketV2:BucketV2"
+		version = "aws:s3/bucketVersioningV2:BucketVersioningV2"
+		policy  = "aws:s3/bucketPolicy:BucketPolicy"
+		lock    = "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2"
+		sse     = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+		roles   = "keycloak:index/defaultRoles:DefaultRoles"
+	)
+	for _, tc := range []struct {
+		name string
+		step Step
+		want string
+	}{
+		{"audit bucket delete", step("delete", audit, bucket, "audit-bucket", nil), "audit bucket: the audit trail"},
+		{"audit bucket replace", step("replace", audit, bucket, "audit-bucket", upd("bucket")), "audit bucket: the audit trail"},
+		{"audit bucket force destroy", step("update", audit, bucket, "audit-bucket", upd("forceDestroy")), "lets a destroy empty it — forceDestroy"},
+		{"audit bucket tags", step("update", audit, bucket, "audit-bucket", upd("tags")), ""},
+		{"other bucket delete", step("delete", "urn:pulumi:prod::rampart::", bucket, "scratch", nil), ""},
+		{"audit versioning delete", step("delete", audit, version, "audit-versioning", nil), "Object Lock needs it"},
+		{"audit versioning suspended", step("update", audit, version, "audit-versioning", upd("versioningConfiguration.status")), "versioning"},
+		{"audit policy delete", step("delete", audit, policy, "audit-policy", nil), "deny on deleting audit objects"},
+		{"audit policy update", step("update", audit, policy, "audit-policy", upd("policy")), "or change the bucket — policy"},
+		{"audit object lock replace", step("replace", audit, lock, "audit-lock", nil), "no longer immutable"},
+		{"audit encryption delete", step("delete", audit, sse, "audit-encryption", nil), "encrypted at rest"},
+		{"default roles delete", step("delete", realm, roles, "realm-default-roles", nil), "offline_access"},
+		{"default roles update", step("update", realm, roles, "realm-default-roles", upd("defaultRoles[2]")), "roles every new user gets — defaultRoles[2]"},
+		{"default roles create", step("create", realm, roles, "realm-default-roles", nil), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := security(&tc.step)
+			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+				t.Errorf("security = %q, want it to contain %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package preview
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,20 +48,32 @@ type Change struct {
 	Old string `json:"old"`
 	// New is the value after, Removed when the property goes away.
 	New string `json:"new"`
+	// pss is set when the change replaces a Namespace's labels as a whole
+	// (path `metadata` or `metadata.labels`) and a Pod Security Admission
+	// label differs between the sides.
+	pss bool
 }
 
 // changes resolves every path of the step's detailed diff against the old
 // and new state. A provider without a detailed diff reports only top-level
 // keys (md.Diffs); those are resolved the same way.
+//
+// The two sides come from different maps (old outputs or inputs, new
+// inputs), and a value may be secret in one and plain in another (a secret
+// output whose new input is a plain literal, say). So a change is shown
+// masked on both sides when the property is secret in any of old inputs,
+// old outputs, new inputs or new outputs: showing the plain side would
+// reveal the secret's new (or old) value.
 func changes(md apitype.StepEventMetadata) []Change {
-	var oldIn, oldOut, newIn map[string]any
+	var oldIn, oldOut, newIn, newOut map[string]any
 	if md.Old != nil {
 		oldIn, oldOut = md.Old.Inputs, md.Old.Outputs
 	}
 	if md.New != nil {
-		newIn = md.New.Inputs
+		newIn, newOut = md.New.Inputs, md.New.Outputs
 	}
-	oldInputs, oldOutputs, newInputs := propertyValue(oldIn), propertyValue(oldOut), propertyValue(newIn)
+	oldInputs, oldOutputs := propertyValue(oldIn), propertyValue(oldOut)
+	newInputs, newOutputs := propertyValue(newIn), propertyValue(newOut)
 
 	type entry struct {
 		path resource.PropertyPath
@@ -96,9 +109,12 @@ func changes(md apitype.StepEventMetadata) []Change {
 	for p, e := range entries {
 		c := Change{Path: p, Kind: string(e.kind), Old: Unknown, New: Unknown}
 		if e.path != nil {
-			o, oldOK := resolve(e.old, e.path)
-			n, newOK := resolve(newInputs, e.path)
-			c.Old, c.New = o, n
+			o, oldOK := lookup(e.old, e.path)
+			n, newOK := lookup(newInputs, e.path)
+			c.Old, c.New = render(o), render(n)
+			if secretAnywhere(e.path, oldInputs, oldOutputs, newInputs, newOutputs) {
+				c.Old, c.New = SecretText, SecretText
+			}
 			if !oldOK {
 				c.Old = None
 			}
@@ -110,10 +126,61 @@ func changes(md apitype.StepEventMetadata) []Change {
 			} else if c.Kind == string(apitype.DiffUpdate) && !newOK {
 				c.Kind = string(apitype.DiffDelete)
 			}
+			c.pss = pssDiffers(e.path, e.old, newInputs)
 		}
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// secretAnywhere reports whether path is a secret (or inside one) in any of
+// roots.
+func secretAnywhere(path resource.PropertyPath, roots ...resource.PropertyValue) bool {
+	for _, r := range roots {
+		if v, ok := lookup(r, path); ok && v.IsSecret() {
+			return true
+		}
+	}
+	return false
+}
+
+// pssPrefix starts every Pod Security Admission label.
+const pssPrefix = "pod-security.kubernetes.io/"
+
+// pssDiffers reports whether a change at path, an ancestor of a Namespace's
+// labels (`metadata` or `metadata.labels`, as a provider reports a
+// replaced map), changes a Pod Security Admission label: the path itself
+// then does not name the label, so security cannot see it from the path.
+func pssDiffers(path resource.PropertyPath, old, new resource.PropertyValue) bool {
+	labels := resource.PropertyPath{"metadata", "labels"}
+	if len(path) == 0 || len(path) > len(labels) {
+		return false
+	}
+	for i := range path {
+		if path[i] != labels[i] {
+			return false
+		}
+	}
+	o, _ := lookup(old, labels)
+	n, _ := lookup(new, labels)
+	return !reflect.DeepEqual(pssLabels(o), pssLabels(n))
+}
+
+// pssLabels returns v's Pod Security Admission labels; a secret or unknown
+// label map counts as a change (returned as a marker).
+func pssLabels(v resource.PropertyValue) map[string]string {
+	out := map[string]string{}
+	switch {
+	case v.IsSecret() || v.IsComputed() || v.IsOutput():
+		out[pssPrefix] = Unknown
+	case v.IsObject():
+		for k, e := range v.ObjectValue() {
+			if strings.HasPrefix(string(k), pssPrefix) {
+				out[string(k)] = render(e)
+			}
+		}
+	}
 	return out
 }
 
@@ -162,25 +229,26 @@ func replaceSentinel(v any) (resource.PropertyValue, bool) {
 	return resource.PropertyValue{}, false
 }
 
-// resolve follows path from root one key at a time with Pulumi's
+// lookup follows path from root one key at a time with Pulumi's
 // PropertyPath.Get, stopping at a secret or unknown ancestor (Get does not
-// descend into either): a property inside a secret is a secret.
-func resolve(root resource.PropertyValue, path resource.PropertyPath) (string, bool) {
+// descend into either): a property inside a secret is a secret (returned as
+// a secret holding SecretText), one inside an unknown is unknown.
+func lookup(root resource.PropertyValue, path resource.PropertyPath) (resource.PropertyValue, bool) {
 	v := root
 	for i := range path {
 		switch {
 		case v.IsSecret():
-			return SecretText, true
+			return resource.MakeSecret(resource.NewProperty(SecretText)), true
 		case v.IsComputed() || v.IsOutput():
-			return Unknown, true
+			return resource.MakeComputed(resource.NewProperty("")), true
 		}
 		next, ok := path[i : i+1].Get(v)
 		if !ok {
-			return "", false
+			return resource.PropertyValue{}, false
 		}
 		v = next
 	}
-	return render(v), true
+	return v, true
 }
 
 // render shows one value: a scalar as its text, an object or array as
@@ -200,7 +268,7 @@ func render(v resource.PropertyValue) string {
 		case "", SecretText, Unknown, Removed, None:
 			s = strconv.Quote(s)
 		}
-		s = strings.NewReplacer("\r\n", "⏎", "\n", "⏎").Replace(s)
+		s = lineBreaks.Replace(s)
 	case v.IsBool():
 		s = strconv.FormatBool(v.BoolValue())
 	case v.IsNumber():
@@ -216,6 +284,11 @@ func render(v resource.PropertyValue) string {
 	}
 	return cut(s, MaxValueLen)
 }
+
+// lineBreaks shows every line ending Markdown knows (CRLF, LF and a lone
+// CR, which GitHub also treats as the end of a table row) as one symbol, so a
+// multi-line value stays on its table row.
+var lineBreaks = strings.NewReplacer("\r\n", "⏎", "\n", "⏎", "\r", "⏎")
 
 // plain converts v for JSON, secrets and unknowns as their markers.
 func plain(v resource.PropertyValue) any {

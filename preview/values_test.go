@@ -246,3 +246,111 @@ func TestRender_UnknownLongAndMarkerLikeValues(t *testing.T) {
 		t.Fatalf("changes = %q\nwant      %q", got, want)
 	}
 }
+
+// TestStepFromEvent_SecretOnOneSideMasksBoth: the old side comes from old
+// outputs (or inputs) and the new side from new inputs, so a property can
+// be secret on one side only; showing the other side in clear would reveal
+// the secret's new or old value.
+func TestStepFromEvent_SecretOnOneSideMasksBoth(t *testing.T) {
+	secret := map[string]any{sig.Key: sig.Secret, "ciphertext": "[secret]"}
+	for _, tc := range []struct {
+		name                    string
+		oldIn, oldOut, newIn    map[string]any
+		newOut                  map[string]any
+		inputDiff               bool
+		wantOld, wantNew, clear string
+	}{
+		{name: "old output secret, new input plain",
+			oldIn: map[string]any{"password": "x"}, oldOut: map[string]any{"password": secret},
+			newIn: map[string]any{"password": "hunter2"}, wantOld: SecretText, wantNew: SecretText, clear: "hunter2"},
+		{name: "old plain, new input secret",
+			oldIn: map[string]any{"password": "hunter1"}, oldOut: map[string]any{"password": "hunter1"},
+			newIn: map[string]any{"password": secret}, wantOld: SecretText, wantNew: SecretText, clear: "hunter1"},
+		{name: "secret only in old inputs",
+			oldIn: map[string]any{"password": secret}, oldOut: map[string]any{"password": "hunter1"},
+			newIn: map[string]any{"password": "hunter2"}, wantOld: SecretText, wantNew: SecretText, clear: "hunter"},
+		{name: "secret only in new outputs",
+			oldIn: map[string]any{"password": "hunter1"}, oldOut: map[string]any{"password": "hunter1"},
+			newIn: map[string]any{"password": "hunter2"}, newOut: map[string]any{"password": secret},
+			wantOld: SecretText, wantNew: SecretText, clear: "hunter"},
+		{name: "parent secret on the old side, new object plain",
+			oldIn: map[string]any{"auth": secret}, oldOut: map[string]any{"auth": secret},
+			newIn: map[string]any{"auth": map[string]any{"password": "hunter2"}}, wantOld: SecretText, wantNew: SecretText, clear: "hunter2"},
+		{name: "secret added where there was none",
+			oldIn: map[string]any{}, oldOut: map[string]any{},
+			newIn: map[string]any{"password": secret}, wantOld: None, wantNew: SecretText},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := "password"
+			if _, ok := tc.newIn["auth"]; ok {
+				path = "auth"
+			}
+			md := apitype.StepEventMetadata{
+				Op: apitype.OpUpdate, URN: secURN, Type: "kubernetes:core/v1:Secret",
+				Old: state(tc.oldIn, tc.oldOut), New: state(tc.newIn, tc.newOut),
+				DetailedDiff: map[string]apitype.PropertyDiff{path: {Kind: apitype.DiffUpdate, InputDiff: tc.inputDiff}},
+			}
+			s, _ := StepFromEvent(md)
+			if len(s.Changes) != 1 {
+				t.Fatalf("changes = %+v, want one", s.Changes)
+			}
+			if c := s.Changes[0]; c.Old != tc.wantOld || c.New != tc.wantNew {
+				t.Errorf("%s: %s → %s, want %s → %s (value not printed if clear)", c.Path,
+					mask(c.Old, tc.clear), mask(c.New, tc.clear), tc.wantOld, tc.wantNew)
+			}
+			out := markdown(t, &Plan{Stack: "prod", Steps: []Step{s}})
+			if tc.clear != "" && strings.Contains(out, tc.clear) {
+				t.Error("markdown holds the secret's value in clear (not printed)")
+			}
+		})
+	}
+}
+
+// mask hides a test's plaintext in a failure message.
+func mask(s, clear string) string {
+	if clear != "" && strings.Contains(s, clear) {
+		return "(the plaintext)"
+	}
+	return s
+}
+
+// TestStepFromEvent_PSSLabelChangeInsideAWholeLabelsMap: a provider may
+// report a label removal as `metadata.labels` (the map changed) instead of
+// naming the label; the PSS call-out must still fire, and must not fire
+// when only other labels changed.
+func TestStepFromEvent_PSSLabelChangeInsideAWholeLabelsMap(t *testing.T) {
+	ns := func(labels map[string]any) map[string]any {
+		return map[string]any{"metadata": map[string]any{"name": "team-a", "labels": labels}}
+	}
+	withPSS := map[string]any{"pod-security.kubernetes.io/enforce": "restricted", "team": "a"}
+	for _, tc := range []struct {
+		name     string
+		path     string
+		old, new map[string]any
+		want     bool
+	}{
+		{"labels map, PSS label removed", "metadata.labels", withPSS, map[string]any{"team": "a"}, true},
+		{"whole metadata, PSS label relaxed", "metadata", withPSS,
+			map[string]any{"pod-security.kubernetes.io/enforce": "privileged", "team": "a"}, true},
+		{"labels map, labels removed altogether", "metadata.labels", withPSS, nil, true},
+		{"labels map, only another label changed", "metadata.labels", withPSS,
+			map[string]any{"pod-security.kubernetes.io/enforce": "restricted", "team": "b"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			newNS := ns(tc.new)
+			if tc.new == nil {
+				newNS = map[string]any{"metadata": map[string]any{"name": "team-a"}}
+			}
+			md := apitype.StepEventMetadata{
+				Op: apitype.OpUpdate, URN: nsURN, Type: "kubernetes:core/v1:Namespace",
+				Old: state(ns(tc.old), ns(tc.old)), New: state(newNS, nil),
+				DetailedDiff: map[string]apitype.PropertyDiff{tc.path: {Kind: apitype.DiffUpdate}},
+			}
+			s, _ := StepFromEvent(md)
+			got := strings.Contains(s.Security, "Pod Security Standard labels")
+			if got != tc.want {
+				t.Errorf("security = %q, want PSS call-out %v", s.Security, tc.want)
+			}
+		})
+	}
+}

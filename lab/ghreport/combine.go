@@ -46,7 +46,10 @@ const (
 // Combine joins the sections under the marker. When the whole does not fit
 // in limit characters, every section is folded into <details> and cut at a
 // line boundary to an equal share of what is left (a short section leaves
-// its unused share to the others), each with a note saying how much is shown.
+// its unused share to the others), each with a note saying how much is shown
+// and with whatever the cut left open (a code fence, the section's own
+// <details>) closed, so every section stays at the top level. lab/ci.sh caps
+// each preview at Budget, so with the workflows this cut is a safety net.
 func Combine(sections []Section, limit int) (string, error) {
 	head := Marker + "\n" + title
 	var full strings.Builder
@@ -60,7 +63,7 @@ func Combine(sections []Section, limit int) (string, error) {
 		return full.String(), nil
 	}
 	overhead := func(env string) int {
-		return utf8.RuneCountInString(fmt.Sprintf(foldOpen, env)+fmt.Sprintf(truncNote, 0, 0)+foldClose) + 40 // digits and a closing fence
+		return utf8.RuneCountInString(fmt.Sprintf(foldOpen, env)+fmt.Sprintf(truncNote, 0, 0)+foldClose) + 20 // digits
 	}
 	budget := limit - utf8.RuneCountInString(head)
 	for _, s := range sections {
@@ -100,16 +103,53 @@ func Combine(sections []Section, limit int) (string, error) {
 			b.WriteString("\n\n")
 			continue
 		}
-		cut := cutAtLine(text, shares[i])
+		cut, closers := cutClosed(text, shares[i])
 		fmt.Fprintf(&b, foldOpen, s.Env)
 		b.WriteString(cut)
-		if strings.Count(cut, "```")%2 == 1 {
-			b.WriteString("\n```") // close a code block the cut left open
-		}
+		b.WriteString(closers)
 		fmt.Fprintf(&b, truncNote, utf8.RuneCountInString(cut), n)
 		b.WriteString(foldClose)
 	}
 	return b.String(), nil
+}
+
+// cutClosed cuts text at a line boundary so that the cut plus what closes
+// the blocks the cut leaves open (a code fence, then every open <details>,
+// innermost first) fits in limit characters. Without the closers a cut
+// inside one environment's own <details> would fold every later
+// environment into it.
+func cutClosed(text string, limit int) (cut, closers string) {
+	reserve := 0
+	for {
+		cut = cutAtLine(text, limit-reserve)
+		closers = closing(cut)
+		n := utf8.RuneCountInString(closers)
+		if utf8.RuneCountInString(cut)+n <= limit || limit-reserve <= 0 {
+			return cut, closers
+		}
+		reserve = max(n, reserve+1)
+	}
+}
+
+// closing returns what closes the blocks s leaves open: an odd code fence,
+// then one </details> per <details> opened and not closed.
+func closing(s string) string {
+	var b strings.Builder
+	if strings.Count(s, "```")%2 == 1 {
+		b.WriteString("\n```")
+	}
+	if open := openDetails(s); open > 0 {
+		b.WriteString("\n\n" + strings.Repeat("</details>\n", open))
+	}
+	return b.String()
+}
+
+// openDetails counts the <details> elements s opens and does not close
+// (case-insensitive, with or without attributes).
+func openDetails(s string) int {
+	l := strings.ToLower(s)
+	open := strings.Count(l, "<details>") + strings.Count(l, "<details ") - strings.Count(l, "</details>")
+	return max(open, 0)
 }
 
 // cutAtLine returns text's longest prefix of at most limit characters that
@@ -139,9 +179,32 @@ func Fit(body string, limit int) string {
 		return body
 	}
 	note := fmt.Sprintf(truncNote, 0, n)
-	cut := cutAtLine(body, limit-utf8.RuneCountInString(note)-20)
-	if strings.Count(cut, "```")%2 == 1 {
-		cut += "\n```"
+	cut, closers := cutClosed(body, limit-utf8.RuneCountInString(note)-20)
+	return cut + closers + fmt.Sprintf(truncNote, utf8.RuneCountInString(cut), n)
+}
+
+// MinBudget is the smallest per-environment share Budget hands out: below
+// it a preview holds little more than its header and tables are cut to
+// nothing, so more environments need a comment per environment instead.
+const MinBudget = 4096
+
+// Budget is each environment's share of the combined comment, in bytes: the
+// cap `rampart preview --max-bytes` gets (lab/ci.sh preview) so that every
+// environment's section fits whole and Combine never cuts one. It is
+// (MaxBody − the marker, title and every section's header) / len(envs); a
+// character is at least one byte, so a preview within its share in bytes is
+// within it in characters too.
+func Budget(envs []string) (int, error) {
+	if len(envs) == 0 {
+		return 0, fmt.Errorf("budget: no environment given (lab/ci.sh passes every stack's, from lab/ci.sh stacks)")
 	}
-	return cut + fmt.Sprintf(truncNote, utf8.RuneCountInString(cut), n)
+	overhead := utf8.RuneCountInString(Marker + "\n" + title)
+	for _, env := range envs {
+		overhead += utf8.RuneCountInString(fmt.Sprintf(openHeader, env)) + len("\n\n")
+	}
+	share := (MaxBody - overhead) / len(envs)
+	if share < MinBudget {
+		return 0, fmt.Errorf("budget: %d environments leave %d bytes each, under %d: a combined comment cannot show them; post one comment per environment", len(envs), share, MinBudget)
+	}
+	return share, nil
 }

@@ -6,6 +6,9 @@
 //	                                          hidden marker, then one section
 //	                                          per environment, folded and cut
 //	                                          to fit GitHub's 65,536 characters
+//	ghreport budget ENV...                    each environment's share of
+//	                                          the comment in bytes (stdout),
+//	                                          for rampart preview --max-bytes
 //	ghreport comment --pr N --body FILE       creates the pull request's
 //	                                          comment holding the marker, or
 //	                                          updates it
@@ -14,7 +17,11 @@
 //	ghreport issue --title T --close          closes it with a comment, if open
 //
 // The API calls read GITHUB_TOKEN, GITHUB_REPOSITORY (owner/name) and
-// GITHUB_API_URL (default https://api.github.com), which Actions sets. It is
+// GITHUB_API_URL (default https://api.github.com), which Actions sets.
+// Only comments and issues written by the token's bot are ever updated or
+// closed (RAMPART_BOT_LOGIN, default github-actions[bot]; drift issues must
+// also carry the label rampart-drift, created with the first one): anyone
+// can write a comment holding the marker or open an issue with the title. It is
 // a Go command rather than an inline github-script so that `make test`
 // exercises it (ghreport's tests run it against a fake API).
 package main
@@ -40,7 +47,7 @@ func main() {
 
 func run(args []string, stdout io.Writer, getenv func(string) string) error {
 	if len(args) == 0 {
-		return errors.New("usage: ghreport combine ENV=FILE... | comment --pr N --body FILE | issue --title T (--body FILE | --close)")
+		return errors.New("usage: ghreport combine ENV=FILE... | budget ENV... | comment --pr N --body FILE | issue --title T (--body FILE | --close)")
 	}
 	switch args[0] {
 	case "combine":
@@ -58,6 +65,13 @@ func run(args []string, stdout io.Writer, getenv func(string) string) error {
 			return err
 		}
 		_, err = io.WriteString(stdout, body)
+		return err
+	case "budget":
+		n, err := Budget(args[1:])
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(stdout, n)
 		return err
 	case "comment":
 		fs := flag.NewFlagSet("comment", flag.ContinueOnError)
@@ -117,6 +131,6 @@ func run(args []string, stdout io.Writer, getenv func(string) string) error {
 		_, err = fmt.Fprintln(stdout, url)
 		return err
 	default:
-		return fmt.Errorf("unknown command %q (known: combine, comment, issue)", args[0])
+		return fmt.Errorf("unknown command %q (known: combine, budget, comment, issue)", args[0])
 	}
 }

@@ -3,9 +3,12 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -227,10 +230,21 @@ func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *tes
 	assertStateSecretsEncrypted(t, v3.Latest.Resources)
 
 	// Preview with the root token sees no change; with a token that has no
-	// transit policy it cannot open the stack's secrets.
+	// transit policy it cannot open the stack's secrets. A preview takes no
+	// lock and writes nothing, which is why the PR workflow's state key can
+	// be read-only (README "GitHub workflows"): the bucket is byte-for-byte
+	// the same afterwards and no lock object appeared meanwhile.
+	before := stateBucketDigest(t, s3c, bucket)
+	locks = watchStateLocks(s3c, bucket)
 	pv, err := stk.Preview(ctx, optpreview.ProgressStreams(logWriter{t}))
+	if seen := locks(); len(seen) > 0 {
+		t.Errorf("preview took locks %v; the read-only PR key would fail", seen)
+	}
 	if err != nil {
 		t.Fatalf("preview with the transit key: %v", err)
+	}
+	if after := stateBucketDigest(t, s3c, bucket); !maps.Equal(before, after) {
+		t.Errorf("preview wrote to the state bucket: before %v, after %v", before, after)
 	}
 	for op, n := range pv.ChangeSummary {
 		if op != apitype.OpSame && n > 0 {
@@ -282,6 +296,21 @@ func assertNoStatePlaintext(t *testing.T, c *stateS3, bucket string, keys []stri
 
 // watchStateLocks lists .pulumi/locks/ every 100 ms until the returned
 // function is called, which gives every lock key seen.
+// stateBucketDigest is every object of the bucket with the SHA-256 of its
+// contents.
+func stateBucketDigest(t *testing.T, c *stateS3, bucket string) map[string]string {
+	t.Helper()
+	keys, err := c.list(bucket, "")
+	must(t, err)
+	out := map[string]string{}
+	for _, k := range keys {
+		b, err := c.get(bucket, k)
+		must(t, err)
+		out[k] = fmt.Sprintf("%x", sha256.Sum256(b))
+	}
+	return out
+}
+
 func watchStateLocks(c *stateS3, bucket string) func() []string {
 	var (
 		mu   sync.Mutex

@@ -176,10 +176,10 @@ func TestCIDriftIssue_FakeAPI_ActsOnTheDriftExitStatus(t *testing.T) {
 // covered maps each lab command a workflow runs to the test that exercises
 // it under `make test`; a workflow calling anything else fails here.
 var covered = map[string]string{
-	"ci.sh stacks":        "TestCIStacks_ListsEveryStackFileButLocal",
-	"ci.sh preview":       "TestCIStackSteps_RefuseAMissingBackendPassphraseOrStack (guards); rampart preview: tests/e2e",
+	"ci.sh stacks":        "TestCIStacks_ListsEveryStackFileButLocal, TestCIStacks_EmptyListAndNamesThatNeedNoEscaping",
+	"ci.sh preview":       "TestCIStackSteps_RefuseAMissingBackendPassphraseOrStack (guards); its --max-bytes: lab/ghreport TestBudget_*; rampart preview: tests/e2e",
 	"ci.sh up":            "TestCIStackSteps_RefuseAMissingBackendPassphraseOrStack (guards); pulumi up: lab/up.sh (make up)",
-	"ci.sh drift":         "TestCIDriftIssue_FakeAPI_ActsOnTheDriftExitStatus; rampart drift: tests/e2e",
+	"ci.sh drift":         "TestCIDriftIssue_FakeAPI_ActsOnTheDriftExitStatus, TestCIDrift_BuildFailureIsReportedAsABuildFailure; rampart drift: tests/e2e",
 	"ci.sh comment":       "TestCIComment_FakeAPI_PostsOneCommentWithEveryEnvironment",
 	"scan.sh trivy":       "tests/trivyscan (e2e tier)",
 	"scan.sh secrets":     "TestScanSecrets_FindsAPlantedTokenAndRedactsIt",

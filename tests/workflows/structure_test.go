@@ -3,7 +3,9 @@
 // nothing, and a structural checker enforces what actionlint does not:
 // third-party actions pinned by commit, least-privilege permissions,
 // timeouts, secrets only through a step's env:, no pull_request_target, and
-// run steps that only call commands `make test` exercises.
+// run steps that only call commands `make test` exercises, matrix jobs
+// skipped when their list is empty, read-only environments given no state
+// key that writes, and tool caches keyed on the tool versions.
 package workflows
 
 import (
@@ -48,6 +50,10 @@ var (
 	versionComment = regexp.MustCompile(`^#\s*v\d+\.\d+\.\d+\b`)
 	// secretInExpr: a secret read inside a ${{ }} expression.
 	secretInExpr = regexp.MustCompile(`\$\{\{[^}]*\bsecrets\s*(\.|\[)`)
+	// matrixFromNeeds: a matrix built from another job's output.
+	matrixFromNeeds = regexp.MustCompile(`fromJSON\(\s*needs\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\)`)
+	// stateSecret: a state-bucket key read from secrets.
+	stateSecret = regexp.MustCompile(`secrets\.(STATE_[A-Z_]+)`)
 	// allowedRun: what a run step may call, each a command `make test`
 	// exercises (see TestWorkflows_RunStepsAreExercisedCommands).
 	allowedRun = []*regexp.Regexp{
@@ -104,6 +110,7 @@ func check(name string, data []byte) []string {
 		if u, ok := job["uses"].(string); ok && !strings.HasPrefix(u, "./") && !pinned.MatchString(u) {
 			add("job %s: uses %s is not pinned to a 40-hex commit SHA", id, u)
 		}
+		problems = append(problems, checkJob(name, id, job)...)
 		steps, _ := job["steps"].([]any)
 		for i, s := range steps {
 			step, _ := s.(map[string]any)
@@ -140,6 +147,75 @@ func check(name string, data []byte) []string {
 		if !versionComment.MatchString(m[2]) {
 			add("line %d: uses %s has no `# vX.Y.Z` comment naming the pinned release", n+1, m[1])
 		}
+	}
+	return problems
+}
+
+// checkJob returns the problems of one job that need the job as a whole:
+// its matrix, its environment and what its steps read and run.
+func checkJob(name, id string, job map[string]any) []string {
+	var problems []string
+	add := func(format string, args ...any) {
+		problems = append(problems, name+": job "+id+": "+fmt.Sprintf(format, args...))
+	}
+	cond, _ := job["if"].(string)
+	if strategy, ok := job["strategy"].(map[string]any); ok {
+		matrix, _ := strategy["matrix"].(map[string]any)
+		for _, v := range matrix {
+			s, _ := v.(string)
+			for _, m := range matrixFromNeeds.FindAllStringSubmatch(s, -1) {
+				guard := fmt.Sprintf("needs.%s.outputs.%s != '[]'", m[1], m[2])
+				if !strings.Contains(cond, guard) {
+					add("its matrix comes from needs.%s.outputs.%s but it has no `if: %s`: an empty list gives an empty matrix, which GitHub rejects", m[1], m[2], guard)
+				}
+			}
+		}
+	}
+	env := ""
+	switch e := job["environment"].(type) {
+	case string:
+		env = e
+	case map[string]any:
+		env, _ = e["name"].(string)
+	}
+	var runs, secrets []string
+	steps, _ := job["steps"].([]any)
+	for _, s := range steps {
+		step, _ := s.(map[string]any)
+		if r, ok := step["run"].(string); ok {
+			runs = append(runs, r)
+		}
+		if with, ok := step["with"].(map[string]any); ok {
+			u, _ := step["uses"].(string)
+			key, _ := with["key"].(string)
+			if strings.HasPrefix(u, "actions/cache") && strings.Contains(key, "hashFiles(") && !strings.Contains(key, "lab/versions.env") {
+				add("cache key %q does not hash lab/versions.env, where the tool versions live: a version bump would restore the old tools", key)
+			}
+		}
+		envm, _ := step["env"].(map[string]any)
+		for _, v := range envm {
+			if sv, ok := v.(string); ok {
+				for _, m := range stateSecret.FindAllStringSubmatch(sv, -1) {
+					secrets = append(secrets, m[1])
+				}
+			}
+		}
+	}
+	run := strings.Join(runs, "\n")
+	if strings.HasSuffix(env, "-readonly") {
+		for _, sec := range secrets {
+			if !strings.HasPrefix(sec, "STATE_READONLY_") {
+				add("runs in %s but reads secrets.%s, a state key that can write; read the environment's STATE_READONLY_* key", env, sec)
+			}
+		}
+		for _, cmd := range []string{"lab/ci.sh up", "lab/ci.sh drift"} {
+			if strings.Contains(run, cmd) {
+				add("runs `%s`, which writes the state (lock, checkpoint), in the read-only environment %s", cmd, env)
+			}
+		}
+	}
+	if strings.Contains(run, "lab/ci.sh drift") && !strings.HasSuffix(env, "-drift") {
+		add("runs `lab/ci.sh drift` (a refresh: writes the state) in environment %q; use <env>-drift, which holds a state key that writes and has no reviewers", env)
 	}
 	return problems
 }
@@ -242,10 +318,33 @@ jobs:
     steps:
       - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
       - run: go build ./...
+      - name: Environments with a stack
+        id: stacks
+        run: echo "envs=$(bash lab/ci.sh stacks)" >>"$GITHUB_OUTPUT"
+    outputs:
+      envs: ${{ steps.stacks.outputs.envs }}
+  preview:
+    needs: build
+    if: needs.build.outputs.envs != '[]'
+    runs-on: ubuntu-24.04
+    timeout-minutes: 5
+    permissions:
+      contents: read
+    strategy:
+      matrix:
+        env: ${{ fromJSON(needs.build.outputs.envs) }}
+    environment: ${{ matrix.env }}-readonly
+    env:
+      ENV_NAME: ${{ matrix.env }}
+    steps:
+      - uses: actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.5
+        with:
+          path: ~/.cache/rampart/gobin
+          key: tools-${{ hashFiles('lab/versions.env', 'lab/scan.sh') }}
       - run: bash lab/ci.sh preview "$ENV_NAME"
         env:
-          ENV_NAME: prod
           PULUMI_CONFIG_PASSPHRASE: ${{ secrets.PULUMI_CONFIG_PASSPHRASE }}
+          AWS_ACCESS_KEY_ID: ${{ secrets.STATE_READONLY_ACCESS_KEY_ID }}
 `
 
 func TestCheck_CatchesEachBadPattern(t *testing.T) {
@@ -271,6 +370,11 @@ func TestCheck_CatchesEachBadPattern(t *testing.T) {
 		{"pull_request_target", "  pull_request:\n", "  pull_request_target:\n", "uses pull_request_target"},
 		{"pull_request_target as a string", "on:\n  pull_request:\n", "on: pull_request_target\n", "uses pull_request_target"},
 		{"unlisted command", "go build ./...", "curl -fsSL https://example.test/install.sh | sh", "is not a command `make test` exercises"},
+		{"matrix job not skipped on an empty list", "    if: needs.build.outputs.envs != '[]'\n", "", "no `if: needs.build.outputs.envs != '[]'`"},
+		{"cache key without the tool versions", "hashFiles('lab/versions.env', 'lab/scan.sh')", "hashFiles('lab/scan.sh')", "does not hash lab/versions.env"},
+		{"write state key in a read-only environment", "secrets.STATE_READONLY_ACCESS_KEY_ID", "secrets.STATE_ACCESS_KEY_ID", "reads secrets.STATE_ACCESS_KEY_ID, a state key that can write"},
+		{"drift in a read-only environment", `bash lab/ci.sh preview "$ENV_NAME"`, `bash lab/ci.sh drift "$ENV_NAME" r.md`, "writes the state (lock, checkpoint), in the read-only environment"},
+		{"drift outside a drift environment", `bash lab/ci.sh preview "$ENV_NAME"`, `bash lab/ci.sh drift "$ENV_NAME" r.md`, "use <env>-drift"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !strings.Contains(good, tc.old) {
