@@ -39,10 +39,17 @@ func checkAuditTrail(s *state) (bool, []Evidence) {
 			locks = append(locks, o)
 		}
 	}
-	if len(buckets)+len(locks) == 0 {
+	comp, deployed := s.component(audit.TypeToken, "auditBucket")
+	if !deployed && len(buckets)+len(locks) == 0 {
 		return false, nil
 	}
 	var ev []Evidence
+	if len(buckets) == 0 {
+		if comp == nil { // only the lock configuration is left
+			comp = locks[0]
+		}
+		ev = append(ev, missing(comp, "the audit bucket ("+bucketType+")"))
+	}
 	for _, b := range buckets {
 		v, _ := b.get("objectLockEnabled")
 		e := Evidence{URN: b.URN, Field: "objectLockEnabled", Value: show(v), OK: v == true}
@@ -51,7 +58,7 @@ func checkAuditTrail(s *state) (bool, []Evidence) {
 		}
 		ev = append(ev, e)
 	}
-	if len(locks) == 0 {
+	if len(locks) == 0 && len(buckets) > 0 {
 		ev = append(ev, Evidence{URN: buckets[0].URN, Field: "object lock configuration", Value: "absent", Note: "no default retention: objects can be deleted"})
 	}
 	preset, _ := s.output("auditRetentionPreset")

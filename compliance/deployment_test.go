@@ -28,7 +28,7 @@ const (
 // `pulumi stack export --show-secrets` would hold: URNs qualified by their
 // parents, secrets as signature maps carrying their plaintext (so a test can
 // prove the report never opens them), and the stack outputs the report
-// reads (profile, exemptions), which the mock does not record.
+// reads (profile, exemptions, egressExceptions), which the mock does not record.
 func renderedDeployment(t *testing.T, file string) apitype.DeploymentV3 {
 	t.Helper()
 	rec, cfg := testkit.RunStackFile(t, "..", file)
@@ -74,9 +74,13 @@ func deploymentOf(rec *recmock.Recorder, cfg *config.Config) apitype.DeploymentV
 		exemptions = append(exemptions, map[string]any{"namespace": e.Namespace, "level": e.Level,
 			"justification": e.Justification, "control": e.Control})
 	}
+	var egress []any
+	for _, e := range stacks.EgressExceptions(cfg) {
+		egress = append(egress, map[string]any{"cidr": e.CIDR, "justification": e.Justification, "source": e.Source})
+	}
 	dep := apitype.DeploymentV3{Resources: []apitype.ResourceV3{{
 		URN: resource.URN(stackURN), Type: "pulumi:pulumi:Stack",
-		Outputs: map[string]any{"profile": string(cfg.Profile), "exemptions": exemptions},
+		Outputs: map[string]any{"profile": string(cfg.Profile), "exemptions": exemptions, "egressExceptions": egress},
 	}}}
 	for _, r := range rec.All() {
 		dep.Resources = append(dep.Resources, apitype.ResourceV3{

@@ -34,9 +34,9 @@ func checkTLSIngress(s *state) (bool, []Evidence) {
 	for _, p := range pols {
 		v, _ := p.get("spec.tls.minVersion")
 		got, _ := v.(string)
-		e := Evidence{URN: p.URN, Field: "spec.tls.minVersion", Value: show(v), OK: tlsAtLeast(got, ingress.TLS12)}
+		e := Evidence{URN: p.URN, Field: "spec.tls.minVersion", Value: show(v), OK: tlsFloorOK(got)}
 		if !e.OK {
-			e.Note = "the floor must be " + ingress.TLS12 + " or " + ingress.TLS13 + " (RFC 8996 deprecates 1.0 and 1.1)"
+			e.Note = fmt.Sprintf("the floor must be exactly %q or %q (RFC 8996 deprecates 1.0 and 1.1)", ingress.TLS12, ingress.TLS13)
 		}
 		ev = append(ev, e)
 	}
@@ -52,16 +52,19 @@ func checkTLSIngress(s *state) (bool, []Evidence) {
 		}
 		ev = append(ev, e)
 	}
+	comp, deployed := s.component(ingress.TypeToken, "ingressGateway")
+	if deployed && len(gws)+len(ings) == 0 {
+		ev = append(ev, missing(comp, "a Gateway or Ingress"))
+	}
 	ev = append(ev, issuerSovereignty(s)...)
-	return len(gws)+len(ings) > 0, ev
+	return deployed || len(gws)+len(ings) > 0, ev
 }
 
-// tlsAtLeast compares "1.2"-style versions.
-func tlsAtLeast(got, floor string) bool {
-	g, err1 := strconv.ParseFloat(got, 64)
-	f, err2 := strconv.ParseFloat(floor, 64)
-	return err1 == nil && err2 == nil && g >= f
-}
+// tlsFloorOK accepts exactly the floors the ingress component renders
+// (ingress.TLS12, ingress.TLS13). Versions are not numbers: read as floats,
+// "1.10" would be 1.1 and "1.20" would pass; anything else (an unknown or
+// future spelling, "Auto") is refused rather than guessed.
+func tlsFloorOK(got string) bool { return got == ingress.TLS12 || got == ingress.TLS13 }
 
 func gatewayListeners(s *state, gw *object) []Evidence {
 	var ev []Evidence

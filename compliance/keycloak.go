@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 // Type tokens of the Keycloak provider's resources the evaluators read.
 const (
 	realmType        = "keycloak:index/realm:Realm"
+	clientType       = "keycloak:openid/client:Client"
 	defaultRolesType = "keycloak:index/defaultRoles:DefaultRoles"
 )
 
@@ -25,11 +27,22 @@ const (
 	maxLoginFailures = 10
 )
 
+// keycloakRealms returns the realms, whether the stack deploys Keycloak
+// (the rampart:keycloak:Realm component or the keycloakRealm output), and
+// a failing fact when it does and the realm is gone from the state.
+func keycloakRealms(s *state) ([]*object, bool, []Evidence) {
+	realms := s.byType(realmType)
+	comp, deployed := s.component(keycloak.TypeToken, "keycloakRealm")
+	if deployed && len(realms) == 0 {
+		return nil, true, []Evidence{missing(comp, "a realm ("+realmType+")")}
+	}
+	return realms, deployed || len(realms) > 0, nil
+}
+
 // checkBruteForce: every realm has brute-force detection with a lockout
 // after at most maxLoginFailures failures.
 func checkBruteForce(s *state) (bool, []Evidence) {
-	realms := s.byType(realmType)
-	var ev []Evidence
+	realms, deployed, ev := keycloakRealms(s)
 	for _, r := range realms {
 		const path = "securityDefenses.bruteForceDetection"
 		v, _ := r.get(path)
@@ -45,14 +58,15 @@ func checkBruteForce(s *state) (bool, []Evidence) {
 		}
 		ev = append(ev, e)
 	}
-	return len(realms) > 0, ev
+	return deployed, ev
 }
 
 // checkTokenLifespans: access tokens live at most 5 minutes and idle
-// sessions end after at most 15 (seed 000).
+// sessions end after at most 15 (seed 000), in every realm and in every
+// OpenID client that overrides the realm's access token lifespan (a client
+// without the override inherits its realm's).
 func checkTokenLifespans(s *state) (bool, []Evidence) {
-	realms := s.byType(realmType)
-	var ev []Evidence
+	realms, deployed, ev := keycloakRealms(s)
 	for _, r := range realms {
 		for _, f := range []struct {
 			path string
@@ -73,14 +87,53 @@ func checkTokenLifespans(s *state) (bool, []Evidence) {
 			ev = append(ev, e)
 		}
 	}
-	return len(realms) > 0, ev
+	ev = append(ev, clientLifespans(s)...)
+	return deployed || len(s.byType(clientType)) > 0, ev
+}
+
+// clientLifespans judges the clients' access token lifespan overrides.
+func clientLifespans(s *state) []Evidence {
+	var ev []Evidence
+	for _, c := range s.byType(clientType) {
+		const path = "accessTokenLifespan"
+		v, ok := c.get(path)
+		if str, _ := v.(string); !ok || str == "" {
+			continue // inherits the realm's, judged below
+		}
+		e := Evidence{URN: c.URN, Field: path, Value: show(v)}
+		d, ok := lifespan(v)
+		switch {
+		case !ok:
+			e.Note = "not a duration"
+		case d <= 0 || d > maxAccessToken:
+			e.Note = "the client overrides the realm: want at most " + maxAccessToken.String()
+		default:
+			e.OK = true
+		}
+		ev = append(ev, e)
+	}
+	return ev
+}
+
+// lifespan reads a client lifespan: a Go duration ("5m0s", what the
+// keycloak component renders) or whole seconds ("300", the provider's
+// other spelling).
+func lifespan(v any) (time.Duration, bool) {
+	str, _ := v.(string)
+	if d, err := time.ParseDuration(str); err == nil {
+		return d, true
+	}
+	if n, err := strconv.Atoi(str); err == nil {
+		return time.Duration(n) * time.Second, true
+	}
+	return 0, false
 }
 
 // checkDefaultRoles: every realm manages its default roles and grants new
 // users none of the privileged platform roles nor any realm-management
 // (admin console) role.
 func checkDefaultRoles(s *state) (bool, []Evidence) {
-	realms := s.byType(realmType)
+	realms, deployed, missingRealm := keycloakRealms(s)
 	defaults := s.byType(defaultRolesType)
 	privileged := map[string]bool{"admin": true}
 	for _, r := range keycloak.PlatformRoles() {
@@ -88,7 +141,7 @@ func checkDefaultRoles(s *state) (bool, []Evidence) {
 			privileged[r.Name] = true
 		}
 	}
-	var ev []Evidence
+	ev := missingRealm
 	for _, d := range defaults {
 		var bad []string
 		for _, x := range listOf(d, "defaultRoles") {
@@ -108,5 +161,5 @@ func checkDefaultRoles(s *state) (bool, []Evidence) {
 		ev = append(ev, Evidence{URN: realms[0].URN, Field: "default roles", Value: "unmanaged",
 			Note: "the realm's default roles are Keycloak's (offline_access, uma_authorization), not the least-privilege set"})
 	}
-	return len(realms) > 0, ev
+	return deployed, ev
 }

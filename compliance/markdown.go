@@ -36,7 +36,7 @@ func (a *Assessment) Summary() string {
 // exemptions with their justification, and the framework controls.
 func (a *Assessment) Markdown(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## Compliance of stack `%s` (profile %s)\n\n", a.Stack, cmp.Or(a.Profile, "unknown"))
+	fmt.Fprintf(&b, "## Compliance of stack %s (profile %s)\n\n", code(a.Stack), cell(cmp.Or(a.Profile, "unknown")))
 	src := "the state as the last `pulumi up` recorded it (`--refresh` reads the live cluster first)"
 	if a.Refreshed {
 		src = "the state refreshed from the live cluster"
@@ -56,7 +56,7 @@ func (a *Assessment) Markdown(w io.Writer) error {
 		fmt.Fprintf(&b, "\n### %s `%s` fails\n\n| object | field | value | why |\n|---|---|---|---|\n", mdMarks[Fail], r.Item.ID)
 		for _, e := range r.Evidence {
 			if !e.OK && !e.Exempt {
-				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(objectName(e.URN)), cell(e.Field), cell(e.Value), cell(e.Note))
+				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(objectName(e.URN)), tableCode(e.Field), tableCode(e.Value), cell(e.Note))
 			}
 		}
 	}
@@ -64,7 +64,7 @@ func (a *Assessment) Markdown(w io.Writer) error {
 	for _, r := range a.Results {
 		for _, e := range r.Evidence {
 			if e.Exempt {
-				ex = append(ex, fmt.Sprintf("- %s %s `%s`: %s = `%s`, %s\n", mdMarks[Exempt], objectName(e.URN), r.Item.ID, e.Field, e.Value, e.Note))
+				ex = append(ex, fmt.Sprintf("- %s %s %s: %s = %s, %s\n", mdMarks[Exempt], cell(objectName(e.URN)), code(r.Item.ID), code(e.Field), code(e.Value), cell(e.Note)))
 			}
 		}
 	}
@@ -75,7 +75,7 @@ func (a *Assessment) Markdown(w io.Writer) error {
 	b.WriteString(strings.Join(ex, ""))
 	b.WriteString("\n### Framework controls\n\n| framework | control | verdict | items |\n|---|---|---|---|\n")
 	for _, c := range a.Controls {
-		fmt.Fprintf(&b, "| %s | %s | %s %s | %s |\n", c.Framework, cell(c.Control), mdMarks[c.Verdict], c.Verdict, strings.Join(c.Items, ", "))
+		fmt.Fprintf(&b, "| %s | %s | %s %s | %s |\n", cell(c.Framework), cell(c.Control), mdMarks[c.Verdict], c.Verdict, strings.Join(c.Items, ", "))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -119,10 +119,49 @@ func objectName(urn string) string {
 	return shortURN(urn)
 }
 
-// cell makes s safe inside a Markdown table cell.
-func cell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+// mdText escapes plain text for Markdown: line breaks become spaces (a
+// newline would end the table row or list item), HTML's <, > and & become
+// entities (no raw HTML, no <!-- hiding the rest of the report), and the
+// punctuation Markdown acts on is backslash-escaped (| would split a table
+// cell, ` open a code span, * _ ~ [ ] emphasis and links).
+var mdText = strings.NewReplacer(
+	"\r\n", " ", "\n", " ", "\r", " ",
+	"&", "&amp;", "<", "&lt;", ">", "&gt;",
+	`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "_", `\_`, "~", `\~`, "[", `\[`, "]", `\]`,
+)
+
+// cell makes s safe as plain text inside a Markdown table cell or list
+// item (see mdText).
+func cell(s string) string { return mdText.Replace(s) }
+
+// code renders s as an inline code span that s cannot break out of: line
+// breaks become spaces, the fence is one backtick longer than the longest
+// run of backticks in s, and a space pads s when it starts or ends with a
+// backtick (CommonMark strips one such space on each side). Inside a code
+// span < and <!-- are literal text. For list items only: in a table, | would
+// still split the row.
+func code(s string) string {
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	longest, run := 0, 0
+	for _, c := range s {
+		if c == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return fence + s + fence
 }
+
+// tableCode is code for a table cell: GitHub's table parser splits rows on
+// an unescaped | even inside a code span, so | is escaped there. Field
+// paths and values read as written (brackets, quotes, JSON), unescaped.
+func tableCode(s string) string { return code(strings.ReplaceAll(s, "|", `\|`)) }
 
 // JSON writes the assessment for machines, indented.
 func (a *Assessment) JSON(w io.Writer) error {

@@ -32,17 +32,24 @@ func (s *state) policiesIn(ns string) []*object {
 // podSelector, Ingress and Egress, no rule), DNS egress on UDP and TCP 53,
 // and, for tenants, isolation: ingress only from named namespaces, egress
 // only within the namespace.
+//
+// Policies are additive: a pod may do what any policy selecting it allows.
+// So every rule of every policy in the namespace is judged too (rules.go):
+// one admitting everyone fails, whatever the named policies say.
 func checkNetworkPolicies(s *state) (bool, []Evidence) {
 	nss := s.byType(namespaceType)
+	exc := s.egressExceptions()
 	var ev []Evidence
 	for _, ns := range nss {
 		name := ns.str("metadata.name")
 		pols := s.policiesIn(name)
+		tenant := ns.str(field("metadata.labels", tierLabel)) == "tenant"
 		ev = append(ev, defaultDeny(ns, name, pols))
 		ev = append(ev, dnsEgress(ns, name, pols))
-		if ns.str(field("metadata.labels", tierLabel)) == "tenant" {
+		if tenant {
 			ev = append(ev, tenantIsolation(ns, name, pols))
 		}
+		ev = append(ev, ruleEvidence(ns, name, pols, tenant, exc)...)
 	}
 	return len(nss) > 0, ev
 }

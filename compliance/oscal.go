@@ -34,9 +34,15 @@ var oscalUUIDSpace = uuid.NewSHA1(uuid.NameSpaceURL, []byte(OSCALNamespace))
 // fail, or other with the justification in remarks), so a consumer
 // that reads only the state never counts an exemption as met.
 //
-// Every UUID is a v5 UUID of the stack and the object's own name (item ID,
-// control, resource URN), so two runs on the same stack differ only where
-// the state or the timestamps do.
+// Every UUID is a v5 UUID (deterministic: the same assessment always
+// renders the same document). The document, the result, its observations
+// and findings are statements of one assessment: their UUIDs derive from
+// the stack, the generation time and the object's name (item ID, control),
+// so a tool that deduplicates by UUID never merges two assessments; an
+// item's identity across runs is its finding's target (objective-id = item
+// ID, statement-id for a control), not a UUID. The inventory items (a
+// resource URN) and the back-matter plan name the same thing in every run
+// and keep stack-only UUIDs.
 func (a *Assessment) OSCAL(w io.Writer) error {
 	if a.Generated.IsZero() {
 		// OSCAL requires last-modified, start and collected: a date is not
@@ -53,6 +59,14 @@ func (a *Assessment) OSCAL(w io.Writer) error {
 	return nil
 }
 
+// oscalRunID is the UUID of a statement of this assessment: it changes with
+// Generated (see OSCAL).
+func (a *Assessment) oscalRunID(parts ...string) string {
+	return a.oscalID(append([]string{"run", a.Generated.UTC().Format(time.RFC3339Nano)}, parts...)...)
+}
+
+// oscalID is the UUID of something that is the same in every run of the
+// stack (a resource, the plan).
 func (a *Assessment) oscalID(parts ...string) string {
 	return uuid.NewSHA1(oscalUUIDSpace, []byte(strings.Join(append([]string{a.Stack}, parts...), "\x00"))).String()
 }
@@ -77,7 +91,7 @@ func (a *Assessment) oscalDoc() oscalDocument {
 		meta = append(meta, oscalNSProp("profile", a.Profile))
 	}
 	res := oscalResult{
-		UUID:  a.oscalID("result"),
+		UUID:  a.oscalRunID("result"),
 		Title: fmt.Sprintf("Rampart checklist on stack %s", a.Stack),
 		Description: fmt.Sprintf("Each item of Rampart's hardening checklist evaluated against %s of stack %s: "+
 			"the resources, fields and values read are each observation's relevant evidence.", state, a.Stack),
@@ -109,7 +123,7 @@ func (a *Assessment) oscalDoc() oscalDocument {
 		res.LocalDefinitions = &oscalLocalDefinitions{InventoryItems: inv}
 	}
 	return oscalDocument{AssessmentResults: oscalAssessmentResults{
-		UUID: a.oscalID("assessment-results"),
+		UUID: a.oscalRunID("assessment-results"),
 		Metadata: oscalMetadata{
 			Title:        fmt.Sprintf("Rampart compliance assessment: stack %s", a.Stack),
 			LastModified: when,
@@ -151,7 +165,7 @@ func (a *Assessment) oscalReviewedControls() oscalReviewedControls {
 
 func (a *Assessment) oscalObservation(r Result, when string) oscalObservation {
 	o := oscalObservation{
-		UUID:        a.oscalID("observation", r.Item.ID),
+		UUID:        a.oscalRunID("observation", r.Item.ID),
 		Title:       r.Item.Title,
 		Description: fmt.Sprintf("Checklist item %s (%s): %s.", r.Item.ID, r.Item.Title, oscalVerdictSentence(r.Verdict)),
 		Props:       []oscalProp{oscalNSProp("item", r.Item.ID), oscalNSProp("verdict", string(r.Verdict))},
@@ -186,7 +200,7 @@ func (a *Assessment) oscalObservation(r Result, when string) oscalObservation {
 
 func (a *Assessment) oscalItemFinding(r Result, obs string) oscalFinding {
 	f := oscalFinding{
-		UUID:        a.oscalID("finding", r.Item.ID),
+		UUID:        a.oscalRunID("finding", r.Item.ID),
 		Title:       r.Item.Title,
 		Description: fmt.Sprintf("Checklist item %s on stack %s: %s.", r.Item.ID, a.Stack, oscalVerdictSentence(r.Verdict)),
 		Props:       []oscalProp{oscalNSProp("verdict", string(r.Verdict))},
@@ -204,7 +218,7 @@ func (a *Assessment) oscalItemFinding(r Result, obs string) oscalFinding {
 
 func (a *Assessment) oscalControlFinding(c ControlResult, obsOf map[string]string) oscalFinding {
 	f := oscalFinding{
-		UUID:  a.oscalID("control-finding", c.Framework, c.Control),
+		UUID:  a.oscalRunID("control-finding", c.Framework, c.Control),
 		Title: c.Framework + " " + c.Control,
 		Description: fmt.Sprintf("%s %s rolled up from checklist items %s: %s.", c.Framework, c.Control,
 			strings.Join(c.Items, ", "), oscalVerdictSentence(c.Verdict)),

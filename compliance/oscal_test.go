@@ -291,11 +291,14 @@ func osUUIDs(v any, key string, out map[string][]string) {
 	}
 }
 
-// TestOSCAL_UUIDsAreValidAndStable: every UUID matches OSCAL's pattern (v5
-// here), definitions are unique, a re-run at another time keeps every UUID,
-// another stack gets other ones, and an evidence change on one item leaves
-// the others' UUIDs alone.
-func TestOSCAL_UUIDsAreValidAndStable(t *testing.T) {
+// TestOSCAL_UUIDsAreValidAndPerAssessment: every UUID matches OSCAL's
+// pattern (v5 here) and definitions are unique; the same assessment renders
+// the same UUIDs; a run at another time gives the document, the result, the
+// observations and the findings new UUIDs (a tool deduplicating by UUID
+// must not merge two assessments) while the resources and the plan keep
+// theirs; another stack gets other ones; an evidence change alone moves
+// none.
+func TestOSCAL_UUIDsAreValidAndPerAssessment(t *testing.T) {
 	ids := func(a *Assessment) map[string][]string {
 		out := map[string][]string{}
 		osUUIDs(renderOSCAL(t, a), "$", out)
@@ -322,11 +325,30 @@ func TestOSCAL_UUIDsAreValidAndStable(t *testing.T) {
 			t.Errorf("UUID %s defined twice", defs[i])
 		}
 	}
+	if again := ids(renderSample()); !osSameIDs(first, again) {
+		t.Error("the same assessment rendered different UUIDs")
+	}
 	later := renderSample()
 	later.Generated = later.Generated.Add(26 * time.Hour)
 	later.Refreshed = true
-	if again := ids(later); !osSameIDs(first, again) {
-		t.Error("UUIDs changed between two runs on the same stack")
+	again := ids(later)
+	perRun := map[string]bool{"assessment-results.uuid": true, "results.uuid": true, "observations.uuid": true, "findings.uuid": true,
+		"related-observations.observation-uuid": true}
+	for _, k := range []string{"assessment-results.uuid", "results.uuid", "observations.uuid", "findings.uuid", "inventory-items.uuid", "resources.uuid"} {
+		if len(first[k]) == 0 {
+			t.Fatalf("no %s in the document: %v", k, first)
+		}
+	}
+	for k, l := range first {
+		for _, u := range l {
+			reused := slices.Contains(again[k], u)
+			switch {
+			case perRun[k] && reused:
+				t.Errorf("%s %s reused by a run 26h later: two assessments would merge", k, u)
+			case !perRun[k] && !reused:
+				t.Errorf("%s %s (a resource or the plan) changed between runs", k, u)
+			}
+		}
 	}
 	other := renderSample()
 	other.Stack = "staging"

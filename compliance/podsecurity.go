@@ -2,6 +2,8 @@ package compliance
 
 import (
 	"fmt"
+	psaapi "k8s.io/pod-security-admission/api"
+	psapolicy "k8s.io/pod-security-admission/policy"
 
 	"github.com/rampart-dev/rampart/components/namespace"
 )
@@ -62,6 +64,45 @@ func checkPodSecurity(s *state) (bool, []Evidence) {
 			}
 			ev = append(ev, e)
 		}
+		ev = append(ev, enforceVersion(ns))
 	}
 	return len(nss) > 0, ev
+}
+
+// enforceVersion: the enforce-version label is absent, "latest" (the
+// admission default), or a pinned version (components/namespace's
+// pssVersion, e.g. "v1.34") no older than the newest revision of any
+// baseline or restricted check in the Pod Security evaluator
+// (fullProfileVersion): an older pin enforces that release's profile,
+// without the checks added since — a weaker restricted.
+func enforceVersion(ns *object) Evidence {
+	path := field("metadata.labels", namespace.LabelEnforceVersion)
+	v, ok := ns.get(path)
+	got, _ := v.(string)
+	e := Evidence{URN: ns.URN, Field: path, Value: show(v), OK: !ok}
+	if ok {
+		pinned, err := psaapi.ParseVersion(got)
+		floor := fullProfileVersion()
+		e.OK = err == nil && !pinned.Older(floor)
+		if !e.OK {
+			e.Note = "pinned to " + show(v) + ": checks of the restricted profile added up to " + floor.String() +
+				" are not enforced; want latest, no label, or " + floor.String() + " or later"
+		}
+	}
+	return e
+}
+
+// fullProfileVersion is the newest MinimumVersion of any baseline or
+// restricted check revision in k8s.io/pod-security-admission: a pinned
+// version at or after it enforces every check this evaluator knows.
+func fullProfileVersion() psaapi.Version {
+	floor := psaapi.MajorMinorVersion(1, 0)
+	for _, c := range psapolicy.DefaultChecks() {
+		for _, vc := range c.Versions {
+			if floor.Older(vc.MinimumVersion) {
+				floor = vc.MinimumVersion
+			}
+		}
+	}
+	return floor
 }

@@ -304,3 +304,36 @@ func num(v any) (float64, bool) {
 	}
 	return 0, false
 }
+
+// component returns the first resource of a component type (or, if none is
+// in the state, the stack resource when one of outputs is exported), and
+// whether the stack deploys that component. A component resource stays in
+// the state when a child is deleted out of band and refreshed away, so
+// "deployed" read from it (or from the stack outputs) turns a lost child
+// into a failure rather than "not deployed".
+func (s *state) component(token string, outputs ...string) (*object, bool) {
+	if l := s.byType(token); len(l) > 0 {
+		return l[0], true
+	}
+	for _, k := range outputs {
+		if _, ok := s.output(k); ok {
+			return &object{URN: s.stackURN, Type: stackType, Outputs: s.outputs}, true
+		}
+	}
+	return nil, false
+}
+
+// missing is the failing fact of a child resource the deployed component
+// c should have and the state lacks.
+func missing(c *object, what string) Evidence {
+	return Evidence{URN: c.URN, Field: what, Value: "absent",
+		Note: fmt.Sprintf("%s deploys %s but the state holds none (deleted out of band and refreshed away?): `pulumi up` recreates it", shortType(c), what)}
+}
+
+// shortType names a component in a note: its type token, or "the stack".
+func shortType(c *object) string {
+	if c.Type == stackType {
+		return "the stack"
+	}
+	return c.Type
+}

@@ -53,6 +53,7 @@ func Run(ctx *pulumi.Context, cfg *config.Config) error {
 	ctx.Export("podSecurity", enforce)
 	ctx.Export("networkPolicies", policies)
 	ctx.Export("exemptions", exemptions)
+	exportEgressExceptions(ctx, cfg)
 
 	pl, err := NewPlatform(ctx, cfg, p, b)
 	if err != nil {

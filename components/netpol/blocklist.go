@@ -9,8 +9,13 @@ import "net/netip"
 // 0.0.0.0/8 ("this host": 0.0.0.0 reaches local listeners), 100.64.0.0/10
 // (carrier-grade NAT; Alibaba Cloud's metadata is 100.100.100.200), the
 // other half of IPv6 unique-local (fc00::/8) and IPv6 link-local
-// (fe80::/10). Egress ipBlocks always `except` these unless a target is
-// explicitly allowed with a justification. NIS2 Art. 21(2)(e); ISM-1416.
+// (fe80::/10), and the NAT64 prefixes: the well-known 64:ff9b::/96
+// (RFC 6052) and the local-use 64:ff9b:1::/48 (RFC 8215), through which a
+// NAT64 gateway reaches any IPv4 address — 64:ff9b::a9fe:a9fe is
+// 169.254.169.254 — so an "::/0" ipBlock without them in `except` opens
+// every blocked IPv4 range again. Egress ipBlocks always `except` these
+// unless a target is explicitly allowed with a justification. NIS2 Art.
+// 21(2)(e); ISM-1416.
 var SSRFBlocklist = []netip.Prefix{
 	netip.MustParsePrefix("127.0.0.0/8"),
 	netip.MustParsePrefix("10.0.0.0/8"),
@@ -23,6 +28,8 @@ var SSRFBlocklist = []netip.Prefix{
 	netip.MustParsePrefix("fd00::/8"),
 	netip.MustParsePrefix("fc00::/8"),
 	netip.MustParsePrefix("fe80::/10"),
+	netip.MustParsePrefix("64:ff9b::/96"),   // NAT64 well-known prefix, RFC 6052
+	netip.MustParsePrefix("64:ff9b:1::/48"), // NAT64 local-use prefix, RFC 8215
 }
 
 // MetadataAddresses are the cloud metadata endpoints, named in errors.
@@ -52,17 +59,21 @@ func Blocked(p netip.Prefix) (netip.Prefix, bool) {
 }
 
 // addrOnlyBlocklist holds what an address check refuses beyond
-// SSRFBlocklist, left out of the egress policy's excepts:
-//   - "::" reaches the connecting host's own listeners, like 0.0.0.0, but a
-//     pod's packets to it never leave the pod;
-//   - the local-use NAT64 prefix (RFC 8215) embeds an IPv4 address at a
-//     position set by the operator's prefix length (/48 to /96, RFC 6052),
-//     so what it reaches cannot be read from the address: every decoding
-//     would let some blocked address through or refuse public ones.
+// SSRFBlocklist, left out of the egress policy's excepts: "::" reaches the
+// connecting host's own listeners, like 0.0.0.0, but a pod's packets to it
+// never leave the pod. (The local-use NAT64 prefix, RFC 8215, is in
+// SSRFBlocklist: it embeds an IPv4 address at a position set by the
+// operator's prefix length, /48 to /96, so what it reaches cannot be read
+// from the address and the whole prefix is refused.)
 var addrOnlyBlocklist = []netip.Prefix{
 	netip.MustParsePrefix("::/128"),
-	netip.MustParsePrefix("64:ff9b:1::/48"),
 }
+
+// decodedOnly are SSRFBlocklist entries an address check does not refuse
+// as such: the well-known NAT64 prefix embeds its IPv4 address at a fixed
+// place (RFC 6052), which Reached decodes and Check judges, so a NAT64
+// address of a public host passes and one of a blocked host is refused.
+var decodedOnly = map[netip.Prefix]bool{netip.MustParsePrefix("64:ff9b::/96"): true}
 
 // Reach is an address a connection may end up at.
 type Reach struct {
@@ -126,13 +137,14 @@ func Reached(a netip.Addr) []Reach {
 }
 
 // Check returns the first address a reaches (see Reached) that lies inside
-// the SSRF blocklist, or inside the unspecified address :: or the local-use
-// NAT64 prefix, which an address check refuses too.
+// the SSRF blocklist (the well-known NAT64 prefix judged by the IPv4 address
+// it embeds, see decodedOnly), or is the unspecified address ::, which an
+// address check refuses too.
 func Check(a netip.Addr) (Hit, bool) {
 	for _, r := range Reached(a) {
 		for _, list := range [][]netip.Prefix{SSRFBlocklist, addrOnlyBlocklist} {
 			for _, b := range list {
-				if b.Contains(r.Addr) {
+				if b.Contains(r.Addr) && !decodedOnly[b] {
 					return Hit{Reach: r, Entry: b}, true
 				}
 			}

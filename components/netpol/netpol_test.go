@@ -121,7 +121,7 @@ func TestPolicies_GatewayEgressExceptsSSRFBlocklist(t *testing.T) {
 	if fmt.Sprint(v4) != "map[cidr:0.0.0.0/0 except:[127.0.0.0/8 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 169.254.0.0/16 0.0.0.0/8 100.64.0.0/10]]" {
 		t.Errorf("v4 block = %v", v4)
 	}
-	if fmt.Sprint(v6) != "map[cidr:::/0 except:[::1/128 fd00::/8 fc00::/8 fe80::/10]]" {
+	if fmt.Sprint(v6) != "map[cidr:::/0 except:[::1/128 fd00::/8 fc00::/8 fe80::/10 64:ff9b::/96 64:ff9b:1::/48]]" {
 		t.Errorf("v6 block = %v", v6)
 	}
 	if port, _ := recmock.Path(gw, "egress", 1, "ports", 0, "port"); port != float64(443) {
@@ -188,5 +188,24 @@ func TestPolicies_RejectBadArgsAndRegisterNothing(t *testing.T) {
 				t.Fatalf("registered %v", rec.Names())
 			}
 		})
+	}
+}
+
+// TestSSRFBlocklist_HoldsNAT64Prefixes: the well-known (RFC 6052) and
+// local-use (RFC 8215) NAT64 prefixes are blocklisted ranges, so an "::/0"
+// ipBlock must except them (a NAT64 gateway turns 64:ff9b::a9fe:a9fe into
+// 169.254.169.254), and a range inside them is refused as a target without
+// a justification; an address check still decodes the well-known prefix.
+func TestSSRFBlocklist_HoldsNAT64Prefixes(t *testing.T) {
+	for _, c := range []string{"64:ff9b::a9fe:a9fe/128", "64:ff9b::/96", "64:ff9b:1::/48", "64:ff9b:1:2::/64"} {
+		if _, ok := netpol.Blocked(netip.MustParsePrefix(c)); !ok {
+			t.Errorf("%s not in the SSRF blocklist", c)
+		}
+	}
+	if h, ok := netpol.Check(netip.MustParseAddr("64:ff9b::a9fe:a9fe")); !ok || h.Addr != netip.MustParseAddr("169.254.169.254") {
+		t.Errorf("Check(64:ff9b::a9fe:a9fe) = %+v, %v; want the embedded 169.254.169.254", h, ok)
+	}
+	if h, ok := netpol.Check(netip.MustParseAddr("64:ff9b::5db8:d822")); ok {
+		t.Errorf("NAT64 address of public 93.184.216.34 refused: %+v", h)
 	}
 }

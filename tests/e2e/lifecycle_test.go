@@ -275,8 +275,8 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 				t.Errorf("%s = %s, want a failure on *%s %s: %+v", want.item, r.Verdict, want.urn, want.field, r.Evidence)
 			}
 		}
-		for _, want := range []string{"| Namespace " + teamA + "-ns | metadata.labels[\"" + namespace.LabelEnforce + "\"] | (absent) |",
-			"| Namespace " + teamB + "-ns | NetworkPolicy " + teamB + "/" + netpol.DefaultDenyName + " | absent |"} {
+		for _, want := range []string{"| Namespace " + teamA + "-ns | `metadata.labels[\"" + namespace.LabelEnforce + "\"]` | `(absent)` |",
+			"| Namespace " + teamB + "-ns | `NetworkPolicy " + teamB + "/" + netpol.DefaultDenyName + "` | `absent` |"} {
 			if !strings.Contains(md.String(), want) {
 				t.Errorf("assessment report lacks %q", want)
 			}
@@ -284,7 +284,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 
 		// The CLI a scheduled job runs says the same with its exit code.
 		if code, out := rampart(t, append([]string{"check", "--refresh"}, stackFlags...)...); code != 2 ||
-			!strings.Contains(out, "| Namespace "+teamB+"-ns | NetworkPolicy "+teamB+"/"+netpol.DefaultDenyName+" | absent |") {
+			!strings.Contains(out, "| Namespace "+teamB+"-ns | `NetworkPolicy "+teamB+"/"+netpol.DefaultDenyName+"` | `absent` |") {
 			t.Errorf("rampart check --refresh on the weakened cluster: exit %d, want 2 and the missing default-deny named:\n%s", code, out)
 		}
 		if code, out := rampart(t, append([]string{"drift"}, stackFlags...)...); code != 2 ||

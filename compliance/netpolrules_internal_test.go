@@ -1,0 +1,62 @@
+package compliance
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/rampart-dev/rampart/components/ingress"
+)
+
+// TestNetpol_PoliciesAddUp: NetworkPolicies are additive, so one extra
+// policy or rule that admits everyone fails netpol (and, for egress,
+// ssrf-blocklist) even though the named default-deny, DNS and isolation
+// policies are intact.
+func TestNetpol_PoliciesAddUp(t *testing.T) {
+	verdictIs(t, tenantWith(t), "netpol", Pass)
+	verdictIs(t, tenantWith(t), "ssrf-blocklist", Pass)
+	for _, tc := range []struct {
+		name, spec string
+		ssrf       Verdict
+	}{
+		{"allow-all policy", `{"podSelector":{},"policyTypes":["Ingress","Egress"],"ingress":[{}],"egress":[{}]}`, Fail},
+		{"extra {} egress rule beside DNS", `{"podSelector":{},"policyTypes":["Egress"],"egress":[{"ports":[{"port":53,"protocol":"UDP"},{"port":53,"protocol":"TCP"}]},{}]}`, Fail},
+		{"egress to an empty peer", `{"podSelector":{},"policyTypes":["Egress"],"egress":[{"to":[{}]}]}`, Fail},
+		{"ingress from everyone on a port", `{"podSelector":{},"policyTypes":["Ingress"],"ingress":[{"ports":[{"port":8080}]}]}`, Pass},
+		{"ingress from every namespace", `{"podSelector":{},"policyTypes":["Ingress"],"ingress":[{"from":[{"namespaceSelector":{}}]}]}`, Pass},
+		{"egress to every namespace", `{"podSelector":{},"policyTypes":["Egress"],"egress":[{"to":[{"namespaceSelector":{},"podSelector":{}}]}]}`, Pass},
+		{"egress to 0.0.0.0/0", `{"podSelector":{},"policyTypes":["Egress"],"egress":[{"to":[{"ipBlock":{"cidr":"0.0.0.0/0"}}]}]}`, Fail},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := tenantWith(t, policy(t, "extra", tc.spec))
+			r := verdictIs(t, a, "netpol", Fail)
+			named := false
+			for _, e := range r.Evidence {
+				named = named || (!e.OK && strings.HasSuffix(e.URN, "::extra") && e.Note != "")
+			}
+			if !named {
+				t.Errorf("no failing fact names the extra policy: %+v", r.Evidence)
+			}
+			verdictIs(t, a, "ssrf-blocklist", tc.ssrf)
+		})
+	}
+	// Narrow selectors stay fine: a namespace narrowed by a pod selector.
+	verdictIs(t, tenantWith(t, policy(t, "ok", `{"podSelector":{},"policyTypes":["Egress"],"egress":[{"to":[{"namespaceSelector":{},"podSelector":{"matchLabels":{"app":"x"}}}]}]}`)), "netpol", Pass)
+}
+
+// TestNetpol_GatewayIngressOpenOnlyAsRendered: the one rule Rampart renders
+// open on purpose — ingress from anywhere to the gateway proxies on 80/443
+// (and their unprivileged 10080/10443) in a policy of rampart:ingress —
+// passes; the same rule on another port, or outside the component, fails.
+func TestNetpol_GatewayIngressOpenOnlyAsRendered(t *testing.T) {
+	gw := func(name, ports string) apitype.ResourceV3 {
+		r := policy(t, name, `{"podSelector":{"matchLabels":{"app":"proxy"}},"policyTypes":["Ingress"],"ingress":[{"ports":`+ports+`}]}`)
+		r.URN = resource.URN("urn:pulumi:s::p::" + ingress.TypeToken + "$" + networkPolicyType + "::" + name)
+		return r
+	}
+	verdictIs(t, tenantWith(t, gw("edge", `[{"port":80,"protocol":"TCP"},{"port":443,"protocol":"TCP"},{"port":10443,"protocol":"TCP"}]`)), "netpol", Pass)
+	verdictIs(t, tenantWith(t, gw("edge", `[{"port":22,"protocol":"TCP"}]`)), "netpol", Fail)
+	verdictIs(t, tenantWith(t, gw("edge", `[{"port":443,"protocol":"UDP"}]`)), "netpol", Fail)
+	verdictIs(t, tenantWith(t, policy(t, "edge", `{"podSelector":{},"policyTypes":["Ingress"],"ingress":[{"ports":[{"port":443,"protocol":"TCP"}]}]}`)), "netpol", Fail)
+}
