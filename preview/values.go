@@ -152,7 +152,7 @@ const pssPrefix = "pod-security.kubernetes.io/"
 // labels (`metadata` or `metadata.labels`, as a provider reports a
 // replaced map), changes a Pod Security Admission label: the path itself
 // then does not name the label, so security cannot see it from the path.
-func pssDiffers(path resource.PropertyPath, old, new resource.PropertyValue) bool {
+func pssDiffers(path resource.PropertyPath, before, after resource.PropertyValue) bool {
 	labels := resource.PropertyPath{"metadata", "labels"}
 	if len(path) == 0 || len(path) > len(labels) {
 		return false
@@ -162,8 +162,8 @@ func pssDiffers(path resource.PropertyPath, old, new resource.PropertyValue) boo
 			return false
 		}
 	}
-	o, _ := lookup(old, labels)
-	n, _ := lookup(new, labels)
+	o, _ := lookup(before, labels)
+	n, _ := lookup(after, labels)
 	return !reflect.DeepEqual(pssLabels(o), pssLabels(n))
 }
 

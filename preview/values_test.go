@@ -307,8 +307,8 @@ func TestStepFromEvent_SecretOnOneSideMasksBoth(t *testing.T) {
 }
 
 // mask hides a test's plaintext in a failure message.
-func mask(s, clear string) string {
-	if clear != "" && strings.Contains(s, clear) {
+func mask(s, plain string) string {
+	if plain != "" && strings.Contains(s, plain) {
 		return "(the plaintext)"
 	}
 	return s
