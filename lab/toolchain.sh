@@ -120,7 +120,7 @@ prepare() {
     # dependencies come from the module proxy.
     cp -R "$here/tools/probe"/. "$work/"; chmod -R u+w "$work"
     (cd "$work" && go mod download)
-    for c in probe mkimage; do need_file "$work/cmd/$c/main.go"; done
+    for c in probe mkimage nsforward; do need_file "$work/cmd/$c/main.go"; done
     need_file "$work/go.sum"; return
   fi
   dir=$(module_dir "$work" "$(main_module "$t")")
@@ -190,7 +190,8 @@ compile() {
   probe)
     # probe is static (it is the only file in the probe and pause images).
     CGO_ENABLED=0 go build -o "$out/probe" ./cmd/probe
-    go build -o "$out/mkimage" ./cmd/mkimage ;;
+    go build -o "$out/mkimage" ./cmd/mkimage
+    go build -o "$out/nsforward" ./cmd/nsforward ;;
   esac
   local f
   for f in "$out"/*; do [ -x "$f" ] || { echo "toolchain: $f was not built" >&2; return 1; }; done

@@ -80,7 +80,7 @@ func TestPrepare_EmptyCachesLeaveEveryFileTheCompileReads(t *testing.T) {
 		"kube-router": {"go.mod", "go.sum", "tools.go"},
 		"coredns":     {"go.mod", "go.sum", "tools.go"},
 		"cyclonus":    {"go.mod", "go.sum", "tools.go"},
-		"probe":       {"go.mod", "go.sum", "cmd/probe/main.go", "cmd/mkimage/main.go"},
+		"probe":       {"go.mod", "go.sum", "cmd/probe/main.go", "cmd/mkimage/main.go", "cmd/nsforward/main.go"},
 	}
 	for tool, files := range tools {
 		t.Run(tool, func(t *testing.T) {

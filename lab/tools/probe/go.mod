@@ -1,8 +1,11 @@
 module github.com/rampart-dev/rampart/lab/tools/probe
 
-go 1.26
+go 1.26.0
 
-require github.com/google/go-containerregistry v0.22.1
+require (
+	github.com/google/go-containerregistry v0.22.1
+	golang.org/x/sys v0.50.0
+)
 
 require (
 	github.com/klauspost/compress v1.19.2 // indirect
