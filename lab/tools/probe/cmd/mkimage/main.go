@@ -102,8 +102,10 @@ func layer(files []string) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	epoch := time.Unix(0, 0)
-	dirs := map[string]int64{"etc": 0o755, "tmp": 0o1777, "proc": 0o555, "sys": 0o555, "dev": 0o755}
-	for _, d := range []string{"dev", "etc", "proc", "sys", "tmp"} {
+	// "./" first: without it the runtime makes the image root 0700 and a
+	// non-root user cannot even reach its entrypoint.
+	dirs := map[string]int64{".": 0o755, "etc": 0o755, "tmp": 0o1777, "proc": 0o555, "sys": 0o555, "dev": 0o755}
+	for _, d := range []string{".", "dev", "etc", "proc", "sys", "tmp"} {
 		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: dirs[d], ModTime: epoch}); err != nil {
 			return nil, err
 		}
