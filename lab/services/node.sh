@@ -498,12 +498,15 @@ node_shims() {
 
 node_stop() {
   local p h m i
+  NODE_T0=$(($(date +%s%N) / 1000000))
   # Let kubelet tear pods down (CNI DEL, sandbox removal) while it can.
   if lab_running node-kubelet && lab_running node-api-forward; then
     lab_stop node-controller-manager
     node_kubectl delete pods --all --all-namespaces --grace-period=1 --timeout=30s >/dev/null 2>&1 || true
   fi
+  lab_running node-kubelet && lab_log "node: pods deleted at $(node_ms) ms"
   for ((i = ${#NODE_PROCS[@]} - 1; i >= 0; i--)); do lab_stop "${NODE_PROCS[i]}"; done
+  lab_log "node: processes stopped at $(node_ms) ms"
   # Whatever pod process is left is in the node's cgroup subtree: kill it by PID.
   for p in $(node_pod_pids); do kill -KILL "$p" 2>/dev/null || true; done
   for p in $(node_shims); do kill -KILL "$p" 2>/dev/null || true; done
