@@ -7,7 +7,8 @@ import (
 )
 
 // Peer is one probe pod: a client (idle, runs probes) or a server (HTTP on
-// Port).
+// Port). A peer outside the cluster's pods (e.g. the API server on the
+// node's address) has no Namespace; Pod then only names it.
 type Peer struct {
 	Namespace, Pod string
 	Labels         map[string]string
@@ -15,7 +16,12 @@ type Peer struct {
 	Port           int // servers only
 }
 
-func (p Peer) String() string { return p.Namespace + "/" + p.Pod }
+func (p Peer) String() string {
+	if p.Namespace == "" {
+		return p.Pod
+	}
+	return p.Namespace + "/" + p.Pod
+}
 
 // Matrix holds one verdict per client→server pair (true = connected).
 type Matrix struct {

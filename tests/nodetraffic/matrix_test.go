@@ -1,6 +1,7 @@
 package nodetraffic_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -33,9 +34,9 @@ spec:
 // podYAML is a probe pod as Rampart's restricted template runs it: uid
 // 10000, no privilege escalation, every capability dropped, read-only root,
 // RuntimeDefault seccomp.
-func podYAML(n *nodetraffic.Node, ns, name, app string, args ...string) string {
+func podYAML(n *nodetraffic.Node, ns, name string, labels map[string]string, args ...string) string {
 	ports, probe := "", ""
-	if app == "server" {
+	if args[0] == "serve" {
 		ports = "\n    ports: [{name: http, containerPort: 8080, protocol: TCP}]"
 		probe = "\n    readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}"
 	}
@@ -44,7 +45,7 @@ kind: Pod
 metadata:
   name: %s
   namespace: %s
-  labels: {app: %s}
+  labels: %s
 spec:
   nodeName: %s
   terminationGracePeriodSeconds: 1
@@ -62,7 +63,13 @@ spec:
     securityContext:
       allowPrivilegeEscalation: false
       readOnlyRootFilesystem: true
-      capabilities: {drop: [ALL]}`, name, ns, app, n.Name, n.Image, strings.Join(args, ", "), ports, probe)
+      capabilities: {drop: [ALL]}`, name, ns, flowMap(labels), n.Name, n.Image, strings.Join(args, ", "), ports, probe)
+}
+
+// flowMap renders labels as a YAML flow mapping (JSON is YAML).
+func flowMap(labels map[string]string) string {
+	b, _ := json.Marshal(labels)
+	return string(b)
 }
 
 // The policies under test: nt-a denies all ingress but from its own
@@ -120,7 +127,8 @@ func TestNodeTraffic_PoliciesHoldByTraffic_RealNode(t *testing.T) {
 	n.Apply(t, namespaceYAML("nt-a"), namespaceYAML("nt-b"))
 	var manifests []string
 	for _, ns := range namespaces {
-		manifests = append(manifests, podYAML(n, ns, "server", "server", "serve", `":8080"`), podYAML(n, ns, "client", "client", "pause"))
+		manifests = append(manifests, podYAML(n, ns, "server", map[string]string{"app": "server"}, "serve", `":8080"`),
+			podYAML(n, ns, "client", map[string]string{"app": "client"}, "pause"))
 	}
 	n.Apply(t, manifests...)
 	for _, ns := range namespaces {

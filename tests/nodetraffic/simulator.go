@@ -51,7 +51,7 @@ func Simulate(t testing.TB, n *Node, namespaces []string, clients, servers []Pee
 	}
 	nsLabels := map[string]map[string]string{}
 	for _, ns := range append(append([]Peer{}, clients...), servers...) {
-		if _, ok := nsLabels[ns.Namespace]; ok {
+		if _, ok := nsLabels[ns.Namespace]; ok || ns.Namespace == "" {
 			continue
 		}
 		out, err := n.Kubectl("", "get", "namespace", ns.Namespace, "-o", "jsonpath={.metadata.labels}")
@@ -65,6 +65,9 @@ func Simulate(t testing.TB, n *Node, namespaces []string, clients, servers []Pee
 		nsLabels[ns.Namespace] = l
 	}
 	peer := func(p Peer) simPeer {
+		if p.Namespace == "" {
+			return simPeer{IP: p.IP}
+		}
 		return simPeer{IP: p.IP, Internal: &simInternal{PodLabels: p.Labels, NamespaceLabels: nsLabels[p.Namespace], Namespace: p.Namespace}}
 	}
 	var traffic []simTraffic
