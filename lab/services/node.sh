@@ -236,11 +236,11 @@ YAML
 }
 
 # node_images: the probe image (also the sandbox image) and CoreDNS's,
-# written by mkimage and imported into containerd; skipped when the
-# binaries they hold did not change.
+# written by mkimage and imported into containerd; skipped when neither the
+# binaries they hold nor mkimage changed.
 node_images() {
   local stamp d=$NODE_DIR/images
-  stamp=$(cat "$LAB_BIN/probe" "$LAB_BIN/coredns" | sha256sum | cut -c1-16)
+  stamp=$(cat "$LAB_BIN/probe" "$LAB_BIN/coredns" "$LAB_BIN/mkimage" | sha256sum | cut -c1-16)
   if [ "$(cat "$d/stamp" 2>/dev/null)" = "$stamp" ] &&
     node_ctr images ls -q | grep -qx "$NODE_IMAGE" && node_ctr images ls -q | grep -qx "$NODE_COREDNS_IMAGE"; then
     return 0
@@ -496,8 +496,40 @@ node_shims() {
   return 0
 }
 
+# node_alive PID: PID exists and is not a zombie (an exited server stays a
+# zombie until PID 1 reaps it, which here takes up to ~2 s).
+node_alive() {
+  local s
+  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  s=${s##*) }
+  [ "${s%% *}" != Z ]
+}
+
+# node_stop_procs: SIGTERM to every node process group lab_pid vouches for,
+# all at once (one by one, lab_stop's wait for each zombie added ~2 s per
+# process), then SIGKILL to what is left after 10 s. The API server gets
+# SIGKILL at once: its graceful shutdown waits for its watchers, and its
+# cluster is wiped at down anyway.
+node_stop_procs() {
+  local p pid pids=()
+  for p in "${NODE_PROCS[@]}"; do
+    pid=$(lab_pid "$p") || continue
+    pids+=("$pid")
+    if [ "$p" = node-apiserver ]; then kill -KILL -- "-$pid" 2>/dev/null || true
+    else kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; fi
+  done
+  for _ in $(seq 1 40); do
+    p=0
+    for pid in "${pids[@]}"; do node_alive "$pid" && p=1; done
+    [ "$p" = 0 ] && break
+    sleep 0.25
+  done
+  for pid in "${pids[@]}"; do node_alive "$pid" && { kill -KILL -- "-$pid" 2>/dev/null || true; }; done
+  for p in "${NODE_PROCS[@]}"; do rm -f "$LAB_STATE/$p.pid"; done
+}
+
 node_stop() {
-  local p h m i
+  local p h m
   NODE_T0=$(($(date +%s%N) / 1000000))
   # Let kubelet tear pods down (CNI DEL, sandbox removal) while it can.
   if lab_running node-kubelet && lab_running node-api-forward; then
@@ -505,7 +537,7 @@ node_stop() {
     node_kubectl delete pods --all --all-namespaces --grace-period=1 --timeout=30s >/dev/null 2>&1 || true
   fi
   lab_running node-kubelet && lab_log "node: pods deleted at $(node_ms) ms"
-  for ((i = ${#NODE_PROCS[@]} - 1; i >= 0; i--)); do lab_stop "${NODE_PROCS[i]}"; done
+  node_stop_procs
   lab_log "node: processes stopped at $(node_ms) ms"
   # Whatever pod process is left is in the node's cgroup subtree: kill it by PID.
   for p in $(node_pod_pids); do kill -KILL "$p" 2>/dev/null || true; done

@@ -3,8 +3,8 @@
 // on this machine from the project's own binaries: no registry, no
 // download. The layer holds the given files (mode 0755), an /etc/passwd
 // and /etc/group naming root, nobody and the probe user (uid 10000, the uid
-// Rampart's restricted pods run as), and empty /tmp (1777), /proc, /sys,
-// /dev and /etc mount points.
+// Rampart's restricted pods run as) with its home /home/probe, and empty
+// /tmp (1777), /proc, /sys, /dev and /etc mount points.
 //
 //	mkimage -ref nodeprobe.local/echo:probe -o echo.tar -entrypoint /probe -cmd serve bin/probe=/probe
 //
@@ -110,6 +110,18 @@ func layer(files []string) ([]byte, error) {
 			return nil, err
 		}
 	}
+	// The probe user's home, writable by uid 10000 in the image itself: a
+	// write there fails only because the root filesystem is mounted
+	// read-only (probe write-test /home/probe/x), not for lack of permission.
+	for _, d := range []string{"home/", "home/probe/"} {
+		h := &tar.Header{Typeflag: tar.TypeDir, Name: d, Mode: 0o755, ModTime: epoch}
+		if d == "home/probe/" {
+			h.Uid, h.Gid = 10000, 10000
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return nil, err
+		}
+	}
 	add := func(dst string, mode int64, data []byte) error {
 		h := &tar.Header{Typeflag: tar.TypeReg, Name: strings.TrimPrefix(path.Clean(dst), "/"), Mode: mode,
 			Size: int64(len(data)), ModTime: epoch}
@@ -120,7 +132,7 @@ func layer(files []string) ([]byte, error) {
 		return err
 	}
 	if err := add("/etc/passwd", 0o644, []byte("root:x:0:0:root:/:/probe\n"+
-		"probe:x:10000:10000:probe:/tmp:/probe\nnobody:x:65534:65534:nobody:/:/probe\n")); err != nil {
+		"probe:x:10000:10000:probe:/home/probe:/probe\nnobody:x:65534:65534:nobody:/:/probe\n")); err != nil {
 		return nil, err
 	}
 	if err := add("/etc/group", 0o644, []byte("root:x:0:\nprobe:x:10000:\nnogroup:x:65534:\n")); err != nil {
