@@ -137,6 +137,11 @@ node_netns() {
   ip -n "$NODE_GWNS" link set lo up
   ip -n "$NODE_GWNS" link set gw0 up
   ip -n "$NODE_NETNS" route add default via "$NODE_GW_IP"
+  # The gateway namespace routes pod addresses back to the node and forwards,
+  # so a test can hang its own namespace of "outside" hosts off it (pods
+  # keep their source address: the bridge does not masquerade).
+  ip -n "$NODE_GWNS" route add "$NODE_CLUSTER_CIDR" via "$NODE_IP"
+  nsenter --net="/var/run/netns/$NODE_GWNS" sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward'
   node_in sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward'
   # Bridged pod-to-pod packets must traverse iptables for policies to apply.
   [ "$(node_in cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)" = 1 ] ||
@@ -456,6 +461,7 @@ node_start() {
 
   lab_env_set RAMPART_NODE_KUBECONFIG "$d/admin.kubeconfig"
   lab_env_set RAMPART_NODE_NETNS "$NODE_NETNS_PATH"
+  lab_env_set RAMPART_NODE_GW_NETNS "/var/run/netns/$NODE_GWNS"
   lab_env_set RAMPART_NODE_NAME "$NODE_NAME"
   lab_env_set RAMPART_NODE_IMAGE "$NODE_IMAGE"
   lab_env_set RAMPART_NODE_DNS_IP "$NODE_DNS_IP"

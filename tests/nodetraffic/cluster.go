@@ -22,6 +22,7 @@ type Node struct {
 	Name       string // the node's name; test pods set spec.nodeName (no scheduler)
 	Image      string // the probe image, imported into the node's containerd
 	DNSIP      string // CoreDNS's Service address
+	GWNetns    string // the node's gateway network namespace file (its default route)
 	kubectl    string
 }
 
@@ -30,7 +31,8 @@ type Node struct {
 // RAMPART_REQUIRE_NODE=1, where a missing node is a failure.
 func RequireNode(t testing.TB) *Node {
 	t.Helper()
-	keys := []string{"RAMPART_NODE_KUBECONFIG", "RAMPART_NODE_NAME", "RAMPART_NODE_IMAGE", "RAMPART_NODE_DNS_IP"}
+	keys := []string{"RAMPART_NODE_KUBECONFIG", "RAMPART_NODE_NAME", "RAMPART_NODE_IMAGE", "RAMPART_NODE_DNS_IP",
+		"RAMPART_NODE_GW_NETNS"}
 	if os.Getenv("RAMPART_REQUIRE_NODE") != "1" {
 		env, err := labenv.Load()
 		if err != nil || env["RAMPART_NODE_KUBECONFIG"] == "" {
@@ -39,7 +41,7 @@ func RequireNode(t testing.TB) *Node {
 	}
 	env := labenv.Require(t, keys...)
 	n := &Node{Kubeconfig: env["RAMPART_NODE_KUBECONFIG"], Name: env["RAMPART_NODE_NAME"],
-		Image: env["RAMPART_NODE_IMAGE"], DNSIP: env["RAMPART_NODE_DNS_IP"]}
+		Image: env["RAMPART_NODE_IMAGE"], DNSIP: env["RAMPART_NODE_DNS_IP"], GWNetns: env["RAMPART_NODE_GW_NETNS"]}
 	n.kubectl = labenv.RequireCommand(t, "kubectl")
 	if _, err := n.Kubectl("", "get", "--raw", "/readyz"); err != nil {
 		t.Fatalf("lab node's API server (kubeconfig %s) is not ready: %v; run `lab/lab.sh up node`", n.Kubeconfig, err)
@@ -75,18 +77,26 @@ func (n *Node) Apply(t testing.TB, manifests ...string) {
 // not an error; anything else (no such pod, exec refused) fails the test.
 func (n *Node) Exec(t testing.TB, ns, pod string, probeArgs ...string) (string, bool) {
 	t.Helper()
+	line, ok, err := n.exec(ns, pod, probeArgs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return line, ok
+}
+
+// exec is Exec without the test: safe to call from several goroutines.
+func (n *Node) exec(ns, pod string, probeArgs ...string) (string, bool, error) {
 	out, err := n.Kubectl("", append([]string{"exec", "-n", ns, pod, "--", "/probe"}, probeArgs...)...)
 	line := strings.TrimSpace(out)
 	if err == nil {
-		return line, true
+		return line, true, nil
 	}
 	for _, v := range []string{"REFUSED ", "TIMEOUT ", "ERROR ", "FAIL ", "READ-ONLY "} {
 		if strings.HasPrefix(line, v) {
-			return line, false
+			return line, false, nil
 		}
 	}
-	t.Fatalf("probe %s in %s/%s did not run: %v", strings.Join(probeArgs, " "), ns, pod, err)
-	return "", false
+	return "", false, fmt.Errorf("probe %s in %s/%s did not run: %w", strings.Join(probeArgs, " "), ns, pod, err)
 }
 
 // PodIP returns ns/pod's IP.

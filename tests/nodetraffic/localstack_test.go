@@ -61,68 +61,140 @@ func rendered(t *testing.T) (namespaces, policies []string, names []string) {
 	return namespaces, policies, names
 }
 
+// Hosts outside the cluster, in a namespace the test creates: the cloud
+// metadata address, two RFC 1918 addresses and a "public" backend
+// (TEST-NET-3, outside every range of the SSRF blocklist).
+var outsideHosts = map[string]string{
+	"metadata": "169.254.169.254", "rfc1918-10": "10.200.0.10", "rfc1918-192": "192.168.77.10", "public": "203.0.113.10",
+}
+
+// outsideNS is a namespace Rampart does not manage (no policy at all).
+const outsideNS = "nt-outside"
+
+// gatewayLabels and controlPlaneLabels are the local stack's
+// rampart:gateway podLabels and controlPlane.podLabels (Pulumi.local.yaml).
+var (
+	gatewayLabels      = map[string]string{"app": "rampart-gateway"}
+	controlPlaneLabels = map[string]string{"app": "control-plane-api"}
+)
+
 // expectLocal is the issue's expectation for the local stack: traffic
 // within a namespace is allowed; the ingress namespace reaches tenants on
-// their backend port (8080); everything else (tenant→tenant,
-// tenant→ingress, to and from the platform namespace, to CoreDNS on a
-// non-DNS port, to the API server) is denied.
+// their backend port (8080); the gateway reaches the public backend on 443
+// only (never the metadata address or private ranges, even on 443); a
+// namespace Rampart does not manage reaches everything but Rampart's
+// namespaces; everything else (tenant→tenant, tenant→ingress, to and from
+// the platform namespace, to CoreDNS on a non-DNS port, to the API server,
+// to outside hosts) is denied.
 func expectLocal(c, s nodetraffic.Peer) bool {
-	if s.Namespace == "" || s.Namespace == "kube-system" {
+	rampartNS := s.Namespace != "" && s.Namespace != "kube-system" && s.Namespace != outsideNS
+	switch {
+	case c.Namespace == outsideNS:
+		return !rampartNS
+	case s.Namespace == "": // outside the cluster, or the API server on the node address
+		return c.Namespace == platformNS && c.Labels["app"] == gatewayLabels["app"] && s.Pod == "public" && s.Port == 443
+	case s.Namespace == "kube-system":
 		return false
-	}
-	if c.Namespace == s.Namespace {
+	case c.Namespace == s.Namespace:
 		return true
 	}
 	return c.Namespace == ingressNS && slices.Contains(tenants, s.Namespace) && s.Port == 8080
 }
 
+// probeUntil re-probes until the dataplane matches want (the enforcer
+// applies a change within its sync of the watch event), a bounded number of
+// times, and returns the last matrix.
+func probeUntil(t *testing.T, n *nodetraffic.Node, want *nodetraffic.Matrix) *nodetraffic.Matrix {
+	t.Helper()
+	var got *nodetraffic.Matrix
+	for range 10 {
+		got = nodetraffic.Probe(t, n, want.Clients, want.Servers)
+		if len(got.Diff(want, "dataplane", "expectation")) == 0 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return got
+}
+
+// agree fails the test on any disagreement between the three matrices.
+func agree(t *testing.T, what string, got, sim, want *nodetraffic.Matrix) {
+	t.Helper()
+	for _, d := range [][]string{
+		sim.Diff(want, "cyclonus", "expectation"),
+		got.Diff(want, "dataplane", "expectation"),
+		got.Diff(sim, "dataplane", "cyclonus"),
+	} {
+		if len(d) > 0 {
+			t.Errorf("%s: disagreement:\n%s", what, strings.Join(d, "\n"))
+		}
+	}
+}
+
 // TestNodeTraffic_LocalStackPolicies_RealNode applies the Namespaces and
-// NetworkPolicies the local stack renders to the lab's real node, puts a
-// probe server and client in both tenants, the ingress namespace and a
-// platform namespace, and checks every client→server pair (plus CoreDNS's
-// non-DNS port and the API server) three ways: expectation, cyclonus over
-// the stored policies, and `probe connect`. DNS must resolve over UDP and
-// TCP from every client.
+// NetworkPolicies the local stack renders to the lab's real node and
+// checks every client→server pair three ways (expectation, cyclonus over
+// the stored policies, `probe connect`): a probe server and client in both
+// tenants, the ingress namespace (the client carries Envoy's proxy labels)
+// and the platform namespace (the client is the gateway, the server the
+// control-plane API, also on its port 8000), a client in a namespace
+// Rampart does not manage, CoreDNS's non-DNS port, the API server, and
+// outside hosts (metadata address, RFC 1918, public) on 443 and 80. DNS
+// must resolve over UDP and TCP from every client. Then drift: a tenant's
+// policies deleted out of band show as a hole, and re-applying the
+// rendering closes it.
 func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 	n := nodetraffic.RequireNode(t)
 	nsDocs, polDocs, names := rendered(t)
+	all := append(slices.Clone(names), outsideNS)
 	t.Cleanup(func() {
-		_, _ = n.Kubectl("", append([]string{"delete", "namespace", "--wait=false", "--ignore-not-found"}, names...)...)
+		_, _ = n.Kubectl("", append([]string{"delete", "namespace", "--wait=false", "--ignore-not-found"}, all...)...)
 	})
-	if _, err := n.Kubectl("", append([]string{"delete", "namespace", "--ignore-not-found", "--timeout=120s"}, names...)...); err != nil {
+	if _, err := n.Kubectl("", append([]string{"delete", "namespace", "--ignore-not-found", "--timeout=120s"}, all...)...); err != nil {
 		t.Fatalf("removing a previous run's namespaces: %v", err)
 	}
+	var hostIPs []string
+	for _, ip := range outsideHosts {
+		hostIPs = append(hostIPs, ip)
+	}
+	slices.Sort(hostIPs)
+	nodetraffic.StartOutside(t, n.GWNetns, hostIPs, 443, 80)
 
 	start := time.Now()
 	n.Apply(t, nsDocs...)
+	n.Apply(t, "apiVersion: v1\nkind: Namespace\nmetadata: {name: "+outsideNS+"}")
 	probeNS := append([]string{ingressNS, platformNS}, tenants...)
+	var clients, servers []nodetraffic.Peer
 	var manifests []string
 	for _, ns := range probeNS {
-		clientLabels := map[string]string{"app": "probe-client"}
-		if ns == ingressNS {
-			clientLabels = envoyLabels
+		cl, sl, args := map[string]string{"app": "probe-client"}, map[string]string{"app": "probe-server"}, []string{"serve", `":8080"`}
+		switch ns {
+		case ingressNS:
+			cl = envoyLabels
+		case platformNS:
+			cl, sl, args = gatewayLabels, controlPlaneLabels, []string{"serve", `":8080"`, `":8000"`}
 		}
-		manifests = append(manifests,
-			podYAML(n, ns, "server", map[string]string{"app": "probe-server"}, "serve", `":8080"`),
-			podYAML(n, ns, "client", clientLabels, "pause"))
+		manifests = append(manifests, podYAML(n, ns, "server", sl, args...), podYAML(n, ns, "client", cl, "pause"))
+		clients = append(clients, nodetraffic.Peer{Namespace: ns, Pod: "client", Labels: cl})
+		servers = append(servers, nodetraffic.Peer{Namespace: ns, Pod: "server", Labels: sl, Port: 8080})
+		if ns == platformNS {
+			servers = append(servers, nodetraffic.Peer{Namespace: ns, Pod: "server", Labels: sl, Port: 8000})
+		}
 	}
+	manifests = append(manifests, podYAML(n, outsideNS, "client", map[string]string{"app": "probe-client"}, "pause"))
+	clients = append(clients, nodetraffic.Peer{Namespace: outsideNS, Pod: "client", Labels: map[string]string{"app": "probe-client"}})
 	n.Apply(t, manifests...)
-	for _, ns := range probeNS {
+	for _, ns := range append(probeNS, outsideNS) {
 		if _, err := n.Kubectl("", "wait", "-n", ns, "--for=condition=Ready", "pod", "--all", "--timeout=90s"); err != nil {
 			t.Fatalf("probe pods in %s not Ready: %v", ns, err)
 		}
 	}
 	t.Logf("%d namespaces rendered, %d probe pods Ready in %s", len(names), len(manifests), time.Since(start).Round(time.Millisecond))
-
-	var clients, servers []nodetraffic.Peer
-	for _, ns := range probeNS {
-		cl := map[string]string{"app": "probe-client"}
-		if ns == ingressNS {
-			cl = envoyLabels
-		}
-		clients = append(clients, nodetraffic.Peer{Namespace: ns, Pod: "client", Labels: cl, IP: n.PodIP(t, ns, "client")})
-		servers = append(servers, nodetraffic.Peer{Namespace: ns, Pod: "server", Labels: map[string]string{"app": "probe-server"},
-			IP: n.PodIP(t, ns, "server"), Port: 8080})
+	for i := range clients {
+		clients[i].IP = n.PodIP(t, clients[i].Namespace, clients[i].Pod)
+	}
+	for i := range servers {
+		servers[i].IP = n.PodIP(t, servers[i].Namespace, servers[i].Pod)
 	}
 	nodeIP, err := n.Kubectl("", "get", "node", n.Name, "-o", `jsonpath={.status.addresses[?(@.type=="InternalIP")].address}`)
 	if err != nil || nodeIP == "" {
@@ -132,13 +204,17 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 		nodetraffic.Peer{Namespace: "kube-system", Pod: "coredns", Labels: map[string]string{"k8s-app": "kube-dns"},
 			IP: n.PodIP(t, "kube-system", "coredns"), Port: 8080},
 		nodetraffic.Peer{Pod: "apiserver", IP: nodeIP, Port: 6443})
+	for _, name := range []string{"metadata", "rfc1918-10", "rfc1918-192", "public"} {
+		servers = append(servers, nodetraffic.Peer{Pod: name, IP: outsideHosts[name], Port: 443})
+	}
+	servers = append(servers, nodetraffic.Peer{Pod: "public", IP: outsideHosts["public"], Port: 80})
 
 	open := nodetraffic.Probe(t, n, clients, servers)
 	t.Logf("before Rampart's policies (probe connect):\n%s", open)
 	for _, c := range clients {
 		for _, s := range servers {
 			if !open.Get(c, s) {
-				t.Fatalf("without any policy %s cannot reach %s:%d: the dataplane is broken", c, s, s.Port)
+				t.Fatalf("without any policy %s cannot reach %s: the dataplane is broken", c, s.Target())
 			}
 		}
 	}
@@ -150,26 +226,13 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 			want.Set(c, s, expectLocal(c, s), "expected")
 		}
 	}
-	sim := nodetraffic.Simulate(t, n, append(slices.Clone(names), "kube-system"), clients, servers)
+	simNS := append(slices.Clone(all), "kube-system")
+	sim := nodetraffic.Simulate(t, n, simNS, clients, servers)
 	probeStart := time.Now()
-	var got *nodetraffic.Matrix
-	for range 20 {
-		got = nodetraffic.Probe(t, n, clients, servers)
-		if len(got.Diff(want, "dataplane", "expectation")) == 0 {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	t.Logf("Rampart's local-stack policies (probe connect), matrix in %s:\n%s", time.Since(probeStart).Round(time.Millisecond), got)
-	for _, d := range [][]string{
-		sim.Diff(want, "cyclonus", "expectation"),
-		got.Diff(want, "dataplane", "expectation"),
-		got.Diff(sim, "dataplane", "cyclonus"),
-	} {
-		if len(d) > 0 {
-			t.Errorf("disagreement:\n%s", strings.Join(d, "\n"))
-		}
-	}
+	got := probeUntil(t, n, want)
+	t.Logf("Rampart's local-stack policies (probe connect), matrix of %d pairs in %s:\n%s",
+		len(clients)*len(servers), time.Since(probeStart).Round(time.Millisecond), got)
+	agree(t, "local stack", got, sim, want)
 
 	// DNS: every client resolves a Service name over UDP and over TCP
 	// (allow-dns), although all its other egress is denied.
@@ -180,4 +243,34 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 			}
 		}
 	}
+
+	// Drift by traffic. team-a's default-deny-all alone deleted out of band
+	// opens nothing: tenant-isolation also selects every pod in both
+	// directions.
+	if _, err := n.Kubectl("", "delete", "networkpolicy", "-n", "team-a", "default-deny-all"); err != nil {
+		t.Fatal(err)
+	}
+	got = probeUntil(t, n, want)
+	agree(t, "team-a without default-deny-all", got, nodetraffic.Simulate(t, n, simNS, clients, servers), want)
+	// With tenant-isolation deleted too, team-a is open: the matrix shows
+	// the hole (the namespace Rampart does not manage reaches team-a's
+	// server, team-a's client reaches the outside), and cyclonus agrees.
+	if _, err := n.Kubectl("", "delete", "networkpolicy", "-n", "team-a", "tenant-isolation"); err != nil {
+		t.Fatal(err)
+	}
+	holeSim := nodetraffic.Simulate(t, n, simNS, clients, servers)
+	hole := probeUntil(t, n, holeSim)
+	t.Logf("team-a's default-deny-all and tenant-isolation deleted out of band (probe connect):\n%s", hole)
+	if d := hole.Diff(holeSim, "dataplane", "cyclonus"); len(d) > 0 {
+		t.Errorf("drifted: dataplane and cyclonus disagree:\n%s", strings.Join(d, "\n"))
+	}
+	if d := hole.Diff(want, "drifted dataplane", "expectation"); len(d) == 0 {
+		t.Error("deleting team-a's policies left no hole in the matrix: the matrix cannot see drift")
+	} else {
+		t.Logf("the hole (%d pairs):\n%s", len(d), strings.Join(d, "\n"))
+	}
+	// Re-applying the rendering (what `rampart drift --fix` restores) closes it.
+	n.Apply(t, polDocs...)
+	got = probeUntil(t, n, want)
+	agree(t, "policies re-applied", got, nodetraffic.Simulate(t, n, simNS, clients, servers), want)
 }

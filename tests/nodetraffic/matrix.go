@@ -1,8 +1,10 @@
 package nodetraffic
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -23,10 +25,14 @@ func (p Peer) String() string {
 	return p.Namespace + "/" + p.Pod
 }
 
+// Target is a server as a matrix column: the peer and its port (one pod
+// may be a column per port).
+func (p Peer) Target() string { return fmt.Sprintf("%s:%d", p, p.Port) }
+
 // Matrix holds one verdict per client→server pair (true = connected).
 type Matrix struct {
 	Clients, Servers []Peer
-	Allowed          map[[2]string]bool // {client, server}
+	Allowed          map[[2]string]bool // {client, server target}
 	Detail           map[[2]string]string
 }
 
@@ -37,23 +43,47 @@ func NewMatrix(clients, servers []Peer) *Matrix {
 
 // Set records a verdict.
 func (m *Matrix) Set(c, s Peer, ok bool, detail string) {
-	m.Allowed[[2]string{c.String(), s.String()}] = ok
-	m.Detail[[2]string{c.String(), s.String()}] = detail
+	m.Allowed[[2]string{c.String(), s.Target()}] = ok
+	m.Detail[[2]string{c.String(), s.Target()}] = detail
 }
 
 // Get reads a verdict.
-func (m *Matrix) Get(c, s Peer) bool { return m.Allowed[[2]string{c.String(), s.String()}] }
+func (m *Matrix) Get(c, s Peer) bool { return m.Allowed[[2]string{c.String(), s.Target()}] }
+
+// probeWorkers bounds the concurrent `kubectl exec`s of a matrix (each is
+// a kubectl process and an API round trip; the lab has 2 cores).
+const probeWorkers = 4
 
 // Probe fills a matrix by traffic: every client connects to every server's
-// pod IP and port with `probe connect`.
+// IP and port with `probe connect` (1 s timeout: a drop shows as TIMEOUT,
+// a reject as REFUSED).
 func Probe(t testing.TB, n *Node, clients, servers []Peer) *Matrix {
 	t.Helper()
 	m := NewMatrix(clients, servers)
+	var mu sync.Mutex
+	var errs []error
+	sem := make(chan struct{}, probeWorkers)
+	var wg sync.WaitGroup
 	for _, c := range clients {
 		for _, s := range servers {
-			line, ok := n.Exec(t, c.Namespace, c.Pod, "connect", fmt.Sprintf("%s:%d", s.IP, s.Port), "1s")
-			m.Set(c, s, ok, line)
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				line, ok, err := n.exec(c.Namespace, c.Pod, "connect", fmt.Sprintf("%s:%d", s.IP, s.Port), "1s")
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+					return
+				}
+				m.Set(c, s, ok, line)
+			}()
 		}
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatal(errors.Join(errs...))
 	}
 	return m
 }
@@ -65,8 +95,8 @@ func (m *Matrix) Diff(other *Matrix, mName, otherName string) []string {
 	for _, c := range m.Clients {
 		for _, s := range m.Servers {
 			if a, b := m.Get(c, s), other.Get(c, s); a != b {
-				d = append(d, fmt.Sprintf("%s → %s: %s says %s, %s says %s (%s)", c, s, mName, word(a), otherName, word(b),
-					m.Detail[[2]string{c.String(), s.String()}]))
+				d = append(d, fmt.Sprintf("%s → %s: %s says %s, %s says %s (%s)", c, s.Target(), mName, word(a), otherName, word(b),
+					m.Detail[[2]string{c.String(), s.Target()}]))
 			}
 		}
 	}
@@ -90,7 +120,7 @@ func (m *Matrix) String() string {
 	}
 	fmt.Fprintf(&b, "%-*s", w, "client \\ server")
 	for _, s := range m.Servers {
-		fmt.Fprintf(&b, "  %s:%d", s, s.Port)
+		fmt.Fprintf(&b, "  %s", s.Target())
 	}
 	b.WriteString("\n")
 	for _, c := range m.Clients {
@@ -100,7 +130,7 @@ func (m *Matrix) String() string {
 			if m.Get(c, s) {
 				mark = "."
 			}
-			fmt.Fprintf(&b, "  %-*s", len(fmt.Sprintf("%s:%d", s, s.Port)), mark)
+			fmt.Fprintf(&b, "  %-*s", len(s.Target()), mark)
 		}
 		b.WriteString("\n")
 	}
