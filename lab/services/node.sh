@@ -64,7 +64,7 @@ node_ms() { echo $(($(date +%s%N) / 1000000 - NODE_T0)); }
 
 node_pki() {
   local d=$NODE_DIR/pki
-  [ -f "$d/.complete" ] && return 0
+  [ -f "$d/.complete" ] && [ -f "$d/kube-router.crt" ] && return 0
   rm -rf "$d"; mkdir -p "$d"
   (
     umask 077
@@ -87,6 +87,7 @@ node_pki() {
     cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
     cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
     cert kube-proxy "/CN=system:kube-proxy"
+    cert kube-router "/CN=system:kube-router"
     openssl ecparam -name prime256v1 -genkey -noout -out sa.key 2>/dev/null
     openssl ec -in sa.key -pubout -out sa.pub 2>/dev/null
     rm -f ./*.csr ./*.ext
@@ -257,6 +258,30 @@ node_images() {
   echo "$stamp" >"$d/stamp"
 }
 
+node_kube_router_rbac() {
+  cat <<YAML
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "system:kube-router"}
+rules:
+- apiGroups: [""]
+  resources: [namespaces, pods, services, endpoints, nodes]
+  verbs: [get, list, watch]
+- apiGroups: [networking.k8s.io]
+  resources: [networkpolicies]
+  verbs: [get, list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "system:kube-router"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:kube-router"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:kube-router"}]
+YAML
+}
+
 node_coredns_manifest() {
   cat <<YAML
 apiVersion: v1
@@ -374,6 +399,7 @@ node_start() {
   node_kubeconfig controller-manager "$d/controller-manager.kubeconfig" "$inapi"
   node_kubeconfig kubelet "$d/kubelet.kubeconfig" "$inapi"
   node_kubeconfig kube-proxy "$d/kube-proxy.kubeconfig" "$inapi"
+  node_kubeconfig kube-router "$d/kube-router.kubeconfig" "$inapi"
   node_write_configs
   node_netns
   lab_log "node: namespace $NODE_NETNS ready at $(node_ms) ms"
@@ -445,9 +471,13 @@ node_start() {
     lab_wait node-kube-proxy 60 node_in curl -sf http://127.0.0.1:10256/healthz
   fi
   if ! lab_running node-kube-router; then
+    # Its own identity, read-only: the firewall controller watches pods,
+    # namespaces, policies and nodes (and kube-router starts informers for
+    # Services and EndpointSlices whatever controllers run).
+    node_kube_router_rbac | node_kubectl apply -f - >/dev/null
     # Firewall controller only; never run its --cleanup-config here (it
     # panics without IPVS in the kernel): down deletes the namespace.
-    node_spawn node-kube-router "$LAB_BIN/kube-router" --kubeconfig "$d/admin-in-node.kubeconfig" \
+    node_spawn node-kube-router "$LAB_BIN/kube-router" --kubeconfig "$d/kube-router.kubeconfig" \
       --run-firewall=true --run-router=false --run-service-proxy=false --run-loadbalancer=false \
       --enable-cni=false --enable-ipv4=true --enable-ipv6=false --hostname-override "$NODE_NAME" \
       --service-cluster-ip-range "$NODE_SVC_CIDR" --health-port 20244 --metrics-port 0 \
