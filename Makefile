@@ -19,6 +19,9 @@ lint: ## gofmt, go vet, golangci-lint (errcheck, staticcheck, revive, gosec; bui
 	  GOBIN=$$bin go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$$GOLANGCI_LINT_VERSION; \
 	  "$$bin/golangci-lint" run ./...
 
+scan: ## security scans of .github/workflows/security.yml: Trivy config over the rendered manifests, gitleaks, govulncheck
+	bash lab/scan.sh all
+
 bench: ## Go benchmarks (mocks) and the local stack's CLI timings
 	go test -run '^$$' -bench . -benchmem ./bench/...
 	bash bench/cli.sh
@@ -39,4 +42,4 @@ clean: ## stop the lab and remove its state (keeps the toolchain and Go caches)
 	bash lab/lab.sh down
 	rm -rf "$${RAMPART_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/rampart}/lab" "$${RAMPART_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/rampart}/state"
 
-.PHONY: help up test lint bench lab-up lab-down toolchain fresh-check clean
+.PHONY: help up test lint scan bench lab-up lab-down toolchain fresh-check clean

@@ -1,12 +1,8 @@
 package compliance
 
 import (
-	"context"
-	"errors"
-	"io"
 	"time"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
@@ -19,8 +15,10 @@ const (
 	Pass Verdict = "pass"
 	// Fail: a resource is missing or a value is wrong; Evidence says which.
 	Fail Verdict = "fail"
-	// Exempt: the item does not hold, under a typed exemption whose
-	// justification is in Evidence.
+	// Exempt: the item does not hold on any object it looks at, each under
+	// a typed exemption whose justification is in Evidence. An item that
+	// holds on some objects and is exempted on the others passes, its
+	// exempted facts marked Evidence.Exempt.
 	Exempt Verdict = "exempt"
 	// NotDeployed: the stack does not enable what the item looks at.
 	NotDeployed Verdict = "not deployed"
@@ -34,6 +32,9 @@ type Evidence struct {
 	Value string `json:"value"` // "[secret]" for a secret, never its plaintext
 	OK    bool   `json:"ok"`
 	Note  string `json:"note,omitempty"` // why it fails, or the exemption's justification
+	// Exempt: the fact does not hold, under a typed exemption (Note carries
+	// its control and justification).
+	Exempt bool `json:"exempt,omitempty"`
 }
 
 // Result is one checklist item's verdict on a stack.
@@ -61,22 +62,83 @@ type Assessment struct {
 	Controls  []ControlResult `json:"controls"`
 }
 
-// errTODO marks the parts still being written.
-var errTODO = errors.New("not implemented yet")
+// evaluator reads the state for one item: whether the stack enables what
+// the item looks at, and the evidence.
+type evaluator func(s *state) (deployed bool, ev []Evidence)
 
-// Assess evaluates every checklist item against a stack's deployment.
+// evaluators by item ID; each lives in a file named after what it checks.
+var evaluators = map[string]evaluator{
+	"tls-ingress":           checkTLSIngress,
+	"netpol":                checkNetworkPolicies,
+	"pss-restricted":        checkPodSecurity,
+	"keycloak-bruteforce":   checkBruteForce,
+	"token-lifespans":       checkTokenLifespans,
+	"ssrf-blocklist":        checkSSRFBlocklist,
+	"security-headers":      checkSecurityHeaders,
+	"secrets-vault":         checkSecretsVault,
+	"rbac-no-default-admin": checkDefaultRoles,
+	"audit-trail":           checkAuditTrail,
+	"alerting":              checkAlerting,
+	"image-scanning":        checkImageScanning,
+	"signed-commits":        checkSignedCommits,
+}
+
+// Assess evaluates every checklist item against a stack's deployment. It
+// reads the state only: a secret stays "[secret]", never decrypted.
 func Assess(stack string, dep apitype.DeploymentV3, now time.Time) *Assessment {
-	return &Assessment{Stack: stack, Generated: now}
+	s := index(dep)
+	a := &Assessment{Stack: stack, Generated: now.UTC()}
+	if p, ok := s.output("profile"); ok {
+		a.Profile = show(p)
+	}
+	for _, it := range Checklist() {
+		r := Result{Item: it, Verdict: NotDeployed, Evidence: []Evidence{}}
+		if eval, ok := evaluators[it.ID]; ok {
+			deployed, ev := eval(s)
+			if ev != nil {
+				r.Evidence = ev
+			}
+			r.Verdict = verdict(deployed, ev)
+		}
+		a.Results = append(a.Results, r)
+	}
+	a.Controls = rollUp(a.Results)
+	return a
 }
 
-// FromStack exports stk's state through the Automation API (after a refresh
-// of the live cluster when refresh is set; progress goes to progress) and
-// assesses it.
-func FromStack(ctx context.Context, stk auto.Stack, refresh bool, progress io.Writer) (*Assessment, error) {
-	return nil, errTODO
+// verdict: not deployed when the stack does not enable the item; fail when
+// a fact fails; exempt when nothing holds but under an exemption; pass
+// otherwise (exempted objects then show in the evidence and the report).
+func verdict(deployed bool, ev []Evidence) Verdict {
+	if !deployed {
+		return NotDeployed
+	}
+	var ok, exempt bool
+	for _, e := range ev {
+		switch {
+		case e.Exempt:
+			exempt = true
+		case !e.OK:
+			return Fail
+		default:
+			ok = true
+		}
+	}
+	if exempt && !ok {
+		return Exempt
+	}
+	return Pass
 }
 
-// Failed is true when an item the stack enables fails.
+// checkSignedCommits: commit signing is a repository setting (branch
+// protection), not infrastructure; no stack state can show it.
+func checkSignedCommits(*state) (bool, []Evidence) {
+	return false, []Evidence{{Field: "repository", Value: "out of scope", OK: true,
+		Note: "a branch-protection setting of the repository, not in any stack's state"}}
+}
+
+// Failed is true when an item the stack enables fails (not deployed never
+// fails).
 func (a *Assessment) Failed() bool {
 	for _, r := range a.Results {
 		if r.Verdict == Fail {
@@ -86,8 +148,12 @@ func (a *Assessment) Failed() bool {
 	return false
 }
 
-// Markdown writes the report for a terminal or a PR comment.
-func (a *Assessment) Markdown(w io.Writer) error { return errTODO }
-
-// JSON writes the assessment for machines.
-func (a *Assessment) JSON(w io.Writer) error { return errTODO }
+// Result returns the result of item id.
+func (a *Assessment) Result(id string) (Result, bool) {
+	for _, r := range a.Results {
+		if r.Item.ID == id {
+			return r, true
+		}
+	}
+	return Result{}, false
+}

@@ -2,22 +2,30 @@
 // hardening checklist, each item mapped to the framework controls it
 // supports (seed 004's mapping table: UK Cyber Essentials Plus, EU NIS2,
 // Canada ITSG-33, Australia ISM, plus DORA) and to the code that implements
-// it. Statuses say only what exists in this repository today.
+// it.
+//
+// An item's Status says which items a stack built from this repository CAN
+// satisfy; it is never a verdict on a stack. The verdict comes from the
+// stack's deployed state: Assess and FromStack evaluate every item against
+// the resources actually in the state (`rampart check --stack <name>`).
 package compliance
 
-// Status is how far an item is implemented here.
+// Status is what this repository lets a stack satisfy, not whether a given
+// stack does (see Assess for that).
 type Status string
 
 // Statuses.
 const (
-	// Enforced: implemented, in the baseline of every stack, and tested.
+	// Enforced: every stack can satisfy it: its code is in the baseline
+	// every stack composes, and tested.
 	Enforced Status = "enforced"
-	// Component: a tested component exists; a stack enables it when its
-	// provider plugin is installed.
+	// Component: a stack can satisfy it once it enables the component (and
+	// its provider plugin is installed); until then Assess says not deployed.
 	Component Status = "component"
-	// Planned: not implemented yet.
+	// Planned: no stack can satisfy it yet.
 	Planned Status = "planned"
-	// OutOfScope: a repository or organisational setting, not infrastructure.
+	// OutOfScope: a repository or organisational setting, not
+	// infrastructure: no stack's state can show it.
 	OutOfScope Status = "out of scope"
 )
 
@@ -27,7 +35,7 @@ type Item struct {
 	ID string `json:"id"`
 	// Title is seed 000's checklist wording.
 	Title string `json:"title"`
-	// Status is what exists today.
+	// Status is what a stack built from this repository can satisfy.
 	Status Status `json:"status"`
 	// Implementation names the files that implement it.
 	Implementation []string `json:"implementation,omitempty"`

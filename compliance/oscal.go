@@ -1,6 +1,312 @@
 package compliance
 
-import "io"
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"time"
 
-// OSCAL writes the assessment as an OSCAL assessment-results document.
-func (a *Assessment) OSCAL(w io.Writer) error { return errTODO }
+	"github.com/google/uuid"
+)
+
+// OSCALVersion is the OSCAL release whose assessment-results model OSCAL
+// writes (1.1.3, the last 1.1.x release; its schema accepts the v5 UUIDs
+// used here).
+const OSCALVersion = "1.1.3"
+
+// OSCALNamespace is the namespace of Rampart's own OSCAL props (OSCAL
+// requires an ns on every prop name it does not define) and the name the
+// document's v5 UUIDs derive from.
+const OSCALNamespace = "https://github.com/rampart-dev/rampart/ns/oscal"
+
+// oscalUUIDSpace is the v5 namespace for every UUID in the document.
+var oscalUUIDSpace = uuid.NewSHA1(uuid.NameSpaceURL, []byte(OSCALNamespace))
+
+// OSCAL writes the assessment as an OSCAL assessment-results document:
+// one result for the stack, one observation per checklist item carrying its
+// evidence, and one finding per item (target objective-id = the item's ID)
+// and per framework control (target statement-id = "<framework>_<control>_smt").
+// A pass is "satisfied" (with any exempted object's justification in the
+// status remarks); fail, exempt and not deployed are "not-satisfied" (reason
+// fail, or other with the justification in remarks), so a consumer
+// that reads only the state never counts an exemption as met.
+//
+// Every UUID is a v5 UUID of the stack and the object's own name (item ID,
+// control, resource URN), so two runs on the same stack differ only where
+// the state or the timestamps do.
+func (a *Assessment) OSCAL(w io.Writer) error {
+	if a.Generated.IsZero() {
+		// OSCAL requires last-modified, start and collected: a date is not
+		// invented for them.
+		return fmt.Errorf("compliance report: OSCAL for stack %q: Assessment.Generated is zero; set it to the time the state was read (Assess does)", a.Stack)
+	}
+	b, err := json.MarshalIndent(a.oscalDoc(), "", "  ")
+	if err != nil {
+		return fmt.Errorf("compliance report: OSCAL for stack %q: %w", a.Stack, err)
+	}
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("compliance report: write OSCAL for stack %q: %w", a.Stack, err)
+	}
+	return nil
+}
+
+func (a *Assessment) oscalID(parts ...string) string {
+	return uuid.NewSHA1(oscalUUIDSpace, []byte(strings.Join(append([]string{a.Stack}, parts...), "\x00"))).String()
+}
+
+func oscalNSProp(name, value string) oscalProp {
+	return oscalProp{Name: name, NS: OSCALNamespace, Value: value}
+}
+
+func (a *Assessment) oscalDoc() oscalDocument {
+	when := a.Generated.UTC().Format(time.RFC3339)
+	plan := a.oscalID("assessment-plan")
+	state := "the last saved state (not refreshed from the live cluster)"
+	if a.Refreshed {
+		state = "the state refreshed from the live cluster"
+	}
+	overall := string(Pass)
+	if a.Failed() {
+		overall = string(Fail)
+	}
+	meta := []oscalProp{oscalNSProp("stack", a.Stack), oscalNSProp("refreshed", fmt.Sprint(a.Refreshed))}
+	if a.Profile != "" {
+		meta = append(meta, oscalNSProp("profile", a.Profile))
+	}
+	res := oscalResult{
+		UUID:  a.oscalID("result"),
+		Title: fmt.Sprintf("Rampart checklist on stack %s", a.Stack),
+		Description: fmt.Sprintf("Each item of Rampart's hardening checklist evaluated against %s of stack %s: "+
+			"the resources, fields and values read are each observation's relevant evidence.", state, a.Stack),
+		Start:            when,
+		End:              when,
+		Props:            []oscalProp{oscalNSProp("verdict", overall)},
+		ReviewedControls: a.oscalReviewedControls(),
+	}
+	var inv []oscalInventoryItem
+	seen := map[string]bool{}
+	obsOf := map[string]string{}
+	for _, r := range a.Results {
+		obs := a.oscalObservation(r, when)
+		obsOf[r.Item.ID] = obs.UUID
+		res.Observations = append(res.Observations, obs)
+		res.Findings = append(res.Findings, a.oscalItemFinding(r, obs.UUID))
+		for _, e := range r.Evidence {
+			if e.URN != "" && !seen[e.URN] {
+				seen[e.URN] = true
+				inv = append(inv, oscalInventoryItem{UUID: a.oscalID("resource", e.URN), Description: e.URN,
+					Props: []oscalProp{oscalNSProp("pulumi-urn", e.URN)}})
+			}
+		}
+	}
+	for _, c := range a.Controls {
+		res.Findings = append(res.Findings, a.oscalControlFinding(c, obsOf))
+	}
+	if len(inv) > 0 {
+		res.LocalDefinitions = &oscalLocalDefinitions{InventoryItems: inv}
+	}
+	return oscalDocument{AssessmentResults: oscalAssessmentResults{
+		UUID: a.oscalID("assessment-results"),
+		Metadata: oscalMetadata{
+			Title:        fmt.Sprintf("Rampart compliance assessment: stack %s", a.Stack),
+			LastModified: when,
+			Version:      when,
+			OSCALVersion: OSCALVersion,
+			Props:        meta,
+		},
+		ImportAP: oscalImportAP{Href: "#" + plan,
+			Remarks: "Rampart has no separate assessment plan: the plan is its hardening checklist, described in back-matter."},
+		Results: []oscalResult{res},
+		BackMatter: &oscalBackMatter{Resources: []oscalResource{{UUID: plan,
+			Title:       "Rampart hardening checklist",
+			Description: "Rampart's production hardening checklist (compliance/catalog.go), each item mapped to NIS2, DORA, Cyber Essentials Plus, ITSG-33 and ISM controls; every item is checked against the stack's deployed state."}}},
+	}}
+}
+
+// oscalReviewedControls lists the assessed controls, one selection per
+// framework in report order. OSCAL wants at least one selection: with no
+// control roll-up it says "all" with the reason.
+func (a *Assessment) oscalReviewedControls() oscalReviewedControls {
+	var sels []oscalControlSelection
+	for _, fc := range controlsByFramework(a.Controls) {
+		sel := oscalControlSelection{Description: fc.Name + " controls supported by the checklist", Props: []oscalProp{oscalNSProp("framework", fc.Name)}}
+		dup := map[string]bool{}
+		for _, c := range fc.Controls {
+			id := oscalControlToken(c.Framework, c.Control)
+			if !dup[id] {
+				dup[id] = true
+				sel.IncludeControls = append(sel.IncludeControls, oscalSelectControl{ControlID: id})
+			}
+		}
+		sels = append(sels, sel)
+	}
+	if len(sels) == 0 {
+		sels = []oscalControlSelection{{Description: "no control roll-up was recorded: every control the checklist supports", IncludeAll: &struct{}{}}}
+	}
+	return oscalReviewedControls{ControlSelections: sels}
+}
+
+func (a *Assessment) oscalObservation(r Result, when string) oscalObservation {
+	o := oscalObservation{
+		UUID:        a.oscalID("observation", r.Item.ID),
+		Title:       r.Item.Title,
+		Description: fmt.Sprintf("Checklist item %s (%s): %s.", r.Item.ID, r.Item.Title, oscalVerdictSentence(r.Verdict)),
+		Props:       []oscalProp{oscalNSProp("item", r.Item.ID), oscalNSProp("verdict", string(r.Verdict))},
+		// EXAMINE, not TEST: the item is judged by reading the deployed
+		// configuration, not by exercising it.
+		Methods:   []string{"EXAMINE"},
+		Collected: when,
+	}
+	seen := map[string]bool{}
+	for _, e := range r.Evidence {
+		if e.URN != "" && !seen[e.URN] {
+			seen[e.URN] = true
+			o.Subjects = append(o.Subjects, oscalSubject{SubjectUUID: a.oscalID("resource", e.URN), Type: "inventory-item", Title: e.URN})
+		}
+		sat := "satisfies the item"
+		exempt := e.Exempt || (r.Verdict == Exempt && !e.OK)
+		switch {
+		case exempt:
+			sat = "does not satisfy the item, under an exemption (remarks: its justification)"
+		case !e.OK:
+			sat = "does not satisfy the item"
+		}
+		o.RelevantEvidence = append(o.RelevantEvidence, oscalRelevantEvidence{
+			Description: fmt.Sprintf("%s = %s on %s: %s", e.Field, e.Value, e.URN, sat),
+			Props: []oscalProp{oscalNSProp("pulumi-urn", e.URN), oscalNSProp("field", e.Field), oscalNSProp("value", e.Value),
+				oscalNSProp("ok", fmt.Sprint(e.OK)), oscalNSProp("exempt", fmt.Sprint(exempt))},
+			Remarks: e.Note,
+		})
+	}
+	return o
+}
+
+func (a *Assessment) oscalItemFinding(r Result, obs string) oscalFinding {
+	f := oscalFinding{
+		UUID:        a.oscalID("finding", r.Item.ID),
+		Title:       r.Item.Title,
+		Description: fmt.Sprintf("Checklist item %s on stack %s: %s.", r.Item.ID, a.Stack, oscalVerdictSentence(r.Verdict)),
+		Props:       []oscalProp{oscalNSProp("verdict", string(r.Verdict))},
+		Target: oscalFindingTarget{Type: "objective-id", TargetID: oscalToken(r.Item.ID), Title: r.Item.Title,
+			Status: oscalStatus(r.Verdict, oscalNotes(r))},
+		RelatedObservations: []oscalRelatedObservation{{ObservationUUID: obs}},
+	}
+	for _, fw := range oscalFrameworkOrder(r.Item.Controls) {
+		for _, c := range r.Item.Controls[fw] {
+			f.Props = append(f.Props, oscalNSProp("control", fw+" "+c))
+		}
+	}
+	return f
+}
+
+func (a *Assessment) oscalControlFinding(c ControlResult, obsOf map[string]string) oscalFinding {
+	f := oscalFinding{
+		UUID:  a.oscalID("control-finding", c.Framework, c.Control),
+		Title: c.Framework + " " + c.Control,
+		Description: fmt.Sprintf("%s %s rolled up from checklist items %s: %s.", c.Framework, c.Control,
+			strings.Join(c.Items, ", "), oscalVerdictSentence(c.Verdict)),
+		Props: []oscalProp{oscalNSProp("framework", c.Framework), oscalNSProp("verdict", string(c.Verdict))},
+		Target: oscalFindingTarget{Type: "statement-id", TargetID: oscalControlToken(c.Framework, c.Control) + "_smt",
+			Title: c.Framework + " " + c.Control, Status: oscalStatus(c.Verdict, "")},
+	}
+	for _, id := range c.Items {
+		if u, ok := obsOf[id]; ok {
+			f.RelatedObservations = append(f.RelatedObservations, oscalRelatedObservation{ObservationUUID: u})
+		}
+	}
+	return f
+}
+
+// oscalStatus maps a verdict to OSCAL's two states: only a pass is
+// satisfied.
+func oscalStatus(v Verdict, remarks string) oscalTargetStatus {
+	switch v {
+	case Pass:
+		return oscalTargetStatus{State: "satisfied", Reason: "pass", Remarks: remarks}
+	case Fail:
+		return oscalTargetStatus{State: "not-satisfied", Reason: "fail", Remarks: remarks}
+	case Exempt:
+		return oscalTargetStatus{State: "not-satisfied", Reason: "other", Remarks: remarks}
+	}
+	return oscalTargetStatus{State: "not-satisfied", Reason: "other", Remarks: oscalVerdictSentence(v)}
+}
+
+func oscalVerdictSentence(v Verdict) string {
+	switch v {
+	case Pass:
+		return "pass: every resource it looks at is there with the right values"
+	case Fail:
+		return "FAIL: a resource is missing or a value is wrong"
+	case Exempt:
+		return "exempt: it does not hold, under a typed exemption with a justification"
+	case NotDeployed:
+		return "not deployed: the stack does not enable what it looks at"
+	}
+	return "verdict " + string(v)
+}
+
+// oscalNotes are a failure's notes and every exemption's justification
+// (prefixed "exempted <URN>:"), so a pass with exempted objects says so.
+func oscalNotes(r Result) string {
+	var notes []string
+	for _, e := range r.Evidence {
+		switch {
+		case e.Exempt || (r.Verdict == Exempt && !e.OK):
+			notes = append(notes, fmt.Sprintf("exempted %s: %s", e.URN, e.Note))
+		case !e.OK && e.Note != "":
+			notes = append(notes, e.Note)
+		}
+	}
+	return strings.Join(notes, "; ")
+}
+
+func oscalFrameworkOrder(m map[string][]string) []string {
+	var out []string
+	for _, f := range Frameworks {
+		if _, ok := m[f]; ok {
+			out = append(out, f)
+		}
+	}
+	var rest []string
+	for f := range m {
+		if !slices.Contains(Frameworks, f) {
+			rest = append(rest, f)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
+}
+
+// oscalControlToken makes an OSCAL token (letters, digits, '.', '-', '_'; a
+// letter first) of a framework and a control label:
+// ("NIS2", "Art. 21(2)(h)") → "nis2_art-21-2-h", ("CE+", "CE-3") → "ce-plus_ce-3".
+func oscalControlToken(framework, control string) string {
+	return oscalToken(strings.ReplaceAll(framework, "+", "-plus")) + "_" + oscalToken(control)
+}
+
+// oscalToken lower-cases s and turns every run of other characters than ASCII
+// letters and digits into one '-'; a result not starting with a letter gets
+// "x-" in front.
+func oscalToken(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	t := b.String()
+	if t == "" || t[0] < 'a' || t[0] > 'z' {
+		t = "x-" + t
+	}
+	return strings.TrimSuffix(t, "-")
+}

@@ -42,13 +42,17 @@ type StackFacts struct {
 	SovereigntyExceptions []SovereigntyException `json:"sovereigntyExceptions"`
 }
 
-// Markdown writes the checklist, the framework mapping and, when facts are
-// given, the stack's namespaces and every exemption with its justification.
+// Markdown writes the checklist with what a stack can satisfy, the framework
+// mapping and, when facts are given, the stack's namespaces and every
+// exemption with its justification, from the stack's outputs. It judges
+// nothing: Assessment.Markdown is the verdict from the deployed state. Kept
+// for `rampart check --outputs` (deprecated).
 func Markdown(w io.Writer, facts *StackFacts) error {
 	var b strings.Builder
 	mark := map[Status]string{Enforced: "[x]", Component: "[~]", Planned: "[ ]", OutOfScope: "[-]"}
-	b.WriteString("## Hardening checklist (seed 000)\n\n")
-	b.WriteString("[x] enforced in every stack  [~] component exists, enabled where its provider is installed  [ ] planned  [-] out of scope\n\n")
+	b.WriteString("## Hardening checklist (seed 000): what a Rampart stack can satisfy\n\n")
+	b.WriteString("[x] every stack can (baseline)  [~] a stack can once it enables the component  [ ] planned  [-] out of scope\n\n")
+	b.WriteString("This is not a verdict: `rampart check --stack <name> [--refresh]` evaluates a stack's deployed state.\n\n")
 	for _, it := range Checklist() {
 		fmt.Fprintf(&b, "- %s %s", mark[it.Status], it.Title)
 		if len(it.Implementation) > 0 {

@@ -32,13 +32,14 @@ export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" CGO_ENABLED=${CGO_ENABLED:
 # What each command needs. `make up` runs only the local stack against the
 # lab's kube-apiserver; `make test` adds the server-backed tiers' servers
 # (Vault 1.13 as OpenBao's PKI stand-in, versitygw as the S3 store with
-# Object Lock), Envoy Gateway's translator and Trivy's scanner.
+# Object Lock), Envoy Gateway's translator, Trivy's scanner and actionlint
+# (the GitHub workflows' linter, which runs shellcheck on their run steps).
 tools_up=(pulumi langhost etcd kube k8sprovider)
 # The lab's node (lab/services/node.sh, issue 13): kubelet and kube-proxy,
 # the NetworkPolicy enforcer, CoreDNS, the cyclonus policy simulator and the
 # project's probe program with its image builder.
 tools_node=(kubelet kube-router coredns cyclonus probe)
-tools_test=("${tools_up[@]}" vault versitygw egctl trivy "${tools_node[@]}")
+tools_test=("${tools_up[@]}" vault versitygw egctl trivy actionlint "${tools_node[@]}")
 
 # main_module TOOL: the module whose packages TOOL's compile builds.
 main_module() {
@@ -52,6 +53,7 @@ main_module() {
   versitygw) echo github.com/versity/versitygw ;;
   egctl) echo github.com/envoyproxy/gateway ;;
   trivy) echo github.com/aquasecurity/trivy ;;
+  actionlint) echo github.com/rhysd/actionlint ;;
   kubelet) echo k8s.io/kubernetes ;;
   kube-router) echo github.com/cloudnativelabs/kube-router/v2 ;;
   coredns) echo github.com/coredns/coredns ;;
@@ -179,6 +181,8 @@ compile() {
   trivy)
     # Trivy imports encoding/json/v2, behind this experiment in Go 1.26.
     GOEXPERIMENT=jsonv2 go build -o "$out/trivy" github.com/aquasecurity/trivy/cmd/trivy ;;
+  actionlint)
+    go build -o "$out/actionlint" github.com/rhysd/actionlint/cmd/actionlint ;;
   kube-router)
     # Run by the node for its firewall controller only (see lab/services/node.sh).
     go build -o "$out/kube-router" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router ;;

@@ -1,14 +1,16 @@
 // Package preview renders a stack's preview as a pull-request comment:
 // every change grouped by the Rampart component that owns it, with the
 // checklist items (and so the framework controls) that component implements,
-// so a reviewer sees which control a diff touches. `rampart preview
-// --markdown` uses it.
+// so a reviewer sees which control a diff touches. Each changed resource's
+// properties fold into a <details> block as old → new (secrets as
+// "[secret]"), and the replacements, deletions and in-place weakenings of
+// objects that enforce a control are listed first, with why. `rampart
+// preview --markdown` uses it; drift uses Run.
 package preview
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
@@ -16,7 +18,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
-	"github.com/rampart-dev/rampart/compliance"
 )
 
 // componentItems maps a component type to the checklist items it implements.
@@ -35,7 +36,15 @@ type Step struct {
 	Type      string
 	Name      string
 	Component string // owning Rampart component type, "" for none
-	Diffs     []string
+	// Diffs are the changed property paths (drift reports them).
+	Diffs []string
+	// Changes are the same properties with their old and new values,
+	// secrets shown as SecretText. Empty for a create or a delete.
+	Changes []Change
+	// Security says why a reviewer must look at this step first (a
+	// control's object is replaced or deleted, or weakened in place); ""
+	// for an ordinary change.
+	Security string
 }
 
 // Plan is a preview's steps.
@@ -49,28 +58,15 @@ type Plan struct {
 // it on a refreshed stack.
 func Run(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Plan, error) {
 	ch := make(chan events.EngineEvent)
-	done := make(chan []Step)
+	done := make(chan []events.EngineEvent)
 	go func() {
-		var steps []Step
+		var evs []events.EngineEvent
 		for ev := range ch {
-			if ev.ResourcePreEvent == nil {
-				continue
+			if ev.ResourcePreEvent != nil {
+				evs = append(evs, ev)
 			}
-			md := ev.ResourcePreEvent.Metadata
-			if md.Op == apitype.OpSame || md.Op == apitype.OpRead || md.Op == apitype.OpRefresh || md.Type == "pulumi:pulumi:Stack" {
-				continue
-			}
-			s := Step{URN: md.URN, Op: string(md.Op), Type: md.Type, Name: md.URN[strings.LastIndex(md.URN, "::")+2:], Component: owner(md.URN, md.Type)}
-			for p := range md.DetailedDiff {
-				s.Diffs = append(s.Diffs, p)
-			}
-			if len(s.Diffs) == 0 {
-				s.Diffs = append(s.Diffs, md.Diffs...)
-			}
-			sort.Strings(s.Diffs)
-			steps = append(steps, s)
 		}
-		done <- steps
+		done <- evs
 	}()
 	_, err := stk.Preview(ctx, append([]optpreview.Option{optpreview.Diff(), optpreview.EventStreams(ch)}, opts...)...)
 	if err != nil {
@@ -79,9 +75,57 @@ func Run(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Plan,
 		// never closes it, so do not wait for the collector.
 		return nil, fmt.Errorf("preview %s: %w", stk.Name(), err)
 	}
-	steps := <-done
-	sort.Slice(steps, func(i, j int) bool { return steps[i].Name < steps[j].Name })
-	return &Plan{Stack: stk.Name(), Steps: steps}, nil
+	return &Plan{Stack: stk.Name(), Steps: Steps(<-done)}, nil
+}
+
+// Steps turns a preview's engine events into its steps, sorted by name:
+// one per resource pre-event that changes something. A replacement's
+// create-replacement and delete-replaced halves fold into its replace step.
+// It is pure, so tests feed it synthetic events.
+func Steps(evs []events.EngineEvent) []Step {
+	var steps []Step
+	replaced := map[string]bool{}
+	for _, ev := range evs {
+		if ev.ResourcePreEvent == nil {
+			continue
+		}
+		if s, ok := StepFromEvent(ev.ResourcePreEvent.Metadata); ok {
+			steps = append(steps, s)
+			if s.Op == string(apitype.OpReplace) {
+				replaced[s.URN] = true
+			}
+		}
+	}
+	kept := steps[:0]
+	for _, s := range steps {
+		if replaced[s.URN] && (s.Op == string(apitype.OpCreateReplacement) || s.Op == string(apitype.OpDeleteReplaced)) {
+			continue
+		}
+		kept = append(kept, s)
+	}
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].Name < kept[j].Name })
+	return kept
+}
+
+// StepFromEvent converts one step event; ok is false for a step that
+// changes nothing (same, read, refresh) and for the stack resource.
+func StepFromEvent(md apitype.StepEventMetadata) (s Step, ok bool) {
+	if md.Op == apitype.OpSame || md.Op == apitype.OpRead || md.Op == apitype.OpRefresh || md.Type == "pulumi:pulumi:Stack" {
+		return Step{}, false
+	}
+	s = Step{URN: md.URN, Op: string(md.Op), Type: md.Type, Name: md.URN[strings.LastIndex(md.URN, "::")+2:], Component: owner(md.URN, md.Type)}
+	for p := range md.DetailedDiff {
+		s.Diffs = append(s.Diffs, p)
+	}
+	if len(s.Diffs) == 0 {
+		s.Diffs = append(s.Diffs, md.Diffs...)
+	}
+	sort.Strings(s.Diffs)
+	if md.Op != apitype.OpCreate && md.Op != apitype.OpDelete {
+		s.Changes = changes(md)
+	}
+	s.Security = security(&s)
+	return s, true
 }
 
 // owner is the innermost Rampart component in the URN's type chain.
@@ -100,58 +144,4 @@ func owner(urn, typ string) string {
 		}
 	}
 	return ""
-}
-
-// Markdown writes the plan grouped by component, with the controls each
-// group implements.
-func (p *Plan) Markdown(w io.Writer) error {
-	items := map[string]compliance.Item{}
-	for _, it := range compliance.Checklist() {
-		items[it.ID] = it
-	}
-	groups := map[string][]Step{}
-	counts := map[string]int{}
-	for _, s := range p.Steps {
-		groups[s.Component] = append(groups[s.Component], s)
-		counts[s.Op]++
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "## Rampart preview of `%s`\n\n", p.Stack)
-	if len(p.Steps) == 0 {
-		b.WriteString("No changes.\n")
-		_, err := io.WriteString(w, b.String())
-		return err
-	}
-	var ops []string
-	for op, n := range counts {
-		ops = append(ops, fmt.Sprintf("%d to %s", n, op))
-	}
-	sort.Strings(ops)
-	b.WriteString(strings.Join(ops, ", ") + "\n")
-	comps := make([]string, 0, len(groups))
-	for c := range groups {
-		comps = append(comps, c)
-	}
-	sort.Strings(comps)
-	for _, c := range comps {
-		title := c
-		if c == "" {
-			title = "outside any Rampart component"
-		}
-		fmt.Fprintf(&b, "\n### %s\n", title)
-		for _, id := range componentItems[c] {
-			it := items[id]
-			var ctl []string
-			for _, f := range compliance.Frameworks {
-				ctl = append(ctl, f+" "+strings.Join(it.Controls[f], ", "))
-			}
-			fmt.Fprintf(&b, "Controls: %s — %s\n", it.Title, strings.Join(ctl, "; "))
-		}
-		b.WriteString("\n| op | resource | type | changed |\n|---|---|---|---|\n")
-		for _, s := range groups[c] {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", s.Op, s.Name, s.Type, strings.Join(s.Diffs, ", "))
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }

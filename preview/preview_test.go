@@ -1,8 +1,6 @@
 package preview
 
 import (
-	"bytes"
-	"strings"
 	"testing"
 )
 
@@ -13,23 +11,5 @@ func TestOwner_IsInnermostRampartComponent(t *testing.T) {
 	}
 	if got := owner("urn:pulumi:prod::rampart::pulumi:providers:kubernetes::kubernetes", "pulumi:providers:kubernetes"); got != "" {
 		t.Fatalf("provider owner = %q", got)
-	}
-}
-
-func TestMarkdown_GroupsByComponentWithControls(t *testing.T) {
-	p := &Plan{Stack: "prod", Steps: []Step{
-		{Op: "create", Type: "kubernetes:core/v1:Namespace", Name: "team-c-ns", Component: "rampart:namespace:Namespace"},
-		{Op: "update", Type: "kubernetes:networking.k8s.io/v1:NetworkPolicy", Name: "team-a-policies-gateway-egress",
-			Component: "rampart:netpol:Policies", Diffs: []string{"spec.egress[2]"}},
-	}}
-	var b bytes.Buffer
-	if err := p.Markdown(&b); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"1 to create, 1 to update", "### rampart:netpol:Policies",
-		"Controls: SSRF blocklist active", "NIS2 Art. 21(2)(e)", "| update | team-a-policies-gateway-egress | kubernetes:networking.k8s.io/v1:NetworkPolicy | spec.egress[2] |"} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("markdown lacks %q:\n%s", want, b.String())
-		}
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -9,38 +8,56 @@ import (
 	"sort"
 
 	"github.com/rampart-dev/rampart/components/auditpolicy"
+	"github.com/spf13/cobra"
 )
 
-// runAuditPolicy is `rampart audit-policy [--out FILE] [--snippets DIR]
-// [--policy-path P] [--log-path L]`: the API-server audit policy (stdout, or
-// FILE) and, with --snippets, the kubeadm / RKE2 / Talos snippets that make
-// the control-plane nodes load it. The policy is an API-server flag, not an
-// API object, so this is a file for the node configuration, never a Pulumi
-// resource. The lab's kube-apiserver runs on this output (lab/services/kube.sh).
-func runAuditPolicy(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("audit-policy", flag.ContinueOnError)
-	out := fs.String("out", "", "write the policy to FILE instead of stdout")
-	snippets := fs.String("snippets", "", "also write the kubeadm, RKE2 and Talos snippets into DIR")
+// newAuditPolicyCmd is `rampart audit-policy`: the API-server audit policy
+// (stdout, or --out FILE) and, with --snippets, the kubeadm / RKE2 / Talos
+// snippets that make the control-plane nodes load it. The policy is an
+// API-server flag, not an API object, so this is a file for the node
+// configuration, never a Pulumi resource. The lab's kube-apiserver runs on
+// this output (lab/services/kube.sh), byte for byte.
+func newAuditPolicyCmd() *cobra.Command {
+	var out, snippets string
 	var a auditpolicy.Args
-	fs.StringVar(&a.PolicyPath, "policy-path", "", "policy file path on the control-plane nodes (default "+auditpolicy.DefaultPolicyPath+")")
-	fs.StringVar(&a.LogPath, "log-path", "", "audit log path on the control-plane nodes (default "+auditpolicy.DefaultLogPath+")")
-	if err := fs.Parse(args); err != nil {
-		return err
+	cmd := &cobra.Command{
+		Use:   "audit-policy",
+		Short: "Render the kube-apiserver audit policy (and kubeadm, RKE2, Talos snippets)",
+		Long: `Renders the API-server audit policy (typed audit.k8s.io/v1, seed 004) to stdout
+or --out FILE, and with --snippets DIR the kubeadm, RKE2 and Talos snippets
+that make the control-plane nodes load it. Files are replaced atomically.
+The policy is an API-server flag, not an API object: it belongs in the node
+configuration, never in a Pulumi stack.`,
+		Example: `  rampart audit-policy > audit-policy.yaml
+  rampart audit-policy --out /etc/kubernetes/audit-policy.yaml
+  rampart audit-policy --snippets ./nodes --policy-path /etc/rancher/rke2/audit-policy.yaml`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runAuditPolicy(cmd.OutOrStdout(), &a, out, snippets)
+		},
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("audit-policy: unexpected argument %q", fs.Arg(0))
-	}
-	policy, err := auditpolicy.Render(&a)
+	cmd.Flags().StringVar(&out, "out", "", "write the policy to `FILE` instead of stdout")
+	cmd.Flags().StringVar(&snippets, "snippets", "", "also write the kubeadm, RKE2 and Talos snippets into `DIR`")
+	cmd.Flags().StringVar(&a.PolicyPath, "policy-path", "", "policy file `PATH` on the control-plane nodes (default "+auditpolicy.DefaultPolicyPath+")")
+	cmd.Flags().StringVar(&a.LogPath, "log-path", "", "audit log `PATH` on the control-plane nodes (default "+auditpolicy.DefaultLogPath+")")
+	_ = cmd.MarkFlagDirname("snippets")
+	return cmd
+}
+
+// runAuditPolicy renders the policy to stdout (or out) and the snippets
+// into snippets when set.
+func runAuditPolicy(stdout io.Writer, a *auditpolicy.Args, out, snippets string) error {
+	policy, err := auditpolicy.Render(a)
 	if err != nil {
 		return err
 	}
-	if *snippets != "" {
-		files, err := auditpolicy.RenderSnippets(&a)
+	if snippets != "" {
+		files, err := auditpolicy.RenderSnippets(a)
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(*snippets, 0o750); err != nil {
-			return fmt.Errorf("audit-policy: %w", err)
+		if err := os.MkdirAll(snippets, 0o750); err != nil {
+			return fmt.Errorf("audit-policy: --snippets: %w", err)
 		}
 		names := make([]string, 0, len(files))
 		for n := range files {
@@ -48,16 +65,16 @@ func runAuditPolicy(args []string, stdout io.Writer) error {
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			if err := writeFileAtomic(filepath.Join(*snippets, n), files[n]); err != nil {
+			if err := writeFileAtomic(filepath.Join(snippets, n), files[n]); err != nil {
 				return err
 			}
 		}
 	}
-	if *out == "" {
+	if out == "" {
 		_, err := stdout.Write(policy)
 		return err
 	}
-	return writeFileAtomic(*out, policy)
+	return writeFileAtomic(out, policy)
 }
 
 // writeFileAtomic replaces path in one rename, so a reader (the API server

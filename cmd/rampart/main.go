@@ -1,74 +1,118 @@
-// Command rampart is Rampart's CLI.
+// Command rampart is Rampart's CLI: compliance evidence, drift, PR previews
+// and the API-server audit policy, over the same Pulumi program `pulumi up`
+// runs (Automation API, local source in --dir).
 //
-//	rampart check [--outputs FILE|-]   hardening checklist + control mapping
-//	                                   (Markdown); with the stack's outputs
-//	                                   (`pulumi stack output --json`) it also
-//	                                   lists namespaces and exemptions
-//	rampart drift [--stack NAME] [--dir DIR] [--json FILE] [--markdown FILE] [--fix]
-//	                                   refresh + preview + live/declared
-//	                                   comparison; exit 2 when drift is found,
-//	                                   --fix restores it
-//	rampart preview [--stack NAME] [--dir DIR] --markdown
-//	                                   the preview as a PR comment, grouped by
-//	                                   component with the controls each implements
+//	rampart check [--stack NAME] [--dir DIR] [--refresh] [--markdown|--json|--html|--oscal [FILE]]
+//	                 evidence-based compliance report read from the stack's
+//	                 state; exit 2 when an item the stack enables fails
+//	rampart check --outputs FILE|-
+//	                 deprecated: the checklist with the facts of
+//	                 `pulumi stack output --json` (Markdown only)
+//	rampart drift [--stack NAME] [--dir DIR] [--markdown|--json [FILE]] [--fix]
+//	                 refresh + preview + live/declared comparison; exit 2 when
+//	                 drift is found, --fix restores it
+//	rampart preview [--stack NAME] [--dir DIR] [--markdown [FILE]] [--max-bytes N]
+//	                 the preview as a PR comment, grouped by component with
+//	                 the controls each implements, capped at N bytes
+//	                 (default 60000, under GitHub's comment limit)
+//	rampart audit-policy [--out FILE] [--snippets DIR] [--policy-path P] [--log-path L]
+//	                 the kube-apiserver audit policy and node snippets
+//	rampart version [--json]
+//	rampart completion bash|zsh|fish|powershell
+//
+// --stack defaults to "local" and --dir to "." everywhere. --quiet (-q)
+// silences the progress lines long operations print on stderr.
+//
+// Report output: stdout always carries one report, Markdown unless a format
+// flag sends another format there. Each format flag takes an optional
+// destination: alone or with "-" it means stdout, with a FILE (`--json
+// r.json` or `--json=r.json`) the report is also written to FILE.
+//
+// Exit codes: 0 clean; 1 error (bad flag or argument, stack or CLI failure);
+// 2 finding (drift found, or a checklist item failed). Scheduled jobs and CI
+// tell "the tool broke" from "the tool found something" by them.
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
-	"github.com/rampart-dev/rampart/compliance"
+	"github.com/spf13/cobra"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.Stdin, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "rampart:", err)
-		if errors.Is(err, errDrift) {
-			os.Exit(2)
-		}
-		os.Exit(1)
+// Exit codes, the contract with CI and scheduled jobs (see the package doc).
+const (
+	exitOK      = 0 // clean: no drift, no failed item, or a command that reports nothing
+	exitError   = 1 // the command could not do its job: bad flag, stack or CLI failure
+	exitFinding = 2 // the command did its job and found something: drift, a failed item
+)
+
+// errDrift makes `rampart drift` exit 2, as scheduled drift jobs expect.
+var errDrift = errors.New("drift found")
+
+// errFailed makes `rampart check` exit 2: an item the stack enables fails.
+var errFailed = errors.New("a checklist item failed")
+
+// usageError is a mistake on the command line (unknown flag or command,
+// bad flag value, extra argument): main prints the command's usage after it.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// usagef builds a usageError; the message should name the flag and the fix.
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// exitCode maps an error from the command tree to the process exit code.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errDrift), errors.Is(err, errFailed):
+		return exitFinding
+	default:
+		return exitError
 	}
 }
 
-func run(args []string, stdin io.Reader, stdout io.Writer) error {
-	if len(args) == 0 {
-		return fmt.Errorf("usage: rampart check [--outputs FILE|-] | rampart drift [--stack NAME] [--fix]")
+func main() {
+	// Ctrl-C or a CI timeout cancels the context; the Automation API then
+	// stops the pulumi CLI it started instead of leaving it holding the lock.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes the CLI with args and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return execute(ctx, newRootCmd(), args, stdin, stdout, stderr)
+}
+
+// execute runs root with args. Errors are printed once, here, prefixed with
+// "rampart:"; a usage error is followed by the failing command's usage, a
+// runtime error is not (cobra's SilenceUsage).
+func execute(ctx context.Context, root *cobra.Command, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root.SetArgs(joinOutputValues(root, args))
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitOK
 	}
-	switch args[0] {
-	case "check":
-		fs := flag.NewFlagSet("check", flag.ContinueOnError)
-		outputs := fs.String("outputs", "", "stack outputs JSON (`pulumi stack output --json`), '-' for stdin")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		var facts *compliance.StackFacts
-		if *outputs != "" {
-			r := stdin
-			if *outputs != "-" {
-				f, err := os.Open(*outputs)
-				if err != nil {
-					return err
-				}
-				defer func() { _ = f.Close() }()
-				r = f
-			}
-			facts = &compliance.StackFacts{}
-			if err := json.NewDecoder(r).Decode(facts); err != nil {
-				return fmt.Errorf("check: read stack outputs: %w", err)
-			}
-		}
-		return compliance.Markdown(stdout, facts)
-	case "drift":
-		return runDrift(args[1:], stdout)
-	case "preview":
-		return runPreview(args[1:], stdout)
-	case "audit-policy":
-		return runAuditPolicy(args[1:], stdout)
-	default:
-		return fmt.Errorf("unknown command %q (known: check, drift, preview, audit-policy)", args[0])
+	_, _ = fmt.Fprintln(stderr, "rampart:", err)
+	var ue *usageError
+	if errors.As(err, &ue) && cmd != nil {
+		_, _ = fmt.Fprintln(stderr)
+		_, _ = fmt.Fprint(stderr, cmd.UsageString())
 	}
+	return exitCode(err)
 }

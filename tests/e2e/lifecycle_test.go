@@ -15,6 +15,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/rampart-dev/rampart/compliance"
 	"github.com/rampart-dev/rampart/components/namespace"
 	"github.com/rampart-dev/rampart/components/netpol"
 	"github.com/rampart-dev/rampart/drift"
@@ -91,6 +92,27 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 	if err != nil || sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
 		t.Errorf("default ServiceAccount of %s = %+v, %v; want automount off", teamA, sa, err)
 	}
+
+	t.Run("compliance assessment of the deployed state passes", func(t *testing.T) {
+		a, err := compliance.FromStack(ctx, l.stk, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var md strings.Builder
+		must(t, a.Markdown(&md))
+		t.Log(md.String())
+		if a.Failed() || a.Refreshed || a.Profile != "local" {
+			t.Errorf("assessment after up: failed %v, refreshed %v, profile %q", a.Failed(), a.Refreshed, a.Profile)
+		}
+		for _, id := range []string{"netpol", "pss-restricted", "ssrf-blocklist"} {
+			if r, _ := a.Result(id); r.Verdict != compliance.Pass || len(r.Evidence) == 0 {
+				t.Errorf("%s = %s with %d facts, want pass", id, r.Verdict, len(r.Evidence))
+			}
+		}
+		if r, _ := a.Result("pss-restricted"); !hasEvidence(r, "::"+prefix+"falco-ns", namespace.LabelEnforce, true) {
+			t.Errorf("falco's exemption is not in the evidence: %+v", r.Evidence)
+		}
+	})
 
 	t.Run("preview expects no changes", func(t *testing.T) {
 		if _, err := l.stk.Preview(ctx, optpreview.ExpectNoChanges()); err != nil {
@@ -225,6 +247,37 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 			t.Errorf("drift found %d changes, want exactly the 5 edits", len(report.Changes))
 		}
 
+		// drift.Detect refreshed the state already: assessing with refresh
+		// changes nothing the restore below depends on.
+		weakened, err := compliance.FromStack(ctx, l.stk, true, logWriter{t})
+		if err != nil {
+			t.Fatal(err)
+		}
+		md.Reset()
+		must(t, weakened.Markdown(&md))
+		t.Log(md.String())
+		if !weakened.Failed() || !weakened.Refreshed {
+			t.Errorf("assessment of the weakened cluster: failed %v, refreshed %v", weakened.Failed(), weakened.Refreshed)
+		}
+		for _, want := range []struct{ item, urn, field string }{
+			{"pss-restricted", "::" + teamA + "-ns", namespace.LabelEnforce},
+			{"netpol", "::" + teamB + "-ns", teamB + "/" + netpol.DefaultDenyName},
+			{"netpol", "::" + teamA + "-policies-" + netpol.DefaultDenyName, "spec"},
+			{"netpol", "::" + teamB + "-policies-" + netpol.TenantIsolationName, "spec"},
+			{"ssrf-blocklist", "::" + teamA + "-policies-" + netpol.AllowDNSName, "ipBlock"},
+		} {
+			r, _ := weakened.Result(want.item)
+			if r.Verdict != compliance.Fail || !hasEvidence(r, want.urn, want.field, false) {
+				t.Errorf("%s = %s, want a failure on *%s %s: %+v", want.item, r.Verdict, want.urn, want.field, r.Evidence)
+			}
+		}
+		for _, want := range []string{"| Namespace " + teamA + "-ns | metadata.labels[\"" + namespace.LabelEnforce + "\"] | (absent) |",
+			"| Namespace " + teamB + "-ns | NetworkPolicy " + teamB + "/" + netpol.DefaultDenyName + " | absent |"} {
+			if !strings.Contains(md.String(), want) {
+				t.Errorf("assessment report lacks %q", want)
+			}
+		}
+
 		if err := drift.Remediate(ctx, l.stk, report, optup.ProgressStreams(logWriter{t})); err != nil {
 			t.Fatalf("up to restore: %v", err)
 		}
@@ -251,6 +304,14 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		if err != nil || after.Drifted {
 			t.Errorf("drift after restore: %+v, %v", after, err)
 		}
+		restored, err := compliance.FromStack(ctx, l.stk, true, logWriter{t})
+		if err != nil || restored.Failed() {
+			var md strings.Builder
+			if restored != nil {
+				_ = restored.Markdown(&md)
+			}
+			t.Errorf("assessment after restore fails (%v):\n%s", err, md.String())
+		}
 	})
 
 	t.Run("destroy leaves no managed object behind", func(t *testing.T) {
@@ -274,6 +335,17 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		}
 		_ = l.stk.Workspace().RemoveStack(ctx, l.stk.Name())
 	})
+}
+
+// hasEvidence reports a fact of r on the resource whose URN ends with
+// urnSuffix, whose field contains field, exempted (exempt) or failing.
+func hasEvidence(r compliance.Result, urnSuffix, field string, exempt bool) bool {
+	for _, e := range r.Evidence {
+		if strings.HasSuffix(e.URN, urnSuffix) && strings.Contains(e.Field, field) && e.Exempt == exempt && !e.OK {
+			return true
+		}
+	}
+	return false
 }
 
 // renderedRestrictedSpec is the pod spec Rampart's hardening package renders,

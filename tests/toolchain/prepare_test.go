@@ -76,6 +76,7 @@ func TestPrepare_EmptyCachesLeaveEveryFileTheCompileReads(t *testing.T) {
 		"versitygw":   {"go.mod", "go.sum", "tools.go"},
 		"egctl":       {"go.mod", "go.sum", "tools.go"},
 		"trivy":       {"go.mod", "go.sum", "tools.go"},
+		"actionlint":  {"go.mod", "go.sum", "tools.go"},
 		"kubelet":     {"go.mod", "go.sum", "tools.go"},
 		"kube-router": {"go.mod", "go.sum", "tools.go"},
 		"coredns":     {"go.mod", "go.sum", "tools.go"},

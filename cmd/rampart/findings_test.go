@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampart-dev/rampart/compliance"
+	"github.com/rampart-dev/rampart/drift"
+)
+
+// fakeApp's operations record their arguments and return canned results,
+// so check and drift run end to end without a stack (the lab tier runs the
+// real ones).
+type fakeApp struct {
+	assessment *compliance.Assessment
+	report     *drift.Report
+	got        []string // "assess local . true", "detect ...", "restore"
+}
+
+func (f *fakeApp) app() *app {
+	return &app{
+		assess: func(_ context.Context, stack, dir string, refresh bool, progress io.Writer) (*compliance.Assessment, error) {
+			f.got = append(f.got, strings.Join([]string{"assess", stack, dir, map[bool]string{true: "refresh", false: "no-refresh"}[refresh]}, " "))
+			if progress == nil {
+				return nil, errors.New("progress writer is nil")
+			}
+			return f.assessment, nil
+		},
+		detect: func(_ context.Context, stack, dir string) (*drift.Report, func(context.Context) error, error) {
+			f.got = append(f.got, "detect "+stack+" "+dir)
+			return f.report, func(context.Context) error { f.got = append(f.got, "restore"); return nil }, nil
+		},
+	}
+}
+
+func assessment(verdict compliance.Verdict) *compliance.Assessment {
+	item := compliance.Checklist()[0]
+	return &compliance.Assessment{
+		Stack: "prod", Profile: "production", Generated: time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC),
+		Results: []compliance.Result{{Item: item, Verdict: verdict, Evidence: []compliance.Evidence{
+			{URN: "urn:pulumi:prod::rampart::kubernetes:core/v1:Namespace::apps", Field: "metadata.labels", Value: "x", OK: verdict == compliance.Pass},
+		}}},
+	}
+}
+
+func render(t *testing.T, write func(io.Writer) error) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestCheck_FailedItemExitsTwoAfterWritingEveryReport(t *testing.T) {
+	f := &fakeApp{assessment: assessment(compliance.Fail)}
+	dir := t.TempDir()
+	jsonFile := filepath.Join(dir, "report.json")
+	code, stdout, stderr := cliRoot(t, newRoot(f.app()), "", "check", "--stack", "prod", "--dir", "infra", "--refresh", "--json", jsonFile)
+	if code != exitFinding {
+		t.Errorf("exit %d, want %d; stderr:\n%s", code, exitFinding, stderr)
+	}
+	if want := []string{"assess prod infra refresh"}; strings.Join(f.got, "|") != strings.Join(want, "|") {
+		t.Errorf("operations = %q, want %q", f.got, want)
+	}
+	if want := render(t, f.assessment.Markdown); stdout != want {
+		t.Errorf("stdout is not the Markdown report:\n%s", stdout)
+	}
+	if got, err := os.ReadFile(jsonFile); err != nil || string(got) != render(t, f.assessment.JSON) {
+		t.Errorf("--json %s: %v, want the JSON report", jsonFile, err)
+	}
+	for _, want := range []string{
+		"rampart: refreshing and reading stack prod...\n",
+		"rampart: assessment done in ",
+		"(1 items, 1 failed)\n",
+		"rampart: a checklist item failed: 1 on stack prod (see the report)\n",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+func TestCheck_CleanExitsZeroAndQuietLeavesStderrEmpty(t *testing.T) {
+	f := &fakeApp{assessment: assessment(compliance.Pass)}
+	code, stdout, stderr := cliRoot(t, newRoot(f.app()), "", "-q", "check", "--oscal")
+	if code != exitOK || stderr != "" {
+		t.Errorf("exit %d, stderr %q; want 0 and nothing with --quiet", code, stderr)
+	}
+	if want := []string{"assess local . no-refresh"}; strings.Join(f.got, "|") != strings.Join(want, "|") {
+		t.Errorf("operations = %q, want the defaults %q", f.got, want)
+	}
+	if want := render(t, f.assessment.OSCAL); stdout != want {
+		t.Errorf("--oscal alone: stdout is not the OSCAL report (%d bytes, want %d)", len(stdout), len(want))
+	}
+}
+
+func driftReport() *drift.Report {
+	return &drift.Report{Stack: "local", Drifted: true, Changes: []drift.Change{
+		{URN: "urn:pulumi:local::rampart::kubernetes:networking.k8s.io/v1:NetworkPolicy::apps-default-deny", Name: "apps-default-deny",
+			Type: "kubernetes:networking.k8s.io/v1:NetworkPolicy", Op: "update", Properties: []string{"spec.egress"}, Hidden: true},
+	}}
+}
+
+// drift keeps its file semantics: Markdown on stdout, --json FILE and
+// --markdown FILE written as well, exit 2 on drift.
+func TestDrift_FoundExitsTwoWithStdoutAndFiles(t *testing.T) {
+	f := &fakeApp{report: driftReport()}
+	dir := t.TempDir()
+	jsonFile, mdFile := filepath.Join(dir, "drift.json"), filepath.Join(dir, "drift.md")
+	code, stdout, stderr := cliRoot(t, newRoot(f.app()), "", "drift", "--json", jsonFile, "--markdown", mdFile)
+	if code != exitFinding {
+		t.Errorf("exit %d, want %d; stderr:\n%s", code, exitFinding, stderr)
+	}
+	md := render(t, f.report.Markdown)
+	if stdout != md {
+		t.Errorf("stdout is not the Markdown report:\n%s", stdout)
+	}
+	if got, err := os.ReadFile(mdFile); err != nil || string(got) != md {
+		t.Errorf("--markdown %s: %v, want the Markdown report", mdFile, err)
+	}
+	if got, err := os.ReadFile(jsonFile); err != nil || string(got) != render(t, f.report.JSON) {
+		t.Errorf("--json %s: %v, want the JSON report", jsonFile, err)
+	}
+	if !strings.Contains(stderr, "rampart: drift found: 1 resources on stack local (rerun with --fix to restore them)\n") {
+		t.Errorf("stderr lacks the drift error and the fix:\n%s", stderr)
+	}
+	if strings.Join(f.got, "|") != "detect local ." {
+		t.Errorf("operations = %q, want detect only (no --fix)", f.got)
+	}
+}
+
+func TestDrift_FixRestoresAndExitsZero(t *testing.T) {
+	f := &fakeApp{report: driftReport()}
+	code, stdout, stderr := cliRoot(t, newRoot(f.app()), "", "drift", "--fix")
+	if code != exitOK {
+		t.Errorf("exit %d, want 0 after --fix; stderr:\n%s", code, stderr)
+	}
+	if strings.Join(f.got, "|") != "detect local .|restore" {
+		t.Errorf("operations = %q, want detect then restore", f.got)
+	}
+	if !strings.HasSuffix(stdout, "\nRestored.\n") || !strings.Contains(stderr, "rampart: restoring 1 resources on stack local...") {
+		t.Errorf("stdout %q / stderr %q: want the report then Restored., and the restore progress line", stdout, stderr)
+	}
+}
+
+func TestDrift_NoDriftExitsZero(t *testing.T) {
+	f := &fakeApp{report: &drift.Report{Stack: "local"}}
+	code, stdout, _ := cliRoot(t, newRoot(f.app()), "", "drift", "--json")
+	if code != exitOK || stdout != render(t, f.report.JSON) {
+		t.Errorf("exit %d, stdout %q; want 0 and the JSON report on stdout (--json alone)", code, stdout)
+	}
+}

@@ -1,0 +1,198 @@
+package compliance
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rampart-dev/rampart/components/netpol"
+)
+
+// networkPolicyType is the NetworkPolicy's type token.
+const networkPolicyType = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+
+// tierLabel marks a namespace as platform or tenant (stacks.withTier).
+const tierLabel = "rampart.dev/tier"
+
+// nsNameLabel is the label the API server sets to the namespace's name.
+const nsNameLabel = "kubernetes.io/metadata.name"
+
+// policiesIn returns the NetworkPolicies of namespace ns.
+func (s *state) policiesIn(ns string) []*object {
+	var out []*object
+	for _, p := range s.byType(networkPolicyType) {
+		if p.str("metadata.namespace") == ns {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// checkNetworkPolicies: every namespace has a default-deny policy (empty
+// podSelector, Ingress and Egress, no rule), DNS egress on UDP and TCP 53,
+// and, for tenants, isolation: ingress only from named namespaces, egress
+// only within the namespace.
+func checkNetworkPolicies(s *state) (bool, []Evidence) {
+	nss := s.byType(namespaceType)
+	var ev []Evidence
+	for _, ns := range nss {
+		name := ns.str("metadata.name")
+		pols := s.policiesIn(name)
+		ev = append(ev, defaultDeny(ns, name, pols))
+		ev = append(ev, dnsEgress(ns, name, pols))
+		if ns.str(field("metadata.labels", tierLabel)) == "tenant" {
+			ev = append(ev, tenantIsolation(ns, name, pols))
+		}
+	}
+	return len(nss) > 0, ev
+}
+
+// byName is the policy named n, if any.
+func byName(pols []*object, n string) *object {
+	for _, p := range pols {
+		if p.str("metadata.name") == n {
+			return p
+		}
+	}
+	return nil
+}
+
+// emptySelector reports a selector that selects every pod.
+func emptySelector(v any, present bool) bool {
+	m := asMap(v)
+	return present && len(asMap(m["matchLabels"])) == 0 && len(asList(m["matchExpressions"])) == 0
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func hasTypes(p *object, want ...string) bool {
+	got := map[string]bool{}
+	for _, t := range listOf(p, "spec.policyTypes") {
+		if s, ok := t.(string); ok {
+			got[s] = true
+		}
+	}
+	for _, w := range want {
+		if !got[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// denies reports whether p is a default-deny: it selects every pod, covers
+// both directions and allows nothing.
+func denies(p *object) bool {
+	sel, ok := p.get("spec.podSelector")
+	return emptySelector(sel, ok) && hasTypes(p, "Ingress", "Egress") &&
+		len(listOf(p, "spec.ingress")) == 0 && len(listOf(p, "spec.egress")) == 0
+}
+
+func defaultDeny(ns *object, name string, pols []*object) Evidence {
+	for _, p := range pols {
+		if denies(p) {
+			return Evidence{URN: p.URN, Field: "spec", Value: "podSelector {}, policyTypes [Ingress Egress], no rules", OK: true}
+		}
+	}
+	if p := byName(pols, netpol.DefaultDenyName); p != nil {
+		v, _ := p.get("spec")
+		return Evidence{URN: p.URN, Field: "spec", Value: show(v), Note: "no longer a default-deny: it selects a subset of pods, misses a direction or allows traffic"}
+	}
+	return Evidence{URN: ns.URN, Field: "NetworkPolicy " + name + "/" + netpol.DefaultDenyName, Value: "absent",
+		Note: fmt.Sprintf("no default-deny NetworkPolicy in namespace %s: every pod accepts and sends any traffic", name)}
+}
+
+// port53 reports which protocols rule opens port 53 for.
+func port53(rule map[string]any, protos map[string]bool) {
+	for _, pp := range asList(rule["ports"]) {
+		m := asMap(pp)
+		if n, ok := num(m["port"]); !ok || n != 53 {
+			continue
+		}
+		proto, _ := m["protocol"].(string)
+		if proto == "" {
+			proto = "TCP" // the API's default
+		}
+		protos[proto] = true
+	}
+}
+
+func dnsEgress(ns *object, name string, pols []*object) Evidence {
+	for _, p := range pols {
+		protos := map[string]bool{}
+		for _, r := range listOf(p, "spec.egress") {
+			port53(asMap(r), protos)
+		}
+		if protos[string(netpol.UDP)] && protos[string(netpol.TCP)] {
+			return Evidence{URN: p.URN, Field: "spec.egress[].ports", Value: "53/UDP, 53/TCP", OK: true}
+		}
+	}
+	if p := byName(pols, netpol.AllowDNSName); p != nil {
+		v, _ := p.get("spec.egress")
+		return Evidence{URN: p.URN, Field: "spec.egress", Value: show(v), Note: "DNS egress must allow port 53 on both UDP and TCP"}
+	}
+	return Evidence{URN: ns.URN, Field: "NetworkPolicy " + name + "/" + netpol.AllowDNSName, Value: "absent",
+		Note: fmt.Sprintf("no policy in %s allows DNS egress on UDP and TCP 53: under default-deny, name resolution fails", name)}
+}
+
+// isolates reports whether p admits ingress only from namespaces named by
+// kubernetes.io/metadata.name and egress only to pods of its own namespace.
+func isolates(p *object) (bool, string) {
+	sel, ok := p.get("spec.podSelector")
+	if !emptySelector(sel, ok) || !hasTypes(p, "Ingress", "Egress") {
+		return false, "must select every pod and cover Ingress and Egress"
+	}
+	var from []string
+	for _, r := range listOf(p, "spec.ingress") {
+		peers := asList(asMap(r)["from"])
+		if len(peers) == 0 {
+			return false, "an ingress rule without `from` admits every source"
+		}
+		for _, pe := range peers {
+			m := asMap(pe)
+			n, _ := asMap(asMap(m["namespaceSelector"])["matchLabels"])[nsNameLabel].(string)
+			if n == "" || m["ipBlock"] != nil {
+				return false, "an ingress peer is not a namespace named by " + nsNameLabel
+			}
+			from = append(from, n)
+		}
+	}
+	for _, r := range listOf(p, "spec.egress") {
+		peers := asList(asMap(r)["to"])
+		if len(peers) == 0 {
+			return false, "an egress rule without `to` allows every destination"
+		}
+		for _, pe := range peers {
+			m := asMap(pe)
+			if m["namespaceSelector"] != nil || m["ipBlock"] != nil {
+				return false, "an egress peer leaves the namespace"
+			}
+		}
+	}
+	return true, "ingress from " + strings.Join(from, ", ")
+}
+
+func tenantIsolation(ns *object, name string, pols []*object) Evidence {
+	p := byName(pols, netpol.TenantIsolationName)
+	if p == nil {
+		for _, q := range pols {
+			if ok, _ := isolates(q); ok && len(listOf(q, "spec.ingress")) > 0 {
+				p = q
+				break
+			}
+		}
+	}
+	if p == nil {
+		return Evidence{URN: ns.URN, Field: "NetworkPolicy " + name + "/" + netpol.TenantIsolationName, Value: "absent",
+			Note: fmt.Sprintf("tenant %s has no isolation policy", name)}
+	}
+	ok, why := isolates(p)
+	e := Evidence{URN: p.URN, Field: "spec", Value: why, OK: ok}
+	if !ok {
+		v, _ := p.get("spec")
+		e.Value, e.Note = show(v), why
+	}
+	return e
+}
