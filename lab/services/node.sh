@@ -9,9 +9,10 @@
 # kube-apiserver and kube-controller-manager (own ports, own PKI, all under
 # $LAB_STATE/node), containerd (Debian's, own root, state and socket),
 # kubelet, kube-proxy (iptables mode), kube-router (NetworkPolicy firewall
-# only) and CoreDNS as a pod. The namespace's one veth leads to an empty
-# "gateway" namespace that only gives the node a default route: nothing
-# leaves the machine. The root network namespace gets no interface, rule
+# only), CoreDNS as a pod, and the lab's CRDs. The namespace's one veth
+# leads to an empty "gateway" namespace that gives the node a default route
+# (tests hang their own "outside" namespaces off it): nothing leaves the
+# machine. The root network namespace gets no interface, rule
 # or sysctl; the host reaches the API server through nsforward, listening
 # on 127.0.0.1 like every other lab server. Pod images are built here from
 # the project's probe binary and CoreDNS (no registry, no download).
@@ -372,6 +373,19 @@ spec:
 YAML
 }
 
+# node_crds: the same CRDs as the lab's kube service (lab/services/crds.sh:
+# Gateway API, Envoy Gateway, cert-manager, from their Go modules), so the
+# local stack deploys onto the node's cluster as onto the lab's.
+node_crds() {
+  local out f files=()
+  # shellcheck source=crds.sh
+  declare -F crds_files >/dev/null || . "$LAB_DIR/services/crds.sh"
+  out=$(crds_files) || lab_die "node: could not collect the CRD manifests"
+  while IFS= read -r f; do [ -n "$f" ] && files+=(-f "$f"); done <<<"$out"
+  node_kubectl apply --server-side --force-conflicts --field-manager=rampart-lab "${files[@]}" >/dev/null ||
+    lab_die "node: applying the CRDs failed"
+}
+
 node_healthy() {
   local p
   [ -x "$LAB_BIN/kubelet" ] && [ -e "$NODE_NETNS_PATH" ] || return 1
@@ -485,6 +499,7 @@ node_start() {
     lab_wait node-kube-router 60 node_in curl -sf http://127.0.0.1:20244/healthz
   fi
   lab_log "node: kube-proxy and kube-router ready at $(node_ms) ms"
+  node_crds
   node_coredns_manifest | node_kubectl apply -f - >/dev/null
   lab_wait node-kubelet 120 node_kubectl -n kube-system wait --for=condition=Ready pod/coredns --timeout=2s
   lab_log "node: CoreDNS Ready at $(node_ms) ms"
