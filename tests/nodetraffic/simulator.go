@@ -41,11 +41,7 @@ var simVerdict = regexp.MustCompile(`(?i)is allowed\?\s*\|\s*(true|false)\s*\|`)
 // and IPs and their namespaces' labels. It never looks at the dataplane.
 func Simulate(t testing.TB, n *Node, namespaces []string, clients, servers []Peer) *Matrix {
 	t.Helper()
-	bin := os.Getenv("RAMPART_CYCLONUS")
-	if bin == "" {
-		bin = "cyclonus"
-	}
-	path, err := exec.LookPath(bin)
+	path, err := exec.LookPath("cyclonus")
 	if err != nil {
 		t.Fatalf("cyclonus not found (%v): lab/toolchain.sh builds it into the lab's bin folder, which `make test` puts on PATH", err)
 	}

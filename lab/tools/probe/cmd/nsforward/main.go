@@ -70,7 +70,7 @@ func dialer(netns, target string, dials <-chan dialReq, ready chan<- error) {
 	fd, err := unix.Open(netns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err == nil {
 		err = unix.Setns(fd, unix.CLONE_NEWNET)
-		unix.Close(fd)
+		_ = unix.Close(fd)
 	}
 	ready <- err
 	if err != nil {
@@ -83,7 +83,7 @@ func dialer(netns, target string, dials <-chan dialReq, ready chan<- error) {
 }
 
 func pipe(in net.Conn, dials chan<- dialReq) {
-	defer in.Close()
+	defer func() { _ = in.Close() }()
 	reply := make(chan dialRes, 1)
 	dials <- dialReq{reply}
 	res := <-reply
@@ -92,10 +92,11 @@ func pipe(in net.Conn, dials chan<- dialReq) {
 		return
 	}
 	out := res.c
-	defer out.Close()
+	defer func() { _ = out.Close() }()
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); _, _ = io.Copy(out, in); out.(*net.TCPConn).CloseWrite() }()
-	go func() { defer wg.Done(); _, _ = io.Copy(in, out); in.(*net.TCPConn).CloseWrite() }()
+	// Half-close each way when its copy ends, so either side can finish first.
+	go func() { defer wg.Done(); _, _ = io.Copy(out, in); _ = out.(*net.TCPConn).CloseWrite() }()
+	go func() { defer wg.Done(); _, _ = io.Copy(in, out); _ = in.(*net.TCPConn).CloseWrite() }()
 	wg.Wait()
 }
