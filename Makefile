@@ -22,8 +22,8 @@ lint: ## gofmt, go vet, golangci-lint (errcheck, staticcheck, revive, gosec; bui
 scan: ## security scans of .github/workflows/security.yml: Trivy config over the rendered manifests, gitleaks, govulncheck
 	bash lab/scan.sh all
 
-bench: ## Go benchmarks (mocks) and the local stack's CLI timings
-	go test -run '^$$' -bench . -benchmem ./bench/...
+bench: ## Go benchmarks (mocks: the program, the compliance assessment) and the local stack's CLI timings
+	go test -run '^$$' -bench . -benchmem ./bench/... ./compliance/...
 	bash bench/cli.sh
 
 lab-up: ## start the lab servers (idempotent)

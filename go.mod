@@ -3,6 +3,8 @@ module github.com/rampart-dev/rampart
 go 1.26.7
 
 require (
+	github.com/aws/aws-sdk-go-v2 v1.43.6
+	github.com/aws/smithy-go v1.27.8
 	github.com/cert-manager/cert-manager v1.21.2
 	github.com/envoyproxy/gateway v1.9.1
 	github.com/google/uuid v1.6.0

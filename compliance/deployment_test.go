@@ -37,7 +37,7 @@ func renderedDeployment(t *testing.T, file string) apitype.DeploymentV3 {
 
 // renderedWith is renderedDeployment with config sections added or replaced
 // (objects as JSON, as the engine hands them over) and secret keys set.
-func renderedWith(t *testing.T, file string, sections map[string]any, secrets map[string]string) apitype.DeploymentV3 {
+func renderedWith(t testing.TB, file string, sections map[string]any, secrets map[string]string) apitype.DeploymentV3 {
 	t.Helper()
 	flat := testkit.Flatten(t, testkit.StackFile(t, "..", file))
 	for k, v := range testkit.Flatten(t, sections) {

@@ -18,13 +18,14 @@ const nsNameLabel = "kubernetes.io/metadata.name"
 
 // policiesIn returns the NetworkPolicies of namespace ns.
 func (s *state) policiesIn(ns string) []*object {
-	var out []*object
-	for _, p := range s.byType(networkPolicyType) {
-		if p.str("metadata.namespace") == ns {
-			out = append(out, p)
+	if s.policies == nil {
+		s.policies = map[string][]*object{}
+		for _, p := range s.byType(networkPolicyType) {
+			n := p.str("metadata.namespace")
+			s.policies[n] = append(s.policies[n], p)
 		}
 	}
-	return out
+	return s.policies[ns]
 }
 
 // checkNetworkPolicies: every namespace has a default-deny policy (empty

@@ -40,6 +40,9 @@ type state struct {
 	outputs map[string]any
 	// stackURN is the stack resource's URN, for evidence read from outputs.
 	stackURN string
+	// policies are the NetworkPolicies by namespace (built on first use:
+	// a scan per namespace made large stacks quadratic).
+	policies map[string][]*object
 }
 
 // secret stands for a value read from inside a Pulumi secret.

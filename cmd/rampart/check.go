@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/rampart-dev/rampart/compliance"
@@ -14,10 +11,9 @@ import (
 )
 
 // newCheckCmd is `rampart check`: the evidence-based compliance report of a
-// stack (compliance.FromStack), or, with the deprecated --outputs, the
-// checklist with the facts of `pulumi stack output --json`.
+// stack (compliance.FromStack).
 func (a *app) newCheckCmd() *cobra.Command {
-	var stack, dir, outputsFile string
+	var stack, dir string
 	var refresh bool
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -30,34 +26,16 @@ NIS2, DORA, CE+, ITSG-33 and ISM controls each item serves.
 Without --refresh the state is what the last ` + "`pulumi up`" + ` recorded (fast, no
 cluster access); --refresh reads the live cluster back first (slower; an
 out-of-band change then shows in the verdicts). Exit 2 when an item the stack
-enables fails.
-
---outputs FILE|- is deprecated: it prints the checklist with the facts of
-` + "`pulumi stack output --json`" + ` (Markdown only, no verdicts) and is kept until
-lab/up.sh moves to --stack.`,
+enables fails.`,
 		Example: `  rampart check                                    # stack "local", Markdown on stdout
   rampart check --stack prod --refresh --json=report.json --html=report.html
-  rampart check --oscal > assessment-results.json  # OSCAL on stdout instead of Markdown
-  pulumi stack output --json | rampart check --outputs -   # deprecated`,
+  rampart check --oscal > assessment-results.json  # OSCAL on stdout instead of Markdown`,
 		Args: noArgs,
 	}
 	stackFlags(cmd, &stack, &dir)
 	cmd.Flags().BoolVar(&refresh, "refresh", false, "refresh the state from the live cluster before judging it (default off: the state of the last up)")
-	cmd.Flags().StringVar(&outputsFile, "outputs", "", "deprecated: read `FILE` (\"-\": stdin) of `pulumi stack output --json` and print the outputs-only checklist; use --stack")
 	out := addOutputFlags(cmd, fmtMarkdown, fmtJSON, fmtHTML, fmtOSCAL)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if cmd.Flags().Changed("outputs") {
-			var conflict []string
-			for _, f := range []string{"stack", "dir", "refresh", fmtJSON, fmtHTML, fmtOSCAL} {
-				if cmd.Flags().Changed(f) {
-					conflict = append(conflict, "--"+f)
-				}
-			}
-			if len(conflict) > 0 {
-				return usagef("--outputs prints the Markdown checklist only and reads no stack: drop %s, or drop --outputs for the stack report", strings.Join(conflict, " "))
-			}
-			return a.checkOutputs(cmd, out, outputsFile)
-		}
 		return a.checkStack(cmd, out, stack, dir, refresh)
 	}
 	return cmd
@@ -108,30 +86,4 @@ func assessStack(ctx context.Context, stack, dir string, refresh bool, progress 
 		return nil, fmt.Errorf("check: %w", err)
 	}
 	return as, nil
-}
-
-// checkOutputs is the deprecated outputs-only report: the checklist and
-// mapping, with the namespaces, exemptions, audit lock and sovereignty
-// exceptions read from the stack outputs JSON in path ("-" for stdin).
-func (a *app) checkOutputs(cmd *cobra.Command, out *outputs, path string) error {
-	_, _ = fmt.Fprintln(a.progressOut(cmd), "rampart: check --outputs is deprecated: `rampart check --stack NAME` judges the state itself")
-	if _, _, err := out.plan(); err != nil {
-		return err
-	}
-	r := cmd.InOrStdin()
-	if path != stdoutDest {
-		f, err := os.Open(path) //nolint:gosec // G304: the user names the file to read
-		if err != nil {
-			return fmt.Errorf("check: --outputs: %w", err)
-		}
-		defer func() { _ = f.Close() }()
-		r = f
-	}
-	facts := &compliance.StackFacts{}
-	if err := json.NewDecoder(r).Decode(facts); err != nil {
-		return fmt.Errorf("check: --outputs %s: read stack outputs JSON (`pulumi stack output --json`): %w", path, err)
-	}
-	return out.write(cmd.OutOrStdout(), map[string]func(io.Writer) error{
-		fmtMarkdown: func(w io.Writer) error { return compliance.Markdown(w, facts) },
-	})
 }

@@ -5,9 +5,6 @@
 //	rampart check [--stack NAME] [--dir DIR] [--refresh] [--markdown|--json|--html|--oscal [FILE]]
 //	                 evidence-based compliance report read from the stack's
 //	                 state; exit 2 when an item the stack enables fails
-//	rampart check --outputs FILE|-
-//	                 deprecated: the checklist with the facts of
-//	                 `pulumi stack output --json` (Markdown only)
 //	rampart drift [--stack NAME] [--dir DIR] [--markdown|--json [FILE]] [--fix]
 //	                 refresh + preview + live/declared comparison; exit 2 when
 //	                 drift is found, --fix restores it

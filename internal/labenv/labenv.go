@@ -1,5 +1,6 @@
 // Package labenv gives tests the local lab's addresses and credentials from
-// lab.env, written by `lab/lab.sh up`.
+// lab.env, written by `lab/lab.sh up`, and what else the lab scripts
+// resolve: the cache folder, lab/versions.env and the toolchain's tools.
 //
 // A test that needs a lab server calls Require. Under `make test`
 // (RAMPART_REQUIRE_LAB=1) a missing server is a test failure, never a skip;
@@ -9,32 +10,38 @@ package labenv
 import (
 	"bufio"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-// Path is lab.env's location: $RAMPART_LAB_ENV, else the lab's default.
+// Path is lab.env's location: $RAMPART_LAB_ENV, else
+// $RAMPART_LAB_STATE/lab.env, else Cache()/lab/lab.env (lab/lib.sh's LAB_STATE).
 func Path() string {
 	if p := os.Getenv("RAMPART_LAB_ENV"); p != "" {
 		return p
 	}
 	state := os.Getenv("RAMPART_LAB_STATE")
 	if state == "" {
-		cache := os.Getenv("RAMPART_CACHE")
-		if cache == "" {
-			base := os.Getenv("XDG_CACHE_HOME")
-			if base == "" {
-				home, _ := os.UserHomeDir()
-				base = filepath.Join(home, ".cache")
-			}
-			cache = filepath.Join(base, "rampart")
-		}
-		state = filepath.Join(cache, "lab")
+		state = filepath.Join(Cache(), "lab")
 	}
 	return filepath.Join(state, "lab.env")
+}
+
+// Cache is the lab's cache folder, resolved as lab/lib.sh and
+// lab/toolchain.sh do: $RAMPART_CACHE, else $XDG_CACHE_HOME/rampart, else
+// ~/.cache/rampart (an empty variable counts as unset, like bash's :-).
+func Cache() string {
+	if c := os.Getenv("RAMPART_CACHE"); c != "" {
+		return c
+	}
+	base := os.Getenv("XDG_CACHE_HOME")
+	if base == "" {
+		home, _ := os.UserHomeDir()
+		base = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(base, "rampart")
 }
 
 // Load parses lab.env ("export KEY=value" lines, values shell-quoted by %q).
@@ -62,21 +69,6 @@ func Load() (map[string]string, error) {
 	return env, sc.Err()
 }
 
-// RequireCommand finds name on PATH, with the same fail-or-skip rule as
-// Require (the lab's tools are on PATH only through lab/pulumi-env.sh).
-func RequireCommand(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("RAMPART_REQUIRE_LAB") == "1" {
-		t.Fatalf("%s not on PATH (%v): `make test` puts the lab toolchain there", name, err)
-	}
-	t.Skipf("%s not on PATH: run `make test`, which puts the lab toolchain there", name)
-	return ""
-}
-
 // Require returns the lab env holding every key in keys; otherwise it fails
 // the test under RAMPART_REQUIRE_LAB=1 and skips it (with the reason) elsewhere.
 func Require(t testing.TB, keys ...string) map[string]string {
@@ -95,10 +87,19 @@ func Require(t testing.TB, keys ...string) map[string]string {
 		if err != nil {
 			why = err.Error()
 		}
-		if os.Getenv("RAMPART_REQUIRE_LAB") == "1" {
-			t.Fatalf("lab not ready (%s): run `make lab-up`", why)
-		}
-		t.Skipf("lab not ready (%s): run `make lab-up`, or `make test` which starts it", why)
+		unavailable(t, "lab not ready ("+why+"): run `make lab-up`",
+			"lab not ready ("+why+"): run `make lab-up`, or `make test` which starts it")
 	}
 	return env
+}
+
+// unavailable fails the test with fatal under RAMPART_REQUIRE_LAB=1 (make
+// test, where nothing may be silently left out) and skips it with skip
+// elsewhere (a bare `go test ./...` on a machine without the lab).
+func unavailable(t testing.TB, fatal, skip string) {
+	t.Helper()
+	if os.Getenv("RAMPART_REQUIRE_LAB") == "1" {
+		t.Fatal(fatal)
+	}
+	t.Skip(skip)
 }

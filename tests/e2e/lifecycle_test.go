@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -278,6 +281,12 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 			}
 		}
 
+		// The CLI a scheduled job runs says the same with its exit code.
+		if code, out := rampartCLI(t, "check", "--stack", l.stk.Name(), "--dir", l.stk.Workspace().WorkDir(), "--refresh", "-q"); code != 2 ||
+			!strings.Contains(out, "| Namespace "+teamB+"-ns | NetworkPolicy "+teamB+"/"+netpol.DefaultDenyName+" | absent |") {
+			t.Errorf("rampart check --refresh on the weakened cluster: exit %d, want 2 and the missing default-deny named:\n%s", code, out)
+		}
+
 		if err := drift.Remediate(ctx, l.stk, report, optup.ProgressStreams(logWriter{t})); err != nil {
 			t.Fatalf("up to restore: %v", err)
 		}
@@ -312,6 +321,9 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 			}
 			t.Errorf("assessment after restore fails (%v):\n%s", err, md.String())
 		}
+		if code, out := rampartCLI(t, "check", "--stack", l.stk.Name(), "--dir", l.stk.Workspace().WorkDir(), "-q"); code != 0 {
+			t.Errorf("rampart check after restore: exit %d, want 0:\n%s", code, out)
+		}
 	})
 
 	t.Run("destroy leaves no managed object behind", func(t *testing.T) {
@@ -335,6 +347,32 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		}
 		_ = l.stk.Workspace().RemoveStack(ctx, l.stk.Name())
 	})
+}
+
+// rampartCLI builds cmd/rampart once per test and runs it with args (the
+// lab's pulumi environment inherited); it returns the exit code and stdout.
+func rampartCLI(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "rampart")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/rampart")
+	build.Dir = "../.."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/rampart: %v\n%s", err, out)
+	}
+	var stdout, stderr strings.Builder
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, stdout.String()
+	case errors.As(err, &exit):
+		t.Logf("rampart %v: stderr:\n%s", args, stderr.String())
+		return exit.ExitCode(), stdout.String()
+	}
+	t.Fatalf("rampart %v: %v", args, err)
+	return -1, ""
 }
 
 // hasEvidence reports a fact of r on the resource whose URN ends with

@@ -26,6 +26,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/internal/labenv"
 	"github.com/rampart-dev/rampart/internal/testkit"
+	"github.com/rampart-dev/rampart/internal/testkit/s3raw"
 )
 
 // stateSecretSig is the key and value that mark a secret in a Pulumi
@@ -48,8 +49,8 @@ func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *tes
 
 	// 1. A fresh bucket without Object Lock: lock files and checkpoint
 	// backups are deleted and overwritten, which a locked bucket refuses.
-	s3c := &stateS3{endpoint: env["RAMPART_LAB_S3_ENDPOINT"], access: env["RAMPART_LAB_S3_ACCESS_KEY"],
-		secret: env["RAMPART_LAB_S3_SECRET_KEY"], region: "us-east-1", hc: hc}
+	s3c := &stateS3{&s3raw.Client{Endpoint: env["RAMPART_LAB_S3_ENDPOINT"], AccessKey: env["RAMPART_LAB_S3_ACCESS_KEY"],
+		SecretKey: env["RAMPART_LAB_S3_SECRET_KEY"], Region: "us-east-1", HTTP: hc}}
 	bucket := "rampart-state-" + id
 	if err := s3c.createBucket(bucket); err != nil {
 		t.Fatalf("CreateBucket %s on RAMPART_LAB_S3_ENDPOINT: %v", bucket, err)
@@ -59,7 +60,7 @@ func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *tes
 			t.Errorf("delete state bucket %s: %v", bucket, err)
 		}
 	})
-	var s3Err *stateS3Error
+	var s3Err *s3raw.Error
 	if body, err := s3c.objectLock(bucket); !errors.As(err, &s3Err) || s3Err.Code != "ObjectLockConfigurationNotFoundError" {
 		t.Fatalf("GetObjectLockConfiguration %s = %s, %v; want ObjectLockConfigurationNotFoundError (no lock on a state bucket)", bucket, body, err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rampart-dev/rampart/internal/recmock"
+	"github.com/rampart-dev/rampart/internal/testkit/s3raw"
 )
 
 // Resource types the backend serves.
@@ -80,8 +81,8 @@ func (b *backend) serve(args pulumi.MockResourceArgs) (string, resource.Property
 		// The provider's config is what the S3 calls use: endpoint
 		// override, region and the keys (secrets, unwrapped by Plain).
 		b.mu.Lock()
-		b.c = &client{endpoint: str(in, "endpoints", 0, "s3"), access: str(in, "accessKey"), secret: str(in, "secretKey"),
-			region: str(in, "region"), hc: &http.Client{Timeout: 20 * time.Second}}
+		b.c = &client{s3raw.Client{Endpoint: str(in, "endpoints", 0, "s3"), AccessKey: str(in, "accessKey"),
+			SecretKey: str(in, "secretKey"), Region: str(in, "region"), HTTP: &http.Client{Timeout: 20 * time.Second}}}
 		b.mu.Unlock()
 		return "", nil, false, nil
 	}
@@ -157,7 +158,7 @@ func (b *backend) serve(args pulumi.MockResourceArgs) (string, resource.Property
 	default:
 		return "", nil, false, nil
 	}
-	if e, ok := err.(*s3Error); ok && e.Status == http.StatusNotImplemented {
+	if e, ok := err.(*s3raw.Error); ok && e.Status == http.StatusNotImplemented {
 		b.mu.Lock()
 		b.unsupported[args.TypeToken] = e.Error()
 		b.mu.Unlock()
@@ -170,7 +171,7 @@ func (b *backend) serve(args pulumi.MockResourceArgs) (string, resource.Property
 }
 
 // call performs one bucket-level request with subresource sub ("" for none).
-func (b *backend) call(method, bucket, subres string, o opts) (*response, error) {
+func (b *backend) call(method, bucket, subres string, o opts) (*s3raw.Response, error) {
 	b.mu.Lock()
 	b.calls = append(b.calls, method+" ?"+subres)
 	c := b.c

@@ -22,6 +22,7 @@ import (
 	"github.com/rampart-dev/rampart/internal/labenv"
 	"github.com/rampart-dev/rampart/internal/recmock"
 	"github.com/rampart-dev/rampart/internal/testkit"
+	"github.com/rampart-dev/rampart/internal/testkit/s3raw"
 )
 
 // breakGlass is the exempted principal in the tests' policies.
@@ -111,9 +112,9 @@ func (d *deployed) put(t *testing.T, key string, body []byte) string {
 	return v
 }
 
-func wantDenied(t *testing.T, what string, err error, codes ...string) *s3Error {
+func wantDenied(t *testing.T, what string, err error, codes ...string) *s3raw.Error {
 	t.Helper()
-	var e *s3Error
+	var e *s3raw.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("%s: want refused (%v), got %v", what, codes, err)
 	}
@@ -303,7 +304,7 @@ func TestWORMBucket_ServerBacked_LockedPutWithoutChecksumIsRefused(t *testing.T)
 			"x-amz-checksum-* is accepted (AWS refuses it with InvalidRequest); nothing to prove on this server")
 	}
 	wantDenied(t, "locked PUT without Content-MD5", err, "InvalidRequest", "MissingContentMD5")
-	if e := (*s3Error)(nil); errors.As(err, &e) && e.Status != http.StatusBadRequest {
+	if e := (*s3raw.Error)(nil); errors.As(err, &e) && e.Status != http.StatusBadRequest {
 		t.Fatalf("status %d, want 400", e.Status)
 	}
 }
@@ -357,7 +358,7 @@ func TestWORMBucket_ServerBacked_PolicyRefusesLockChangesAndBucketDeletionToTheO
 		header: map[string]string{"Content-Type": "application/json"}}); err != nil {
 		t.Fatalf("re-applying the component's policy: %v", err)
 	}
-	uc := &client{endpoint: d.c.endpoint, access: user, secret: secret, region: d.c.region, hc: d.c.hc}
+	uc := &client{s3raw.Client{Endpoint: d.c.Endpoint, AccessKey: user, SecretKey: secret, Region: d.c.Region, HTTP: d.c.HTTP}}
 
 	// The refusal must name the policy's explicit deny (AWS and versitygw
 	// both say "with an explicit deny in a resource-based policy"), not a

@@ -14,33 +14,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rampart-dev/rampart/internal/labenv"
 )
-
-// repoRoot is the repository root (two levels up from this package).
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
-
-// versions reads lab/versions.env (KEY=VALUE lines).
-func versions(t *testing.T) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "lab", "versions.env"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(k, "#") {
-			out[k] = v
-		}
-	}
-	return out
-}
 
 // prepare runs `lab/toolchain.sh prepare TOOL WORK` with fresh, empty caches
 // and extra environment; it returns the work folder, the combined output
@@ -49,7 +25,7 @@ func prepare(t *testing.T, tool string, env ...string) (string, string, error) {
 	t.Helper()
 	tmp := t.TempDir()
 	work := filepath.Join(tmp, "work")
-	cmd := exec.Command("bash", filepath.Join(repoRoot(t), "lab", "toolchain.sh"), "prepare", tool, work)
+	cmd := exec.Command("bash", filepath.Join(labenv.RepoRoot(t), "lab", "toolchain.sh"), "prepare", tool, work)
 	cmd.Env = append(os.Environ(),
 		"GOMODCACHE="+filepath.Join(tmp, "gomod"),
 		"RAMPART_CACHE="+filepath.Join(tmp, "cache"),
@@ -138,7 +114,7 @@ func TestPrepare_WritesNothingIntoTheRepo(t *testing.T) {
 		t.Fatalf("prepare: %v\n%s", err, out)
 	}
 	for _, f := range []string{"schema.json", "terraform-mapping.json"} {
-		if _, err := os.Stat(filepath.Join(repoRoot(t), "lab", "tools", "k8sprovider", f)); err == nil {
+		if _, err := os.Stat(filepath.Join(labenv.RepoRoot(t), "lab", "tools", "k8sprovider", f)); err == nil {
 			t.Errorf("lab/tools/k8sprovider/%s exists: preparation wrote into the repo", f)
 		}
 	}
@@ -149,8 +125,8 @@ func TestPrepare_WritesNothingIntoTheRepo(t *testing.T) {
 // and that is the version it is built from, so the state records the
 // plugin that really ran.
 func TestPluginVersion_IsTheProgramsSDKVersion(t *testing.T) {
-	plugin := versions(t)["KUBERNETES_PLUGIN_VERSION"]
-	gomod, err := os.ReadFile(filepath.Join(repoRoot(t), "go.mod"))
+	plugin := labenv.Versions(t)["KUBERNETES_PLUGIN_VERSION"]
+	gomod, err := os.ReadFile(filepath.Join(labenv.RepoRoot(t), "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +137,7 @@ func TestPluginVersion_IsTheProgramsSDKVersion(t *testing.T) {
 	if string(m[1]) != plugin {
 		t.Errorf("go.mod's pulumi-kubernetes/sdk/v4 is v%s but lab/versions.env registers plugin %s", m[1], plugin)
 	}
-	tools, err := os.ReadFile(filepath.Join(repoRoot(t), "lab", "tools", "k8sprovider", "go.mod"))
+	tools, err := os.ReadFile(filepath.Join(labenv.RepoRoot(t), "lab", "tools", "k8sprovider", "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}

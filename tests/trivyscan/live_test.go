@@ -260,7 +260,7 @@ func stackExemptions(t *testing.T, up auto.UpResult) []config.Exemption {
 func TestTrivyConfig_LocalStackLiveObjects_NoUnexemptedHighFindings(t *testing.T) {
 	env := labenv.Require(t, "RAMPART_LAB_KUBECONFIG")
 	labenv.RequireCommand(t, "pulumi")
-	labenv.RequireCommand(t, "trivy")
+	requireTrivy(t)
 	t.Setenv("KUBECONFIG", env["RAMPART_LAB_KUBECONFIG"])
 	stk, up := upLocalStack(t)
 	names, _ := up.Outputs["namespaces"].Value.([]any)

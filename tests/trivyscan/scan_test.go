@@ -10,7 +10,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/infra/config"
-	"github.com/rampart-dev/rampart/internal/labenv"
 	"github.com/rampart-dev/rampart/internal/recmock"
 	"sigs.k8s.io/yaml"
 )
@@ -158,7 +157,7 @@ func TestExemptions_RejectMissingOrShortJustifications(t *testing.T) {
 // mocks) out as Kubernetes YAML and scans it. Helm charts are listed as not
 // scanned: under mocks a chart is its values, not rendered manifests.
 func TestTrivyConfig_ProdGraphUnderMocks_NoUnexemptedHighFindings(t *testing.T) {
-	labenv.RequireCommand(t, "trivy")
+	requireTrivy(t)
 	rec, cfg := prodGraph(t)
 	objs, skips := graphManifests(rec)
 	for _, s := range skips {
@@ -177,7 +176,7 @@ func TestTrivyConfig_ProdGraphUnderMocks_NoUnexemptedHighFindings(t *testing.T) 
 // helpers/hardening are what every Rampart workload is built from; Trivy
 // must find nothing HIGH or CRITICAL in a Deployment built from each.
 func TestTrivyConfig_HardeningHelpers_RenderNoHighFindings(t *testing.T) {
-	labenv.RequireCommand(t, "trivy")
+	requireTrivy(t)
 	rec := recmock.New()
 	err := rec.Run(func(ctx *pulumi.Context) error {
 		_, err := appsv1.NewDeployment(ctx, "restricted", &appsv1.DeploymentArgs{

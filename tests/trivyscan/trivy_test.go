@@ -94,12 +94,19 @@ func runTrivy(t *testing.T, dir string, index map[string]object) scanResult {
 	return res
 }
 
+// requireTrivy finds the lab toolchain's trivy: on PATH, else in the
+// toolchain's bin folder (labenv.RequireTool's fail-or-skip rule).
+func requireTrivy(t *testing.T) string {
+	t.Helper()
+	return labenv.RequireTool(t, "trivy", "build it with `bash lab/toolchain.sh trivy` (make test does)")
+}
+
 // trivyConfig runs `trivy config` with the extra flags over dir, every
 // proxy variable on a tripwire, and returns the findings and the first line
 // of every connection Trivy opened.
 func trivyConfig(t *testing.T, dir string, index map[string]object, extra ...string) (scanResult, []string) {
 	t.Helper()
-	bin := labenv.RequireCommand(t, "trivy")
+	bin := requireTrivy(t)
 	trip := newTripwire(t)
 	home := t.TempDir()
 	args := append([]string{"config", "--cache-dir", filepath.Join(home, "cache"), "--format", "json", "--exit-code", "0", "--quiet"}, extra...)

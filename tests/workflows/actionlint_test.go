@@ -1,88 +1,43 @@
 package workflows
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rampart-dev/rampart/internal/labenv"
 )
-
-// versions reads lab/versions.env (KEY=VALUE lines).
-func versions(t *testing.T) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "lab", "versions.env"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(k, "#") {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// requireTool finds a tool on PATH, else in the toolchain's bin folder
-// (lab/toolchain.sh bin). Under RAMPART_REQUIRE_LAB=1 (make test) a missing
-// tool fails with the fix; elsewhere the test skips with it.
-func requireTool(t *testing.T, name, fix string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	out, err := exec.Command("bash", filepath.Join(repoRoot(t), "lab", "toolchain.sh"), "bin").Output()
-	if err == nil {
-		p := filepath.Join(strings.TrimSpace(string(out)), name)
-		if st, err := os.Stat(p); err == nil && st.Mode()&0o111 != 0 {
-			return p
-		}
-	}
-	if os.Getenv("RAMPART_REQUIRE_LAB") == "1" {
-		t.Fatalf("%s not found on PATH or in the toolchain's bin folder: %s", name, fix)
-	}
-	t.Skipf("%s not found on PATH or in the toolchain's bin folder: %s", name, fix)
-	return ""
-}
 
 // actionlint runs the pinned actionlint with shellcheck on the given files
 // (in dir); it returns the combined output and the exit status.
 func actionlint(t *testing.T, dir string, files ...string) (string, int) {
 	t.Helper()
-	bin := requireTool(t, "actionlint", "build it with `bash lab/toolchain.sh actionlint` (make test does)")
-	sc := requireTool(t, "shellcheck", "install it with `bash lab/deps.sh` (Debian package shellcheck)")
+	bin := labenv.RequireTool(t, "actionlint", "build it with `bash lab/toolchain.sh actionlint` (make test does)")
+	sc := labenv.RequireTool(t, "shellcheck", "install it with `bash lab/deps.sh` (Debian package shellcheck)")
 	// -shellcheck names the binary: actionlint silently skips the run
 	// scripts when it cannot find one. -pyflakes= : no Python steps here.
 	args := append([]string{"-no-color", "-oneline", "-shellcheck=" + sc, "-pyflakes="}, files...)
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return out.String(), ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run %s: %v", bin, err)
-	}
-	return out.String(), 0
+	return run(t, cmd)
 }
 
 func TestActionlint_IsThePinnedVersion(t *testing.T) {
-	want := versions(t)["ACTIONLINT_VERSION"]
+	want := labenv.Versions(t)["ACTIONLINT_VERSION"]
 	if want == "" {
 		t.Fatal("lab/versions.env has no ACTIONLINT_VERSION")
 	}
-	gomod, err := os.ReadFile(filepath.Join(repoRoot(t), "lab", "tools", "actionlint", "go.mod"))
+	gomod, err := os.ReadFile(filepath.Join(labenv.RepoRoot(t), "lab", "tools", "actionlint", "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !regexp.MustCompile(`(?m)^require github\.com/rhysd/actionlint v` + regexp.QuoteMeta(want) + `$`).Match(gomod) {
 		t.Errorf("lab/tools/actionlint/go.mod does not require github.com/rhysd/actionlint v%s (lab/versions.env)", want)
 	}
-	bin := requireTool(t, "actionlint", "build it with `bash lab/toolchain.sh actionlint` (make test does)")
+	bin := labenv.RequireTool(t, "actionlint", "build it with `bash lab/toolchain.sh actionlint` (make test does)")
 	out, err := exec.Command(bin, "-version").CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s -version: %v\n%s", bin, err, out)
@@ -93,7 +48,7 @@ func TestActionlint_IsThePinnedVersion(t *testing.T) {
 }
 
 func TestActionlint_WorkflowsHaveNoFindings(t *testing.T) {
-	root := repoRoot(t)
+	root := labenv.RepoRoot(t)
 	var rel []string
 	for _, f := range workflowFiles(t) {
 		r, err := filepath.Rel(root, f)

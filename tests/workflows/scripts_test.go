@@ -16,21 +16,30 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/rampart-dev/rampart/internal/labenv"
 )
 
 // script runs `bash lab/NAME ARGS...` from the repository with extra
 // environment; it returns the combined output and the exit status.
 func script(t *testing.T, env []string, name string, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command("bash", append([]string{filepath.Join(repoRoot(t), "lab", name)}, args...)...)
+	cmd := exec.Command("bash", append([]string{filepath.Join(labenv.RepoRoot(t), "lab", name)}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
+	return run(t, cmd)
+}
+
+// run runs cmd and returns its combined output and exit status; a command
+// that cannot start fails the test.
+func run(t *testing.T, cmd *exec.Cmd) (string, int) {
+	t.Helper()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	if ee, ok := err.(*exec.ExitError); ok {
 		return out.String(), ee.ExitCode()
 	} else if err != nil {
-		t.Fatal(err)
+		t.Fatalf("run %s: %v", cmd.Path, err)
 	}
 	return out.String(), 0
 }
@@ -67,7 +76,7 @@ func fakeEnv(t *testing.T, f *fakeAPI) []string {
 }
 
 func TestCIStacks_ListsEveryStackFileButLocal(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(repoRoot(t), "Pulumi.*.yaml"))
+	files, err := filepath.Glob(filepath.Join(labenv.RepoRoot(t), "Pulumi.*.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,16 +214,7 @@ func canaryToken() string {
 // which `make test` (RAMPART_REQUIRE_LAB=1) pays once.
 func requireScanner(t *testing.T, name, sub string) {
 	t.Helper()
-	cache := os.Getenv("RAMPART_CACHE")
-	if cache == "" {
-		base := os.Getenv("XDG_CACHE_HOME")
-		if base == "" {
-			home, _ := os.UserHomeDir()
-			base = filepath.Join(home, ".cache")
-		}
-		cache = filepath.Join(base, "rampart")
-	}
-	if m, _ := filepath.Glob(filepath.Join(cache, "gobin", name+"-v*", name)); len(m) == 0 && os.Getenv("RAMPART_REQUIRE_LAB") != "1" {
+	if m, _ := filepath.Glob(filepath.Join(labenv.Cache(), "gobin", name+"-v*", name)); len(m) == 0 && os.Getenv("RAMPART_REQUIRE_LAB") != "1" {
 		t.Skipf("%s not built yet: run `bash lab/scan.sh %s` once, or `make test`", name, sub)
 	}
 }

@@ -16,22 +16,14 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
-)
 
-// repoRoot is the repository root (two levels up from this package).
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
+	"github.com/rampart-dev/rampart/internal/labenv"
+)
 
 // workflowFiles lists .github/workflows/*.yml and *.yaml; none is a failure.
 func workflowFiles(t *testing.T) []string {
 	t.Helper()
-	dir := filepath.Join(repoRoot(t), ".github", "workflows")
+	dir := filepath.Join(labenv.RepoRoot(t), ".github", "workflows")
 	var files []string
 	for _, pat := range []string{"*.yml", "*.yaml"} {
 		m, err := filepath.Glob(filepath.Join(dir, pat))
