@@ -42,7 +42,7 @@ func RequireNode(t testing.TB) *Node {
 	env := labenv.Require(t, keys...)
 	n := &Node{Kubeconfig: env["RAMPART_NODE_KUBECONFIG"], Name: env["RAMPART_NODE_NAME"],
 		Image: env["RAMPART_NODE_IMAGE"], DNSIP: env["RAMPART_NODE_DNS_IP"], GWNetns: env["RAMPART_NODE_GW_NETNS"]}
-	n.kubectl = labenv.RequireCommand(t, "kubectl")
+	n.kubectl = labenv.RequireTool(t, "kubectl", "build it with `bash lab/toolchain.sh kube`")
 	if _, err := n.Kubectl("", "get", "--raw", "/readyz"); err != nil {
 		t.Fatalf("lab node's API server (kubeconfig %s) is not ready: %v; run `lab/lab.sh up node`", n.Kubeconfig, err)
 	}
@@ -64,10 +64,13 @@ func (n *Node) Kubectl(stdin string, args ...string) (string, error) {
 	return out.String(), nil
 }
 
-// Apply applies YAML manifests (server-side, so re-applies are no-ops).
+// Apply applies YAML or JSON manifests (server-side, so re-applies are
+// no-ops). The stream starts with "---": kubectl reads a stream whose first
+// byte is "{" as JSON only, and would stop at the second document's
+// separator.
 func (n *Node) Apply(t testing.TB, manifests ...string) {
 	t.Helper()
-	if _, err := n.Kubectl(strings.Join(manifests, "\n---\n"), "apply", "--server-side", "-f", "-"); err != nil {
+	if _, err := n.Kubectl("---\n"+strings.Join(manifests, "\n---\n"), "apply", "--server-side", "-f", "-"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rampart-dev/rampart/internal/labenv"
 )
 
 // Outside is a network namespace the test creates for hosts "outside the
@@ -31,10 +33,7 @@ func StartOutside(t testing.TB, gwNetns string, hosts []string, ports ...int) *O
 	if os.Geteuid() != 0 {
 		t.Fatal("creating the outside hosts' network namespace needs root (as the lab node does)")
 	}
-	probe, err := exec.LookPath("probe")
-	if err != nil {
-		t.Fatalf("probe not on PATH (%v): lab/toolchain.sh builds it into the lab's bin folder", err)
-	}
+	probe := labenv.RequireTool(t, "probe", "build it with `bash lab/toolchain.sh probe`")
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	o := &Outside{Name: "rampart-ext-" + hex.EncodeToString(b), Hosts: hosts}

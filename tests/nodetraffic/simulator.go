@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rampart-dev/rampart/internal/labenv"
 )
 
 // Cyclonus's traffic model (pkg/matcher.Traffic in cyclonus v0.5.6, read by
@@ -41,10 +43,7 @@ var simVerdict = regexp.MustCompile(`(?i)is allowed\?\s*\|\s*(true|false)\s*\|`)
 // and IPs and their namespaces' labels. It never looks at the dataplane.
 func Simulate(t testing.TB, n *Node, namespaces []string, clients, servers []Peer) *Matrix {
 	t.Helper()
-	path, err := exec.LookPath("cyclonus")
-	if err != nil {
-		t.Fatalf("cyclonus not found (%v): lab/toolchain.sh builds it into the lab's bin folder, which `make test` puts on PATH", err)
-	}
+	path := labenv.RequireTool(t, "cyclonus", "build it with `bash lab/toolchain.sh cyclonus`")
 	nsLabels := map[string]map[string]string{}
 	for _, ns := range append(append([]Peer{}, clients...), servers...) {
 		if _, ok := nsLabels[ns.Namespace]; ok || ns.Namespace == "" {

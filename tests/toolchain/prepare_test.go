@@ -150,7 +150,7 @@ func TestPluginVersion_IsTheProgramsSDKVersion(t *testing.T) {
 // versions lab/versions.env names (kubelet and kube-proxy share the API
 // server's KUBERNETES_VERSION and its staging replaces).
 func TestNodeToolVersions_MatchVersionsEnv(t *testing.T) {
-	v := versions(t)
+	v := labenv.Versions(t)
 	want := map[string]string{
 		"kubelet":     "k8s.io/kubernetes v" + v["KUBERNETES_VERSION"],
 		"kube-router": "github.com/cloudnativelabs/kube-router/v2 v" + v["KUBE_ROUTER_VERSION"],
@@ -159,7 +159,7 @@ func TestNodeToolVersions_MatchVersionsEnv(t *testing.T) {
 		"probe":       "github.com/google/go-containerregistry v" + v["GO_CONTAINERREGISTRY_VERSION"],
 	}
 	for tool, req := range want {
-		gomod, err := os.ReadFile(filepath.Join(repoRoot(t), "lab", "tools", tool, "go.mod"))
+		gomod, err := os.ReadFile(filepath.Join(labenv.RepoRoot(t), "lab", "tools", tool, "go.mod"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,11 +167,11 @@ func TestNodeToolVersions_MatchVersionsEnv(t *testing.T) {
 			t.Errorf("lab/tools/%s/go.mod does not require %s (lab/versions.env)", tool, req)
 		}
 	}
-	kube, err := os.ReadFile(filepath.Join(repoRoot(t), "lab", "tools", "kube", "go.mod"))
+	kube, err := os.ReadFile(filepath.Join(labenv.RepoRoot(t), "lab", "tools", "kube", "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	kubelet, err := os.ReadFile(filepath.Join(repoRoot(t), "lab", "tools", "kubelet", "go.mod"))
+	kubelet, err := os.ReadFile(filepath.Join(labenv.RepoRoot(t), "lab", "tools", "kubelet", "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
