@@ -4,10 +4,12 @@
 # tools module and the versions its build stamps, so a change to one tool
 # rebuilds only that tool.
 #
-#   lab/toolchain.sh [--for up|test] [tool...]
+#   lab/toolchain.sh [--for up|node|test] [tool...]
 #                          build what is missing: the named tools, else the
 #                          set the command needs (up: what `make up` runs;
-#                          test, the default: everything)
+#                          node: that plus the lab node's tools, for
+#                          RAMPART_LAB_NODE=1 make up; test, the default:
+#                          everything)
 #   lab/toolchain.sh prepare TOOL DIR
 #                          only TOOL's preparation (module download, file
 #                          copies, version stamps) into DIR, no compile; the
@@ -244,13 +246,14 @@ esac
 
 mkdir -p "$bindir" "$logdir" "$cache/tools"
 set_for=test
-if [ "${1:-}" = --for ]; then set_for=${2:?--for up|test}; shift 2; fi
+if [ "${1:-}" = --for ]; then set_for=${2:?--for up|node|test}; shift 2; fi
 tools=("$@")
 if [ ${#tools[@]} -eq 0 ]; then
   case $set_for in
   up) tools=("${tools_up[@]}") ;;
+  node) tools=("${tools_up[@]}" "${tools_node[@]}") ;;
   test) tools=("${tools_test[@]}") ;;
-  *) echo "toolchain: --for $set_for: expected up or test" >&2; exit 2 ;;
+  *) echo "toolchain: --for $set_for: expected up, node or test" >&2; exit 2 ;;
   esac
 fi
 missing=()

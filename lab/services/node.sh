@@ -608,6 +608,9 @@ node_stop() {
   ip netns del "$NODE_GWNS" 2>/dev/null || true
   # The cluster is disposable: keep the PKI and the image tarballs only
   # (the next start imports them again, a few seconds).
+  # (the Pulumi state of RAMPART_LAB_NODE=1 make up describes this cluster:
+  # it goes with it, with the CLI and reports built for it).
   rm -rf --one-file-system "$NODE_DIR/etcd" "$NODE_DIR/kubelet" "$NODE_DIR/containerd" \
-    "$NODE_DIR/cni/ipam" "$NODE_DIR/pod-logs" "$NODE_DIR/images/stamp"
+    "$NODE_DIR/cni/ipam" "$NODE_DIR/pod-logs" "$NODE_DIR/images/stamp" \
+    "$NODE_DIR/pulumi-state" "$NODE_DIR/reports" "$NODE_DIR/rampart"
 }

@@ -147,12 +147,32 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 	n := nodetraffic.RequireNode(t)
 	nsDocs, polDocs, names := rendered(t)
 	all := append(slices.Clone(names), outsideNS)
-	t.Cleanup(func() {
-		_, _ = n.Kubectl("", append([]string{"delete", "namespace", "--wait=false", "--ignore-not-found"}, all...)...)
-	})
-	if _, err := n.Kubectl("", append([]string{"delete", "namespace", "--ignore-not-found", "--timeout=120s"}, all...)...); err != nil {
-		t.Fatalf("removing a previous run's namespaces: %v", err)
+	// The local stack may be deployed on the node already (RAMPART_LAB_NODE=1
+	// make up): its namespaces are then used as they are (the rendering
+	// applied over them changes nothing) and only this test's pods are
+	// removed afterwards; namespaces this test creates, it deletes.
+	existing := map[string]bool{}
+	for _, ns := range all {
+		phase, err := n.Kubectl("", "get", "namespace", ns, "-o", "jsonpath={.status.phase}")
+		switch {
+		case err != nil: // absent
+		case phase == "Terminating":
+			if _, err := n.Kubectl("", "wait", "--for=delete", "namespace/"+ns, "--timeout=120s"); err != nil {
+				t.Fatalf("namespace %s is still terminating: %v", ns, err)
+			}
+		default:
+			existing[ns] = true
+		}
 	}
+	t.Cleanup(func() {
+		for _, ns := range all {
+			if existing[ns] {
+				_, _ = n.Kubectl("", "delete", "pod", "-n", ns, "server", "client", "--wait=false", "--ignore-not-found")
+			} else {
+				_, _ = n.Kubectl("", "delete", "namespace", ns, "--wait=false", "--ignore-not-found")
+			}
+		}
+	})
 	var hostIPs []string
 	for _, ip := range outsideHosts {
 		hostIPs = append(hostIPs, ip)
@@ -189,7 +209,8 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 			t.Fatalf("probe pods in %s not Ready: %v", ns, err)
 		}
 	}
-	t.Logf("%d namespaces rendered, %d probe pods Ready in %s", len(names), len(manifests), time.Since(start).Round(time.Millisecond))
+	t.Logf("%d namespaces rendered (%d already on the cluster), %d probe pods Ready in %s", len(names), len(existing), len(manifests),
+		time.Since(start).Round(time.Millisecond))
 	for i := range clients {
 		clients[i].IP = n.PodIP(t, clients[i].Namespace, clients[i].Pod)
 	}
@@ -209,6 +230,15 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 	}
 	servers = append(servers, nodetraffic.Peer{Pod: "public", IP: outsideHosts["public"], Port: 80})
 
+	// A deployed stack's policies are removed for the baseline; the rendering
+	// applied below puts back the same objects (as drift --fix would).
+	for _, ns := range names {
+		if existing[ns] {
+			if _, err := n.Kubectl("", "delete", "networkpolicy", "--all", "-n", ns); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	open := nodetraffic.Probe(t, n, clients, servers)
 	t.Logf("before Rampart's policies (probe connect):\n%s", open)
 	for _, c := range clients {
