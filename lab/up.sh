@@ -40,5 +40,12 @@ echo "== compliance (evidence from the state of stack local)"
 reports=$out/reports
 mkdir -p "$reports"
 go build -o "$out/rampart" ./cmd/rampart
-"$out/rampart" check --stack local --html "$reports/local.html" --oscal "$reports/local.oscal.json"
+rc=0
+"$out/rampart" check --stack local --html "$reports/local.html" --oscal "$reports/local.oscal.json" || rc=$?
 echo "up: reports: $reports/local.html (open offline, print-friendly), $reports/local.oscal.json (OSCAL assessment results)"
+case $rc in
+0) ;;
+2) echo "up: an item the stack enables fails: see the report above" >&2 ;;
+*) echo "up: rampart check failed (exit $rc)" >&2 ;;
+esac
+exit "$rc"

@@ -64,12 +64,20 @@ func newLab(t *testing.T) *lab {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The program runs inline, so the project's `main:` folder is not needed.
+	// The Automation API runs the program inline; `main:` points at the
+	// repository's cmd/baseline (relative: Pulumi joins it to this folder)
+	// so the rampart CLI, which runs the program from its local source in
+	// this folder, runs the same program on the same stack.
+	baseline, err := filepath.Abs("../../cmd/baseline")
+	must(t, err)
+	mainRel, err := filepath.Rel(work, baseline)
+	must(t, err)
 	var kept []string
 	for _, line := range strings.Split(string(proj), "\n") {
-		if !strings.HasPrefix(line, "main:") {
-			kept = append(kept, line)
+		if strings.HasPrefix(line, "main:") {
+			line = "main: " + mainRel
 		}
+		kept = append(kept, line)
 	}
 	must(t, os.WriteFile(filepath.Join(work, "Pulumi.yaml"), []byte(strings.Join(kept, "\n")), 0o600))
 	stackFile, _ := json.Marshal(map[string]any{"config": e2eConfig()})

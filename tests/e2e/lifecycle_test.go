@@ -24,7 +24,6 @@ import (
 	"github.com/rampart-dev/rampart/drift"
 	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/internal/recmock"
-	"github.com/rampart-dev/rampart/preview"
 	appsv1api "k8s.io/api/apps/v1"
 	corev1api "k8s.io/api/core/v1"
 	networkingv1api "k8s.io/api/networking/v1"
@@ -51,17 +50,19 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		}
 	})
 
-	t.Run("preview as a PR comment groups changes by component and control", func(t *testing.T) {
-		plan, err := preview.Run(ctx, l.stk)
-		if err != nil {
-			t.Fatal(err)
+	// The CLI the PR workflow runs (lab/ci.sh preview), built once.
+	rampart := buildRampart(t)
+	stackFlags := []string{"--stack", l.stk.Name(), "--dir", l.stk.Workspace().WorkDir(), "-q"}
+
+	t.Run("rampart preview: the PR comment groups changes by component and control", func(t *testing.T) {
+		code, md := rampart(t, append([]string{"preview"}, stackFlags...)...)
+		if code != 0 {
+			t.Fatalf("rampart preview: exit %d", code)
 		}
-		var md strings.Builder
-		must(t, plan.Markdown(&md))
 		for _, want := range []string{"to create", "### rampart:namespace:Namespace", "### rampart:netpol:Policies",
 			"Controls: Pod Security Standard set to restricted", "| create | " + teamA + "-policies-" + netpol.DefaultDenyName + " |"} {
-			if !strings.Contains(md.String(), want) {
-				t.Errorf("preview comment lacks %q:\n%s", want, md.String())
+			if !strings.Contains(md, want) {
+				t.Errorf("preview comment lacks %q:\n%s", want, md)
 			}
 		}
 	})
@@ -282,9 +283,13 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		}
 
 		// The CLI a scheduled job runs says the same with its exit code.
-		if code, out := rampartCLI(t, "check", "--stack", l.stk.Name(), "--dir", l.stk.Workspace().WorkDir(), "--refresh", "-q"); code != 2 ||
+		if code, out := rampart(t, append([]string{"check", "--refresh"}, stackFlags...)...); code != 2 ||
 			!strings.Contains(out, "| Namespace "+teamB+"-ns | NetworkPolicy "+teamB+"/"+netpol.DefaultDenyName+" | absent |") {
 			t.Errorf("rampart check --refresh on the weakened cluster: exit %d, want 2 and the missing default-deny named:\n%s", code, out)
+		}
+		if code, out := rampart(t, append([]string{"drift"}, stackFlags...)...); code != 2 ||
+			!strings.Contains(out, teamB+"-policies-"+netpol.DefaultDenyName) {
+			t.Errorf("rampart drift on the weakened cluster: exit %d, want 2 naming the deleted default-deny:\n%s", code, out)
 		}
 
 		if err := drift.Remediate(ctx, l.stk, report, optup.ProgressStreams(logWriter{t})); err != nil {
@@ -321,7 +326,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 			}
 			t.Errorf("assessment after restore fails (%v):\n%s", err, md.String())
 		}
-		if code, out := rampartCLI(t, "check", "--stack", l.stk.Name(), "--dir", l.stk.Workspace().WorkDir(), "-q"); code != 0 {
+		if code, out := rampart(t, append([]string{"check"}, stackFlags...)...); code != 0 {
 			t.Errorf("rampart check after restore: exit %d, want 0:\n%s", code, out)
 		}
 	})
@@ -349,9 +354,10 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 	})
 }
 
-// rampartCLI builds cmd/rampart once per test and runs it with args (the
-// lab's pulumi environment inherited); it returns the exit code and stdout.
-func rampartCLI(t *testing.T, args ...string) (int, string) {
+// buildRampart builds cmd/rampart into t's temp dir and returns a runner:
+// the binary with args (the lab's pulumi environment inherited), giving the
+// exit code and stdout (stderr goes to the test log).
+func buildRampart(t *testing.T) func(t *testing.T, args ...string) (int, string) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "rampart")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/rampart")
@@ -359,20 +365,25 @@ func rampartCLI(t *testing.T, args ...string) (int, string) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/rampart: %v\n%s", err, out)
 	}
-	var stdout, stderr strings.Builder
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, stdout.String()
-	case errors.As(err, &exit):
-		t.Logf("rampart %v: stderr:\n%s", args, stderr.String())
-		return exit.ExitCode(), stdout.String()
+	return func(t *testing.T, args ...string) (int, string) {
+		t.Helper()
+		var stdout, stderr strings.Builder
+		cmd := exec.Command(bin, args...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if stderr.Len() > 0 {
+			t.Logf("rampart %v: stderr:\n%s", args, stderr.String())
+		}
+		var exit *exec.ExitError
+		switch {
+		case err == nil:
+			return 0, stdout.String()
+		case errors.As(err, &exit):
+			return exit.ExitCode(), stdout.String()
+		}
+		t.Fatalf("rampart %v: %v", args, err)
+		return -1, ""
 	}
-	t.Fatalf("rampart %v: %v", args, err)
-	return -1, ""
 }
 
 // hasEvidence reports a fact of r on the resource whose URN ends with

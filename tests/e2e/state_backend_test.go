@@ -66,7 +66,8 @@ func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *tes
 	}
 
 	// 2. A transit engine at a mount of its own, with one key.
-	vc := &stateVault{addr: env["VAULT_ADDR"], token: env["VAULT_TOKEN"], hc: hc}
+	vc, err := newStateVault(env["VAULT_ADDR"], env["VAULT_TOKEN"])
+	must(t, err)
 	mount, key := "ss-transit-"+id, "rampart-state-"+id
 	must(t, vc.mountTransit(mount))
 	t.Cleanup(func() {

@@ -1,91 +1,72 @@
 package e2e_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
+	"time"
+
+	bao "github.com/openbao/openbao/api/v2"
 )
 
-// stateVault is the few Vault HTTP API calls the sovereign-state test makes
-// (transit mount, key, decrypt, child token). OpenBao serves the same paths.
-type stateVault struct {
-	addr, token string
-	hc          *http.Client
-}
+// stateVault is the few Vault calls the sovereign-state test makes (transit
+// mount, key, decrypt, child token), on OpenBao's API client: the lab's
+// Vault 1.13 serves the same paths.
+type stateVault struct{ c *bao.Client }
 
-// call sends one JSON request with token and decodes the answer's "data"
-// (nil for 204); any status ≥ 300 is an error holding Vault's "errors".
-func (v *stateVault) call(method, path, token string, body any) (map[string]any, error) {
-	var rd io.Reader = http.NoBody
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(b)
+// newStateVault is a client for the lab's Vault at addr with token.
+// Timeout 30 s, like the test's S3 client; no retries (the client's default
+// is 2 on 5xx), so a failing call fails once, as it would by hand.
+func newStateVault(addr, token string) (*stateVault, error) {
+	cfg := bao.DefaultConfig()
+	if cfg.Error != nil {
+		return nil, fmt.Errorf("vault client from the VAULT_*/BAO_* environment: %w", cfg.Error)
 	}
-	req, err := http.NewRequest(method, strings.TrimRight(v.addr, "/")+"/v1/"+path, rd)
+	cfg.Address = addr
+	cfg.Timeout = 30 * time.Second
+	cfg.MaxRetries = 0
+	c, err := bao.NewClient(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("VAULT_ADDR %q: %w", v.addr, err)
+		return nil, fmt.Errorf("VAULT_ADDR %q: %w", addr, err)
 	}
-	req.Header.Set("X-Vault-Token", token)
-	res, err := v.hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = res.Body.Close() }()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, err
-	}
-	var out struct {
-		Data   map[string]any `json:"data"`
-		Auth   map[string]any `json:"auth"`
-		Errors []string       `json:"errors"`
-	}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			return nil, fmt.Errorf("vault %s %s: HTTP %d, not JSON", method, path, res.StatusCode)
-		}
-	}
-	if res.StatusCode >= 300 {
-		return nil, fmt.Errorf("vault %s %s: HTTP %d: %s", method, path, res.StatusCode, strings.Join(out.Errors, "; "))
-	}
-	if out.Auth != nil {
-		return out.Auth, nil
-	}
-	return out.Data, nil
+	c.SetToken(token)
+	return &stateVault{c: c}, nil
 }
 
 // mountTransit enables a transit engine at mount.
 func (v *stateVault) mountTransit(mount string) error {
-	_, err := v.call(http.MethodPost, "sys/mounts/"+mount, v.token, map[string]any{"type": "transit"})
-	return err
+	if err := v.c.Sys().Mount(mount, &bao.MountInput{Type: "transit"}); err != nil {
+		return fmt.Errorf("vault mount transit at %s: %w", mount, err)
+	}
+	return nil
 }
 
 // unmount disables the engine at mount (its keys go with it).
 func (v *stateVault) unmount(mount string) error {
-	_, err := v.call(http.MethodDelete, "sys/mounts/"+mount, v.token, nil)
-	return err
+	if err := v.c.Sys().Unmount(mount); err != nil {
+		return fmt.Errorf("vault unmount %s: %w", mount, err)
+	}
+	return nil
 }
 
 // createKey makes a transit key (aes256-gcm96, Vault's default).
 func (v *stateVault) createKey(mount, key string) error {
-	_, err := v.call(http.MethodPost, mount+"/keys/"+key, v.token, map[string]any{})
-	return err
+	if _, err := v.c.Logical().Write(mount+"/keys/"+key, map[string]any{}); err != nil {
+		return fmt.Errorf("vault create transit key %s/keys/%s: %w", mount, key, err)
+	}
+	return nil
 }
 
 // decrypt asks transit to decrypt a "vault:v…" ciphertext and returns the
-// base64 plaintext Vault answers.
+// base64 plaintext Vault answers ("" when the answer has none, which the
+// caller's length check reports).
 func (v *stateVault) decrypt(mount, key, ciphertext string) (string, error) {
-	d, err := v.call(http.MethodPost, mount+"/decrypt/"+key, v.token, map[string]any{"ciphertext": ciphertext})
+	s, err := v.c.Logical().Write(mount+"/decrypt/"+key, map[string]any{"ciphertext": ciphertext})
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("vault %s/decrypt/%s: %w", mount, key, err)
 	}
-	p, _ := d["plaintext"].(string)
+	if s == nil {
+		return "", nil
+	}
+	p, _ := s.Data["plaintext"].(string)
 	return p, nil
 }
 
@@ -93,21 +74,23 @@ func (v *stateVault) decrypt(mount, key, ciphertext string) (string, error) {
 // the "default" policy, which grants nothing on transit. (An empty policy
 // list would inherit the parent's, here root.)
 func (v *stateVault) childTokenWithoutTransit() (string, error) {
-	a, err := v.call(http.MethodPost, "auth/token/create", v.token, map[string]any{
-		"policies": []string{"default"}, "ttl": "15m", "display_name": "rampart-state-no-transit",
+	s, err := v.c.Auth().Token().Create(&bao.TokenCreateRequest{
+		Policies: []string{"default"}, TTL: "15m", DisplayName: "rampart-state-no-transit",
 	})
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("vault auth/token/create: %w", err)
 	}
-	tok, _ := a["client_token"].(string)
-	if tok == "" {
+	if s == nil || s.Auth == nil || s.Auth.ClientToken == "" {
 		return "", fmt.Errorf("vault auth/token/create: no client_token in the answer")
 	}
-	return tok, nil
+	return s.Auth.ClientToken, nil
 }
 
-// revoke revokes a token (and its children).
+// revoke revokes a token and its children (auth/token/revoke, with the
+// parent's token).
 func (v *stateVault) revoke(token string) error {
-	_, err := v.call(http.MethodPost, "auth/token/revoke", v.token, map[string]any{"token": token})
-	return err
+	if err := v.c.Auth().Token().RevokeTree(token); err != nil {
+		return fmt.Errorf("vault auth/token/revoke: %w", err)
+	}
+	return nil
 }
