@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Lab service "node" (issue 13): a real Kubernetes node, so Rampart's
 # NetworkPolicies and Pod Security are proven by traffic. Opt-in for now:
 # `lab/lab.sh up node` (or RAMPART_LAB_NODE=1 for a plain `up`).
@@ -63,63 +64,11 @@ node_kubectl() { "$LAB_BIN/kubectl" --kubeconfig "$NODE_DIR/admin.kubeconfig" "$
 node_ctr() { ctr --address "$NODE_SOCK" --namespace k8s.io "$@"; }
 node_ms() { echo $(($(date +%s%N) / 1000000 - NODE_T0)); }
 
-node_pki() {
-  local d=$NODE_DIR/pki
-  [ -f "$d/.complete" ] && [ -f "$d/kube-router.crt" ] && return 0
-  rm -rf "$d"; mkdir -p "$d"
-  (
-    umask 077
-    cd "$d" || exit 1
-    openssl ecparam -name prime256v1 -genkey -noout -out ca.key 2>/dev/null
-    openssl req -x509 -new -key ca.key -sha256 -days 3650 -subj "/CN=rampart-lab-node-ca" -out ca.crt 2>/dev/null
-    cert() { # name subject [server SANs]
-      openssl ecparam -name prime256v1 -genkey -noout -out "$1.key" 2>/dev/null
-      openssl req -new -key "$1.key" -subj "$2" -out "$1.csr" 2>/dev/null
-      if [ -n "${3:-}" ]; then printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$3" >"$1.ext"
-      else printf 'extendedKeyUsage=clientAuth\n' >"$1.ext"; fi
-      openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -sha256 \
-        -extfile "$1.ext" -out "$1.crt" 2>/dev/null
-    }
-    # 127.0.0.1: nsforward on the host and clients inside the namespace;
-    # 10.96.0.1: the `kubernetes` Service, for pods.
-    cert apiserver "/CN=kube-apiserver" "IP:127.0.0.1,IP:$NODE_IP,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
-    cert admin "/O=system:masters/CN=rampart-lab-node-admin"
-    cert controller-manager "/CN=system:kube-controller-manager"
-    cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
-    cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
-    cert kube-proxy "/CN=system:kube-proxy"
-    cert kube-router "/CN=system:kube-router"
-    openssl ecparam -name prime256v1 -genkey -noout -out sa.key 2>/dev/null
-    openssl ec -in sa.key -pubout -out sa.pub 2>/dev/null
-    rm -f ./*.csr ./*.ext
-    chmod 600 ./*.key
-  )
-  touch "$d/.complete"
-}
+# shellcheck source=../node/pki.sh
+. "$LAB_DIR/node/pki.sh"
+# shellcheck source=../node/config.sh
+. "$LAB_DIR/node/config.sh"
 
-node_kubeconfig() { # user file server
-  local d=$NODE_DIR/pki
-  (umask 077; : >"$2")
-  cat >"$2" <<KCFG
-apiVersion: v1
-kind: Config
-clusters:
-- name: rampart-lab-node
-  cluster:
-    server: $3
-    certificate-authority: $d/ca.crt
-users:
-- name: $1
-  user:
-    client-certificate: $d/$1.crt
-    client-key: $d/$1.key
-contexts:
-- name: rampart-lab-node
-  context: {cluster: rampart-lab-node, user: $1}
-current-context: rampart-lab-node
-KCFG
-  chmod 600 "$2"
-}
 
 # node_netns: the node's namespace and its gateway namespace, joined by a
 # veth pair (this kernel has no dummy interfaces); only the node's own
@@ -166,81 +115,6 @@ node_cgroups() {
   done
 }
 
-node_write_configs() {
-  local d=$NODE_DIR
-  mkdir -p "$d/containerd" "$d/cni/net.d" "$d/cni/ipam" "$d/kubelet" "$d/pod-logs" "$d/images"
-  cat >"$d/containerd/config.toml" <<TOML
-version = 2
-root = "$d/containerd/root"
-state = "$d/containerd/state"
-[grpc]
-  address = "$NODE_SOCK"
-[ttrpc]
-  address = "$NODE_SOCK.ttrpc"
-[debug]
-  address = "$d/containerd/debug.sock"
-[metrics]
-  address = ""
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$NODE_IMAGE"
-  enable_selinux = false
-  # This VM's root lacks CAP_SYS_RESOURCE: a negative oom_score_adj (kubelet
-  # asks -998 for the sandbox) makes runc init fail, so clamp it.
-  restrict_oom_score_adj = true
-  # Pod network namespaces under our state, not in the machine's /run/netns.
-  netns_mounts_under_state_dir = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "$d/cni/net.d"
-TOML
-  cat >"$d/cni/net.d/10-bridge.conflist" <<JSON
-{"cniVersion": "0.4.0", "name": "rampart-node-pods", "plugins": [
-  {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false, "hairpinMode": true,
-   "ipam": {"type": "host-local", "ranges": [[{"subnet": "$NODE_POD_CIDR"}]], "routes": [{"dst": "0.0.0.0/0"}],
-            "dataDir": "$d/cni/ipam"}},
-  {"type": "portmap", "capabilities": {"portMappings": true}},
-  {"type": "loopback"}]}
-JSON
-  # No upstream DNS: pods with dnsPolicy Default (CoreDNS) get a resolver
-  # that answers nothing, so no name leaves the node.
-  echo "nameserver $NODE_GW_IP" >"$d/resolv.conf"
-  cat >"$d/kubelet-config.yaml" <<YAML
-apiVersion: kubelet.config.k8s.io/v1beta1
-kind: KubeletConfiguration
-authentication:
-  anonymous: {enabled: false}
-  webhook: {enabled: true}
-  x509: {clientCAFile: $d/pki/ca.crt}
-authorization: {mode: Webhook}
-cgroupDriver: cgroupfs
-cgroupRoot: /$NODE_CGROUP
-failCgroupV1: false
-failSwapOn: false
-containerRuntimeEndpoint: unix://$NODE_SOCK
-address: $NODE_IP
-port: 10250
-healthzBindAddress: 127.0.0.1
-healthzPort: 10248
-readOnlyPort: 0
-clusterDomain: cluster.local
-clusterDNS: [$NODE_DNS_IP]
-resolvConf: $d/resolv.conf
-podLogsDir: $d/pod-logs
-serializeImagePulls: false
-registerNode: true
-maxPods: 60
-evictionHard: {memory.available: "100Mi", nodefs.available: "2%", imagefs.available: "2%"}
-imageGCHighThresholdPercent: 99
-imageGCLowThresholdPercent: 98
-YAML
-}
 
 # node_images: the probe image (also the sandbox image) and CoreDNS's,
 # written by mkimage and imported into containerd; skipped when neither the
@@ -259,119 +133,6 @@ node_images() {
   echo "$stamp" >"$d/stamp"
 }
 
-node_kube_router_rbac() {
-  cat <<YAML
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: "system:kube-router"}
-rules:
-- apiGroups: [""]
-  resources: [namespaces, pods, services, endpoints, nodes]
-  verbs: [get, list, watch]
-- apiGroups: [networking.k8s.io]
-  resources: [networkpolicies]
-  verbs: [get, list, watch]
-- apiGroups: [discovery.k8s.io]
-  resources: [endpointslices]
-  verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: "system:kube-router"}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:kube-router"}
-subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:kube-router"}]
-YAML
-}
-
-node_coredns_manifest() {
-  cat <<YAML
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: coredns, namespace: kube-system}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: "system:coredns"}
-rules:
-- apiGroups: [""]
-  resources: [endpoints, services, pods, namespaces]
-  verbs: [list, watch]
-- apiGroups: [discovery.k8s.io]
-  resources: [endpointslices]
-  verbs: [list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: "system:coredns"}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:coredns"}
-subjects: [{kind: ServiceAccount, name: coredns, namespace: kube-system}]
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: coredns, namespace: kube-system}
-data:
-  # No forward plugin: nothing upstream, names outside cluster.local fail.
-  Corefile: |
-    .:53 {
-        errors
-        health :8080
-        ready :8181
-        kubernetes cluster.local in-addr.arpa ip6.arpa {
-            pods insecure
-            fallthrough in-addr.arpa ip6.arpa
-            ttl 30
-        }
-        cache 30
-        loop
-        reload
-        loadbalance
-    }
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: kube-dns
-  namespace: kube-system
-  labels: {k8s-app: kube-dns}
-spec:
-  clusterIP: $NODE_DNS_IP
-  selector: {k8s-app: kube-dns}
-  ports:
-  - {name: dns, port: 53, protocol: UDP, targetPort: 53}
-  - {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: coredns
-  namespace: kube-system
-  labels: {k8s-app: kube-dns}
-spec:
-  nodeName: $NODE_NAME
-  serviceAccountName: coredns
-  dnsPolicy: Default
-  priorityClassName: system-cluster-critical
-  containers:
-  - name: coredns
-    image: $NODE_COREDNS_IMAGE
-    imagePullPolicy: Never
-    args: [-conf, /etc/coredns/Corefile]
-    ports:
-    - {name: dns, containerPort: 53, protocol: UDP}
-    - {name: dns-tcp, containerPort: 53, protocol: TCP}
-    readinessProbe:
-      httpGet: {path: /ready, port: 8181}
-      periodSeconds: 2
-    securityContext:
-      allowPrivilegeEscalation: false
-      readOnlyRootFilesystem: true
-      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}
-    volumeMounts: [{name: config, mountPath: /etc/coredns, readOnly: true}]
-  volumes:
-  - name: config
-    configMap: {name: coredns}
-YAML
-}
 
 # node_crds: the same CRDs as the lab's kube service (lab/services/crds.sh:
 # Gateway API, Envoy Gateway, cert-manager, from their Go modules), so the
