@@ -80,8 +80,10 @@ var (
 
 // expectLocal is the expectation for the local stack: traffic
 // within a namespace is allowed; the ingress namespace reaches tenants on
-// their backend port (8080); the gateway reaches the public backend on 443
-// only (never the metadata address or private ranges, even on 443); a
+// their backend port (8080); every namespace reaches CoreDNS on 53 (and
+// only CoreDNS: a public host's 53 stays closed); the gateway reaches the
+// public backend on 443 only (never the metadata address or private
+// ranges, even on 443); a
 // namespace Rampart does not manage reaches everything but Rampart's
 // namespaces; everything else (tenant→tenant, tenant→ingress, to and from
 // the platform namespace, to CoreDNS on a non-DNS port, to the API server,
@@ -94,7 +96,7 @@ func expectLocal(c, s nodetraffic.Peer) bool {
 	case s.Namespace == "": // outside the cluster, or the API server on the node address
 		return c.Namespace == platformNS && c.Labels["app"] == gatewayLabels["app"] && s.Pod == "public" && s.Port == 443
 	case s.Namespace == "kube-system":
-		return false
+		return s.Port == 53 // allow-dns: CoreDNS on 53 only
 	case c.Namespace == s.Namespace:
 		return true
 	}
@@ -139,7 +141,7 @@ func agree(t *testing.T, what string, got, sim, want *nodetraffic.Matrix) {
 // and the platform namespace (the client is the gateway, the server the
 // control-plane API, also on its port 8000), a client in a namespace
 // Rampart does not manage, CoreDNS's non-DNS port, the API server, and
-// outside hosts (metadata address, RFC 1918, public) on 443 and 80. DNS
+// outside hosts (metadata address, RFC 1918, public) on 443, 80 and 53. DNS
 // must resolve over UDP and TCP from every client. Then drift: a tenant's
 // policies deleted out of band show as a hole, and re-applying the
 // rendering closes it.
@@ -178,7 +180,7 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 		hostIPs = append(hostIPs, ip)
 	}
 	slices.Sort(hostIPs)
-	nodetraffic.StartOutside(t, n.GWNetns, hostIPs, 443, 80)
+	nodetraffic.StartOutside(t, n.GWNetns, hostIPs, 443, 80, 53)
 
 	start := time.Now()
 	n.Apply(t, nsDocs...)
@@ -221,14 +223,16 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 	if err != nil || nodeIP == "" {
 		t.Fatalf("node %s has no InternalIP (%v)", n.Name, err)
 	}
+	corednsIP := n.PodIP(t, "kube-system", "coredns")
 	servers = append(servers,
-		nodetraffic.Peer{Namespace: "kube-system", Pod: "coredns", Labels: map[string]string{"k8s-app": "kube-dns"},
-			IP: n.PodIP(t, "kube-system", "coredns"), Port: 8080},
+		nodetraffic.Peer{Namespace: "kube-system", Pod: "coredns", Labels: map[string]string{"k8s-app": "kube-dns"}, IP: corednsIP, Port: 53},
+		nodetraffic.Peer{Namespace: "kube-system", Pod: "coredns", Labels: map[string]string{"k8s-app": "kube-dns"}, IP: corednsIP, Port: 8080},
 		nodetraffic.Peer{Pod: "apiserver", IP: nodeIP, Port: 6443})
 	for _, name := range []string{"metadata", "rfc1918-10", "rfc1918-192", "public"} {
 		servers = append(servers, nodetraffic.Peer{Pod: name, IP: outsideHosts[name], Port: 443})
 	}
-	servers = append(servers, nodetraffic.Peer{Pod: "public", IP: outsideHosts["public"], Port: 80})
+	servers = append(servers, nodetraffic.Peer{Pod: "public", IP: outsideHosts["public"], Port: 80},
+		nodetraffic.Peer{Pod: "public", IP: outsideHosts["public"], Port: 53})
 
 	// A deployed stack's policies are removed for the baseline; the rendering
 	// applied below puts back the same objects (as drift --fix would).
