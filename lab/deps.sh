@@ -9,6 +9,10 @@
 #   make               the Makefile
 #   shellcheck         the workflows' run steps, through actionlint (make test)
 #   chromium           renders the HTML compliance report headless (make test)
+#   containerd, runc,  the lab's node (lab/services/node.sh): container
+#   containernetworking-plugins  runtime, OCI runtime, CNI bridge plugins
+#   iptables, ipset,   the node's Service proxy and NetworkPolicy firewall,
+#   conntrack          inside its own network namespace
 # A package is skipped when its command (or file) is already present
 # (machines may carry their own JDK, Maven or compiler).
 set -euo pipefail
@@ -16,12 +20,14 @@ declare -A need=(
   [softhsm2-util]=softhsm2 [pkcs11-tool]=opensc [openssl]=openssl [curl]=curl
   [mvn]=maven [unzip]=unzip [java]=default-jre-headless [python3]=python3
   [gcc]=gcc [make]=make [shellcheck]=shellcheck [chromium]=chromium
+  [containerd]=containerd [runc]=runc [iptables]=iptables [ipset]=ipset [conntrack]=conntrack
 )
 missing=()
 for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done
 # Libraries and headers are files, not commands: check the files too.
 [ -f /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
 [ -f /usr/include/stdio.h ] || missing+=(libc6-dev)
+[ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
 [ ${#missing[@]} -eq 0 ] && exit 0
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 SUDO=

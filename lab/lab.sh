@@ -12,14 +12,23 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 LAB_SERVICES=(kube crds vault softhsm keycloak s3)
-for s in "${LAB_SERVICES[@]}"; do
+# The node (issue 13) is opt-in until `make up` and `make test` run on it:
+# `lab/lab.sh up node`, or RAMPART_LAB_NODE=1 to add it to a plain `up`.
+# down and status always include it.
+LAB_OPTIONAL=(node)
+[ "${RAMPART_LAB_NODE:-0}" = 1 ] && LAB_SERVICES+=("${LAB_OPTIONAL[@]}")
+for s in "${LAB_SERVICES[@]}" "${LAB_OPTIONAL[@]}"; do
   # shellcheck disable=SC1090
   [ -f "$LAB_DIR/services/$s.sh" ] && . "$LAB_DIR/services/$s.sh"
 done
 have() { declare -F "$1_start" >/dev/null; }
 
 cmd=${1:-status}; shift || true
-want=("$@"); [ ${#want[@]} -gt 0 ] || want=("${LAB_SERVICES[@]}")
+want=("$@")
+if [ ${#want[@]} -eq 0 ]; then
+  want=("${LAB_SERVICES[@]}")
+  [ "$cmd" = up ] || [ "${RAMPART_LAB_NODE:-0}" = 1 ] || want+=("${LAB_OPTIONAL[@]}")
+fi
 # up and down change processes, pid files and lab.env: one at a time per lab
 # state. The lock is fd 9, held until this script exits; lab_spawn closes it
 # in the servers it starts, and services never run lab.sh themselves.

@@ -37,14 +37,18 @@ pulumi_plugins() {
 # lab_ready up|test: what `make up` or `make test` needs first: the Debian
 # packages, the tools that command runs, the lab servers it talks to, the
 # registered plugins. `up` builds and starts only what the local stack uses
-# (the kube lab); `test` adds the server-backed tiers' servers, starting
+# (the kube lab, or with RAMPART_LAB_NODE=1 the node); `test` adds the server-backed tiers' servers, starting
 # SoftHSM and Keycloak (Maven downloads, a JVM) while the remaining Go tools
 # build, and Vault once its build is done.
 lab_ready() {
   local mode=${1:?lab_ready up|test} rc=0 bg
   bash "$LAB_DIR/deps.sh"
   bash "$LAB_DIR/toolchain.sh" --for up
-  if [ "$mode" = up ]; then
+  if [ "$mode" = up ] && [ "${RAMPART_LAB_NODE:-0}" = 1 ]; then
+    # The node carries the lab's CRDs itself (lab/services/node.sh).
+    bash "$LAB_DIR/toolchain.sh" --for node
+    bash "$LAB_DIR/lab.sh" up node
+  elif [ "$mode" = up ]; then
     bash "$LAB_DIR/lab.sh" up kube crds
   else
     bash "$LAB_DIR/toolchain.sh" --for test &

@@ -6,6 +6,9 @@
 #                   Keycloak)
 #   e2e             the real pulumi CLI + kubernetes plugin against the lab's
 #                   kube-apiserver (Automation API)
+#   node            traffic on the lab's real node (tests/nodetraffic): the
+#                   policy matrix, Pod Security at run time, drift; opt-in
+#                   for now with RAMPART_LAB_NODE=1 (issue 13)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=pulumi-env.sh
@@ -32,10 +35,16 @@ status=0
 serverbacked=(./tests/hsm/... ./tests/pkiserver/... ./tests/keycloakserver/... ./tests/s3server/... ./tests/egtranslate/... ./tests/certmanagerserver/...)
 # Every other package is the unit + policy tier, so a new package is tested
 # without editing this list.
-mapfile -t unit < <(go list ./... | grep -Ev '/tests/(e2e|hsm|pkiserver|keycloakserver|s3server|egtranslate|trivyscan|certmanagerserver)$')
+mapfile -t unit < <(go list ./... | grep -Ev '/tests/(e2e|hsm|pkiserver|keycloakserver|s3server|egtranslate|trivyscan|certmanagerserver|nodetraffic)$')
 tier "unit+policy" "${unit[@]}" || status=1
 tier "server-backed" "${serverbacked[@]}" || status=1
 tier "e2e" ./tests/e2e/... ./tests/trivyscan/... || status=1
+if [ "${RAMPART_LAB_NODE:-0}" = 1 ]; then
+  export RAMPART_REQUIRE_NODE=1
+  tier "node" ./tests/nodetraffic/... || status=1
+else
+  summary+=("node: not run (opt-in: RAMPART_LAB_NODE=1 make test starts the lab's node and runs it)")
+fi
 echo "== tiers"; printf '  %s\n' "${summary[@]}"
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

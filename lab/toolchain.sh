@@ -4,10 +4,12 @@
 # tools module and the versions its build stamps, so a change to one tool
 # rebuilds only that tool.
 #
-#   lab/toolchain.sh [--for up|test] [tool...]
+#   lab/toolchain.sh [--for up|node|test] [tool...]
 #                          build what is missing: the named tools, else the
 #                          set the command needs (up: what `make up` runs;
-#                          test, the default: everything)
+#                          node: that plus the lab node's tools, for
+#                          RAMPART_LAB_NODE=1 make up; test, the default:
+#                          everything)
 #   lab/toolchain.sh prepare TOOL DIR
 #                          only TOOL's preparation (module download, file
 #                          copies, version stamps) into DIR, no compile; the
@@ -35,7 +37,11 @@ export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" CGO_ENABLED=${CGO_ENABLED:
 # Object Lock), Envoy Gateway's translator, Trivy's scanner and actionlint
 # (the GitHub workflows' linter, which runs shellcheck on their run steps).
 tools_up=(pulumi langhost etcd kube k8sprovider)
-tools_test=("${tools_up[@]}" vault versitygw egctl trivy actionlint)
+# The lab's node (lab/services/node.sh, issue 13): kubelet and kube-proxy,
+# the NetworkPolicy enforcer, CoreDNS, the cyclonus policy simulator and the
+# project's probe program with its image builder.
+tools_node=(kubelet kube-router coredns cyclonus probe)
+tools_test=("${tools_up[@]}" vault versitygw egctl trivy actionlint "${tools_node[@]}")
 
 # main_module TOOL: the module whose packages TOOL's compile builds.
 main_module() {
@@ -50,6 +56,11 @@ main_module() {
   egctl) echo github.com/envoyproxy/gateway ;;
   trivy) echo github.com/aquasecurity/trivy ;;
   actionlint) echo github.com/rhysd/actionlint ;;
+  kubelet) echo k8s.io/kubernetes ;;
+  kube-router) echo github.com/cloudnativelabs/kube-router/v2 ;;
+  coredns) echo github.com/coredns/coredns ;;
+  cyclonus) echo github.com/mattfenwick/cyclonus ;;
+  probe) echo github.com/rampart-dev/rampart/lab/tools/probe ;; # in-repo
   *) echo "toolchain: unknown tool $1 (known: ${tools_test[*]})" >&2; return 2 ;;
   esac
 }
@@ -59,7 +70,7 @@ main_module() {
 stamped() {
   case $1 in
   pulumi) echo "$PULUMI_VERSION" ;;
-  kube) echo "$KUBERNETES_VERSION" ;;
+  kube | kubelet) echo "$KUBERNETES_VERSION" ;;
   k8sprovider) echo "$KUBERNETES_PLUGIN_VERSION" ;;
   *) echo - ;;
   esac
@@ -67,7 +78,10 @@ stamped() {
 
 key() { # tool -> short content hash of what its build reads
   main_module "$1" >/dev/null
-  (cd "$here/tools/$1" && cat go.mod go.sum ./*.go 2>/dev/null; stamped "$1") | sha256sum | cut -c1-12
+  # Sources in subfolders (only the in-repo probe module has any) are keyed
+  # after the top-level ones, so the other tools' keys are unchanged.
+  (cd "$here/tools/$1" && cat go.mod go.sum ./*.go 2>/dev/null
+    find . -mindepth 2 -name '*.go' | LC_ALL=C sort | xargs -r cat; stamped "$1") | sha256sum | cut -c1-12
 }
 
 # on_path NAME WANT: true when NAME on PATH (outside our cache) reports WANT.
@@ -105,6 +119,14 @@ prepare() {
   cp "$here/tools/$t"/go.mod "$here/tools/$t"/go.sum "$work/"
   cp "$here/tools/$t"/*.go "$work/" 2>/dev/null || true
   chmod -R u+w "$work"
+  if [ "$t" = probe ]; then
+    # The project's own module: its sources are the repo's, only its
+    # dependencies come from the module proxy.
+    cp -R "$here/tools/probe"/. "$work/"; chmod -R u+w "$work"
+    (cd "$work" && go mod download)
+    for c in probe mkimage nsforward; do need_file "$work/cmd/$c/main.go"; done
+    need_file "$work/go.sum"; return
+  fi
   dir=$(module_dir "$work" "$(main_module "$t")")
   case $t in
   k8sprovider)
@@ -118,6 +140,9 @@ prepare() {
     need_file "$work/main.go" ;;
   kube)
     for c in kube-apiserver kube-controller-manager kubectl; do [ -d "$dir/cmd/$c" ] ||
+      { echo "toolchain: $dir/cmd/$c missing" >&2; return 1; }; done ;;
+  kubelet)
+    for c in kubelet kube-proxy; do [ -d "$dir/cmd/$c" ] ||
       { echo "toolchain: $dir/cmd/$c missing" >&2; return 1; }; done ;;
   esac
   need_file "$work/go.mod"
@@ -136,12 +161,13 @@ compile() {
     go build -o "$out/pulumi-language-go" github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go ;;
   etcd)
     go build -o "$out/etcd" go.etcd.io/etcd/server/v3 ;;
-  kube)
-    local pkg=k8s.io/component-base/version ld c
+  kube | kubelet)
+    local pkg=k8s.io/component-base/version ld c cmds=(kube-apiserver kube-controller-manager kubectl)
+    [ "$t" = kubelet ] && cmds=(kubelet kube-proxy)
     ld="-X $pkg.gitVersion=v$KUBERNETES_VERSION -X $pkg.gitMajor=${KUBERNETES_VERSION%%.*}"
     ld="$ld -X $pkg.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) -X $pkg.gitTreeState=clean"
     ld="$ld -X $pkg.buildDate=1970-01-01T00:00:00Z"
-    for c in kube-apiserver kube-controller-manager kubectl; do
+    for c in "${cmds[@]}"; do
       echo "  … $c"
       go build -ldflags "$ld" -o "$out/$c" "k8s.io/kubernetes/cmd/$c"
     done ;;
@@ -159,6 +185,19 @@ compile() {
     GOEXPERIMENT=jsonv2 go build -o "$out/trivy" github.com/aquasecurity/trivy/cmd/trivy ;;
   actionlint)
     go build -o "$out/actionlint" github.com/rhysd/actionlint/cmd/actionlint ;;
+  kube-router)
+    # Run by the node for its firewall controller only (see lab/services/node.sh).
+    go build -o "$out/kube-router" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router ;;
+  coredns)
+    # Static: it runs as a pod from an image holding only this binary.
+    CGO_ENABLED=0 go build -o "$out/coredns" github.com/coredns/coredns ;;
+  cyclonus)
+    go build -o "$out/cyclonus" github.com/mattfenwick/cyclonus/cmd/cyclonus ;;
+  probe)
+    # probe is static (it is the only file in the probe and pause images).
+    CGO_ENABLED=0 go build -o "$out/probe" ./cmd/probe
+    go build -o "$out/mkimage" ./cmd/mkimage
+    go build -o "$out/nsforward" ./cmd/nsforward ;;
   esac
   local f
   for f in "$out"/*; do [ -x "$f" ] || { echo "toolchain: $f was not built" >&2; return 1; }; done
@@ -207,13 +246,14 @@ esac
 
 mkdir -p "$bindir" "$logdir" "$cache/tools"
 set_for=test
-if [ "${1:-}" = --for ]; then set_for=${2:?--for up|test}; shift 2; fi
+if [ "${1:-}" = --for ]; then set_for=${2:?--for up|node|test}; shift 2; fi
 tools=("$@")
 if [ ${#tools[@]} -eq 0 ]; then
   case $set_for in
   up) tools=("${tools_up[@]}") ;;
+  node) tools=("${tools_up[@]}" "${tools_node[@]}") ;;
   test) tools=("${tools_test[@]}") ;;
-  *) echo "toolchain: --for $set_for: expected up or test" >&2; exit 2 ;;
+  *) echo "toolchain: --for $set_for: expected up, node or test" >&2; exit 2 ;;
   esac
 fi
 missing=()

@@ -2,13 +2,30 @@
 # `make up`: the embedded default. Builds the toolchain if missing, starts the
 # lab, runs `pulumi up` on the local stack against the lab's kube-apiserver,
 # prints the stack outputs and the compliance report read from the stack's state.
+#
+# RAMPART_LAB_NODE=1 (issue 13, opt-in for now): the local stack runs on the
+# lab's real node (lab/services/node.sh) instead. The node's cluster is
+# disposable (`lab/lab.sh down node` wipes it), so the stack's state, the
+# CLI built for the report and the reports live in the node's folder and go
+# with it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=pulumi-env.sh
 . lab/pulumi-env.sh
+out=$RAMPART_CACHE
+if [ "${RAMPART_LAB_NODE:-0}" = 1 ]; then
+  out=$LAB_STATE/node
+  export RAMPART_STATE_DIR=$out/pulumi-state
+  mkdir -p "$RAMPART_STATE_DIR"
+  export PULUMI_BACKEND_URL="file://$RAMPART_STATE_DIR"
+fi
 lab_ready up
 . "$LAB_ENV"
-export KUBECONFIG=$RAMPART_LAB_KUBECONFIG
+if [ "${RAMPART_LAB_NODE:-0}" = 1 ]; then
+  export KUBECONFIG=$RAMPART_NODE_KUBECONFIG
+else
+  export KUBECONFIG=$RAMPART_LAB_KUBECONFIG
+fi
 pulumi stack select local --create --secrets-provider passphrase >/dev/null 2>&1 ||
   pulumi stack select local >/dev/null
 t0=$(date +%s)
@@ -20,11 +37,11 @@ pulumi stack output --json --stack local
 # repository's checklist); the CLI is built, not `go run`, so its exit code
 # (2: an item the stack enables fails) reaches make.
 echo "== compliance (evidence from the state of stack local)"
-reports=$RAMPART_CACHE/reports
+reports=$out/reports
 mkdir -p "$reports"
-go build -o "$RAMPART_CACHE/rampart" ./cmd/rampart
+go build -o "$out/rampart" ./cmd/rampart
 rc=0
-"$RAMPART_CACHE/rampart" check --stack local --html "$reports/local.html" --oscal "$reports/local.oscal.json" || rc=$?
+"$out/rampart" check --stack local --html "$reports/local.html" --oscal "$reports/local.oscal.json" || rc=$?
 echo "up: reports: $reports/local.html (open offline, print-friendly), $reports/local.oscal.json (OSCAL assessment results)"
 case $rc in
 0) ;;

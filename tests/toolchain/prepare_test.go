@@ -53,6 +53,11 @@ func TestPrepare_EmptyCachesLeaveEveryFileTheCompileReads(t *testing.T) {
 		"egctl":       {"go.mod", "go.sum", "tools.go"},
 		"trivy":       {"go.mod", "go.sum", "tools.go"},
 		"actionlint":  {"go.mod", "go.sum", "tools.go"},
+		"kubelet":     {"go.mod", "go.sum", "tools.go"},
+		"kube-router": {"go.mod", "go.sum", "tools.go"},
+		"coredns":     {"go.mod", "go.sum", "tools.go"},
+		"cyclonus":    {"go.mod", "go.sum", "tools.go"},
+		"probe":       {"go.mod", "go.sum", "cmd/probe/main.go", "cmd/mkimage/main.go", "cmd/nsforward/main.go"},
 	}
 	for tool, files := range tools {
 		t.Run(tool, func(t *testing.T) {
@@ -138,5 +143,40 @@ func TestPluginVersion_IsTheProgramsSDKVersion(t *testing.T) {
 	}
 	if !strings.Contains(string(tools), "github.com/pulumi/pulumi-kubernetes/sdk/v4 v"+plugin) {
 		t.Errorf("lab/tools/k8sprovider/go.mod does not build the provider against sdk/v4 v%s", plugin)
+	}
+}
+
+// TestNodeToolVersions_MatchVersionsEnv: the node's tool modules build the
+// versions lab/versions.env names (kubelet and kube-proxy share the API
+// server's KUBERNETES_VERSION and its staging replaces).
+func TestNodeToolVersions_MatchVersionsEnv(t *testing.T) {
+	v := labenv.Versions(t)
+	want := map[string]string{
+		"kubelet":     "k8s.io/kubernetes v" + v["KUBERNETES_VERSION"],
+		"kube-router": "github.com/cloudnativelabs/kube-router/v2 v" + v["KUBE_ROUTER_VERSION"],
+		"coredns":     "github.com/coredns/coredns v" + v["COREDNS_VERSION"],
+		"cyclonus":    "github.com/mattfenwick/cyclonus v" + v["CYCLONUS_VERSION"],
+		"probe":       "github.com/google/go-containerregistry v" + v["GO_CONTAINERREGISTRY_VERSION"],
+	}
+	for tool, req := range want {
+		gomod, err := os.ReadFile(filepath.Join(labenv.RepoRoot(t), "lab", "tools", tool, "go.mod"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`(?m)^\s*(require )?` + regexp.QuoteMeta(req) + `\s*$`).Match(gomod) {
+			t.Errorf("lab/tools/%s/go.mod does not require %s (lab/versions.env)", tool, req)
+		}
+	}
+	kube, err := os.ReadFile(filepath.Join(labenv.RepoRoot(t), "lab", "tools", "kube", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubelet, err := os.ReadFile(filepath.Join(labenv.RepoRoot(t), "lab", "tools", "kubelet", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replaces := regexp.MustCompile(`(?m)^\s*k8s.io/\S+ => .*$`)
+	if a, b := replaces.FindAllString(string(kube), -1), replaces.FindAllString(string(kubelet), -1); strings.Join(a, "\n") != strings.Join(b, "\n") || len(a) == 0 {
+		t.Errorf("lab/tools/kubelet/go.mod's staging replaces (%d) differ from lab/tools/kube/go.mod's (%d)", len(b), len(a))
 	}
 }

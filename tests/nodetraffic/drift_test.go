@@ -1,0 +1,182 @@
+package nodetraffic_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/rampart-dev/rampart/drift"
+	"github.com/rampart-dev/rampart/infra/config"
+	"github.com/rampart-dev/rampart/internal/labenv"
+	"github.com/rampart-dev/rampart/stacks"
+	"github.com/rampart-dev/rampart/tests/nodetraffic"
+)
+
+// driftPrefix keeps this stack's namespaces apart from the other node tests'.
+const driftPrefix = "nd-"
+
+// driftConfig is Pulumi.local.yaml's configuration with every namespace
+// prefixed.
+func driftConfig() map[string]any {
+	var nss []map[string]any
+	for _, n := range config.DefaultPlatformNamespaces() {
+		m := map[string]any{"name": driftPrefix + n.Name}
+		if n.Exemption != nil {
+			m["exemption"] = n.Exemption
+		}
+		nss = append(nss, m)
+	}
+	return map[string]any{
+		"rampart:profile":    "local",
+		"rampart:namespaces": nss,
+		"rampart:ingress":    map[string]any{"namespace": driftPrefix + "rampart-ingress"},
+		"rampart:tenants":    []any{map[string]any{"name": driftPrefix + "team-a"}, map[string]any{"name": driftPrefix + "team-b"}},
+		"rampart:gateway": map[string]any{
+			"namespace": driftPrefix + "rampart-system", "podLabels": gatewayLabels,
+			"controlPlane": map[string]any{"podLabels": controlPlaneLabels, "port": 8000},
+		},
+	}
+}
+
+// logWriter sends CLI progress to the test log.
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		if strings.TrimSpace(line) != "" && !strings.Contains(line, "from $PATH") {
+			w.t.Log(line)
+		}
+	}
+	return len(p), nil
+}
+
+// TestNodeDrift_DeletedPoliciesShowByTrafficAndAreRestored_RealNode:
+// Rampart's program is deployed onto the lab node's cluster with the real
+// Pulumi CLI (the local stack's configuration, namespaces prefixed); probe
+// pods prove tenant isolation; a tenant's default-deny-all and
+// tenant-isolation are deleted out of band and the matrix shows the hole;
+// drift.Detect (what `rampart drift` runs) finds the deletions and
+// drift.Remediate (`rampart drift --fix`) restores them, and the matrix is
+// clean again.
+func TestNodeDrift_DeletedPoliciesShowByTrafficAndAreRestored_RealNode(t *testing.T) {
+	n := nodetraffic.RequireNode(t)
+	labenv.RequireCommand(t, "pulumi")
+	t.Setenv("KUBECONFIG", n.Kubeconfig)
+	work := t.TempDir()
+	proj, err := os.ReadFile("../../Pulumi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string // the program runs inline: drop the project's main: folder
+	for _, line := range strings.Split(string(proj), "\n") {
+		if !strings.HasPrefix(line, "main:") {
+			kept = append(kept, line)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(work, "Pulumi.yaml"), []byte(strings.Join(kept, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stackFile, _ := json.Marshal(map[string]any{"config": driftConfig()})
+	if err := os.WriteFile(filepath.Join(work, "Pulumi.nodedrift.yaml"), stackFile, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	stk, err := auto.UpsertStackInlineSource(ctx, "nodedrift", "rampart", stacks.Program,
+		auto.WorkDir(work), auto.SecretsProvider("passphrase"))
+	if err != nil {
+		t.Fatalf("upsert the nodedrift stack: %v", err)
+	}
+	if _, err := stk.Destroy(ctx, optdestroy.ProgressStreams(logWriter{t})); err != nil {
+		t.Fatalf("clean up a previous run: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = n.Kubectl("", "delete", "namespace", driftPrefix+"outside", "--wait=false", "--ignore-not-found")
+		_, _ = stk.Destroy(ctx)
+	})
+	start := time.Now()
+	if _, err := stk.Up(ctx, optup.ProgressStreams(logWriter{t})); err != nil {
+		t.Fatalf("pulumi up of Rampart's program on the node's cluster: %v", err)
+	}
+	t.Logf("pulumi up on the node's cluster in %s", time.Since(start).Round(time.Millisecond))
+
+	teamA, teamB, outside := driftPrefix+"team-a", driftPrefix+"team-b", driftPrefix+"outside"
+	n.Apply(t, "apiVersion: v1\nkind: Namespace\nmetadata: {name: "+outside+"}")
+	var clients, servers []nodetraffic.Peer
+	var manifests []string
+	for _, ns := range []string{teamA, teamB, outside} {
+		manifests = append(manifests, podYAML(n, ns, "client", map[string]string{"app": "probe-client"}, "pause"))
+		clients = append(clients, nodetraffic.Peer{Namespace: ns, Pod: "client", Labels: map[string]string{"app": "probe-client"}})
+		if ns != outside {
+			manifests = append(manifests, podYAML(n, ns, "server", map[string]string{"app": "probe-server"}, "serve", `":8080"`))
+			servers = append(servers, nodetraffic.Peer{Namespace: ns, Pod: "server", Labels: map[string]string{"app": "probe-server"}, Port: 8080})
+		}
+	}
+	n.Apply(t, manifests...)
+	for _, ns := range []string{teamA, teamB, outside} {
+		if _, err := n.Kubectl("", "wait", "-n", ns, "--for=condition=Ready", "pod", "--all", "--timeout=90s"); err != nil {
+			t.Fatalf("probe pods in %s not Ready: %v", ns, err)
+		}
+	}
+	for i := range clients {
+		clients[i].IP = n.PodIP(t, clients[i].Namespace, clients[i].Pod)
+	}
+	for i := range servers {
+		servers[i].IP = n.PodIP(t, servers[i].Namespace, servers[i].Pod)
+	}
+	want := nodetraffic.NewMatrix(clients, servers)
+	for _, c := range clients {
+		for _, s := range servers {
+			want.Set(c, s, c.Namespace == s.Namespace, "expected")
+		}
+	}
+	simNS := []string{teamA, teamB, outside}
+	clean := probeUntil(t, n, want)
+	t.Logf("deployed by pulumi (probe connect):\n%s", clean)
+	agree(t, "deployed", clean, nodetraffic.Simulate(t, n, simNS, clients, servers), want)
+
+	for _, pol := range []string{"default-deny-all", "tenant-isolation"} {
+		if _, err := n.Kubectl("", "delete", "networkpolicy", "-n", teamA, pol); err != nil {
+			t.Fatal(err)
+		}
+	}
+	holeSim := nodetraffic.Simulate(t, n, simNS, clients, servers)
+	hole := probeUntil(t, n, holeSim)
+	t.Logf("%s's default-deny-all and tenant-isolation deleted out of band (probe connect):\n%s", teamA, hole)
+	if d := hole.Diff(holeSim, "dataplane", "cyclonus"); len(d) > 0 {
+		t.Errorf("drifted: dataplane and cyclonus disagree:\n%s", strings.Join(d, "\n"))
+	}
+	outsider := clients[2]
+	if !hole.Get(outsider, servers[0]) {
+		t.Errorf("with %s's policies deleted, %s still cannot reach %s: the matrix does not show the hole", teamA, outsider, servers[0].Target())
+	}
+
+	report, err := drift.Detect(ctx, stk)
+	if err != nil {
+		t.Fatalf("drift detect: %v", err)
+	}
+	var found []string
+	for _, c := range report.Changes {
+		found = append(found, c.URN)
+	}
+	t.Logf("drift found %d changes:\n%s", len(report.Changes), strings.Join(found, "\n"))
+	for _, pol := range []string{"default-deny-all", "tenant-isolation"} {
+		if _, ok := report.Find(teamA + "-policies-" + pol); !ok {
+			t.Errorf("drift did not report the deleted %s/%s", teamA, pol)
+		}
+	}
+	start = time.Now()
+	if err := drift.Remediate(ctx, stk, report, optup.ProgressStreams(logWriter{t})); err != nil {
+		t.Fatalf("drift --fix: %v", err)
+	}
+	t.Logf("drift --fix in %s", time.Since(start).Round(time.Millisecond))
+	fixed := probeUntil(t, n, want)
+	t.Logf("after drift --fix (probe connect):\n%s", fixed)
+	agree(t, "after drift --fix", fixed, nodetraffic.Simulate(t, n, simNS, clients, servers), want)
+}
