@@ -26,8 +26,16 @@ if [ "${RAMPART_LAB_NODE:-0}" = 1 ]; then
 else
   export KUBECONFIG=$RAMPART_LAB_KUBECONFIG
 fi
-pulumi stack select local --create --secrets-provider passphrase >/dev/null 2>&1 ||
-  pulumi stack select local >/dev/null
+if ! pulumi stack select local >/dev/null 2>&1; then
+  # First run with this state: create the stack. Pulumi writes the salt of
+  # this machine's passphrase into Pulumi.local.yaml; a salt already there
+  # came from another machine (tests/layout refuses a committed one).
+  if grep -q '^encryptionsalt:' Pulumi.local.yaml; then
+    echo "up: Pulumi.local.yaml carries an encryptionsalt but the local stack does not exist here: the salt is another machine's; delete that line and run make up again" >&2
+    exit 1
+  fi
+  pulumi stack init local --secrets-provider passphrase >/dev/null
+fi
 t0=$(date +%s)
 pulumi up --yes --stack local --suppress-progress --color never
 echo "up: pulumi up took $(($(date +%s) - t0))s"
