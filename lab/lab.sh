@@ -12,11 +12,10 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 LAB_SERVICES=(kube crds vault softhsm keycloak s3)
-# The node (issue 13) is opt-in until `make up` and `make test` run on it:
-# `lab/lab.sh up node`, or RAMPART_LAB_NODE=1 to add it to a plain `up`.
+# The node (issue 13) joins a plain `up` unless RAMPART_LAB_NODE=0 (lib.sh);
 # down and status always include it.
 LAB_OPTIONAL=(node)
-[ "${RAMPART_LAB_NODE:-0}" = 1 ] && LAB_SERVICES+=("${LAB_OPTIONAL[@]}")
+[ "$RAMPART_LAB_NODE" = 1 ] && LAB_SERVICES+=("${LAB_OPTIONAL[@]}")
 for s in "${LAB_SERVICES[@]}" "${LAB_OPTIONAL[@]}"; do
   # shellcheck disable=SC1090
   [ -f "$LAB_DIR/services/$s.sh" ] && . "$LAB_DIR/services/$s.sh"
@@ -27,7 +26,7 @@ cmd=${1:-status}; shift || true
 want=("$@")
 if [ ${#want[@]} -eq 0 ]; then
   want=("${LAB_SERVICES[@]}")
-  [ "$cmd" = up ] || [ "${RAMPART_LAB_NODE:-0}" = 1 ] || want+=("${LAB_OPTIONAL[@]}")
+  [ "$cmd" = up ] || [ "$RAMPART_LAB_NODE" = 1 ] || want+=("${LAB_OPTIONAL[@]}")
 fi
 # up and down change processes, pid files and lab.env: one at a time per lab
 # state. The lock is fd 9, held until this script exits; lab_spawn closes it

@@ -10,6 +10,10 @@ RAMPART_CACHE=${RAMPART_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rampart}
 LAB_STATE=${RAMPART_LAB_STATE:-$RAMPART_CACHE/lab}
 LAB_ENV=$LAB_STATE/lab.env
 LAB_BIN=$RAMPART_CACHE/bin
+# The lab's real node (lab/services/node.sh, issue 13): on by default, so
+# `make up` deploys the local stack onto it and `make test` runs the traffic
+# tier; RAMPART_LAB_NODE=0 keeps the node-less lab (API server only).
+export RAMPART_LAB_NODE=${RAMPART_LAB_NODE:-1}
 # The state holds PINs, tokens, keys and logs that print them: owner only
 # (also tightens a state directory made before this was enforced).
 (umask 077; mkdir -p "$LAB_STATE"; touch "$LAB_ENV")

@@ -44,7 +44,7 @@ lab_ready() {
   local mode=${1:?lab_ready up|test} rc=0 bg
   bash "$LAB_DIR/deps.sh"
   bash "$LAB_DIR/toolchain.sh" --for up
-  if [ "$mode" = up ] && [ "${RAMPART_LAB_NODE:-0}" = 1 ]; then
+  if [ "$mode" = up ] && [ "$RAMPART_LAB_NODE" = 1 ]; then
     # The node carries the lab's CRDs itself (lab/services/node.sh).
     bash "$LAB_DIR/toolchain.sh" --for node
     bash "$LAB_DIR/lab.sh" up node

@@ -3,8 +3,8 @@
 # lab, runs `pulumi up` on the local stack against the lab's kube-apiserver,
 # prints the stack outputs and the compliance report read from the stack's state.
 #
-# RAMPART_LAB_NODE=1 (issue 13, opt-in for now): the local stack runs on the
-# lab's real node (lab/services/node.sh) instead. The node's cluster is
+# The local stack runs on the lab's real node (lab/services/node.sh; issue
+# 13); RAMPART_LAB_NODE=0 puts it on the node-less API server instead. The node's cluster is
 # disposable (`lab/lab.sh down node` wipes it), so the stack's state, the
 # CLI built for the report and the reports live in the node's folder and go
 # with it.
@@ -13,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=pulumi-env.sh
 . lab/pulumi-env.sh
 out=$RAMPART_CACHE
-if [ "${RAMPART_LAB_NODE:-0}" = 1 ]; then
+if [ "$RAMPART_LAB_NODE" = 1 ]; then
   out=$LAB_STATE/node
   export RAMPART_STATE_DIR=$out/pulumi-state
   mkdir -p "$RAMPART_STATE_DIR"
@@ -21,7 +21,7 @@ if [ "${RAMPART_LAB_NODE:-0}" = 1 ]; then
 fi
 lab_ready up
 . "$LAB_ENV"
-if [ "${RAMPART_LAB_NODE:-0}" = 1 ]; then
+if [ "$RAMPART_LAB_NODE" = 1 ]; then
   export KUBECONFIG=$RAMPART_NODE_KUBECONFIG
 else
   export KUBECONFIG=$RAMPART_LAB_KUBECONFIG
