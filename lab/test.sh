@@ -42,6 +42,11 @@ tier "e2e" ./tests/e2e/... ./tests/trivyscan/... || status=1
 if [ "$RAMPART_LAB_NODE" = 1 ]; then
   export RAMPART_REQUIRE_NODE=1
   tier "node" ./tests/nodetraffic/... || status=1
+  # The local stack's policy matrix by traffic ("." reached, "X" refused),
+  # from the tier's verbose log.
+  echo "== node: the local stack's policies by traffic"
+  awk '/local-stack policies \(probe connect\), matrix/ { p = 1; sub(/^ *[a-z_]+\.go:[0-9]+: /, ""); print; next }
+       p && /^        / { print; next } { p = 0 }' "$logs/node.log"
 else
   summary+=("node: not run (RAMPART_LAB_NODE=0)")
 fi
