@@ -37,7 +37,7 @@ const e2eDomain = "e2e.rampart.test"
 // gateway mode (chart off: the lab has no nodes), two tenant routes, one of
 // them to a Service in the other tenant (a ReferenceGrant).
 func ingressE2EConfig() map[string]any {
-	cfg := e2eConfig()
+	cfg := testkit.PrefixedLocalConfig(prefix)
 	cfg["rampart:ingress"] = map[string]any{
 		"enabled": true, "namespace": prefix + "rampart-ingress", "domain": e2eDomain,
 		"routes": []any{
@@ -90,7 +90,7 @@ func TestE2E_Ingress_GatewayAPIObjectsOnTheLabAPIServer(t *testing.T) {
 		}
 	})
 
-	up, err := l.stk.Up(ctx, optup.ProgressStreams(logWriter{t}))
+	up, err := l.stk.Up(ctx, optup.ProgressStreams(logWriter{T: t}))
 	if err != nil {
 		t.Fatalf("up: %v", err)
 	}
@@ -168,7 +168,7 @@ func TestE2E_Ingress_GatewayAPIObjectsOnTheLabAPIServer(t *testing.T) {
 		if len(report.Changes) != 2 {
 			t.Errorf("drift found %d changes, want exactly the 2 edits", len(report.Changes))
 		}
-		if err := drift.Remediate(ctx, l.stk, report, optup.ProgressStreams(logWriter{t})); err != nil {
+		if err := drift.Remediate(ctx, l.stk, report, optup.ProgressStreams(logWriter{T: t})); err != nil {
 			t.Fatalf("up to restore: %v", err)
 		}
 		ctp, err := dyn.Resource(gvrCTP).Namespace(ingNS).Get(ctx, "ingress-tls-floor", metav1.GetOptions{})
@@ -185,7 +185,7 @@ func TestE2E_Ingress_GatewayAPIObjectsOnTheLabAPIServer(t *testing.T) {
 	})
 
 	t.Run("destroy removes the ingress objects", func(t *testing.T) {
-		if _, err := l.stk.Destroy(ctx, optdestroy.ProgressStreams(logWriter{t})); err != nil {
+		if _, err := l.stk.Destroy(ctx, optdestroy.ProgressStreams(logWriter{T: t})); err != nil {
 			t.Fatal(err)
 		}
 		destroyed = true

@@ -4,11 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +21,7 @@ import (
 	"github.com/rampart-dev/rampart/drift"
 	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/internal/recmock"
+	"github.com/rampart-dev/rampart/internal/testkit"
 	appsv1api "k8s.io/api/apps/v1"
 	corev1api "k8s.io/api/core/v1"
 	networkingv1api "k8s.io/api/networking/v1"
@@ -51,7 +49,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 	})
 
 	// The CLI the PR workflow runs (lab/ci.sh preview), built once.
-	rampart := buildRampart(t)
+	rampart := testkit.BuildRampart(t, "../..")
 	stackFlags := []string{"--stack", l.stk.Name(), "--dir", l.stk.Workspace().WorkDir(), "-q"}
 
 	t.Run("rampart preview: the PR comment groups changes by component and control", func(t *testing.T) {
@@ -67,7 +65,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		}
 	})
 
-	up, err := l.stk.Up(ctx, optup.ProgressStreams(logWriter{t}))
+	up, err := l.stk.Up(ctx, optup.ProgressStreams(logWriter{T: t}))
 	if err != nil {
 		t.Fatalf("up: %v", err)
 	}
@@ -253,7 +251,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 
 		// drift.Detect refreshed the state already: assessing with refresh
 		// changes nothing the restore below depends on.
-		weakened, err := compliance.FromStack(ctx, l.stk, true, logWriter{t})
+		weakened, err := compliance.FromStack(ctx, l.stk, true, logWriter{T: t})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -292,7 +290,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 			t.Errorf("rampart drift on the weakened cluster: exit %d, want 2 naming the deleted default-deny:\n%s", code, out)
 		}
 
-		if err := drift.Remediate(ctx, l.stk, report, optup.ProgressStreams(logWriter{t})); err != nil {
+		if err := drift.Remediate(ctx, l.stk, report, optup.ProgressStreams(logWriter{T: t})); err != nil {
 			t.Fatalf("up to restore: %v", err)
 		}
 		ns, err := l.kube.CoreV1().Namespaces().Get(ctx, teamA, metav1.GetOptions{})
@@ -318,7 +316,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		if err != nil || after.Drifted {
 			t.Errorf("drift after restore: %+v, %v", after, err)
 		}
-		restored, err := compliance.FromStack(ctx, l.stk, true, logWriter{t})
+		restored, err := compliance.FromStack(ctx, l.stk, true, logWriter{T: t})
 		if err != nil || restored.Failed() {
 			var md strings.Builder
 			if restored != nil {
@@ -332,7 +330,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 	})
 
 	t.Run("destroy leaves no managed object behind", func(t *testing.T) {
-		if _, err := l.stk.Destroy(ctx, optdestroy.ProgressStreams(logWriter{t})); err != nil {
+		if _, err := l.stk.Destroy(ctx, optdestroy.ProgressStreams(logWriter{T: t})); err != nil {
 			t.Fatal(err)
 		}
 		destroyed = true
@@ -352,38 +350,6 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		}
 		_ = l.stk.Workspace().RemoveStack(ctx, l.stk.Name())
 	})
-}
-
-// buildRampart builds cmd/rampart into t's temp dir and returns a runner:
-// the binary with args (the lab's pulumi environment inherited), giving the
-// exit code and stdout (stderr goes to the test log).
-func buildRampart(t *testing.T) func(t *testing.T, args ...string) (int, string) {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "rampart")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/rampart")
-	build.Dir = "../.."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/rampart: %v\n%s", err, out)
-	}
-	return func(t *testing.T, args ...string) (int, string) {
-		t.Helper()
-		var stdout, stderr strings.Builder
-		cmd := exec.Command(bin, args...)
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		if stderr.Len() > 0 {
-			t.Logf("rampart %v: stderr:\n%s", args, stderr.String())
-		}
-		var exit *exec.ExitError
-		switch {
-		case err == nil:
-			return 0, stdout.String()
-		case errors.As(err, &exit):
-			return exit.ExitCode(), stdout.String()
-		}
-		t.Fatalf("rampart %v: %v", args, err)
-		return -1, ""
-	}
 }
 
 // hasEvidence reports a fact of r on the resource whose URN ends with

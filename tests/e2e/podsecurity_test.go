@@ -71,7 +71,7 @@ func pssPreview(t *testing.T, stackName, ns string, exemptions []config.Exemptio
 		t.Fatalf("upsert %s: %v", stackName, err)
 	}
 	t.Cleanup(func() { _ = stk.Workspace().RemoveStack(context.Background(), stackName) })
-	res, err := stk.Preview(ctx, optpreview.ProgressStreams(logWriter{t}))
+	res, err := stk.Preview(ctx, optpreview.ProgressStreams(logWriter{T: t}))
 	return res, gate, err
 }
 

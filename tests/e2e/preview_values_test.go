@@ -82,11 +82,11 @@ func TestE2E_LocalLab_PreviewShowsOldAndNewValues(t *testing.T) {
 		t.Fatalf("upsert %s stack: %v", previewStack, err)
 	}
 	// A run that died half-way left its namespace behind: start from nothing.
-	if _, err := stk.Destroy(ctx, optdestroy.ProgressStreams(logWriter{t})); err != nil {
+	if _, err := stk.Destroy(ctx, optdestroy.ProgressStreams(logWriter{T: t})); err != nil {
 		t.Fatalf("clean up a previous run: %v", err)
 	}
 	t.Cleanup(func() {
-		if _, err := stk.Destroy(ctx, optdestroy.ProgressStreams(logWriter{t})); err != nil {
+		if _, err := stk.Destroy(ctx, optdestroy.ProgressStreams(logWriter{T: t})); err != nil {
 			t.Errorf("destroy %s: %v", previewStack, err)
 			return
 		}
@@ -94,7 +94,7 @@ func TestE2E_LocalLab_PreviewShowsOldAndNewValues(t *testing.T) {
 			t.Errorf("remove stack %s: %v", previewStack, err)
 		}
 	})
-	if _, err := stk.Up(ctx, optup.ProgressStreams(logWriter{t})); err != nil {
+	if _, err := stk.Up(ctx, optup.ProgressStreams(logWriter{T: t})); err != nil {
 		t.Fatalf("up: %v", err)
 	}
 

@@ -144,7 +144,7 @@ func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *tes
 			return
 		}
 		ws.SetEnvVar("VAULT_SERVER_TOKEN", env["VAULT_TOKEN"])
-		if _, err := stk.Destroy(context.Background(), optdestroy.ProgressStreams(logWriter{t})); err != nil {
+		if _, err := stk.Destroy(context.Background(), optdestroy.ProgressStreams(logWriter{T: t})); err != nil {
 			t.Errorf("destroy %s (namespace %s may be left on the lab): %v", stackName, ns, err)
 		}
 		if err := ws.RemoveStack(context.Background(), stackName); err != nil {
@@ -163,7 +163,7 @@ func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *tes
 
 	// 4. up, watching lock objects come and go.
 	locks := watchStateLocks(s3c, bucket)
-	up, err := stk.Up(ctx, optup.ProgressStreams(logWriter{t}))
+	up, err := stk.Up(ctx, optup.ProgressStreams(logWriter{T: t}))
 	seen := locks()
 	if err != nil {
 		t.Fatalf("up on the S3 backend: %v", err)
@@ -236,7 +236,7 @@ func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *tes
 	// the same afterwards and no lock object appeared meanwhile.
 	before := stateBucketDigest(t, s3c, bucket)
 	locks = watchStateLocks(s3c, bucket)
-	pv, err := stk.Preview(ctx, optpreview.ProgressStreams(logWriter{t}))
+	pv, err := stk.Preview(ctx, optpreview.ProgressStreams(logWriter{T: t}))
 	if seen := locks(); len(seen) > 0 {
 		t.Errorf("preview took locks %v; the read-only PR key would fail", seen)
 	}
@@ -265,7 +265,7 @@ func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *tes
 	assertNoStateLocks(t, s3c, bucket, "failed preview")
 
 	// 5. destroy and stack rm; the cleanups remove the bucket and the mount.
-	if _, err := stk.Destroy(ctx, optdestroy.ProgressStreams(logWriter{t})); err != nil {
+	if _, err := stk.Destroy(ctx, optdestroy.ProgressStreams(logWriter{T: t})); err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
 	assertNoStateLocks(t, s3c, bucket, "destroy")

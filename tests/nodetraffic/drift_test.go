@@ -13,8 +13,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/rampart-dev/rampart/drift"
-	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/internal/labenv"
+	"github.com/rampart-dev/rampart/internal/testkit"
 	"github.com/rampart-dev/rampart/stacks"
 	"github.com/rampart-dev/rampart/tests/nodetraffic"
 )
@@ -22,68 +22,23 @@ import (
 // driftPrefix keeps this stack's namespaces apart from the other node tests'.
 const driftPrefix = "nd-"
 
-// driftConfig is Pulumi.local.yaml's configuration with every namespace
-// prefixed.
-func driftConfig() map[string]any {
-	var nss []map[string]any
-	for _, n := range config.DefaultPlatformNamespaces() {
-		m := map[string]any{"name": driftPrefix + n.Name}
-		if n.Exemption != nil {
-			m["exemption"] = n.Exemption
-		}
-		nss = append(nss, m)
-	}
-	return map[string]any{
-		"rampart:profile":    "local",
-		"rampart:namespaces": nss,
-		"rampart:ingress":    map[string]any{"namespace": driftPrefix + "rampart-ingress"},
-		"rampart:tenants":    []any{map[string]any{"name": driftPrefix + "team-a"}, map[string]any{"name": driftPrefix + "team-b"}},
-		"rampart:gateway": map[string]any{
-			"namespace": driftPrefix + "rampart-system", "podLabels": gatewayLabels,
-			"controlPlane": map[string]any{"podLabels": controlPlaneLabels, "port": 8000},
-		},
-	}
-}
-
 // logWriter sends CLI progress to the test log.
-type logWriter struct{ t *testing.T }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		if strings.TrimSpace(line) != "" && !strings.Contains(line, "from $PATH") {
-			w.t.Log(line)
-		}
-	}
-	return len(p), nil
-}
+type logWriter = testkit.LogWriter
 
 // TestNodeDrift_DeletedPoliciesShowByTrafficAndAreRestored_RealNode:
 // Rampart's program is deployed onto the lab node's cluster with the real
 // Pulumi CLI (the local stack's configuration, namespaces prefixed); probe
 // pods prove tenant isolation; a tenant's default-deny-all and
 // tenant-isolation are deleted out of band and the matrix shows the hole;
-// drift.Detect (what `rampart drift` runs) finds the deletions and
-// drift.Remediate (`rampart drift --fix`) restores them, and the matrix is
-// clean again.
+// the built `rampart drift` exits 2 with a report naming them,
+// `rampart drift --fix` restores them, and the matrix is clean again.
 func TestNodeDrift_DeletedPoliciesShowByTrafficAndAreRestored_RealNode(t *testing.T) {
 	n := nodetraffic.RequireNode(t)
 	labenv.RequireCommand(t, "pulumi")
 	t.Setenv("KUBECONFIG", n.Kubeconfig)
 	work := t.TempDir()
-	proj, err := os.ReadFile("../../Pulumi.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kept []string // the program runs inline: drop the project's main: folder
-	for _, line := range strings.Split(string(proj), "\n") {
-		if !strings.HasPrefix(line, "main:") {
-			kept = append(kept, line)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(work, "Pulumi.yaml"), []byte(strings.Join(kept, "\n")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	stackFile, _ := json.Marshal(map[string]any{"config": driftConfig()})
+	testkit.WriteProject(t, "../..", work)
+	stackFile, _ := json.Marshal(map[string]any{"config": testkit.PrefixedLocalConfig(driftPrefix)})
 	if err := os.WriteFile(filepath.Join(work, "Pulumi.nodedrift.yaml"), stackFile, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +48,7 @@ func TestNodeDrift_DeletedPoliciesShowByTrafficAndAreRestored_RealNode(t *testin
 	if err != nil {
 		t.Fatalf("upsert the nodedrift stack: %v", err)
 	}
-	if _, err := stk.Destroy(ctx, optdestroy.ProgressStreams(logWriter{t})); err != nil {
+	if _, err := stk.Destroy(ctx, optdestroy.ProgressStreams(logWriter{T: t})); err != nil {
 		t.Fatalf("clean up a previous run: %v", err)
 	}
 	t.Cleanup(func() {
@@ -101,7 +56,7 @@ func TestNodeDrift_DeletedPoliciesShowByTrafficAndAreRestored_RealNode(t *testin
 		_, _ = stk.Destroy(ctx)
 	})
 	start := time.Now()
-	if _, err := stk.Up(ctx, optup.ProgressStreams(logWriter{t})); err != nil {
+	if _, err := stk.Up(ctx, optup.ProgressStreams(logWriter{T: t})); err != nil {
 		t.Fatalf("pulumi up of Rampart's program on the node's cluster: %v", err)
 	}
 	t.Logf("pulumi up on the node's cluster in %s", time.Since(start).Round(time.Millisecond))
@@ -157,25 +112,36 @@ func TestNodeDrift_DeletedPoliciesShowByTrafficAndAreRestored_RealNode(t *testin
 		t.Errorf("with %s's policies deleted, %s still cannot reach %s: the matrix does not show the hole", teamA, outsider, servers[0].Target())
 	}
 
-	report, err := drift.Detect(ctx, stk)
+	// The CLI a scheduled job runs: exit 2 with the report, then --fix.
+	rampart := testkit.BuildRampart(t, "../..")
+	stackFlags := []string{"--stack", stk.Name(), "--dir", work, "-q"}
+	reportFile := filepath.Join(t.TempDir(), "drift.json")
+	if code, _ := rampart(t, append([]string{"drift", "--json", reportFile}, stackFlags...)...); code != 2 {
+		t.Fatalf("rampart drift on the drifted cluster: exit %d, want 2", code)
+	}
+	raw, err := os.ReadFile(reportFile)
 	if err != nil {
-		t.Fatalf("drift detect: %v", err)
+		t.Fatal(err)
+	}
+	var report drift.Report
+	if err := json.Unmarshal(raw, &report); err != nil {
+		t.Fatalf("rampart drift --json: %v", err)
 	}
 	var found []string
 	for _, c := range report.Changes {
 		found = append(found, c.URN)
 	}
-	t.Logf("drift found %d changes:\n%s", len(report.Changes), strings.Join(found, "\n"))
+	t.Logf("rampart drift found %d changes:\n%s", len(report.Changes), strings.Join(found, "\n"))
 	for _, pol := range []string{"default-deny-all", "tenant-isolation"} {
 		if _, ok := report.Find(teamA + "-policies-" + pol); !ok {
-			t.Errorf("drift did not report the deleted %s/%s", teamA, pol)
+			t.Errorf("rampart drift did not report the deleted %s/%s", teamA, pol)
 		}
 	}
 	start = time.Now()
-	if err := drift.Remediate(ctx, stk, report, optup.ProgressStreams(logWriter{t})); err != nil {
-		t.Fatalf("drift --fix: %v", err)
+	if code, out := rampart(t, append([]string{"drift", "--fix"}, stackFlags...)...); code != 0 || !strings.Contains(out, "Restored.") {
+		t.Fatalf("rampart drift --fix: exit %d, want 0 and \"Restored.\":\n%s", code, out)
 	}
-	t.Logf("drift --fix in %s", time.Since(start).Round(time.Millisecond))
+	t.Logf("rampart drift --fix in %s", time.Since(start).Round(time.Millisecond))
 	fixed := probeUntil(t, n, want)
 	t.Logf("after drift --fix (probe connect):\n%s", fixed)
 	agree(t, "after drift --fix", fixed, nodetraffic.Simulate(t, n, simNS, clients, servers), want)

@@ -74,8 +74,8 @@ const outsideNS = "nt-outside"
 // gatewayLabels and controlPlaneLabels are the local stack's
 // rampart:gateway podLabels and controlPlane.podLabels (Pulumi.local.yaml).
 var (
-	gatewayLabels      = map[string]string{"app": "rampart-gateway"}
-	controlPlaneLabels = map[string]string{"app": "control-plane-api"}
+	gatewayLabels      = testkit.LocalGatewayLabels
+	controlPlaneLabels = testkit.LocalControlPlaneLabels
 )
 
 // expectLocal is the expectation for the local stack: traffic

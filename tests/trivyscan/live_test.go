@@ -117,7 +117,7 @@ func upLocalStack(t *testing.T) (auto.Stack, auto.UpResult) {
 	if err != nil {
 		t.Fatalf("upsert the trivyscan stack: %v", err)
 	}
-	log := logWriter{t}
+	log := logWriter{T: t}
 	// A run that died half-way left resources behind: start from nothing.
 	if _, err := stk.Destroy(ctx, optdestroy.ProgressStreams(log)); err != nil {
 		t.Fatalf("clean up a previous run: %v", err)
@@ -134,17 +134,8 @@ func upLocalStack(t *testing.T) (auto.Stack, auto.UpResult) {
 	return stk, up
 }
 
-// logWriter sends CLI progress to the test log (shown with -v or on failure).
-type logWriter struct{ t *testing.T }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		if strings.TrimSpace(line) != "" && !strings.Contains(line, "from $PATH") {
-			w.t.Log(line)
-		}
-	}
-	return len(p), nil
-}
+// logWriter sends CLI progress to the test log.
+type logWriter = testkit.LogWriter
 
 // liveRef is one Kubernetes object the stack's state says Rampart created.
 type liveRef struct {
