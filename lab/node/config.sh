@@ -75,7 +75,10 @@ podLogsDir: $d/pod-logs
 serializeImagePulls: false
 registerNode: true
 maxPods: 60
-evictionHard: {memory.available: "100Mi", nodefs.available: "2%", imagefs.available: "2%"}
+# Absolute floors: the node shares the machine's disk with the Go build and
+# module caches, and 2% of a large disk (5 GB here) set the node under disk
+# pressure, refusing the probe pods, while gigabytes were still free.
+evictionHard: {memory.available: "100Mi", nodefs.available: "512Mi", imagefs.available: "512Mi"}
 imageGCHighThresholdPercent: 99
 imageGCLowThresholdPercent: 98
 YAML
