@@ -1,16 +1,12 @@
 package compliance_test
 
 import (
-	"context"
-	"errors"
-	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/internal/recmock"
 	"github.com/rampart-dev/rampart/internal/testkit"
@@ -39,31 +35,7 @@ func renderedDeployment(t *testing.T, file string) apitype.DeploymentV3 {
 // (objects as JSON, as the engine hands them over) and secret keys set.
 func renderedWith(t testing.TB, file string, sections map[string]any, secrets map[string]string) apitype.DeploymentV3 {
 	t.Helper()
-	flat := testkit.Flatten(t, testkit.StackFile(t, "..", file))
-	for k, v := range testkit.Flatten(t, sections) {
-		flat[k] = v
-	}
-	keys := append([]string(nil), testkit.OperatorSecrets[file]...)
-	for _, k := range keys {
-		flat[k] = "placeholder-" + k
-	}
-	for k, v := range secrets {
-		flat[k] = v
-		keys = append(keys, k)
-	}
-	noDNS := func(context.Context, string) ([]netip.Addr, error) { return nil, errors.New("tests resolve no names") }
-	rec := recmock.New()
-	var cfg *config.Config
-	err := rec.Run(func(ctx *pulumi.Context) error {
-		var err error
-		if cfg, err = config.LoadWith(ctx, noDNS); err != nil {
-			return err
-		}
-		return stacks.Run(ctx, cfg)
-	}, recmock.WithConfig(flat, keys...))
-	if err != nil {
-		t.Fatalf("%s with %v under mocks: %v", file, sections, err)
-	}
+	rec, cfg := testkit.RunStackFileWith(t, "..", file, sections, secrets)
 	return deploymentOf(rec, cfg)
 }
 

@@ -65,10 +65,24 @@ func Flatten(t testing.TB, cfg map[string]any) map[string]string {
 // program fails.
 func RunStackFile(t testing.TB, dir, file string) (*recmock.Recorder, *config.Config) {
 	t.Helper()
+	return RunStackFileWith(t, dir, file, nil, nil)
+}
+
+// RunStackFileWith is RunStackFile with config sections added or replaced
+// (objects as JSON, as the engine hands them over) and secret keys set.
+func RunStackFileWith(t testing.TB, dir, file string, sections map[string]any, secrets map[string]string) (*recmock.Recorder, *config.Config) {
+	t.Helper()
 	flat := Flatten(t, StackFile(t, dir, file))
-	secrets := OperatorSecrets[file]
-	for _, k := range secrets {
+	for k, v := range Flatten(t, sections) {
+		flat[k] = v
+	}
+	keys := append([]string(nil), OperatorSecrets[file]...)
+	for _, k := range keys {
 		flat[k] = "placeholder-" + k
+	}
+	for k, v := range secrets {
+		flat[k] = v
+		keys = append(keys, k)
 	}
 	noDNS := func(context.Context, string) ([]netip.Addr, error) {
 		return nil, errors.New("tests resolve no names")
@@ -81,8 +95,11 @@ func RunStackFile(t testing.TB, dir, file string) (*recmock.Recorder, *config.Co
 			return err
 		}
 		return stacks.Run(ctx, cfg)
-	}, recmock.WithConfig(flat, secrets...))
+	}, recmock.WithConfig(flat, keys...))
 	if err != nil {
+		if len(sections) > 0 {
+			t.Fatalf("%s with %v under mocks: %v", file, sections, err)
+		}
 		t.Fatalf("%s under mocks: %v", file, err)
 	}
 	return rec, cfg
