@@ -35,7 +35,34 @@ type Evidence struct {
 	// Exempt: the fact does not hold, under a typed exemption (Note carries
 	// its control and justification).
 	Exempt bool `json:"exempt,omitempty"`
+	// Source is what the fact stands on: the stack's state, the live
+	// cluster read through the Kubernetes API, or behaviour observed by
+	// traffic and requests (rampart verify).
+	Source Source `json:"source"`
+	// Object names a live object ("RoleBinding team-b/x") when the fact
+	// was read from the cluster; URN is then the declaring resource's URN,
+	// or empty for an object the stack does not declare.
+	Object string `json:"object,omitempty"`
+	// Origin is a live object's inventory origin (declared, owned,
+	// known-controller, unmanaged) and Creator who created it as far as
+	// the API tells (field manager, creation time).
+	Origin  string `json:"origin,omitempty"`
+	Creator string `json:"creator,omitempty"`
 }
+
+// Source is what a piece of evidence stands on.
+type Source string
+
+// Sources.
+const (
+	// FromState: read from the stack's Pulumi state (refreshed or not).
+	FromState Source = "state"
+	// FromLive: read from the live cluster through the Kubernetes API.
+	FromLive Source = "live"
+	// FromBehaviour: observed by exercising the cluster (connections,
+	// server-side dry runs) with rampart verify.
+	FromBehaviour Source = "behaviour"
+)
 
 // Result is one checklist item's verdict on a stack.
 type Result struct {
