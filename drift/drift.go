@@ -22,6 +22,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/rampart-dev/rampart/inventory"
 	"github.com/rampart-dev/rampart/preview"
 )
 
@@ -48,6 +49,12 @@ type Report struct {
 	Stack   string   `json:"stack"`
 	Drifted bool     `json:"drifted"`
 	Changes []Change `json:"changes"`
+	// Inventoried is true when the live cluster was listed (AddLive);
+	// Additions are then the unmanaged objects it found.
+	Inventoried bool       `json:"inventoried"`
+	Additions   []Addition `json:"additions"`
+	// live are the inventory objects behind Additions, in the same order.
+	live []inventory.Object
 }
 
 // Detect refreshes stk, previews it and compares live outputs with inputs,
@@ -79,7 +86,7 @@ func Detect(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Re
 		}
 	}
 	sort.Slice(changes, func(i, j int) bool { return changes[i].URN < changes[j].URN })
-	return &Report{Stack: stk.Name(), Drifted: len(changes) > 0, Changes: changes}, nil
+	return &Report{Stack: stk.Name(), Drifted: len(changes) > 0, Changes: changes, Additions: []Addition{}}, nil
 }
 
 // Find returns the change whose logical name is name.
@@ -103,14 +110,36 @@ func (r *Report) JSON(w io.Writer) error {
 func (r *Report) Markdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Drift on stack `%s`\n\n", r.Stack)
-	if !r.Drifted {
-		b.WriteString("No drift: the live resources match the program.\n")
-	} else {
-		b.WriteString("| resource | type | `pulumi up` would | properties |\n|---|---|---|---|\n")
+	switch {
+	case !r.Drifted && r.Inventoried:
+		b.WriteString("No drift: the live resources match the program, and the managed namespaces hold no unmanaged object.\n")
+	case !r.Drifted:
+		b.WriteString("No drift: the live resources match the program (the live cluster was not listed for unmanaged objects).\n")
+	case len(r.Changes) > 0:
+		b.WriteString("### Declared resources that changed\n\n| resource | type | `pulumi up` would | properties |\n|---|---|---|---|\n")
 		for _, c := range r.Changes {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", c.Name, c.Type, c.Op, strings.Join(c.Properties, ", "))
 		}
 	}
+	if len(r.Additions) > 0 {
+		if len(r.Changes) > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("### Unmanaged objects (created out of band; `--fix` keeps them, `--prune` deletes them)\n\n" +
+			"| object | created by | can weaken |\n|---|---|---|\n")
+		for _, a := range r.Additions {
+			obj := a.Object
+			if a.Dependents > 0 {
+				obj += fmt.Sprintf(" (+%d owned)", a.Dependents)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCell(obj), mdCell(a.Creator), mdCell(a.Why))
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// mdCell escapes a table cell: pipes and line breaks would break the row.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ").Replace(s)
 }

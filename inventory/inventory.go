@@ -68,11 +68,13 @@ type Object struct {
 	// Owner is the root owner of an Owned object; OwnerOrigin its origin.
 	Owner       *Ref   `json:"owner,omitempty"`
 	OwnerOrigin Origin `json:"ownerOrigin,omitempty"`
-	// Rule names the Controller rule that matched a KnownController object.
+	// Rule names the Controller rule that matched a KnownController object
+	// (for an Owned object: the rule that matched its root owner).
 	Rule string `json:"rule,omitempty"`
-	// Manager is the first field manager in managedFields (who created
-	// it, as far as the API tells: "kubectl-client-side-apply",
-	// "pulumi-kubernetes-…"); Created its creationTimestamp.
+	// Manager is the first field manager in managedFields, the entry with
+	// the earliest time (who created it, as far as the API tells:
+	// "kubectl-client-side-apply", "pulumi-kubernetes-…"; empty when no
+	// entry exists); Created its creationTimestamp.
 	Manager string    `json:"manager,omitempty"`
 	Created time.Time `json:"created,omitzero"`
 }
@@ -107,9 +109,11 @@ type Controller struct {
 	Kinds []string `json:"kinds,omitempty"`
 	// Names the object must have (exact); empty: any.
 	Names []string `json:"names,omitempty"`
-	// Managers: the object's first field manager must be one of these.
+	// Managers: the object's first field manager (Object.Manager) must be
+	// one of these; "" matches an object without managedFields (one whose
+	// writers set nothing but its name). Empty: any.
 	Managers []string `json:"managers,omitempty"`
-	// Labels the object must carry with these values.
+	// Labels the object must carry with these values; empty: any.
 	Labels map[string]string `json:"labels,omitempty"`
 	// Reason says why such objects are not out-of-band additions.
 	Reason string `json:"reason"`
