@@ -34,6 +34,9 @@ func Run(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	if err := newCheckers(ctx, cfg, p, b); err != nil {
+		return err
+	}
 	names := pulumi.StringArray{}
 	enforce := pulumi.StringMap{}
 	policies := pulumi.StringArrayMap{}
@@ -54,6 +57,7 @@ func Run(ctx *pulumi.Context, cfg *config.Config) error {
 	ctx.Export("networkPolicies", policies)
 	ctx.Export("exemptions", exemptions)
 	exportEgressExceptions(ctx, cfg)
+	exportNetworkIntent(ctx, cfg)
 
 	pl, err := NewPlatform(ctx, cfg, p, b)
 	if err != nil {

@@ -110,6 +110,19 @@ type Config struct {
 	// is built. Defaults and valid values: components/keycloak
 	// (keycloak.RealmArgs).
 	Keycloak Keycloak `json:"keycloak"`
+	// Checkers (rampart:checkers): Rampart's own least-privilege identities
+	// (on unless enabled=false): the read-only auditor (get/list on exactly
+	// the live inventory's kinds, get on the kinds the stack declares, never
+	// a Secret) for check --refresh/--live and drift, and the verifier (probe
+	// pods and their logs in the managed namespaces, a throwaway
+	// rampart-verify-* namespace, /readyz) for verify, held to labelled probes
+	// by a ValidatingAdmissionPolicy. Each gets a ServiceAccount (rampart-auditor,
+	// rampart-verifier) in namespace (default rampart-system, a platform
+	// namespace) unless serviceAccount=false, and may name further subjects
+	// {kind User, Group or ServiceAccount, name, namespace (ServiceAccount
+	// only)}; groups that take in everyone are refused. Defaults and valid
+	// values: components/auditor (auditor.CheckersArgs).
+	Checkers Checkers `json:"checkers"`
 
 	// Secrets hold secret-bearing keys; each must be a Pulumi secret.
 	Secrets Secrets `json:"-"`

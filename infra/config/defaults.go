@@ -74,4 +74,5 @@ func (c *Config) withDefaults() {
 	c.certmanagerDefaults()
 	c.auditDefaults()
 	c.runtimeDefaults()
+	c.checkersDefaults()
 }

@@ -85,6 +85,7 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 	c.validateCertManager(&l, seen)
 	c.validateAudit(&l, seen)
 	c.validateRuntime(&l, seen)
+	c.validateCheckers(&l, seen)
 	for _, s := range c.Secrets.all() {
 		if s.IsSecret {
 			continue

@@ -1,0 +1,206 @@
+package stacks
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/rampart-dev/rampart/components/netpol"
+	"github.com/rampart-dev/rampart/infra/config"
+)
+
+// NetworkIntentOutput is the stack output holding NetworkIntentOf(cfg).
+const NetworkIntentOutput = "networkIntent"
+
+// Namespace tiers, as the baseline labels them (rampart.dev/tier).
+const (
+	TierPlatform = "platform"
+	TierTenant   = "tenant"
+)
+
+// NetworkIntent is what the stack's config declares about traffic, stated
+// once in the stack's outputs ("networkIntent") so that `rampart verify`
+// computes every expected verdict from it, on any cluster, without decoding
+// the config again and independently of how components/netpol renders it
+// into NetworkPolicies: a rendering bug then shows as a mismatch between
+// this intent and real connections. Every field names the config key it
+// comes from, for the report's "why".
+//
+// The semantics it states: traffic within a namespace is allowed; a
+// namespace admits ingress only from itself and IngressFrom; every
+// namespace reaches DNS on 53/UDP and 53/TCP; the ingress proxies reach the
+// route backends' namespaces on the backends' ports; the gateway's pods
+// reach any address outside Blocklist on HTTPSPort, and AllowedTargets;
+// everything else from a managed namespace is denied. NIS2 Art. 21(2)(e).
+type NetworkIntent struct {
+	// Namespaces are the managed namespaces in creation order: the
+	// platform's (rampart:namespaces), then the tenants (rampart:tenants).
+	Namespaces []IntentNamespace `json:"namespaces"`
+	// DNS is cluster DNS every namespace reaches (rampart:network.dns).
+	DNS IntentDNS `json:"dns"`
+	// Ingress is the entry point (rampart:ingress).
+	Ingress IntentIngress `json:"ingress"`
+	// Gateway is the API gateway's egress allow-list (rampart:gateway); nil
+	// when the stack has none.
+	Gateway *IntentGateway `json:"gateway,omitempty"`
+	// Blocklist is the SSRF blocklist (netpol.SSRFBlocklist): ranges no
+	// managed namespace may reach unless an allowed target with a written
+	// justification covers them.
+	Blocklist []string `json:"blocklist"`
+}
+
+// IntentNamespace is one managed namespace.
+type IntentNamespace struct {
+	// Name of the namespace.
+	Name string `json:"name"`
+	// Tier is TierPlatform or TierTenant.
+	Tier string `json:"tier"`
+	// Key is the config key declaring it, e.g. "rampart:tenants[1]".
+	Key string `json:"key"`
+	// PodSecurity is the enforced Pod Security level: restricted, or the
+	// level of its typed exemption (Key + ".exemption").
+	PodSecurity string `json:"podSecurity"`
+	// IngressFrom are the namespaces admitted besides the namespace itself
+	// (tenants admit rampart:ingress.namespace).
+	IngressFrom []string `json:"ingressFrom,omitempty"`
+}
+
+// IntentDNS is cluster DNS (rampart:network.dns), reached by every managed
+// namespace on 53/UDP and 53/TCP only.
+type IntentDNS struct {
+	Namespace string            `json:"namespace"`
+	PodLabels map[string]string `json:"podLabels"`
+	// NodeLocalCIDR is NodeLocal DNSCache's address, when used.
+	NodeLocalCIDR string `json:"nodeLocalCidr,omitempty"`
+	// Port is 53, on UDP and TCP.
+	Port int `json:"port"`
+}
+
+// IntentIngress is the entry point (rampart:ingress).
+type IntentIngress struct {
+	// Enabled: the stack renders the entry point (rampart:ingress.enabled).
+	Enabled bool `json:"enabled"`
+	// Namespace is rampart:ingress.namespace, admitted by every tenant
+	// (even with the entry point off).
+	Namespace string `json:"namespace"`
+	// ProxyPodLabels select the proxies that reach the backends (set only
+	// when Enabled).
+	ProxyPodLabels map[string]string `json:"proxyPodLabels,omitempty"`
+	// Backends are the routes' backends: the only namespaces and ports the
+	// proxies reach.
+	Backends []IntentBackend `json:"backends,omitempty"`
+}
+
+// IntentBackend is one route's backend (rampart:ingress.routes[i].backend).
+type IntentBackend struct {
+	Namespace string `json:"namespace"`
+	Port      int    `json:"port"`
+	// Host is the route's host, for the report.
+	Host string `json:"host,omitempty"`
+	// Key is "rampart:ingress.routes[i].backend".
+	Key string `json:"key"`
+}
+
+// IntentGateway is the gateway's egress allow-list (rampart:gateway).
+type IntentGateway struct {
+	Namespace string            `json:"namespace"`
+	PodLabels map[string]string `json:"podLabels"`
+	// HTTPSPort is the port the gateway reaches any address outside the
+	// SSRF blocklist on (rampart:gateway.httpsPort, default 443).
+	HTTPSPort int `json:"httpsPort"`
+	// ControlPlane and InClusterBackends are the in-cluster peers the
+	// gateway reaches (pods by label, on one TCP port each).
+	ControlPlane      *IntentPeer  `json:"controlPlane,omitempty"`
+	InClusterBackends []IntentPeer `json:"inClusterBackends,omitempty"`
+	// AllowedTargets are the justified exceptions to the blocklist.
+	AllowedTargets []IntentTarget `json:"allowedTargets,omitempty"`
+}
+
+// IntentPeer is in-cluster pods the gateway reaches on one port.
+type IntentPeer struct {
+	// NamespaceLabels select the namespaces; nil: the gateway's own.
+	NamespaceLabels map[string]string `json:"namespaceLabels,omitempty"`
+	PodLabels       map[string]string `json:"podLabels"`
+	Port            int               `json:"port"`
+	Key             string            `json:"key"`
+}
+
+// IntentTarget is one rampart:gateway.allowedTargets entry.
+type IntentTarget struct {
+	Name  string `json:"name"`
+	CIDR  string `json:"cidr"`
+	Ports []int  `json:"ports"`
+	Key   string `json:"key"`
+}
+
+// NetworkIntentOf states an already validated config's network intent.
+func NetworkIntentOf(cfg *config.Config) NetworkIntent {
+	in := NetworkIntent{
+		DNS: IntentDNS{
+			Namespace: cfg.Network.DNS.Namespace, PodLabels: maps.Clone(cfg.Network.DNS.PodLabels),
+			NodeLocalCIDR: cfg.Network.DNS.NodeLocalCIDR, Port: 53,
+		},
+		Ingress: IntentIngress{Enabled: cfg.Ingress.Enabled, Namespace: cfg.Ingress.Namespace},
+	}
+	for i, n := range cfg.Namespaces {
+		in.Namespaces = append(in.Namespaces, IntentNamespace{
+			Name: n.Name, Tier: TierPlatform, Key: fmt.Sprintf("rampart:namespaces[%d]", i),
+			PodSecurity: string(n.EnforceLevel()),
+		})
+	}
+	for i, t := range cfg.Tenants {
+		in.Namespaces = append(in.Namespaces, IntentNamespace{
+			Name: t.Name, Tier: TierTenant, Key: fmt.Sprintf("rampart:tenants[%d]", i),
+			PodSecurity: string(t.EnforceLevel()), IngressFrom: []string{cfg.Ingress.Namespace},
+		})
+	}
+	if cfg.Ingress.Enabled {
+		a := cfg.IngressArgs().WithDefaults()
+		in.Ingress.ProxyPodLabels = maps.Clone(a.ProxyPodLabels)
+		for i, r := range a.Routes {
+			if r.Backend == nil {
+				continue // refused by validation already
+			}
+			in.Ingress.Backends = append(in.Ingress.Backends, IntentBackend{
+				Namespace: r.Backend.Namespace, Port: r.Backend.Port, Host: r.Host,
+				Key: fmt.Sprintf("rampart:ingress.routes[%d].backend", i),
+			})
+		}
+	}
+	if g := cfg.Gateway; g != nil {
+		gw := &IntentGateway{Namespace: g.Namespace, PodLabels: maps.Clone(g.PodLabels), HTTPSPort: g.HTTPSPort}
+		peer := func(p netpol.Peer, key string) IntentPeer {
+			return IntentPeer{NamespaceLabels: maps.Clone(p.NamespaceLabels), PodLabels: maps.Clone(p.PodLabels), Port: p.Port, Key: key}
+		}
+		if cp := g.ControlPlane; cp != nil {
+			p := peer(*cp, "rampart:gateway.controlPlane")
+			gw.ControlPlane = &p
+		}
+		for i, b := range g.InClusterBackends {
+			gw.InClusterBackends = append(gw.InClusterBackends, peer(b, fmt.Sprintf("rampart:gateway.inClusterBackends[%d]", i)))
+		}
+		for i, t := range g.AllowedTargets {
+			gw.AllowedTargets = append(gw.AllowedTargets, IntentTarget{
+				Name: t.Name, CIDR: t.CIDR, Ports: slices.Clone(t.Ports), Key: fmt.Sprintf("rampart:gateway.allowedTargets[%d]", i),
+			})
+		}
+		in.Gateway = gw
+	}
+	for _, p := range netpol.SSRFBlocklist {
+		in.Blocklist = append(in.Blocklist, p.String())
+	}
+	return in
+}
+
+// exportNetworkIntent exports NetworkIntentOf(cfg) as "networkIntent", in
+// the JSON shape of NetworkIntent (rampart verify decodes it back). The JSON
+// round trip cannot fail: the intent holds only strings, ints, bools and
+// maps and slices of them.
+func exportNetworkIntent(ctx *pulumi.Context, cfg *config.Config) {
+	raw, _ := json.Marshal(NetworkIntentOf(cfg))
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	ctx.Export(NetworkIntentOutput, pulumi.ToMap(m))
+}
