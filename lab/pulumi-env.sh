@@ -39,7 +39,8 @@ pulumi_plugins() {
 # registered plugins. `up` builds and starts only what the local stack uses
 # (the kube lab, or with RAMPART_LAB_NODE=1 the node); `test` adds the server-backed tiers' servers, starting
 # SoftHSM and Keycloak (Maven downloads, a JVM) while the remaining Go tools
-# build, and Vault once its build is done.
+# build (OpenBao, installed from its pinned wheel, needs no build), and the
+# rest once the builds are done.
 lab_ready() {
   local mode=${1:?lab_ready up|test} rc=0 bg
   bash "$LAB_DIR/deps.sh"
@@ -53,7 +54,7 @@ lab_ready() {
   else
     bash "$LAB_DIR/toolchain.sh" --for test &
     bg=$!
-    bash "$LAB_DIR/lab.sh" up kube crds softhsm keycloak || rc=$?
+    bash "$LAB_DIR/lab.sh" up kube crds softhsm openbao keycloak || rc=$?
     wait "$bg" || rc=$?
     [ "$rc" -eq 0 ] || return "$rc"
     bash "$LAB_DIR/lab.sh" up

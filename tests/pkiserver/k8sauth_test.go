@@ -20,16 +20,16 @@ import (
 	"github.com/rampart-dev/rampart/internal/testkit"
 )
 
-// TestPKI_ServerBackedVault113StandIn_ServiceAccountLoginSignsOnlyOnItsPath
+// TestPKI_ServerBackedOpenBao262_ServiceAccountLoginSignsOnlyOnItsPath
 // walks the cert-manager login the component sets up, with real servers on
 // both sides: the lab's kube-apiserver mints a bound ServiceAccount token
 // with the audience cert-manager would request for this ClusterIssuer, the
-// Vault 1.13 stand-in's Kubernetes auth method checks it with a TokenReview
+// lab OpenBao's Kubernetes auth method checks it with a TokenReview
 // against that apiserver, and the token it hands out can sign on the
 // issuer's path and nowhere else. No static credential is involved.
 // (cert-manager itself does not run here: the lab has no nodes.)
-func TestPKI_ServerBackedVault113StandIn_ServiceAccountLoginSignsOnlyOnItsPath(t *testing.T) {
-	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN", "RAMPART_LAB_KUBECONFIG")
+func TestPKI_ServerBackedOpenBao262_ServiceAccountLoginSignsOnlyOnItsPath(t *testing.T) {
+	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN", "VAULT_CACERT", "RAMPART_LAB_KUBECONFIG")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 

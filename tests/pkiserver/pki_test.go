@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -15,6 +16,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -44,6 +46,7 @@ type deployed struct {
 	b                *backend
 	rec              *recmock.Recorder
 	addr             string
+	http             *http.Client // trusts only the lab CA, like cert-manager's caBundle
 	rootPath         string
 	intPath          string
 	authPath         string
@@ -56,11 +59,20 @@ type deployed struct {
 // deploy runs NewPKI with server-backed mocks on fresh, uniquely named mounts.
 func deploy(t *testing.T, env map[string]string, mutate ...func(*pki.PKIArgs)) *deployed {
 	t.Helper()
-	addr, token := env["VAULT_ADDR"], env["VAULT_TOKEN"]
-	b := newBackend(t, addr, token)
+	addr, token, caFile := env["VAULT_ADDR"], env["VAULT_TOKEN"], env["VAULT_CACERT"]
+	b := newBackend(t, addr, token, caFile)
+	caPEM, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatalf("the lab OpenBao's CA (VAULT_CACERT): %v", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		t.Fatalf("VAULT_CACERT %s holds no PEM certificate", caFile)
+	}
 	id := testkit.RandHex(4)
 	d := &deployed{b: b, addr: addr, rootPath: "pki-" + id, intPath: "pki-int-" + id,
-		authPath: "k8s-" + id, policy: "cert-manager-" + id, out: map[string]string{}}
+		authPath: "k8s-" + id, policy: "cert-manager-" + id, out: map[string]string{},
+		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13}}}}
 
 	// The Kubernetes auth method is the OpenBao component's job; enable one
 	// for this run so the component's auth role has somewhere to live.
@@ -79,8 +91,9 @@ func deploy(t *testing.T, env map[string]string, mutate ...func(*pki.PKIArgs)) *
 			{Name: "workloads", AllowedDomains: []string{workloadDomain}},
 			{Name: "mtls", AllowedDomains: []string{meshDomain}, ClientAuth: true, MaxTTL: "24h"},
 		},
-		// The lab's dev server speaks plain http; production requires https + caBundlePEM.
-		Issuer: &pki.IssuerArgs{Server: addr, AllowHTTP: true, AuthMountPath: d.authPath, AuthRole: d.policy},
+		// https with the CA bundle, as production requires (no AllowHTTP):
+		// the lab's OpenBao listens with TLS 1.3 only.
+		Issuer: &pki.IssuerArgs{Server: addr, CABundlePEM: string(caPEM), AuthMountPath: d.authPath, AuthRole: d.policy},
 	}
 	for _, m := range mutate {
 		m(args)
@@ -91,8 +104,9 @@ func deploy(t *testing.T, env map[string]string, mutate ...func(*pki.PKIArgs)) *
 		o.ApplyT(func(v string) string { mu.Lock(); d.out[k] = v; mu.Unlock(); return v })
 	}
 	start := time.Now()
-	err := d.rec.Run(func(ctx *pulumi.Context) error {
-		vp, err := vault.NewProvider(ctx, "openbao", &vault.ProviderArgs{Address: pulumi.String(addr), Token: pulumi.ToSecret(pulumi.String(token)).(pulumi.StringOutput)})
+	err = d.rec.Run(func(ctx *pulumi.Context) error {
+		vp, err := vault.NewProvider(ctx, "openbao", &vault.ProviderArgs{Address: pulumi.String(addr), CaCertFile: pulumi.String(caFile),
+			Token: pulumi.ToSecret(pulumi.String(token)).(pulumi.StringOutput)})
 		if err != nil {
 			return err
 		}
@@ -152,7 +166,8 @@ func csrWith(t *testing.T, key crypto.Signer, tpl *x509.CertificateRequest) stri
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
 }
 
-// sign calls <int>/sign/<role> as cert-manager's Vault issuer does.
+// sign calls <int>/sign/<role> as cert-manager's Vault issuer does (its
+// issuer kind for OpenBao).
 func (d *deployed) sign(c *bao.Client, role, csr string, extra map[string]any) (*x509.Certificate, map[string]any, error) {
 	body := map[string]any{"csr": csr}
 	for k, v := range extra {
@@ -192,8 +207,8 @@ func statusOf(err error) int {
 	return 0
 }
 
-func TestPKI_ServerBackedVault113StandIn_ChainVerifies(t *testing.T) {
-	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN")
+func TestPKI_ServerBackedOpenBao262_ChainVerifies(t *testing.T) {
+	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN", "VAULT_CACERT")
 	d := deploy(t, env, func(a *pki.PKIArgs) { a.Intermediate.PermittedDNSDomains = []string{"rampart.test"} })
 
 	// Name constraint on the intermediate: what a stolen issuing key could sign.
@@ -260,8 +275,8 @@ func TestPKI_ServerBackedVault113StandIn_ChainVerifies(t *testing.T) {
 	d.verify(t, ml, "a."+meshDomain, x509.ExtKeyUsageClientAuth)
 }
 
-func TestPKI_ServerBackedVault113StandIn_URLsEmbeddedAndSetBeforeIssuance(t *testing.T) {
-	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN")
+func TestPKI_ServerBackedOpenBao262_URLsEmbeddedAndSetBeforeIssuance(t *testing.T) {
+	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN", "VAULT_CACERT")
 	d := deploy(t, env)
 
 	// The intermediate was issued by the root: it carries the root's addresses.
@@ -300,7 +315,7 @@ func TestPKI_ServerBackedVault113StandIn_URLsEmbeddedAndSetBeforeIssuance(t *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	oresp, err := http.Post(leaf.OCSPServer[0], "application/ocsp-request", bytes.NewReader(req))
+	oresp, err := d.http.Post(leaf.OCSPServer[0], "application/ocsp-request", bytes.NewReader(req))
 	if err != nil {
 		t.Fatalf("OCSP at the embedded address: %v", err)
 	}
@@ -309,16 +324,21 @@ func TestPKI_ServerBackedVault113StandIn_URLsEmbeddedAndSetBeforeIssuance(t *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The server signs with the issuing CA itself and embeds that
-	// certificate; x/crypto/ocsp only accepts an embedded delegated responder
-	// signed by the issuer, so parse with the embedded certificate (which
-	// checks the response signature) and require it to be our intermediate.
-	or, err := ocsp.ParseResponse(oraw, nil)
+	// The server signs with the issuing CA itself. Vault 1.13 embedded that
+	// certificate in the response; OpenBao 2.6 embeds none (RFC 6960 lets the
+	// CA that issued the certificate answer without one) and names the
+	// intermediate as responder. Parsing with the intermediate as issuer
+	// checks the response's signature against its key: a response signed by
+	// any other key fails the parse.
+	or, err := ocsp.ParseResponseForCert(oraw, leaf, d.inter)
 	if err != nil {
-		t.Fatalf("OCSP response (status %d): %v", oresp.StatusCode, err)
+		t.Fatalf("OCSP response (status %d) not signed by the intermediate: %v", oresp.StatusCode, err)
 	}
-	if or.Certificate == nil || !or.Certificate.Equal(d.inter) {
-		t.Errorf("OCSP response not signed by the intermediate")
+	if or.Certificate != nil && !or.Certificate.Equal(d.inter) {
+		t.Errorf("OCSP response embeds %v, not the intermediate", or.Certificate.Subject)
+	}
+	if !bytes.Equal(or.RawResponderName, d.inter.RawSubject) {
+		t.Errorf("OCSP responder is not the intermediate (responder name %x, key hash %x)", or.RawResponderName, or.ResponderKeyHash)
 	}
 	if or.SerialNumber.Cmp(leaf.SerialNumber) != 0 {
 		t.Errorf("OCSP answered for serial %x, asked %x", or.SerialNumber, leaf.SerialNumber)
@@ -330,7 +350,7 @@ func TestPKI_ServerBackedVault113StandIn_URLsEmbeddedAndSetBeforeIssuance(t *tes
 	if _, err := d.b.read(d.intPath + "/crl/rotate"); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(leaf.CRLDistributionPoints[0])
+	resp, err := d.http.Get(leaf.CRLDistributionPoints[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,8 +399,8 @@ func serial(c *x509.Certificate) string {
 	return strings.Join(parts, ":")
 }
 
-func TestPKI_ServerBackedVault113StandIn_RoleRefusesForeignWildcardAndIPNames(t *testing.T) {
-	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN")
+func TestPKI_ServerBackedOpenBao262_RoleRefusesForeignWildcardAndIPNames(t *testing.T) {
+	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN", "VAULT_CACERT")
 	d := deploy(t, env)
 	cases := []struct {
 		name, cn string
@@ -443,10 +463,10 @@ func TestPKI_ServerBackedVault113StandIn_RoleRefusesForeignWildcardAndIPNames(t 
 	})
 }
 
-func TestPKI_ServerBackedVault113StandIn_TTLCapsEnforced(t *testing.T) {
-	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN")
+func TestPKI_ServerBackedOpenBao262_TTLCapsEnforced(t *testing.T) {
+	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN", "VAULT_CACERT")
 	d := deploy(t, env)
-	const skew = 2 * time.Minute // Vault back-dates NotBefore by 30s
+	const skew = 2 * time.Minute // OpenBao back-dates NotBefore by 30s
 
 	life := func(c *x509.Certificate) time.Duration { return c.NotAfter.Sub(c.NotBefore) }
 	if l := life(d.root); l < 87600*time.Hour-skew || l > 87600*time.Hour+skew {
@@ -487,8 +507,8 @@ func TestPKI_ServerBackedVault113StandIn_TTLCapsEnforced(t *testing.T) {
 	}
 }
 
-func TestPKI_ServerBackedVault113StandIn_IssuerPolicyAllowsOnlyItsSignPath(t *testing.T) {
-	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN")
+func TestPKI_ServerBackedOpenBao262_IssuerPolicyAllowsOnlyItsSignPath(t *testing.T) {
+	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN", "VAULT_CACERT")
 	d := deploy(t, env)
 
 	role, err := d.b.read("auth/" + d.authPath + "/role/" + d.policy)
@@ -526,8 +546,8 @@ func TestPKI_ServerBackedVault113StandIn_IssuerPolicyAllowsOnlyItsSignPath(t *te
 	}
 }
 
-func TestPKI_ServerBackedVault113StandIn_ServerHoldsTheDeclaredConfig(t *testing.T) {
-	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN")
+func TestPKI_ServerBackedOpenBao262_ServerHoldsTheDeclaredConfig(t *testing.T) {
+	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN", "VAULT_CACERT")
 	d := deploy(t, env)
 
 	expect := func(path string, want map[string]string) {

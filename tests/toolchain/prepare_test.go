@@ -48,7 +48,6 @@ func TestPrepare_EmptyCachesLeaveEveryFileTheCompileReads(t *testing.T) {
 		"etcd":        {"go.mod", "go.sum", "tools.go"},
 		"kube":        {"go.mod", "go.sum", "tools.go"},
 		"k8sprovider": {"go.mod", "go.sum", "main.go", "schema.json", "terraform-mapping.json"},
-		"vault":       {"go.mod", "go.sum"},
 		"versitygw":   {"go.mod", "go.sum", "tools.go"},
 		"egctl":       {"go.mod", "go.sum", "tools.go"},
 		"trivy":       {"go.mod", "go.sum", "tools.go"},
