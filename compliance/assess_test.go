@@ -304,7 +304,7 @@ func TestMarkdown_SummaryFailingEvidenceAndControls(t *testing.T) {
 	for _, want := range []string{
 		"## Compliance of stack `local` (profile local)",
 		"the state refreshed from the live cluster",
-		"**4 pass, 1 fail, 0 exempt, 8 not deployed**",
+		"**4 pass, 1 fail, 0 exempt, 9 not deployed**", // admission-webhooks: live only
 		"| ✘ | `netpol` NetworkPolicy applied to every namespace (default-deny, DNS, tenant isolation) | fail | 1 of ",
 		"| Namespace team-b-ns | `NetworkPolicy team-b/default-deny-all` | `absent` | no default-deny NetworkPolicy in namespace team-b",
 		"| NIS2 | Art. 21(2)(e) | ✘ fail | netpol, pss-restricted, ssrf-blocklist, security-headers |",

@@ -6,7 +6,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
-// Verdict is what the deployed state says about one checklist item.
+// Verdict is what the deployed state (and the live cluster, when read) says about one checklist item.
 type Verdict string
 
 // Verdicts.
@@ -24,8 +24,9 @@ const (
 	NotDeployed Verdict = "not deployed"
 )
 
-// Evidence is one fact read from the state: which resource, which field,
-// which value, and whether it satisfies the item.
+// Evidence is one fact read from the state, the live cluster or observed
+// behaviour: which resource or object, which field, which value, and
+// whether it satisfies the item.
 type Evidence struct {
 	URN   string `json:"urn"`
 	Field string `json:"field"`
@@ -87,6 +88,11 @@ type Assessment struct {
 	Refreshed bool            `json:"refreshed"` // the state was refreshed from the live cluster first
 	Results   []Result        `json:"results"`
 	Controls  []ControlResult `json:"controls"`
+	// Live sums up the read of the live cluster the items were judged on
+	// too (AssessLive); nil when only the state was read.
+	Live *LiveSummary `json:"live,omitempty"`
+	// Behaviour is the rampart verify run added by AddBehaviour, if any.
+	Behaviour *Behaviour `json:"behaviour,omitempty"`
 }
 
 // evaluator reads the state for one item: whether the stack enables what
@@ -103,34 +109,19 @@ var evaluators = map[string]evaluator{
 	"ssrf-blocklist":        checkSSRFBlocklist,
 	"security-headers":      checkSecurityHeaders,
 	"secrets-vault":         checkSecretsVault,
-	"rbac-no-default-admin": checkDefaultRoles,
+	"rbac-no-default-admin": checkRBAC,
 	"audit-trail":           checkAuditTrail,
 	"alerting":              checkAlerting,
 	"image-scanning":        checkImageScanning,
 	"signed-commits":        checkSignedCommits,
+	"admission-webhooks":    checkAdmissionWebhooks,
 }
 
 // Assess evaluates every checklist item against a stack's deployment. It
-// reads the state only: a secret stays "[secret]", never decrypted.
+// reads the state only: a secret stays "[secret]", never decrypted. It is
+// AssessLive without a read of the live cluster.
 func Assess(stack string, dep apitype.DeploymentV3, now time.Time) *Assessment {
-	s := index(dep)
-	a := &Assessment{Stack: stack, Generated: now.UTC()}
-	if p, ok := s.output("profile"); ok {
-		a.Profile = show(p)
-	}
-	for _, it := range Checklist() {
-		r := Result{Item: it, Verdict: NotDeployed, Evidence: []Evidence{}}
-		if eval, ok := evaluators[it.ID]; ok {
-			deployed, ev := eval(s)
-			if ev != nil {
-				r.Evidence = ev
-			}
-			r.Verdict = verdict(deployed, ev)
-		}
-		a.Results = append(a.Results, r)
-	}
-	a.Controls = rollUp(a.Results)
-	return a
+	return AssessLive(stack, dep, nil, now)
 }
 
 // verdict: not deployed when the stack does not enable the item; fail when

@@ -1,6 +1,9 @@
 package compliance
 
-import "time"
+import (
+	"cmp"
+	"time"
+)
 
 // Check is one behaviour check of rampart verify: a connection between two
 // probe pods, a server-side dry run, a health check. Its expectation comes
@@ -46,4 +49,75 @@ func (b *Behaviour) Failed() int {
 		}
 	}
 	return n
+}
+
+// AddBehaviour adds a rampart verify run to the assessment (call it once):
+// each check becomes a behaviour fact of its item (Check.Item), the item's
+// verdict is recomputed — a failed check fails it, and an item the state
+// does not deploy is judged on its behaviour facts — and the controls are
+// rolled up again. A check naming no checklist item stays in
+// a.Behaviour only, listed in the reports' behaviour section.
+func (a *Assessment) AddBehaviour(b *Behaviour) {
+	a.Behaviour = b
+	if b == nil {
+		return
+	}
+	for i := range a.Results {
+		r := &a.Results[i]
+		added := false
+		for _, c := range b.Checks {
+			if c.Item == r.Item.ID {
+				r.Evidence = append(r.Evidence, behaviourEvidence(c))
+				added = true
+			}
+		}
+		if added {
+			r.Verdict = verdict(true, r.Evidence)
+		}
+	}
+	a.Controls = rollUp(a.Results)
+}
+
+// behaviourEvidence is the fact a check is: what was exercised, what was
+// expected and observed, and the intent behind the expectation.
+func behaviourEvidence(c Check) Evidence {
+	note := c.Why
+	if c.Detail != "" {
+		if note != "" {
+			note += "; "
+		}
+		note += "observed: " + c.Detail
+	}
+	return Evidence{Source: FromBehaviour, OK: c.OK, Field: c.Name,
+		Value: "expected " + c.Expected + ", observed " + c.Observed, Note: note}
+}
+
+// Sources says what the result stands on: the sources of its evidence in
+// the order state, live, behaviour (a fact without a source is the
+// state's, as every fact was before the live read existed).
+func (r Result) Sources() []Source {
+	seen := map[Source]bool{}
+	for _, e := range r.Evidence {
+		seen[cmp.Or(e.Source, FromState)] = true
+	}
+	var out []Source
+	for _, s := range []Source{FromState, FromLive, FromBehaviour} {
+		if seen[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// failedFirst are the checks, failures first, each group in run order.
+func (b *Behaviour) failedFirst() []Check {
+	out := make([]Check, 0, len(b.Checks))
+	for _, ok := range []bool{false, true} {
+		for _, c := range b.Checks {
+			if c.OK == ok {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }

@@ -7,7 +7,8 @@
 // An item's Status says which items a stack built from this repository CAN
 // satisfy; it is never a verdict on a stack. The verdict comes from the
 // stack's deployed state: Assess and FromStack evaluate every item against
-// the resources actually in the state (`rampart check --stack <name>`).
+// the resources actually in the state (`rampart check --stack <name>`), and
+// AssessLive against the live cluster too (`rampart check --live`).
 package compliance
 
 // Status is what this repository lets a stack satisfy, not whether a given
@@ -56,7 +57,7 @@ func Checklist() []Item {
 			[]string{"components/netpol/netpol.go", "stacks/baseline.go"},
 			ctl("Art. 21(2)(e)", "Art. 9(4)(c)", "AC-1..AC-5", "SC-7", "ISM-1182")},
 		{"pss-restricted", "Pod Security Standard set to restricted (typed, justified exemptions)", Enforced,
-			[]string{"components/namespace/namespace.go", "helpers/hardening/pss.go"},
+			[]string{"components/namespace/namespace.go", "helpers/hardening/pss.go", "compliance/podslive.go", "compliance/serviceaccounts.go"},
 			ctl("Art. 21(2)(e)", "Art. 9(2)", "CE-4 (secure configuration)", "CM-6, CM-7", "ISM-1584")},
 		{"keycloak-bruteforce", "Keycloak brute force protection enabled", Component,
 			[]string{"components/keycloak"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-7", "ISM-1173")},
@@ -71,13 +72,21 @@ func Checklist() []Item {
 		{"secrets-vault", "Secrets in OpenBao (not in env or ConfigMap); HSM seal", Component,
 			[]string{"components/openbao", "components/pki"}, ctl("Art. 21(2)(h)", "Art. 9(4)(d)", "CE-3", "SC-12, SC-13, SC-28", "ISM-0457..0494")},
 		{"rbac-no-default-admin", "RBAC roles assigned (no default admin access)", Component,
-			[]string{"components/keycloak"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-2, AC-6", "ISM-0432..0445")},
+			[]string{"components/keycloak", "compliance/rbac.go", "helpers/inventorykinds/kinds.go"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-2, AC-6", "ISM-0432..0445")},
 		{"audit-trail", "Audit trail enabled (API-server audit policy of seed 004; WORM storage)", Component,
 			[]string{"components/auditpolicy", "cmd/rampart/auditpolicy.go", "lab/services/kube.sh", "components/audit/audit.go", "components/audit/args.go", "components/audit/loki.go", "components/audit/agent.go", "infra/config/audit.go", "infra/providers/aws.go", "tests/s3server"}, ctl("Art. 21(2)(b)", "Art. 12", "CE-5", "AU-2, AU-9, AU-11", "ISM-0580..0620")},
 		{"alerting", "Alerting configured (Falco → Loki; Alertmanager only when configured)", Component, []string{"components/runtime/falco.go", "components/runtime/rules.go"}, ctl("Art. 23", "Art. 17, 19", "CE-6", "IR-4, IR-6", "ISM-0123..0140")},
 		{"image-scanning", "Container images scanned (Trivy) and runtime detection (Falco)", Enforced,
 			[]string{"components/runtime", "stacks/podsecurity.go", "tests/e2e/podsecurity_test.go", "tests/trivyscan"},
 			ctl("Art. 21(2)(d)", "Art. 28", "N/A", "SA-12, SI-3", "ISM-1406..1430")},
+		// An undeclared webhook sees (and a mutating one rewrites) every
+		// matching request: logical access to the cluster's objects
+		// (NIS2 (i), DORA 9(4)(c)), an unlisted component in the request
+		// path and a threat to the objects' integrity (CM-8, SI-7), and a
+		// change to the secure configuration (CE+, ISM as pss-restricted).
+		{"admission-webhooks", "No undeclared admission webhook intercepts managed namespaces", Enforced,
+			[]string{"compliance/webhooks.go", "inventory/inventory.go", "helpers/inventorykinds/kinds.go"},
+			ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "CE-4 (secure configuration)", "CM-8, SI-7", "ISM-1584")},
 		{"signed-commits", "Signed commits enforced", OutOfScope, nil, ctl("Art. 21(2)(d)", "Art. 28", "N/A", "SA-12", "ISM-1406..1430")},
 	}
 }

@@ -10,19 +10,37 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/rampart-dev/rampart/inventory"
 )
 
+// Options choose what FromStack reads besides the stack's recorded state.
+type Options struct {
+	// Refresh refreshes the state from the live cluster first. A refresh
+	// reads back only the objects in the state: an object created out of
+	// band stays invisible to it (see Live).
+	Refresh bool
+	// Progress receives the refresh's progress; nil discards it.
+	Progress io.Writer
+	// Live, when set, reads the live cluster for the deployment (refreshed
+	// or not): the assessment is then AssessLive's, which judges every
+	// object the inventory lists, declared or not. cmd/rampart sets it to
+	// inventory.Connect + inventory.List for `check --live`.
+	Live func(ctx context.Context, dep apitype.DeploymentV3) (*inventory.Inventory, error)
+}
+
 // FromStack exports stk's state through the Automation API (after a refresh
-// of the live cluster when refresh is set; progress goes to progress, which
-// may be nil) and assesses it. Without refresh the verdict is on the state
-// as the last update recorded it, which out-of-band edits do not change.
-func FromStack(ctx context.Context, stk auto.Stack, refresh bool, progress io.Writer) (*Assessment, error) {
-	if refresh {
-		var opts []optrefresh.Option
-		if progress != nil {
-			opts = append(opts, optrefresh.ProgressStreams(progress))
+// of the live cluster when opts.Refresh is set), reads the live cluster
+// when opts.Live is set, and assesses them. Without either, the verdict is
+// on the state as the last update recorded it, which out-of-band edits do
+// not change.
+func FromStack(ctx context.Context, stk auto.Stack, opts Options) (*Assessment, error) {
+	if opts.Refresh {
+		var ro []optrefresh.Option
+		if opts.Progress != nil {
+			ro = append(ro, optrefresh.ProgressStreams(opts.Progress))
 		}
-		if _, err := stk.Refresh(ctx, opts...); err != nil {
+		if _, err := stk.Refresh(ctx, ro...); err != nil {
 			return nil, fmt.Errorf("compliance: refresh stack %s (run without --refresh to assess the recorded state): %w", stk.Name(), err)
 		}
 	}
@@ -37,8 +55,17 @@ func FromStack(ctx context.Context, stk auto.Stack, refresh bool, progress io.Wr
 	if err := json.Unmarshal(raw.Deployment, &dep); err != nil {
 		return nil, fmt.Errorf("compliance: stack %s: read deployment: %w", stk.Name(), err)
 	}
-	a := Assess(stk.Name(), dep, time.Now())
-	a.Refreshed = refresh
+	var inv *inventory.Inventory
+	if opts.Live != nil {
+		if inv, err = opts.Live(ctx, dep); err != nil {
+			return nil, fmt.Errorf("compliance: stack %s: read the live cluster: %w", stk.Name(), err)
+		}
+		if inv == nil {
+			return nil, fmt.Errorf("compliance: stack %s: the live read returned no inventory", stk.Name())
+		}
+	}
+	a := AssessLive(stk.Name(), dep, inv, time.Now())
+	a.Refreshed = opts.Refresh
 	if a.Profile == "" {
 		if v, err := stk.GetConfig(ctx, "rampart:profile"); err == nil {
 			a.Profile = v.Value

@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -21,6 +22,13 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"verdictMark":  htmlVerdictMark,
 	"upper":        strings.ToUpper,
 	"exempted":     htmlExempted,
+	"resource":     htmlResource,
+	"source":       htmlSource,
+	"standsOn":     standsOn,
+	"ruleMatch":    controllerMatch,
+	"when":         mdTime,
+	"origins":      originCounts,
+	"checkWhy":     checkWhy,
 }).Parse(htmlReport))
 
 // FailColour is the fail badge's and banner's colour (the template's --fail;
@@ -31,7 +39,9 @@ const FailColour = "#b00020"
 
 // HTML writes a self-contained, print-friendly report (no external scripts,
 // styles or fonts): header, PASS/FAIL banner and counts, the items (failing
-// first) with their evidence, the exemptions with their justification, and
+// first, with what each stands on) with their evidence and its source, the
+// exemptions with their justification, rampart verify's checks, the live
+// read (unmanaged objects, classification rules) when there is one, and
 // one control roll-up table per framework.
 func (a *Assessment) HTML(w io.Writer) error {
 	if err := htmlTemplate.Execute(w, newHTMLView(a)); err != nil {
@@ -52,6 +62,11 @@ type htmlView struct {
 	Evidence   []Result   // the items that have evidence, in Items order
 	Exemptions []htmlExemption
 	Frameworks []controlsOfFramework
+	// Checks are the behaviour checks, failures first (nil without a
+	// rampart verify run).
+	Checks []Check
+	// Classification is ClassificationNote, for the live section.
+	Classification string
 }
 
 // htmlItem is a result with the lines that say why it is not a plain pass:
@@ -118,7 +133,37 @@ func newHTMLView(a *Assessment) htmlView {
 		}
 	}
 	v.Frameworks = controlsByFramework(a.Controls)
+	if a.Behaviour != nil {
+		v.Checks = a.Behaviour.failedFirst()
+	}
+	v.Classification = ClassificationNote
 	return v
+}
+
+// htmlResource names the object of a fact in the Resource column: its URN
+// when the stack declares it, else its Kubernetes name.
+func htmlResource(e Evidence) string {
+	if e.URN != "" {
+		return e.URN
+	}
+	if e.Source == FromBehaviour {
+		return "rampart verify: " + e.Field
+	}
+	return e.Object
+}
+
+// htmlSource says what a fact stands on, with a live object's name,
+// origin and creator.
+func htmlSource(e Evidence) string {
+	switch {
+	case e.Source == FromLive && e.Object != "" && e.Origin != "":
+		return fmt.Sprintf("live: %s, %s, created by %s", e.Object, e.Origin, cmp.Or(e.Creator, "unknown"))
+	case e.Source == FromLive && e.Object != "":
+		return "live: " + e.Object
+	case e.Source == "":
+		return string(FromState)
+	}
+	return string(e.Source)
 }
 
 // htmlExempted: the fact is under an exemption (marked, or the item's

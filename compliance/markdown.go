@@ -7,6 +7,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/rampart-dev/rampart/inventory"
 )
 
 // mdMarks are the verdict mdMarks of the report: plain characters that read in
@@ -32,8 +34,11 @@ func (a *Assessment) Summary() string {
 }
 
 // Markdown writes the report for a terminal or a PR comment: the summary,
-// the items (failing first), the evidence of each failing item, the
-// exemptions with their justification, and the framework controls.
+// the items (failing first) with what each stands on (state, live,
+// behaviour), the evidence of each failing item, the exemptions with their
+// justification, rampart verify's checks and /readyz record (when added),
+// the live read (unmanaged objects with their creator, the classification
+// and judgement rules) and the framework controls.
 func (a *Assessment) Markdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Compliance of stack %s (profile %s)\n\n", code(a.Stack), cell(cmp.Or(a.Profile, "unknown")))
@@ -41,13 +46,21 @@ func (a *Assessment) Markdown(w io.Writer) error {
 	if a.Refreshed {
 		src = "the state refreshed from the live cluster"
 	}
-	fmt.Fprintf(&b, "Evaluated from %s, %s.\n\n**%s**\n\n", src, a.Generated.UTC().Format("2006-01-02 15:04 MST"), a.Summary())
+	fmt.Fprintf(&b, "Evaluated from %s, %s.", src, a.Generated.UTC().Format("2006-01-02 15:04 MST"))
+	if a.Live != nil {
+		fmt.Fprintf(&b, " The live cluster %s was read through the Kubernetes API at %s: every object listed, declared or created out of band, is judged (see Live cluster).",
+			code(cmp.Or(a.Live.Server, "unknown")), mdTime(a.Live.Read))
+	}
+	if a.Behaviour != nil {
+		fmt.Fprintf(&b, " rampart verify exercised %s: %d checks, %d failed (see Behaviour).", code(cmp.Or(a.Behaviour.Server, "unknown")), len(a.Behaviour.Checks), a.Behaviour.Failed())
+	}
+	fmt.Fprintf(&b, "\n\n**%s**\n\n", a.Summary())
 
 	results := append([]Result(nil), a.Results...)
 	sort.SliceStable(results, func(i, j int) bool { return mdOrder[results[i].Verdict] < mdOrder[results[j].Verdict] })
-	b.WriteString("| | item | verdict | facts |\n|---|---|---|---|\n")
+	b.WriteString("| | item | verdict | facts | stands on |\n|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | `%s` %s | %s | %s |\n", mdMarks[r.Verdict], r.Item.ID, cell(r.Item.Title), r.Verdict, facts(r))
+		fmt.Fprintf(&b, "| %s | `%s` %s | %s | %s | %s |\n", mdMarks[r.Verdict], r.Item.ID, cell(r.Item.Title), r.Verdict, facts(r), standsOn(r))
 	}
 	for _, r := range results {
 		if r.Verdict != Fail {
@@ -56,7 +69,7 @@ func (a *Assessment) Markdown(w io.Writer) error {
 		fmt.Fprintf(&b, "\n### %s `%s` fails\n\n| object | field | value | why |\n|---|---|---|---|\n", mdMarks[Fail], r.Item.ID)
 		for _, e := range r.Evidence {
 			if !e.OK && !e.Exempt {
-				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(objectName(e.URN)), tableCode(e.Field), tableCode(e.Value), cell(e.Note))
+				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(evidenceObject(e)), tableCode(e.Field), tableCode(e.Value), cell(e.Note))
 			}
 		}
 	}
@@ -64,7 +77,7 @@ func (a *Assessment) Markdown(w io.Writer) error {
 	for _, r := range a.Results {
 		for _, e := range r.Evidence {
 			if e.Exempt {
-				ex = append(ex, fmt.Sprintf("- %s %s %s: %s = %s, %s\n", mdMarks[Exempt], cell(objectName(e.URN)), code(r.Item.ID), code(e.Field), code(e.Value), cell(e.Note)))
+				ex = append(ex, fmt.Sprintf("- %s %s %s: %s = %s, %s\n", mdMarks[Exempt], cell(evidenceObject(e)), code(r.Item.ID), code(e.Field), code(e.Value), cell(e.Note)))
 			}
 		}
 	}
@@ -73,6 +86,8 @@ func (a *Assessment) Markdown(w io.Writer) error {
 		b.WriteString("None.\n")
 	}
 	b.WriteString(strings.Join(ex, ""))
+	a.mdBehaviour(&b)
+	a.mdLive(&b)
 	b.WriteString("\n### Framework controls\n\n| framework | control | verdict | items |\n|---|---|---|---|\n")
 	for _, c := range a.Controls {
 		fmt.Fprintf(&b, "| %s | %s | %s %s | %s |\n", cell(c.Framework), cell(c.Control), mdMarks[c.Verdict], c.Verdict, strings.Join(c.Items, ", "))
@@ -105,6 +120,37 @@ func facts(r Result) string {
 		return fmt.Sprintf("%d hold, %d exempt", ok, exempt)
 	}
 	return fmt.Sprintf("%d hold", ok)
+}
+
+// evidenceObject names what a fact is about: a resource of the state by
+// its kind and logical name, a declared live object the same (marked
+// live), an object the stack does not declare by its Kubernetes name with
+// its origin and creator, a behaviour check as rampart verify's.
+func evidenceObject(e Evidence) string {
+	switch {
+	case e.Source == FromBehaviour:
+		return "rampart verify"
+	case e.Object != "" && e.Origin == string(inventory.Declared) && e.URN != "":
+		return objectName(e.URN) + " (live)"
+	case e.Object != "" && e.Origin == "":
+		return e.Object + " (live)"
+	case e.Object != "":
+		return fmt.Sprintf("%s (%s, created by %s)", e.Object, e.Origin, cmp.Or(e.Creator, "unknown"))
+	}
+	return objectName(e.URN)
+}
+
+// standsOn is what an item's verdict stands on ("state, live"); "—" for an
+// item not deployed.
+func standsOn(r Result) string {
+	if r.Verdict == NotDeployed {
+		return "—"
+	}
+	var out []string
+	for _, s := range r.Sources() {
+		out = append(out, string(s))
+	}
+	return strings.Join(out, ", ")
 }
 
 // objectName names a resource by its kind and logical name ("NetworkPolicy

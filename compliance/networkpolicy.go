@@ -35,7 +35,10 @@ func (s *state) policiesIn(ns string) []*object {
 //
 // Policies are additive: a pod may do what any policy selecting it allows.
 // So every rule of every policy in the namespace is judged too (rules.go):
-// one admitting everyone fails, whatever the named policies say.
+// one admitting everyone fails, whatever the named policies say. When the
+// live cluster was read, the policies are the live ones, those created out
+// of band among them (policiesIn), and a declared policy or namespace the
+// cluster lacks fails as gone.
 func checkNetworkPolicies(s *state) (bool, []Evidence) {
 	nss := s.byType(namespaceType)
 	exc := s.egressExceptions()
@@ -51,7 +54,8 @@ func checkNetworkPolicies(s *state) (bool, []Evidence) {
 		}
 		ev = append(ev, ruleEvidence(ns, name, pols, tenant, exc)...)
 	}
-	return len(nss) > 0, ev
+	gone := s.goneEvidence("Namespace", "NetworkPolicy")
+	return len(nss)+len(gone) > 0, append(ev, gone...)
 }
 
 // byName is the policy named n, if any.

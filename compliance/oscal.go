@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,8 +42,16 @@ var oscalUUIDSpace = uuid.NewSHA1(uuid.NameSpaceURL, []byte(OSCALNamespace))
 // so a tool that deduplicates by UUID never merges two assessments; an
 // item's identity across runs is its finding's target (objective-id = item
 // ID, statement-id for a control), not a UUID. The inventory items (a
-// resource URN) and the back-matter plan name the same thing in every run
-// and keep stack-only UUIDs.
+// resource URN, or for an object the stack does not declare its Kubernetes
+// name, prop k8s-object, with its origin and creator) and the back-matter
+// resources name the same thing in every run and keep stack-only UUIDs.
+//
+// With a live read (AssessLive) every fact carries its source and, for a
+// live object, its name, origin and creator; the back-matter records the
+// classification and judgement rules. Behaviour checks (AddBehaviour) are
+// TEST observations, one per item, next to its EXAMINE one (which holds
+// only the state's and the cluster's facts), both linked from the item's
+// finding; every item's observation and finding say what it stands on.
 func (a *Assessment) OSCAL(w io.Writer) error {
 	if a.Generated.IsZero() {
 		// OSCAL requires last-modified, start and collected: a date is not
@@ -71,7 +80,14 @@ func (a *Assessment) oscalID(parts ...string) string {
 	return uuid.NewSHA1(oscalUUIDSpace, []byte(strings.Join(append([]string{a.Stack}, parts...), "\x00"))).String()
 }
 
+// oscalNSProp is one of Rampart's props. OSCAL's string type has no line
+// break and no leading or trailing space, and a prop needs a value: line
+// breaks become spaces, the ends are trimmed, and an empty value says so.
 func oscalNSProp(name, value string) oscalProp {
+	value = strings.TrimSpace(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(value))
+	if value == "" {
+		value = "(empty)"
+	}
 	return oscalProp{Name: name, NS: OSCALNamespace, Value: value}
 }
 
@@ -90,6 +106,14 @@ func (a *Assessment) oscalDoc() oscalDocument {
 	if a.Profile != "" {
 		meta = append(meta, oscalNSProp("profile", a.Profile))
 	}
+	if a.Live != nil {
+		meta = append(meta, oscalNSProp("live-server", cmp.Or(a.Live.Server, "unknown")))
+		state += fmt.Sprintf(" and the live cluster %s (read through the Kubernetes API at %s)", cmp.Or(a.Live.Server, "unknown"), mdTime(a.Live.Read))
+	}
+	if a.Behaviour != nil {
+		meta = append(meta, oscalNSProp("behaviour-server", cmp.Or(a.Behaviour.Server, "unknown")))
+		state += ", with the behaviour rampart verify observed (TEST observations)"
+	}
 	res := oscalResult{
 		UUID:  a.oscalRunID("result"),
 		Title: fmt.Sprintf("Rampart checklist on stack %s", a.Stack),
@@ -100,27 +124,32 @@ func (a *Assessment) oscalDoc() oscalDocument {
 		Props:            []oscalProp{oscalNSProp("verdict", overall)},
 		ReviewedControls: a.oscalReviewedControls(),
 	}
-	var inv []oscalInventoryItem
-	seen := map[string]bool{}
-	obsOf := map[string]string{}
+	inv := &oscalInventory{byID: map[string]int{}}
+	obsOf := map[string][]string{}
 	for _, r := range a.Results {
 		obs := a.oscalObservation(r, when)
-		obsOf[r.Item.ID] = obs.UUID
+		ids := []string{obs.UUID}
 		res.Observations = append(res.Observations, obs)
-		res.Findings = append(res.Findings, a.oscalItemFinding(r, obs.UUID))
+		if test, ok := a.oscalTestObservation(r, when); ok {
+			ids = append(ids, test.UUID)
+			res.Observations = append(res.Observations, test)
+		}
+		obsOf[r.Item.ID] = ids
+		res.Findings = append(res.Findings, a.oscalItemFinding(r, ids))
 		for _, e := range r.Evidence {
-			if e.URN != "" && !seen[e.URN] {
-				seen[e.URN] = true
-				inv = append(inv, oscalInventoryItem{UUID: a.oscalID("resource", e.URN), Description: e.URN,
-					Props: []oscalProp{oscalNSProp("pulumi-urn", e.URN)}})
-			}
+			a.oscalAddSubject(inv, e)
+		}
+	}
+	if a.Live != nil {
+		for _, o := range a.Live.Unmanaged {
+			a.oscalAddSubject(inv, Evidence{Source: FromLive, Object: o.Object, Origin: o.Origin, Creator: o.Creator})
 		}
 	}
 	for _, c := range a.Controls {
 		res.Findings = append(res.Findings, a.oscalControlFinding(c, obsOf))
 	}
-	if len(inv) > 0 {
-		res.LocalDefinitions = &oscalLocalDefinitions{InventoryItems: inv}
+	if len(inv.items) > 0 {
+		res.LocalDefinitions = &oscalLocalDefinitions{InventoryItems: inv.items}
 	}
 	return oscalDocument{AssessmentResults: oscalAssessmentResults{
 		UUID: a.oscalRunID("assessment-results"),
@@ -134,9 +163,10 @@ func (a *Assessment) oscalDoc() oscalDocument {
 		ImportAP: oscalImportAP{Href: "#" + plan,
 			Remarks: "Rampart has no separate assessment plan: the plan is its hardening checklist, described in back-matter."},
 		Results: []oscalResult{res},
-		BackMatter: &oscalBackMatter{Resources: []oscalResource{{UUID: plan,
+		BackMatter: &oscalBackMatter{Resources: append([]oscalResource{{UUID: plan,
 			Title:       "Rampart hardening checklist",
-			Description: "Rampart's production hardening checklist (compliance/catalog.go), each item mapped to NIS2, DORA, Cyber Essentials Plus, ITSG-33 and ISM controls; every item is checked against the stack's deployed state."}}},
+			Description: "Rampart's production hardening checklist (compliance/catalog.go), each item mapped to NIS2, DORA, Cyber Essentials Plus, ITSG-33 and ISM controls; every item is checked against the stack's deployed state (and, when read, the live cluster)."}},
+			a.oscalLiveResources()...)},
 	}}
 }
 
@@ -174,11 +204,17 @@ func (a *Assessment) oscalObservation(r Result, when string) oscalObservation {
 		Methods:   []string{"EXAMINE"},
 		Collected: when,
 	}
+	if src := oscalSources(r); src != "" {
+		o.Props = append(o.Props, oscalNSProp("stands-on", src))
+	}
 	seen := map[string]bool{}
 	for _, e := range r.Evidence {
-		if e.URN != "" && !seen[e.URN] {
-			seen[e.URN] = true
-			o.Subjects = append(o.Subjects, oscalSubject{SubjectUUID: a.oscalID("resource", e.URN), Type: "inventory-item", Title: e.URN})
+		if e.Source == FromBehaviour {
+			continue // a TEST observation of its own (oscalTestObservation)
+		}
+		if id, title, ok := a.oscalSubjectOf(e); ok && !seen[id] {
+			seen[id] = true
+			o.Subjects = append(o.Subjects, oscalSubject{SubjectUUID: id, Type: "inventory-item", Title: title})
 		}
 		sat := "satisfies the item"
 		exempt := e.Exempt || (r.Verdict == Exempt && !e.OK)
@@ -189,16 +225,16 @@ func (a *Assessment) oscalObservation(r Result, when string) oscalObservation {
 			sat = "does not satisfy the item"
 		}
 		o.RelevantEvidence = append(o.RelevantEvidence, oscalRelevantEvidence{
-			Description: fmt.Sprintf("%s = %s on %s: %s", e.Field, e.Value, e.URN, sat),
-			Props: []oscalProp{oscalNSProp("pulumi-urn", e.URN), oscalNSProp("field", e.Field), oscalNSProp("value", e.Value),
-				oscalNSProp("ok", fmt.Sprint(e.OK)), oscalNSProp("exempt", fmt.Sprint(exempt))},
+			Description: fmt.Sprintf("%s = %s on %s (%s): %s", e.Field, e.Value, oscalSubjectName(e), cmp.Or(e.Source, FromState), sat),
+			Props: append(oscalEvidenceProps(e), oscalNSProp("field", e.Field), oscalNSProp("value", e.Value),
+				oscalNSProp("ok", fmt.Sprint(e.OK)), oscalNSProp("exempt", fmt.Sprint(exempt))),
 			Remarks: e.Note,
 		})
 	}
 	return o
 }
 
-func (a *Assessment) oscalItemFinding(r Result, obs string) oscalFinding {
+func (a *Assessment) oscalItemFinding(r Result, obs []string) oscalFinding {
 	f := oscalFinding{
 		UUID:        a.oscalRunID("finding", r.Item.ID),
 		Title:       r.Item.Title,
@@ -206,7 +242,12 @@ func (a *Assessment) oscalItemFinding(r Result, obs string) oscalFinding {
 		Props:       []oscalProp{oscalNSProp("verdict", string(r.Verdict))},
 		Target: oscalFindingTarget{Type: "objective-id", TargetID: oscalToken(r.Item.ID), Title: r.Item.Title,
 			Status: oscalStatus(r.Verdict, oscalNotes(r))},
-		RelatedObservations: []oscalRelatedObservation{{ObservationUUID: obs}},
+	}
+	for _, id := range obs {
+		f.RelatedObservations = append(f.RelatedObservations, oscalRelatedObservation{ObservationUUID: id})
+	}
+	if src := oscalSources(r); src != "" {
+		f.Props = append(f.Props, oscalNSProp("stands-on", src))
 	}
 	for _, fw := range oscalFrameworkOrder(r.Item.Controls) {
 		for _, c := range r.Item.Controls[fw] {
@@ -216,7 +257,7 @@ func (a *Assessment) oscalItemFinding(r Result, obs string) oscalFinding {
 	return f
 }
 
-func (a *Assessment) oscalControlFinding(c ControlResult, obsOf map[string]string) oscalFinding {
+func (a *Assessment) oscalControlFinding(c ControlResult, obsOf map[string][]string) oscalFinding {
 	f := oscalFinding{
 		UUID:  a.oscalRunID("control-finding", c.Framework, c.Control),
 		Title: c.Framework + " " + c.Control,
@@ -227,7 +268,7 @@ func (a *Assessment) oscalControlFinding(c ControlResult, obsOf map[string]strin
 			Title: c.Framework + " " + c.Control, Status: oscalStatus(c.Verdict, "")},
 	}
 	for _, id := range c.Items {
-		if u, ok := obsOf[id]; ok {
+		for _, u := range obsOf[id] {
 			f.RelatedObservations = append(f.RelatedObservations, oscalRelatedObservation{ObservationUUID: u})
 		}
 	}
@@ -269,7 +310,7 @@ func oscalNotes(r Result) string {
 	for _, e := range r.Evidence {
 		switch {
 		case e.Exempt || (r.Verdict == Exempt && !e.OK):
-			notes = append(notes, fmt.Sprintf("exempted %s: %s", e.URN, e.Note))
+			notes = append(notes, fmt.Sprintf("exempted %s: %s", oscalSubjectName(e), e.Note))
 		case !e.OK && e.Note != "":
 			notes = append(notes, e.Note)
 		}

@@ -38,7 +38,10 @@ func (s *state) exemptions() map[string]exemption {
 // checkPodSecurity: every namespace in the state enforces restricted
 // through its pod-security label, or the level of its typed exemption (with
 // the exemption's justification as the evidence note); audit and warn are
-// restricted everywhere, exempted or not, so deviations stay visible.
+// restricted everywhere, exempted or not, so deviations stay visible. When
+// the live cluster was read, the labels are the live ones, and every live
+// pod and pod template is judged too (podslive.go), as is each managed
+// namespace's default ServiceAccount (serviceaccounts.go).
 func checkPodSecurity(s *state) (bool, []Evidence) {
 	nss := s.byType(namespaceType)
 	ex := s.exemptions()
@@ -66,7 +69,12 @@ func checkPodSecurity(s *state) (bool, []Evidence) {
 		}
 		ev = append(ev, enforceVersion(ns))
 	}
-	return len(nss) > 0, ev
+	// With the live cluster read: a managed namespace deleted out of band,
+	// every live pod and pod template, and the default ServiceAccounts.
+	ev = append(ev, s.goneEvidence("Namespace")...)
+	ev = append(ev, livePodSecurity(s)...)
+	ev = append(ev, liveDefaultServiceAccounts(s)...)
+	return len(nss) > 0 || len(ev) > 0, ev
 }
 
 // enforceVersion: the enforce-version label is absent, "latest" (the

@@ -82,8 +82,12 @@ func checkSSRFBlocklist(s *state) (bool, []Evidence) {
 		}
 	}
 	if len(pols) > 0 && len(ev) == 0 {
-		ev = append(ev, Evidence{Field: "ipBlock", Value: fmt.Sprintf("none in %d NetworkPolicies", len(pols)), OK: true,
-			Note: "no policy admits egress by address"})
+		e := Evidence{Field: "ipBlock", Value: fmt.Sprintf("none in %d NetworkPolicies", len(pols)), OK: true,
+			Note: "no policy admits egress by address"}
+		if s.inv != nil {
+			e.Source = FromLive // the policies were the cluster's
+		}
+		ev = append(ev, e)
 	}
 	return len(pols) > 0, ev
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/rampart-dev/rampart/inventory"
 )
 
 // Pulumi's secret signature: a state value that is a map with this key set
@@ -24,12 +26,16 @@ const (
 // stack's outputs.
 const stackType = "pulumi:pulumi:Stack"
 
-// object is one resource of the deployment.
+// object is one resource of the deployment, or one object of the live
+// cluster (live.go).
 type object struct {
 	URN     string
 	Type    string
 	Inputs  map[string]any
 	Outputs map[string]any
+	// live is the inventory object the fields come from when the cluster
+	// was read (Outputs is then its live JSON); nil for a fact of the state.
+	live *inventory.Object
 }
 
 // state indexes a deployment's resources for the evaluators.
@@ -43,13 +49,24 @@ type state struct {
 	// policies are the NetworkPolicies by namespace (built on first use:
 	// a scan per namespace made large stacks quadratic).
 	policies map[string][]*object
+	// inv is the live inventory merged in (nil: the state alone); byKey
+	// finds an object by the key its evidence carries (its URN, or liveKey
+	// for an object the stack does not declare); gone are the declared
+	// objects the cluster lacks (live.go).
+	inv   *inventory.Inventory
+	byKey map[string]*object
+	gone  []goneObject
+	// liveObjs are the inventory's objects in its order, liveRefs the same
+	// by name.
+	liveObjs []*object
+	liveRefs map[inventory.Ref]*object
 }
 
 // secret stands for a value read from inside a Pulumi secret.
 type secret struct{}
 
 func index(dep apitype.DeploymentV3) *state {
-	s := &state{types: map[string][]*object{}, outputs: map[string]any{}}
+	s := &state{types: map[string][]*object{}, outputs: map[string]any{}, byKey: map[string]*object{}}
 	for _, r := range dep.Resources {
 		if r.Delete { // a replaced resource awaiting deletion is no longer the live one
 			continue
@@ -64,6 +81,7 @@ func index(dep apitype.DeploymentV3) *state {
 		}
 		s.objects = append(s.objects, o)
 		s.types[o.Type] = append(s.types[o.Type], o)
+		s.byKey[o.URN] = o
 	}
 	for _, l := range s.types {
 		sort.SliceStable(l, func(i, j int) bool { return l[i].URN < l[j].URN })

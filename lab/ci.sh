@@ -13,8 +13,9 @@
 #                              (`ghreport budget` over every stack), so that
 #                              the combined comment never cuts a preview
 #   lab/ci.sh up ENV           `pulumi up --stack ENV --yes`
-#   lab/ci.sh drift ENV FILE   `rampart drift --stack ENV --markdown FILE`,
-#                              then `drift-issue` with its exit status
+#   lab/ci.sh drift ENV FILE   `rampart drift --stack ENV --markdown FILE` and
+#                              `rampart check --live` (its report appended on
+#                              a finding), then `drift-issue` with the status
 #   lab/ci.sh drift-issue ENV STATUS FILE
 #                              acts on a drift exit status: 2 opens or
 #                              updates the issue "Drift in ENV" with FILE and
@@ -183,6 +184,17 @@ drift)
   stack_env "$2"
   status=0
   "$rampart" drift --stack "$2" --markdown "$3" || status=$?
+  # The live compliance report joins the drift issue: an object created out
+  # of band fails its checklist item there, with its creator. Both commands
+  # only read the cluster (the auditor's kubeconfig is enough).
+  check=0
+  "$rampart" check --live --stack "$2" --markdown "$3.check" >/dev/null || check=$?
+  case $check in
+  0) ;;
+  2) [ "$status" = 1 ] || status=2 ;;
+  *) die "rampart check --live --stack $2 failed (exit $check): see the log above" ;;
+  esac
+  if [ "$status" = 2 ]; then cat "$3.check" >>"$3"; fi
   drift_issue "$2" "$status" "$3" ;;
 drift-issue) drift_issue "${2:?usage: lab/ci.sh drift-issue ENV STATUS FILE}" "${3:?STATUS}" "${4:-}" ;;
 comment) comment "${2:?usage: lab/ci.sh comment DIR PR}" "${3:?usage: lab/ci.sh comment DIR PR}" ;;

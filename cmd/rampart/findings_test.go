@@ -13,6 +13,7 @@ import (
 
 	"github.com/rampart-dev/rampart/compliance"
 	"github.com/rampart-dev/rampart/drift"
+	"github.com/rampart-dev/rampart/inventory"
 )
 
 // fakeApp's operations record their arguments and return canned results,
@@ -26,16 +27,28 @@ type fakeApp struct {
 
 func (f *fakeApp) app() *app {
 	return &app{
-		assess: func(_ context.Context, stack, dir string, refresh bool, progress io.Writer) (*compliance.Assessment, error) {
-			f.got = append(f.got, strings.Join([]string{"assess", stack, dir, map[bool]string{true: "refresh", false: "no-refresh"}[refresh]}, " "))
+		assess: func(_ context.Context, stack, dir string, refresh bool, live *cluster, progress io.Writer) (*compliance.Assessment, error) {
+			op := []string{"assess", stack, dir, map[bool]string{true: "refresh", false: "no-refresh"}[refresh]}
+			if live != nil {
+				op = append(op, "live", live.kubeconfig, live.context)
+			}
+			f.got = append(f.got, strings.Join(op, " "))
 			if progress == nil {
 				return nil, errors.New("progress writer is nil")
 			}
 			return f.assessment, nil
 		},
-		detect: func(_ context.Context, stack, dir string) (*drift.Report, func(context.Context) error, error) {
-			f.got = append(f.got, "detect "+stack+" "+dir)
-			return f.report, func(context.Context) error { f.got = append(f.got, "restore"); return nil }, nil
+		detect: func(_ context.Context, stack, dir string, live cluster) (*drift.Report, *remedy, error) {
+			f.got = append(f.got, strings.TrimSpace("detect "+stack+" "+dir+" "+live.kubeconfig))
+			return f.report, &remedy{
+				restore: func(context.Context) error { f.got = append(f.got, "restore"); return nil },
+				prune: func(_ context.Context, objs []inventory.Object) error {
+					for _, o := range objs {
+						f.got = append(f.got, "prune "+o.Ref.String())
+					}
+					return nil
+				},
+			}, nil
 		},
 	}
 }
@@ -129,7 +142,7 @@ func TestDrift_FoundExitsTwoWithStdoutAndFiles(t *testing.T) {
 	if got, err := os.ReadFile(jsonFile); err != nil || string(got) != render(t, f.report.JSON) {
 		t.Errorf("--json %s: %v, want the JSON report", jsonFile, err)
 	}
-	if !strings.Contains(stderr, "rampart: drift found: 1 resources on stack local (rerun with --fix to restore them)\n") {
+	if !strings.Contains(stderr, "rampart: drift found: 1 resources and 0 unmanaged objects on stack local (rerun with --fix to restore them; --prune to delete unmanaged ones)\n") {
 		t.Errorf("stderr lacks the drift error and the fix:\n%s", stderr)
 	}
 	if strings.Join(f.got, "|") != "detect local ." {
@@ -156,5 +169,67 @@ func TestDrift_NoDriftExitsZero(t *testing.T) {
 	code, stdout, _ := cliRoot(t, newRoot(f.app()), "", "drift", "--json")
 	if code != exitOK || stdout != render(t, f.report.JSON) {
 		t.Errorf("exit %d, stdout %q; want 0 and the JSON report on stdout (--json alone)", code, stdout)
+	}
+}
+
+// withAdditions is driftReport plus two unmanaged objects from a live
+// inventory.
+func withAdditions() *drift.Report {
+	r := driftReport()
+	r.AddLive(&inventory.Inventory{Objects: []inventory.Object{
+		{Ref: inventory.Ref{Group: "networking.k8s.io", Kind: "NetworkPolicy", Namespace: "team-a", Name: "allow-all"}, Origin: inventory.Unmanaged},
+		{Ref: inventory.Ref{Group: "rbac.authorization.k8s.io", Kind: "RoleBinding", Namespace: "team-b", Name: "admin"}, Origin: inventory.Unmanaged},
+	}})
+	return r
+}
+
+// --fix restores declared resources but never deletes an unmanaged object:
+// drift is still found (exit 2) and the message names --prune.
+func TestDrift_FixKeepsUnmanagedObjectsAndExitsTwo(t *testing.T) {
+	f := &fakeApp{report: withAdditions()}
+	code, _, stderr := cliRoot(t, newRoot(f.app()), "", "drift", "--fix", "--kubeconfig", "kc")
+	if code != exitFinding {
+		t.Errorf("exit %d, want %d: unmanaged objects are left; stderr:\n%s", code, exitFinding, stderr)
+	}
+	if strings.Join(f.got, "|") != "detect local . kc|restore" {
+		t.Errorf("operations = %q, want detect (with --kubeconfig) then restore only", f.got)
+	}
+	if !strings.Contains(stderr, "2 unmanaged objects left on stack local") {
+		t.Errorf("stderr does not name what is left and how to prune it:\n%s", stderr)
+	}
+}
+
+func TestDrift_PruneDeletesOnlyTheNamedObject(t *testing.T) {
+	f := &fakeApp{report: withAdditions()}
+	code, stdout, stderr := cliRoot(t, newRoot(f.app()), "", "drift", "--fix", "--prune", "RoleBinding team-b/admin")
+	if code != exitFinding {
+		t.Errorf("exit %d, want %d: one unmanaged object is left; stderr:\n%s", code, exitFinding, stderr)
+	}
+	if strings.Join(f.got, "|") != "detect local .|restore|prune RoleBinding team-b/admin" {
+		t.Errorf("operations = %q", f.got)
+	}
+	if !strings.Contains(stdout, "Deleted RoleBinding team-b/admin.") {
+		t.Errorf("stdout does not say what was deleted:\n%s", stdout)
+	}
+	f = &fakeApp{report: withAdditions()}
+	if code, _, stderr := cliRoot(t, newRoot(f.app()), "", "drift", "--fix", "--prune", "all"); code != exitOK {
+		t.Errorf("--prune all: exit %d, want 0; stderr:\n%s", code, stderr)
+	}
+	if strings.Join(f.got, "|") != "detect local .|restore|prune NetworkPolicy team-a/allow-all|prune RoleBinding team-b/admin" {
+		t.Errorf("--prune all: operations = %q", f.got)
+	}
+}
+
+func TestDrift_PruneRefusesUnknownNamesAndNeedsFix(t *testing.T) {
+	f := &fakeApp{report: withAdditions()}
+	code, _, stderr := cliRoot(t, newRoot(f.app()), "", "drift", "--fix", "--prune", "NetworkPolicy team-a/default-deny")
+	if code != exitError || !strings.Contains(stderr, "nothing was deleted") {
+		t.Errorf("exit %d, stderr %q; want a usage error that deletes nothing", code, stderr)
+	}
+	if strings.Join(f.got, "|") != "detect local ." {
+		t.Errorf("operations = %q: a bad --prune must change nothing (no restore, no prune)", f.got)
+	}
+	if code, _, stderr := cliRoot(t, newRoot((&fakeApp{report: withAdditions()}).app()), "", "drift", "--prune", "all"); code != exitError || !strings.Contains(stderr, "only together with --fix") {
+		t.Errorf("--prune without --fix: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -27,11 +27,12 @@ type app struct {
 	// quiet silences the progress lines on stderr (--quiet). Errors are
 	// still printed.
 	quiet bool
-	// assess is check's evidence report of a stack (assessStack).
-	assess func(ctx context.Context, stack, dir string, refresh bool, progress io.Writer) (*compliance.Assessment, error)
-	// detect is drift's report on a stack and the way to restore it
-	// (detectDrift).
-	detect func(ctx context.Context, stack, dir string) (*drift.Report, func(context.Context) error, error)
+	// assess is check's evidence report of a stack, on the live cluster
+	// too when live is set (assessStack).
+	assess func(ctx context.Context, stack, dir string, refresh bool, live *cluster, progress io.Writer) (*compliance.Assessment, error)
+	// detect is drift's report on a stack, with the live cluster's
+	// unmanaged objects, and the ways to restore and prune (detectDrift).
+	detect func(ctx context.Context, stack, dir string, live cluster) (*drift.Report, *remedy, error)
 }
 
 const rootLong = `Rampart's CLI: compliance evidence, drift, PR previews and the API-server

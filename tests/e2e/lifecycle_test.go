@@ -96,7 +96,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 	}
 
 	t.Run("compliance assessment of the deployed state passes", func(t *testing.T) {
-		a, err := compliance.FromStack(ctx, l.stk, false, nil)
+		a, err := compliance.FromStack(ctx, l.stk, compliance.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +251,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 
 		// drift.Detect refreshed the state already: assessing with refresh
 		// changes nothing the restore below depends on.
-		weakened, err := compliance.FromStack(ctx, l.stk, true, logWriter{T: t})
+		weakened, err := compliance.FromStack(ctx, l.stk, compliance.Options{Refresh: true, Progress: logWriter{T: t}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,7 +316,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		if err != nil || after.Drifted {
 			t.Errorf("drift after restore: %+v, %v", after, err)
 		}
-		restored, err := compliance.FromStack(ctx, l.stk, true, logWriter{T: t})
+		restored, err := compliance.FromStack(ctx, l.stk, compliance.Options{Refresh: true, Progress: logWriter{T: t}})
 		if err != nil || restored.Failed() {
 			var md strings.Builder
 			if restored != nil {

@@ -1,0 +1,191 @@
+package compliance
+
+import (
+	"cmp"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// oscalInventory collects the inventory items: one per resource of the
+// stack (by URN: a declared live object is the same resource) and one per
+// object the stack does not declare (by its Kubernetes name).
+type oscalInventory struct {
+	items []oscalInventoryItem
+	byID  map[string]int
+}
+
+// oscalSubjectOf is the inventory item a fact is about, if any: a behaviour
+// check and a fact of the stack's outputs have none.
+func (a *Assessment) oscalSubjectOf(e Evidence) (id, title string, ok bool) {
+	switch {
+	case e.Source == FromBehaviour:
+		return "", "", false
+	case e.URN != "":
+		return a.oscalID("resource", e.URN), e.URN, true
+	case e.Object != "":
+		return a.oscalID("k8s-object", e.Object), e.Object, true
+	}
+	return "", "", false
+}
+
+// oscalAddSubject adds the inventory item of e's object once, and its
+// Kubernetes name to a resource's item the first time a live fact names it.
+func (a *Assessment) oscalAddSubject(inv *oscalInventory, e Evidence) {
+	id, title, ok := a.oscalSubjectOf(e)
+	if !ok {
+		return
+	}
+	i, seen := inv.byID[id]
+	if !seen {
+		it := oscalInventoryItem{UUID: id, Description: title}
+		if e.URN != "" {
+			it.Props = append(it.Props, oscalNSProp("pulumi-urn", e.URN))
+		}
+		i = len(inv.items)
+		inv.byID[id] = i
+		inv.items = append(inv.items, it)
+	}
+	it := &inv.items[i]
+	if e.Object == "" {
+		return
+	}
+	for _, p := range it.Props {
+		if p.Name == "k8s-object" {
+			return
+		}
+	}
+	kind, _, _ := strings.Cut(e.Object, " ")
+	it.Props = append(it.Props, oscalNSProp("k8s-object", e.Object), oscalNSProp("k8s-kind", kind))
+	if e.Origin != "" {
+		it.Props = append(it.Props, oscalNSProp("origin", e.Origin))
+	}
+	if e.Creator != "" {
+		it.Props = append(it.Props, oscalNSProp("creator", e.Creator))
+	}
+	if e.URN == "" {
+		it.Description = fmt.Sprintf("Kubernetes object %s, not declared by the stack (%s; created by %s)", e.Object,
+			cmp.Or(e.Origin, "origin unknown"), cmp.Or(e.Creator, "unknown"))
+	}
+}
+
+// oscalSubjectName names a fact's object in a sentence.
+func oscalSubjectName(e Evidence) string {
+	switch {
+	case e.URN != "":
+		return e.URN
+	case e.Object != "":
+		return e.Object
+	case e.Source == FromBehaviour:
+		return "the cluster (rampart verify)"
+	}
+	return "the stack"
+}
+
+// oscalEvidenceProps say where a fact comes from: its source, its
+// resource's URN and its live object's name, origin and creator.
+func oscalEvidenceProps(e Evidence) []oscalProp {
+	props := []oscalProp{oscalNSProp("source", string(cmp.Or(e.Source, FromState)))}
+	if e.URN != "" {
+		props = append(props, oscalNSProp("pulumi-urn", e.URN))
+	}
+	if e.Object != "" {
+		props = append(props, oscalNSProp("k8s-object", e.Object))
+	}
+	if e.Origin != "" {
+		props = append(props, oscalNSProp("origin", e.Origin))
+	}
+	if e.Creator != "" {
+		props = append(props, oscalNSProp("creator", e.Creator))
+	}
+	return props
+}
+
+// oscalSources is what an item stands on ("state live"); "" when it is
+// not deployed.
+func oscalSources(r Result) string {
+	if r.Verdict == NotDeployed {
+		return ""
+	}
+	var out []string
+	for _, s := range r.Sources() {
+		out = append(out, string(s))
+	}
+	return strings.Join(out, " ")
+}
+
+// oscalTestObservation is the TEST observation of an item's behaviour
+// checks (rampart verify exercised the cluster), if it has any.
+func (a *Assessment) oscalTestObservation(r Result, when string) (oscalObservation, bool) {
+	var checks []Evidence
+	failed := 0
+	for _, e := range r.Evidence {
+		if e.Source == FromBehaviour {
+			checks = append(checks, e)
+			if !e.OK {
+				failed++
+			}
+		}
+	}
+	if len(checks) == 0 {
+		return oscalObservation{}, false
+	}
+	collected, on := when, ""
+	if b := a.Behaviour; b != nil {
+		if !b.Finished.IsZero() {
+			collected = b.Finished.UTC().Format(time.RFC3339)
+		}
+		if b.Server != "" {
+			on = " on " + b.Server
+		}
+	}
+	o := oscalObservation{
+		UUID:  a.oscalRunID("test-observation", r.Item.ID),
+		Title: r.Item.Title + " (behaviour)",
+		Description: fmt.Sprintf("Checklist item %s exercised by rampart verify%s: %d checks, %d failed.",
+			r.Item.ID, on, len(checks), failed),
+		Props: []oscalProp{oscalNSProp("item", r.Item.ID), oscalNSProp("verdict", string(r.Verdict)), oscalNSProp("stands-on", string(FromBehaviour))},
+		// TEST: the cluster was exercised (connections, dry runs, health
+		// checks), not its configuration read.
+		Methods:   []string{"TEST"},
+		Collected: collected,
+	}
+	for _, e := range checks {
+		sat := "as expected"
+		if !e.OK {
+			sat = "NOT as expected"
+		}
+		o.RelevantEvidence = append(o.RelevantEvidence, oscalRelevantEvidence{
+			Description: fmt.Sprintf("%s: %s (%s)", e.Field, e.Value, sat),
+			Props: []oscalProp{oscalNSProp("source", string(FromBehaviour)), oscalNSProp("check", e.Field),
+				oscalNSProp("result", e.Value), oscalNSProp("ok", fmt.Sprint(e.OK))},
+			Remarks: e.Note,
+		})
+	}
+	return o, true
+}
+
+// oscalLiveResources are the back-matter records of a live read (the
+// classification and judgement rules) and of a behaviour run (the API
+// server's /readyz?verbose).
+func (a *Assessment) oscalLiveResources() []oscalResource {
+	var out []oscalResource
+	if l := a.Live; l != nil {
+		var b strings.Builder
+		fmt.Fprintf(&b, "Objects read from %s at %s in namespaces %s; by origin: %s. %s.",
+			cmp.Or(l.Server, "unknown"), mdTime(l.Read), listOrNone(l.Namespaces), originCounts(l.Counts), ClassificationNote)
+		for _, r := range l.Rules {
+			fmt.Fprintf(&b, " Controller rule %q (%s): %s.", r.Name, controllerMatch(r), r.Reason)
+		}
+		for _, r := range l.AllowRules {
+			fmt.Fprintf(&b, " Judgement rule %q allows %s: %s.", r.Name, r.Grants, r.Reason)
+		}
+		out = append(out, oscalResource{UUID: a.oscalID("live-classification"), Title: "Live inventory: classification and judgement rules",
+			Description: b.String()})
+	}
+	if b := a.Behaviour; b != nil && strings.TrimSpace(b.Readyz) != "" {
+		out = append(out, oscalResource{UUID: a.oscalID("readyz"), Title: "kube-apiserver /readyz?verbose as recorded by rampart verify",
+			Description: strings.TrimSpace(b.Readyz)})
+	}
+	return out
+}
