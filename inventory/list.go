@@ -19,10 +19,14 @@ import (
 	"github.com/rampart-dev/rampart/helpers/inventorykinds"
 )
 
-// AuditorClusterRole is the read-only ClusterRole the stack renders from
-// inventorykinds.All (components/auditor): binding it to the identity that
-// runs the inventory grants every get/list List makes.
-const AuditorClusterRole = "rampart-auditor"
+// AuditorClusterRole names, for error messages, the read-only roles the
+// stack renders from inventorykinds.All (components/auditor): the
+// ClusterRole "<namespace>-auditor" for the cluster-scoped kinds and
+// "<namespace>-auditor-namespaced", bound in each managed namespace, for
+// the rest (<namespace> is rampart:checkers.namespace, rampart-system by
+// default; the stack output "checkers" lists them). Their ServiceAccount
+// rampart-auditor holds every get/list List makes.
+const AuditorClusterRole = "rampart-system-auditor"
 
 // clusterScoped are the cluster-scoped kinds List knows how to filter to
 // the ones reaching into a managed namespace. A cluster-scoped kind added
@@ -180,7 +184,7 @@ func accessError(verb string, k inventorykinds.Kind, ns string, err error) error
 	}
 	res := gvr(k).GroupResource().String()
 	if apierrors.IsForbidden(err) {
-		return fmt.Errorf("%s %s %s: forbidden (%w); the %s ClusterRole rendered by the stack grants get/list on %s: bind it to this identity, or use a kubeconfig whose user has it",
+		return fmt.Errorf("%s %s %s: forbidden (%w); the stack's auditor roles (%s and its -namespaced twin; stack output \"checkers\") grant get/list on %s: use the rampart-auditor ServiceAccount's token, or name this identity in rampart:checkers.auditor.subjects",
 			verb, res, where, err, AuditorClusterRole, res)
 	}
 	return fmt.Errorf("%s %s %s: %w", verb, res, where, err)

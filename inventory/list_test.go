@@ -141,7 +141,7 @@ func TestAccessError_ForbiddenNamesResourceAndAuditorRole(t *testing.T) {
 	forbidden := apierrors.NewForbidden(schema.GroupResource{Group: "networking.k8s.io", Resource: "networkpolicies"}, "",
 		errors.New(`User "ci" cannot list resource "networkpolicies"`))
 	err := accessError("list", k, "tenant-a", forbidden)
-	for _, want := range []string{"networkpolicies.networking.k8s.io", `"tenant-a"`, AuditorClusterRole, "bind"} {
+	for _, want := range []string{"networkpolicies.networking.k8s.io", `"tenant-a"`, AuditorClusterRole, "rampart:checkers.auditor.subjects"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
