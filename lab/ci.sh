@@ -24,6 +24,9 @@
 #   lab/ci.sh comment DIR PR   one sticky comment on pull request PR from
 #                              DIR/preview-<env>.md (lab/ghreport); a stack
 #                              without its file is shown as failed
+#   lab/ci.sh release-probe TAG
+#                              the probe image of `rampart verify`, pushed to
+#                              $PROBE_IMAGE_REPO; prints its digest reference
 #
 # comment and drift-issue need GITHUB_TOKEN and GITHUB_REPOSITORY (set by
 # Actions); they only ever update comments and issues written by
@@ -165,6 +168,36 @@ comment() {
   go run ./lab/ghreport comment --pr "$pr" --body "$body"
 }
 
+# release_probe TAG: the probe image `rampart verify` runs on any cluster,
+# pushed by digest to $PROBE_IMAGE_REPO (lower-cased) tagged TAG, and its
+# digest reference printed (plus a notice in Actions). It is the lab node's
+# image: lab/tools/probe's static probe program (CGO off, -trimpath) as the
+# only binary of a one-layer image on no base, written and pushed by the
+# project's own mkimage (go-containerregistry, pinned in that module's
+# go.sum); linux/amd64 only. Credentials: $GITHUB_TOKEN as $GITHUB_ACTOR
+# when set, anonymous otherwise (a loopback test registry).
+release_probe() {
+  local tag=${1:-} repo dir ref
+  [ -n "$tag" ] || die "usage: lab/ci.sh release-probe TAG"
+  [ -n "${PROBE_IMAGE_REPO:-}" ] || die "PROBE_IMAGE_REPO is empty: set it to the image repository, e.g. ghcr.io/OWNER/REPO/probe"
+  repo=${PROBE_IMAGE_REPO,,}
+  dir=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/rampart-probe.XXXXXX")
+  tmps+=("$dir")
+  (cd lab/tools/probe && CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -o "$dir/probe" ./cmd/probe &&
+    go build -o "$dir/mkimage" ./cmd/mkimage) || die "building the probe or mkimage failed (see above): nothing was pushed"
+  if [ -n "${GITHUB_TOKEN:-}" ]; then
+    export REGISTRY_USERNAME=${GITHUB_ACTOR:?GITHUB_ACTOR is empty} REGISTRY_PASSWORD=$GITHUB_TOKEN
+  fi
+  ref=$("$dir/mkimage" -ref "$repo:$tag" -push -entrypoint /probe -cmd pause "$dir/probe=/probe") ||
+    die "pushing $repo:$tag failed (see above)"
+  case $ref in
+  "$repo"@sha256:*) ;;
+  *) die "mkimage printed no digest reference of $repo (got \"$ref\")" ;;
+  esac
+  echo "$ref"
+  [ -z "${GITHUB_ACTIONS:-}" ] || echo "::notice title=probe image::$ref"
+}
+
 case ${1:-} in
 stacks) stacks ;;
 preview)
@@ -198,5 +231,6 @@ drift)
   drift_issue "$2" "$status" "$3" ;;
 drift-issue) drift_issue "${2:?usage: lab/ci.sh drift-issue ENV STATUS FILE}" "${3:?STATUS}" "${4:-}" ;;
 comment) comment "${2:?usage: lab/ci.sh comment DIR PR}" "${3:?usage: lab/ci.sh comment DIR PR}" ;;
-*) echo "usage: lab/ci.sh stacks | preview ENV | up ENV | drift ENV FILE | drift-issue ENV STATUS FILE | comment DIR PR" >&2; exit 2 ;;
+release-probe) release_probe "${2:-}" ;;
+*) echo "usage: lab/ci.sh stacks | preview ENV | up ENV | drift ENV FILE | drift-issue ENV STATUS FILE | comment DIR PR | release-probe TAG" >&2; exit 2 ;;
 esac

@@ -52,7 +52,8 @@ alone or with "-" it means stdout; with a FILE (--json r.json or
 Exit codes:
   0  clean: no drift, no failed item
   1  error: bad flag or argument, stack or pulumi CLI failure
-  2  finding: drift found (drift), a checklist item failed (check)`
+  2  finding: drift found (drift), a checklist item failed (check), a
+     behaviour check or an item failed (verify)`
 
 // newRootCmd builds the command tree on the real stack operations. Each
 // call returns a fresh tree, so tests run commands in-process without
@@ -102,6 +103,7 @@ func newRoot(a *app) *cobra.Command {
 		a.newCheckCmd(),
 		a.newDriftCmd(),
 		a.newPreviewCmd(),
+		a.newVerifyCmd(),
 		newAuditPolicyCmd(),
 		newVersionCmd(),
 	)

@@ -11,6 +11,14 @@
 // The reference must name a made-up registry host (e.g. nodeprobe.local)
 // so that nothing resolves it to a public registry; pods use
 // imagePullPolicy: Never.
+//
+// With -push instead of -o, the same image is pushed to the reference's
+// registry (the release workflow's probe image for `rampart verify`) and
+// its digest reference (REPO@sha256:…) is printed; credentials come from
+// REGISTRY_USERNAME and REGISTRY_PASSWORD when set (anonymous otherwise).
+// A registry on a loopback address is spoken to over plain HTTP.
+//
+//	mkimage -ref ghcr.io/owner/repo/probe:v1.2.3 -push -entrypoint /probe -cmd pause bin/probe=/probe
 package main
 
 import (
@@ -25,28 +33,31 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 func main() {
 	ref := flag.String("ref", "", "image reference, e.g. nodeprobe.local/echo:probe (required)")
-	out := flag.String("o", "", "output docker-archive tarball (required)")
+	out := flag.String("o", "", "output docker-archive tarball (this or -push)")
+	push := flag.Bool("push", false, "push to the reference's registry and print the digest reference, instead of -o")
 	entrypoint := flag.String("entrypoint", "", "comma-separated entrypoint, e.g. /probe")
 	cmd := flag.String("cmd", "", "comma-separated default arguments, e.g. serve")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: mkimage -ref REF -o OUT.tar [-entrypoint A,B] [-cmd C,D] SRC=/DST...")
+		fmt.Fprintln(os.Stderr, "usage: mkimage -ref REF (-o OUT.tar | -push) [-entrypoint A,B] [-cmd C,D] SRC=/DST...")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if *ref == "" || *out == "" || flag.NArg() == 0 {
+	if *ref == "" || (*out == "") == !*push || flag.NArg() == 0 {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*ref, *out, split(*entrypoint), split(*cmd), flag.Args()); err != nil {
+	if err := run(*ref, *out, *push, split(*entrypoint), split(*cmd), flag.Args()); err != nil {
 		fmt.Fprintln(os.Stderr, "mkimage:", err)
 		os.Exit(1)
 	}
@@ -59,7 +70,7 @@ func split(s string) []string {
 	return strings.Split(s, ",")
 }
 
-func run(ref, out string, entrypoint, cmd, files []string) error {
+func run(ref, out string, push bool, entrypoint, cmd, files []string) error {
 	tag, err := name.NewTag(ref, name.StrictValidation)
 	if err != nil {
 		return fmt.Errorf("-ref %q: %w (use a full reference such as nodeprobe.local/echo:probe)", ref, err)
@@ -90,10 +101,31 @@ func run(ref, out string, entrypoint, cmd, files []string) error {
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		return err
 	}
+	if push {
+		return pushImage(tag, img)
+	}
 	if err := tarball.WriteToFile(out, tag, img); err != nil {
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
 	return nil
+}
+
+// pushImage pushes img as tag and prints its digest reference, the form
+// `rampart verify --probe-image` wants (a tag can be moved; a digest not).
+func pushImage(tag name.Tag, img v1.Image) error {
+	auth := authn.Anonymous
+	if u, p := os.Getenv("REGISTRY_USERNAME"), os.Getenv("REGISTRY_PASSWORD"); u != "" || p != "" {
+		auth = authn.FromConfig(authn.AuthConfig{Username: u, Password: p})
+	}
+	if err := remote.Write(tag, img, remote.WithAuth(auth)); err != nil {
+		return fmt.Errorf("push %s: %w", tag, err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Println(tag.Context().Digest(d.String()).String())
+	return err
 }
 
 // layer builds the image's only layer: directories, account files, then

@@ -3,7 +3,8 @@
 // serve, connect, resolve names and report what the kernel lets the
 // container do. Every check prints one line and exits 0 on success, 1 on a
 // failed check and 2 on a usage error, so a test reads the verdict from
-// the exit code of `kubectl exec`.
+// the exit code of `kubectl exec`. `check` is for clients that cannot exec
+// (rampart verify): it runs many checks and prints one JSON line each.
 //
 //	probe pause                      block until SIGTERM/SIGINT (sandbox and idle clients)
 //	probe serve [ADDR...]            HTTP on each ADDR (default :8080): hostname and caller
@@ -12,11 +13,20 @@
 //	probe lookup NAME udp|tcp [T]    resolve NAME over UDP or TCP only, with the pod's resolv.conf
 //	probe write-test PATH            create and write PATH: WRITABLE or READ-ONLY
 //	probe status                     uid, gid, groups, CapEff, Seccomp, NoNewPrivs of this process
+//	probe check [-timeout T] [-parallel N] [-settle S] TARGET...
+//	                                 every TARGET within T (default 2s), N at a time (default 8),
+//	                                 after waiting S (default 0); one JSON line per target, in
+//	                                 order, then {"done":COUNT}; exit 0 whatever the verdicts
+//	                                 (2 on a usage error). TARGET is tcp:HOST:PORT, or
+//	                                 dns:udp|tcp:NAME[@SERVER:PORT] (NAME through the pod's
+//	                                 resolv.conf search list, to SERVER when given)
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -24,6 +34,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -52,6 +63,8 @@ func main() {
 		os.Exit(writeTest(args[0]))
 	case "status":
 		os.Exit(status())
+	case "check":
+		os.Exit(check(args, os.Stdout))
 	default:
 		usage()
 	}
@@ -59,7 +72,8 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: probe pause | serve [ADDR...] | connect HOST:PORT [TIMEOUT] | get URL [TIMEOUT] |"+
-		" lookup NAME udp|tcp [TIMEOUT] | write-test PATH | status")
+		" lookup NAME udp|tcp [TIMEOUT] | write-test PATH | status |"+
+		" check [-timeout T] [-parallel N] [-settle S] tcp:HOST:PORT|dns:udp|tcp:NAME[@SERVER:PORT]...")
 	os.Exit(2)
 }
 
@@ -205,4 +219,150 @@ func status() int {
 		}
 	}
 	return 0
+}
+
+// checkLine is one line of `probe check`: the target as given, its verdict
+// (tcp: OK, REFUSED, TIMEOUT or ERROR; dns: OK, NXDOMAIN or SERVFAIL when a
+// server answered, else TIMEOUT, REFUSED or ERROR), the raw result and the
+// time it took. rampart verify (verify/probeout.go) reads this shape from
+// the pod's log.
+type checkLine struct {
+	Target  string `json:"target"`
+	Verdict string `json:"verdict"`
+	Detail  string `json:"detail,omitempty"`
+	Millis  int64  `json:"ms"`
+}
+
+// checkTarget is a parsed TARGET of `probe check`.
+type checkTarget struct {
+	kind    string // "tcp" or "dns"
+	addr    string // tcp: HOST:PORT
+	network string // dns: udp or tcp
+	name    string // dns: the name to resolve
+	server  string // dns: SERVER:PORT, "" for resolv.conf's
+}
+
+func parseTarget(s string) (checkTarget, error) {
+	kind, rest, _ := strings.Cut(s, ":")
+	switch kind {
+	case "tcp":
+		if _, _, err := net.SplitHostPort(rest); err != nil {
+			return checkTarget{}, fmt.Errorf("target %q: %v (use tcp:HOST:PORT)", s, err)
+		}
+		return checkTarget{kind: kind, addr: rest}, nil
+	case "dns":
+		network, q, _ := strings.Cut(rest, ":")
+		name, server, hasServer := strings.Cut(q, "@")
+		if (network != "udp" && network != "tcp") || name == "" {
+			return checkTarget{}, fmt.Errorf("target %q: use dns:udp:NAME or dns:tcp:NAME[@SERVER:PORT]", s)
+		}
+		if hasServer {
+			if _, _, err := net.SplitHostPort(server); err != nil {
+				return checkTarget{}, fmt.Errorf("target %q: server: %v", s, err)
+			}
+		}
+		return checkTarget{kind: kind, network: network, name: name, server: server}, nil
+	}
+	return checkTarget{}, fmt.Errorf("target %q: use tcp:HOST:PORT or dns:udp|tcp:NAME[@SERVER:PORT]", s)
+}
+
+// check runs every target, at most parallel at a time, and prints the
+// lines in the order given, then {"done":N} so that a reader can tell a
+// complete log from a truncated one. Every check is bounded by the
+// timeout; the verdicts are data, so the exit status is 0 unless the
+// arguments are wrong.
+func check(args []string, stdout io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	d := fs.Duration("timeout", 2*time.Second, "bound of each check")
+	parallel := fs.Int("parallel", 8, "checks at a time")
+	settle := fs.Duration("settle", 0, "wait this long first (lets the network policy enforcer program a new pod)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *d <= 0 || *parallel < 1 || *settle < 0 {
+		fmt.Fprintln(os.Stderr, "probe: check: -timeout and -parallel must be positive, -settle not negative")
+		return 2
+	}
+	targets := make([]checkTarget, fs.NArg())
+	for i, a := range fs.Args() {
+		t, err := parseTarget(a)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "probe: check:", err)
+			return 2
+		}
+		targets[i] = t
+	}
+	time.Sleep(*settle)
+	lines := make([]checkLine, len(targets))
+	sem := make(chan struct{}, *parallel)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			start := time.Now()
+			var l checkLine
+			if t.kind == "tcp" {
+				l = checkTCP(t.addr, *d)
+			} else {
+				l = checkDNS(t, *d)
+			}
+			l.Target, l.Millis = fs.Arg(i), time.Since(start).Milliseconds()
+			lines[i] = l
+		}()
+	}
+	wg.Wait()
+	enc := json.NewEncoder(stdout)
+	for _, l := range lines {
+		_ = enc.Encode(l)
+	}
+	_ = enc.Encode(map[string]int{"done": len(lines)})
+	return 0
+}
+
+func checkTCP(addr string, d time.Duration) checkLine {
+	c, err := net.DialTimeout("tcp", addr, d) //nolint:gosec // connecting where the caller says is the probe's job
+	if err != nil {
+		return checkLine{Verdict: verdict(err), Detail: err.Error()}
+	}
+	local := c.LocalAddr().String()
+	_ = c.Close()
+	return checkLine{Verdict: "OK", Detail: "connected from " + local}
+}
+
+// checkDNS resolves t.name over t.network only (see lookup), through
+// t.server when set. Any answer, NXDOMAIN and SERVFAIL included, shows the
+// server was reached.
+func checkDNS(t checkTarget, d time.Duration) checkLine {
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, addr string) (net.Conn, error) {
+		if t.server != "" {
+			addr = t.server
+		}
+		var dl net.Dialer
+		return dl.DialContext(ctx, t.network, addr)
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	via := "resolv.conf's server"
+	if t.server != "" {
+		via = t.server
+	}
+	addrs, err := r.LookupHost(ctx, t.name)
+	if err == nil {
+		return checkLine{Verdict: "OK", Detail: "via " + via + ": " + strings.Join(addrs, ",")}
+	}
+	line := func(v string) checkLine { return checkLine{Verdict: v, Detail: "via " + via + ": " + err.Error()} }
+	var de *net.DNSError
+	switch {
+	case errors.As(err, &de) && de.IsNotFound:
+		return line("NXDOMAIN")
+	case errors.As(err, &de) && de.IsTimeout, errors.Is(err, context.DeadlineExceeded):
+		return line("TIMEOUT")
+	case errors.Is(err, syscall.ECONNREFUSED), strings.Contains(err.Error(), "connection refused"):
+		return line("REFUSED")
+	case strings.Contains(err.Error(), "server misbehaving"):
+		return line("SERVFAIL")
+	}
+	return line("ERROR")
 }
