@@ -316,6 +316,8 @@ func num(v any) (float64, bool) {
 		return x, true
 	case int:
 		return float64(x), true
+	case int64: // unstructured Kubernetes objects decode integers as int64
+		return float64(x), true
 	case string:
 		f, err := strconv.ParseFloat(x, 64)
 		return f, err == nil

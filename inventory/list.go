@@ -3,6 +3,7 @@ package inventory
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -203,10 +204,27 @@ func objectFrom(u *unstructured.Unstructured, k inventorykinds.Kind) Object {
 	return Object{
 		Ref:        Ref{Group: k.Group, Kind: k.Kind, Namespace: u.GetNamespace(), Name: u.GetName()},
 		APIVersion: gv.String(),
-		Object:     u.Object,
+		Object:     jsonShape(u.Object),
 		Manager:    manager,
 		Created:    u.GetCreationTimestamp().UTC(),
 	}
+}
+
+// jsonShape is obj as encoding/json decodes it: numbers float64, as in a
+// Pulumi state, so every reader of Object sees one shape. The dynamic
+// client decodes integers as int64: a port 53 read live would otherwise
+// compare unequal to the state's 53 (found on the lab's node: every live
+// allow-dns policy read as "no port 53").
+func jsonShape(obj map[string]any) map[string]any {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return obj // unstructured content always marshals; keep it as is otherwise
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return obj
+	}
+	return out
 }
 
 // FirstManager is the manager of the managedFields entry with the earliest

@@ -154,3 +154,19 @@ func TestAccessError_ForbiddenNamesResourceAndAuditorRole(t *testing.T) {
 		t.Errorf("a non-RBAC failure must not blame RBAC: %q", other)
 	}
 }
+
+// TestObjectFrom_NumbersAreJSONShaped: the dynamic client decodes integers
+// as int64, the state holds float64; the inventory hands out the state's
+// shape, so a live port 53 equals a declared one (on the lab's node every
+// live allow-dns policy read as "no port 53" before).
+func TestObjectFrom_NumbersAreJSONShaped(t *testing.T) {
+	u := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{
+		"egress": []any{map[string]any{"ports": []any{map[string]any{"port": int64(53), "protocol": "UDP"}}}}}}}
+	u.SetName("allow-dns")
+	k, _ := kindOf("networking.k8s.io", "NetworkPolicy")
+	o := objectFrom(u, k)
+	port := o.Object["spec"].(map[string]any)["egress"].([]any)[0].(map[string]any)["ports"].([]any)[0].(map[string]any)["port"]
+	if _, ok := port.(float64); !ok {
+		t.Fatalf("live port is %T(%v), want float64 as in a Pulumi state", port, port)
+	}
+}
