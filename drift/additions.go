@@ -79,30 +79,38 @@ func (r *Report) AddLive(inv *inventory.Inventory) {
 	}
 }
 
-// Prunable resolves --prune names against the report's additions: "all"
-// selects every addition; otherwise each name must be exactly an
-// addition's Object ("RoleBinding team-b/admin"). Declared and known
+// Prunable resolves --prune names against the report's additions, in the
+// report's order: "all" selects every namespaced addition (a
+// cluster-scoped one — a webhook configuration a cloud provider installed,
+// a ClusterRoleBinding — reaches beyond the stack's namespaces and is
+// deleted only when named); any other name must be exactly an addition's
+// Object ("RoleBinding team-b/admin"), a name given twice counting once. Declared and known
 // objects can never be selected; a name that is not an addition is an
 // error listing the ones that are, and nothing is selected.
 func (r *Report) Prunable(names []string) ([]inventory.Object, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
-	if slices.Contains(names, "all") {
-		if len(names) > 1 {
-			return nil, fmt.Errorf("drift: --prune all selects every unmanaged object; do not name others beside it")
-		}
-		return slices.Clone(r.live), nil
-	}
 	var out []inventory.Object
+	picked := map[int]bool{}
+	if slices.Contains(names, "all") {
+		for i, o := range r.live {
+			if o.Ref.Namespace != "" {
+				picked[i] = true
+			}
+		}
+	}
 	var bad []string
 	for _, n := range names {
+		if n == "all" {
+			continue
+		}
 		i := slices.IndexFunc(r.Additions, func(a Addition) bool { return a.Object == n })
 		if i < 0 {
 			bad = append(bad, fmt.Sprintf("%q", n))
 			continue
 		}
-		out = append(out, r.live[i])
+		picked[i] = true
 	}
 	if len(bad) > 0 {
 		known := make([]string, 0, len(r.Additions))
@@ -111,6 +119,11 @@ func (r *Report) Prunable(names []string) ([]inventory.Object, error) {
 		}
 		return nil, fmt.Errorf("drift: --prune %s: not an unmanaged object of stack %s (the unmanaged ones are: %s); nothing was deleted",
 			strings.Join(bad, ", "), r.Stack, cmp.Or(strings.Join(known, ", "), "none"))
+	}
+	for i, o := range r.live {
+		if picked[i] {
+			out = append(out, o)
+		}
 	}
 	return out, nil
 }

@@ -105,7 +105,6 @@ func TestPrunable_SelectsOnlyNamedAdditions(t *testing.T) {
 		{"ServiceAccount team-a/default"},                               // known controller
 		{"ReplicaSet team-a/miner-1"},                                   // goes with its root
 		{"NetworkPolicy team-a/allow-all", "NetworkPolicy team-a/typo"}, // one bad name selects nothing
-		{"all", "NetworkPolicy team-a/allow-all"},                       // ambiguous
 	} {
 		got, err := r.Prunable(names)
 		if err == nil || got != nil {
@@ -114,5 +113,50 @@ func TestPrunable_SelectsOnlyNamedAdditions(t *testing.T) {
 	}
 	if _, err := r.Prunable([]string{"x"}); err == nil || !strings.Contains(err.Error(), `"Deployment team-a/miner"`) {
 		t.Errorf("the error does not list the prunable objects: %v", err)
+	}
+}
+
+// --prune all never selects a cluster-scoped object (it may be a cloud
+// provider's webhook); naming it does. A name given twice counts once, so
+// the "left" count cannot reach zero with objects left.
+func TestPrunable_AllSkipsClusterScopedAndNamesCountOnce(t *testing.T) {
+	inv := liveFixture()
+	inv.Objects = append(inv.Objects, inventory.Object{
+		Ref: inventory.Ref{Group: "admissionregistration.k8s.io", Kind: "MutatingWebhookConfiguration", Name: "cloud-identity"}, Origin: inventory.Unmanaged})
+	r := &Report{Stack: "local"}
+	r.AddLive(inv)
+	all, err := r.Prunable([]string{"all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range all {
+		if o.Ref.Namespace == "" {
+			t.Errorf("--prune all selected the cluster-scoped %s", o.Ref)
+		}
+	}
+	if len(all) != 3 {
+		t.Errorf("--prune all = %d objects, want the 3 namespaced additions", len(all))
+	}
+	named, err := r.Prunable([]string{"MutatingWebhookConfiguration cloud-identity", "MutatingWebhookConfiguration cloud-identity"})
+	if err != nil || len(named) != 1 {
+		t.Errorf("a cluster-scoped addition named twice = %d objects (%v), want 1", len(named), err)
+	}
+}
+
+// Text an out-of-band writer controls (a field manager) renders inert in
+// the Markdown that lands in a GitHub issue.
+func TestMarkdown_EscapesWhatAWriterControls(t *testing.T) {
+	r := &Report{Stack: "local"}
+	r.AddLive(&inventory.Inventory{Objects: []inventory.Object{{
+		Ref: inventory.Ref{Group: "networking.k8s.io", Kind: "NetworkPolicy", Namespace: "team-a", Name: "x"}, Origin: inventory.Unmanaged,
+		Manager: "@org/sec [click](https://evil.example) <img src=x> | y"}}})
+	var md bytes.Buffer
+	if err := r.Markdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"[click](", "<img", "@org", " | y"} {
+		if strings.Contains(md.String(), bad) {
+			t.Errorf("Markdown keeps %q live:\n%s", bad, md.String())
+		}
 	}
 }

@@ -139,7 +139,12 @@ func (r *Report) Markdown(w io.Writer) error {
 	return err
 }
 
-// mdCell escapes a table cell: pipes and line breaks would break the row.
+// mdCell escapes a table cell. Its text can come from whoever wrote an
+// object out of band (a field manager is any string a client sends), and
+// the report lands in a GitHub issue: Markdown and HTML are escaped, so
+// no link, image, mention or tag renders, and pipes and line breaks
+// cannot break the row.
 func mdCell(s string) string {
-	return strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ").Replace(s)
+	return strings.NewReplacer("\\", "\\\\", "|", "\\|", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;", "&", "&amp;",
+		"[", "\\[", "]", "\\]", "@", "@\u200b", "`", "\\`").Replace(s)
 }

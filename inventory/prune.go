@@ -20,6 +20,18 @@ import (
 // Deployment's ReplicaSets and Pods). An object already gone (NotFound) is
 // fine. Every object is tried; the errors are joined.
 func Delete(ctx context.Context, c *Client, objs []Object) error {
+	return deleteObjects(ctx, c, objs, false)
+}
+
+// CheckDelete is Delete as a server-side dry run (DryRun: All): the API
+// server authorises and admits every delete and changes nothing, so
+// `drift --fix --prune` learns that its identity may delete every object
+// before it restores anything.
+func CheckDelete(ctx context.Context, c *Client, objs []Object) error {
+	return deleteObjects(ctx, c, objs, true)
+}
+
+func deleteObjects(ctx context.Context, c *Client, objs []Object, dryRun bool) error {
 	if c == nil || c.Dynamic == nil {
 		return errors.New("inventory: no client; build one with Connect")
 	}
@@ -36,16 +48,17 @@ func Delete(ctx context.Context, c *Client, objs []Object) error {
 			errs = append(errs, fmt.Errorf("delete %s: no metadata.uid to guard the delete with; pass the object as List returned it", o.Ref))
 			continue
 		}
-		err := c.Dynamic.Resource(gvr(k)).Namespace(o.Ref.Namespace).Delete(ctx, o.Ref.Name, metav1.DeleteOptions{
-			Preconditions:     &metav1.Preconditions{UID: &uid},
-			PropagationPolicy: &background,
-		})
+		opts := metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}, PropagationPolicy: &background}
+		if dryRun {
+			opts.DryRun = []string{metav1.DryRunAll}
+		}
+		err := c.Dynamic.Resource(gvr(k)).Namespace(o.Ref.Namespace).Delete(ctx, o.Ref.Name, opts)
 		switch {
 		case err == nil, apierrors.IsNotFound(err):
 		case apierrors.IsConflict(err):
 			errs = append(errs, fmt.Errorf("delete %s: it was replaced since it was listed (uid %s no longer matches): %w; run drift again and review the new object", o.Ref, uid, err))
 		case apierrors.IsForbidden(err):
-			errs = append(errs, fmt.Errorf("delete %s: forbidden: %w; pruning needs delete on %s, which the read-only %s ClusterRole does not grant: run it with an identity allowed to delete", o.Ref, err, gvr(k).GroupResource(), AuditorClusterRole))
+			errs = append(errs, fmt.Errorf("delete %s: forbidden: %w; pruning needs delete on %s, which the read-only auditor roles (%s) do not grant: run it with the deployer's kubeconfig (--kubeconfig)", o.Ref, err, gvr(k).GroupResource(), AuditorClusterRole))
 		default:
 			errs = append(errs, fmt.Errorf("delete %s: %w", o.Ref, err))
 		}

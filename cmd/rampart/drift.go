@@ -15,8 +15,9 @@ import (
 type remedy struct {
 	// restore runs drift.Remediate: what the stack declares, back.
 	restore func(context.Context) error
-	// prune deletes unmanaged objects (inventory.Delete).
-	prune func(context.Context, []inventory.Object) error
+	// prune deletes unmanaged objects (inventory.Delete); checkPrune is
+	// the same as a server-side dry run (inventory.CheckDelete).
+	prune, checkPrune func(context.Context, []inventory.Object) error
 }
 
 // newDriftCmd is `rampart drift`: refresh, preview and the live/declared
@@ -49,7 +50,11 @@ anything drifted.
 --fix restores the drifted declared resources (pulumi up, replacing the ones
 an up alone would not touch). It never deletes an unmanaged object: name each
 with --prune "Kind namespace/name" (as the report spells it), or --prune all
-after reading the list. Exit 0 only when nothing is left.`,
+after reading the list: all means every unmanaged object in the managed
+namespaces; a cluster-scoped one (a webhook configuration, a
+ClusterRoleBinding) is deleted only when named. Pruning needs an identity
+that may delete (--kubeconfig): every delete is tried as a server-side dry
+run before anything is restored. Exit 0 only when nothing is left.`,
 		Example: `  rampart drift                                    # stack "local", Markdown on stdout, exit 2 on drift
   rampart drift --stack prod --json drift.json --markdown drift.md
   rampart drift --json | jq '.additions[].object'  # JSON on stdout instead of Markdown
@@ -93,6 +98,14 @@ after reading the list. Exit 0 only when nothing is left.`,
 		if !fix {
 			return fmt.Errorf("%w: %d resources and %d unmanaged objects on stack %s (rerun with --fix to restore them; --prune to delete unmanaged ones)",
 				errDrift, len(report.Changes), len(report.Additions), stack)
+		}
+		// Every delete is authorised and admitted by a dry run first: an
+		// identity that may not delete (the read-only auditor) stops here,
+		// before the restore changed anything.
+		if len(pruned) > 0 {
+			if err := fixes.checkPrune(ctx, pruned); err != nil {
+				return fmt.Errorf("drift: --prune: nothing was restored or deleted: %w", err)
+			}
 		}
 		if len(report.Changes) > 0 {
 			p = a.begin(cmd, "restoring %d resources on stack %s...", len(report.Changes), stack)
@@ -151,7 +164,8 @@ func detectDrift(ctx context.Context, stack, dir string, live cluster) (*drift.R
 	}
 	report.AddLive(inv)
 	return report, &remedy{
-		restore: func(ctx context.Context) error { return drift.Remediate(ctx, stk, report) },
-		prune:   func(ctx context.Context, objs []inventory.Object) error { return inventory.Delete(ctx, c, objs) },
+		restore:    func(ctx context.Context) error { return drift.Remediate(ctx, stk, report) },
+		prune:      func(ctx context.Context, objs []inventory.Object) error { return inventory.Delete(ctx, c, objs) },
+		checkPrune: func(ctx context.Context, objs []inventory.Object) error { return inventory.CheckDelete(ctx, c, objs) },
 	}, nil
 }

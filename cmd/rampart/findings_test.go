@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,9 +21,11 @@ import (
 // so check and drift run end to end without a stack (the lab tier runs the
 // real ones).
 type fakeApp struct {
-	assessment *compliance.Assessment
-	report     *drift.Report
-	got        []string // "assess local . true", "detect ...", "restore"
+	// pruneDenied makes the prune dry run fail, as for the read-only auditor.
+	pruneDenied bool
+	assessment  *compliance.Assessment
+	report      *drift.Report
+	got         []string // "assess local . true", "detect ...", "restore"
 }
 
 func (f *fakeApp) app() *app {
@@ -45,6 +48,13 @@ func (f *fakeApp) app() *app {
 				prune: func(_ context.Context, objs []inventory.Object) error {
 					for _, o := range objs {
 						f.got = append(f.got, "prune "+o.Ref.String())
+					}
+					return nil
+				},
+				checkPrune: func(_ context.Context, objs []inventory.Object) error {
+					f.got = append(f.got, fmt.Sprintf("check-prune %d", len(objs)))
+					if f.pruneDenied {
+						return errors.New("delete NetworkPolicy team-a/allow-all: forbidden")
 					}
 					return nil
 				},
@@ -205,7 +215,7 @@ func TestDrift_PruneDeletesOnlyTheNamedObject(t *testing.T) {
 	if code != exitFinding {
 		t.Errorf("exit %d, want %d: one unmanaged object is left; stderr:\n%s", code, exitFinding, stderr)
 	}
-	if strings.Join(f.got, "|") != "detect local .|restore|prune RoleBinding team-b/admin" {
+	if strings.Join(f.got, "|") != "detect local .|check-prune 1|restore|prune RoleBinding team-b/admin" {
 		t.Errorf("operations = %q", f.got)
 	}
 	if !strings.Contains(stdout, "Deleted RoleBinding team-b/admin.") {
@@ -215,7 +225,7 @@ func TestDrift_PruneDeletesOnlyTheNamedObject(t *testing.T) {
 	if code, _, stderr := cliRoot(t, newRoot(f.app()), "", "drift", "--fix", "--prune", "all"); code != exitOK {
 		t.Errorf("--prune all: exit %d, want 0; stderr:\n%s", code, stderr)
 	}
-	if strings.Join(f.got, "|") != "detect local .|restore|prune NetworkPolicy team-a/allow-all|prune RoleBinding team-b/admin" {
+	if strings.Join(f.got, "|") != "detect local .|check-prune 2|restore|prune NetworkPolicy team-a/allow-all|prune RoleBinding team-b/admin" {
 		t.Errorf("--prune all: operations = %q", f.got)
 	}
 }
@@ -231,5 +241,18 @@ func TestDrift_PruneRefusesUnknownNamesAndNeedsFix(t *testing.T) {
 	}
 	if code, _, stderr := cliRoot(t, newRoot((&fakeApp{report: withAdditions()}).app()), "", "drift", "--prune", "all"); code != exitError || !strings.Contains(stderr, "only together with --fix") {
 		t.Errorf("--prune without --fix: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// An identity that may not delete (the auditor) stops at the dry run:
+// nothing is restored, nothing deleted, exit 1.
+func TestDrift_PruneDeniedChangesNothing(t *testing.T) {
+	f := &fakeApp{report: withAdditions(), pruneDenied: true}
+	code, _, stderr := cliRoot(t, newRoot(f.app()), "", "drift", "--fix", "--prune", "all")
+	if code != exitError || !strings.Contains(stderr, "nothing was restored or deleted") {
+		t.Errorf("exit %d, stderr %q; want 1 saying nothing changed", code, stderr)
+	}
+	if strings.Join(f.got, "|") != "detect local .|check-prune 2" {
+		t.Errorf("operations = %q: a denied dry run must stop before restore and prune", f.got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -110,4 +111,35 @@ func (n *Node) PodIP(t testing.TB, ns, pod string) string {
 		t.Fatalf("pod %s/%s has no IP (%v)", ns, pod, err)
 	}
 	return ip
+}
+
+// TokenKubeconfig writes a kubeconfig for ServiceAccount ns/sa: the admin
+// kubeconfig's cluster (server and CA) with a short-lived token from the
+// TokenRequest API, so a command runs with exactly that account's rights.
+func (n *Node) TokenKubeconfig(t testing.TB, ns, sa string) string {
+	t.Helper()
+	token, err := n.Kubectl("", "create", "token", sa, "-n", ns, "--duration=1h")
+	if err != nil {
+		t.Fatalf("token for %s/%s (does the stack render it?): %v", ns, sa, err)
+	}
+	server, err := n.Kubectl("", "config", "view", "--raw", "--minify", "--flatten", "-o", "jsonpath={.clusters[0].cluster.server}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := n.Kubectl("", "config", "view", "--raw", "--minify", "--flatten", "-o", "jsonpath={.clusters[0].cluster.certificate-authority-data}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: node, cluster: {server: %q, certificate-authority-data: %q}}]
+users: [{name: %s, user: {token: %q}}]
+contexts: [{name: %s, context: {cluster: node, user: %s}}]
+current-context: %s
+`, server, ca, sa, strings.TrimSpace(token), sa, sa, sa)
+	path := filepath.Join(t.TempDir(), sa+".kubeconfig")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
