@@ -45,8 +45,9 @@ type Evidence struct {
 	// or empty for an object the stack does not declare.
 	Object string `json:"object,omitempty"`
 	// Origin is a live object's inventory origin (declared, owned,
-	// known-controller, unmanaged) and Creator who created it as far as
-	// the API tells (field manager, creation time).
+	// known-controller, unmanaged) and Creator its earliest field manager
+	// and creation time (inventory.Object.Provenance); the JSON key stays
+	// "creator", but the manager is not proof of who created it.
 	Origin  string `json:"origin,omitempty"`
 	Creator string `json:"creator,omitempty"`
 }

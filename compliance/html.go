@@ -153,11 +153,11 @@ func htmlResource(e Evidence) string {
 }
 
 // htmlSource says what a fact stands on, with a live object's name,
-// origin and creator.
+// origin and provenance (earliest field manager, creation time).
 func htmlSource(e Evidence) string {
 	switch {
 	case e.Source == FromLive && e.Object != "" && e.Origin != "":
-		return fmt.Sprintf("live: %s, %s, created by %s", e.Object, e.Origin, cmp.Or(e.Creator, "unknown"))
+		return fmt.Sprintf("live: %s, %s, %s", e.Object, e.Origin, cmp.Or(e.Creator, "provenance unknown"))
 	case e.Source == FromLive && e.Object != "":
 		return "live: " + e.Object
 	case e.Source == "":

@@ -18,8 +18,11 @@ import (
 // ClassificationNote says how the inventory tells where a live object
 // comes from; the reports print it above the typed controller rules.
 const ClassificationNote = "declared = in the stack's state; owned = follows ownerReferences to its root " +
+	"(only controller references a built-in controller writes — Deployment → ReplicaSet → Pod, DaemonSet, StatefulSet or Job → Pod, " +
+	"CronJob → Job — carrying the listed owner's UID; any other reference is ignored) " +
 	"and is unmanaged exactly when its root is; known-controller = a typed rule below matches it; " +
-	"unmanaged = none of these (created out of band)"
+	"unmanaged = none of these (created out of band). Each object shows its earliest field manager " +
+	"(the one whose last write is the oldest: usually, not provably, its creator; the audit log is the proof) and creation time"
 
 // LiveSummary is what the reports say about the read of the live cluster.
 type LiveSummary struct {
@@ -41,7 +44,7 @@ type LiveSummary struct {
 	// known-controller, unmanaged).
 	Counts map[string]int `json:"counts"`
 	// Unmanaged are the objects nobody declared (unmanaged, or owned by an
-	// unmanaged root), with who created them.
+	// unmanaged root), with their earliest field manager and creation time.
 	Unmanaged []LiveObject `json:"unmanaged"`
 	// Gone are the declared objects the state holds and the cluster lacks.
 	Gone []string `json:"gone,omitempty"`
@@ -54,7 +57,9 @@ type LiveObject struct {
 	Kind   string `json:"kind"`
 	// Origin is its inventory origin ("unmanaged", "owned by … (unmanaged)").
 	Origin string `json:"origin"`
-	// Creator is the field manager and creation time, as far as the API tells.
+	// Creator is the earliest field manager and creation time
+	// (inventory.Object.Provenance), as far as the API tells: not proof of
+	// who created the object.
 	Creator string `json:"creator"`
 }
 
@@ -318,7 +323,7 @@ func stringSet(l []string) map[string]bool {
 }
 
 // attribute says what each fact stands on: a fact located on a live object
-// is live (with the object's name, origin and creator; an object the stack
+// is live (with the object's name, origin and provenance; an object the stack
 // does not declare keeps no URN), any other one is the state's. Facts whose
 // source an evaluator set are left alone.
 func (s *state) attribute(ev []Evidence) []Evidence {
@@ -342,7 +347,7 @@ func describeLive(e *Evidence, lo *inventory.Object) {
 	e.Source = FromLive
 	e.Object = lo.Ref.String()
 	e.Origin = originText(lo)
-	e.Creator = lo.Creator()
+	e.Creator = lo.Provenance()
 	switch {
 	case lo.Origin != inventory.Declared:
 		e.URN = ""
@@ -391,7 +396,7 @@ func (s *state) liveSummary() *LiveSummary {
 		lo := &inv.Objects[i]
 		l.Counts[string(lo.Origin)]++
 		if lo.IsUnmanaged() {
-			l.Unmanaged = append(l.Unmanaged, LiveObject{Object: lo.Ref.String(), Kind: lo.Ref.Kind, Origin: originText(lo), Creator: lo.Creator()})
+			l.Unmanaged = append(l.Unmanaged, LiveObject{Object: lo.Ref.String(), Kind: lo.Ref.Kind, Origin: originText(lo), Creator: lo.Provenance()})
 		}
 	}
 	for _, g := range s.gone {

@@ -126,7 +126,7 @@ func TestOSCAL_LiveAndBehaviourShape(t *testing.T) {
 		props[p.(osObj)["name"].(string)] = p.(osObj)["value"].(string)
 	}
 	if props["k8s-object"] != "NetworkPolicy t1/allow-all" || props["origin"] != "unmanaged" || props["pulumi-urn"] != "" ||
-		props["creator"] != "kubectl-client-side-apply at 2026-12-05T09:00:00Z" {
+		props["creator"] != "earliest field manager kubectl-client-side-apply, created 2026-12-05T09:00:00Z" {
 		t.Errorf("unmanaged policy's inventory item props %v", props)
 	}
 }
@@ -164,14 +164,14 @@ func TestHTML_LiveAndBehaviourSections(t *testing.T) {
 		t.Errorf("netpol row %q does not say it stands on live and behaviour facts", row)
 	}
 	ev := htText(htByID(doc, "evidence"))
-	for _, want := range []string{"NetworkPolicy t1/allow-all live: NetworkPolicy t1/allow-all, unmanaged, created by kubectl-client-side-apply at 2026-12-05T09:00:00Z",
+	for _, want := range []string{"NetworkPolicy t1/allow-all live: NetworkPolicy t1/allow-all, unmanaged, earliest field manager kubectl-client-side-apply, created 2026-12-05T09:00:00Z",
 		"rampart verify: t1 → t2 8080/TCP behaviour"} {
 		if !strings.Contains(ev, want) {
 			t.Errorf("evidence section lacks %q:\n%s", want, ev)
 		}
 	}
 	live := htText(htByID(doc, "live"))
-	for _, want := range []string{"NetworkPolicy NetworkPolicy t1/allow-all unmanaged kubectl-client-side-apply at 2026-12-05T09:00:00Z",
+	for _, want := range []string{"NetworkPolicy NetworkPolicy t1/allow-all unmanaged earliest field manager kubectl-client-side-apply, created 2026-12-05T09:00:00Z",
 		"MutatingWebhookConfiguration MutatingWebhookConfiguration injector unmanaged", "declared = in the stack's state; owned = follows ownerReferences",
 		"kube-apiserver bootstrap RBAC field manager kube-apiserver the API server's own", "API discovery and self-review for everyone"} {
 		if !strings.Contains(live, want) {

@@ -230,14 +230,14 @@ func TestAssessLive_UnmanagedAllowAllPolicyFailsNetpolNamingItsCreator(t *testin
 	a := compliance.AssessLive("local", dep, inv, now)
 	sameItems(t, a, "netpol", "ssrf-blocklist")
 	e := failingFact(t, a, "netpol", "NetworkPolicy team-a/allow-all")
-	if e.URN != "" || e.Source != compliance.FromLive || e.Origin != "unmanaged" || e.Creator != "kubectl-client-side-apply at 2026-12-05T09:00:00Z" ||
+	if e.URN != "" || e.Source != compliance.FromLive || e.Origin != "unmanaged" || e.Creator != "earliest field manager kubectl-client-side-apply, created 2026-12-05T09:00:00Z" ||
 		!strings.Contains(e.Note, "overrides team-a's default-deny") {
 		t.Errorf("netpol fact %+v: want the policy, unmanaged, its creator, no URN", e)
 	}
 	md := report(t, a)
 	for _, want := range []string{
-		"| NetworkPolicy team-a/allow-all (unmanaged, created by kubectl-client-side-apply at 2026-12-05T09:00:00Z) | `spec.ingress[0].from` |",
-		"| NetworkPolicy | `NetworkPolicy team-a/allow-all` | unmanaged | kubectl-client-side-apply at 2026-12-05T09:00:00Z |",
+		"| NetworkPolicy team-a/allow-all (unmanaged, earliest field manager kubectl-client-side-apply, created 2026-12-05T09:00:00Z) | `spec.ingress[0].from` |",
+		"| NetworkPolicy | `NetworkPolicy team-a/allow-all` | unmanaged | earliest field manager kubectl-client-side-apply, created 2026-12-05T09:00:00Z |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)

@@ -37,7 +37,7 @@ func (a *Assessment) Summary() string {
 // the items (failing first) with what each stands on (state, live,
 // behaviour), the evidence of each failing item, the exemptions with their
 // justification, rampart verify's checks and /readyz record (when added),
-// the live read (unmanaged objects with their creator, the classification
+// the live read (unmanaged objects with their earliest field manager, the classification
 // and judgement rules) and the framework controls.
 func (a *Assessment) Markdown(w io.Writer) error {
 	var b strings.Builder
@@ -125,7 +125,7 @@ func facts(r Result) string {
 // evidenceObject names what a fact is about: a resource of the state by
 // its kind and logical name, a declared live object the same (marked
 // live), an object the stack does not declare by its Kubernetes name with
-// its origin and creator, a behaviour check as rampart verify's.
+// its origin and provenance, a behaviour check as rampart verify's.
 func evidenceObject(e Evidence) string {
 	switch {
 	case e.Source == FromBehaviour:
@@ -135,7 +135,7 @@ func evidenceObject(e Evidence) string {
 	case e.Object != "" && e.Origin == "":
 		return e.Object + " (live)"
 	case e.Object != "":
-		return fmt.Sprintf("%s (%s, created by %s)", e.Object, e.Origin, cmp.Or(e.Creator, "unknown"))
+		return fmt.Sprintf("%s (%s, %s)", e.Object, e.Origin, cmp.Or(e.Creator, "provenance unknown"))
 	}
 	return objectName(e.URN)
 }

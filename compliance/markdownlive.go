@@ -66,7 +66,7 @@ func mdTime(t time.Time) string {
 }
 
 // mdLive writes the "Live cluster" section: what was read, the objects
-// nobody declared with their creator, the declared objects the cluster
+// nobody declared with their earliest field manager, the declared objects the cluster
 // lacks, and the rules that classified and judged the objects.
 func (a *Assessment) mdLive(b *strings.Builder) {
 	l := a.Live
@@ -79,7 +79,7 @@ func (a *Assessment) mdLive(b *strings.Builder) {
 	if len(l.Unmanaged) == 0 {
 		b.WriteString("None: every object listed is declared, owned by a declared object or created by a known controller.\n")
 	} else {
-		b.WriteString("| kind | object | origin | creator |\n|---|---|---|---|\n")
+		b.WriteString("| kind | object | origin | earliest field manager, creation |\n|---|---|---|---|\n")
 		for _, o := range l.Unmanaged {
 			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", cell(o.Kind), tableCode(o.Object), cell(o.Origin), cell(o.Creator))
 		}

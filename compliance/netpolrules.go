@@ -18,14 +18,20 @@ var gatewayIngressPorts = map[float64]bool{80: true, 443: true, 10080: true, 104
 // (NetworkPolicies are additive): a rule with no peers, an empty peer, a
 // namespaceSelector {} without a podSelector restriction (in a tenant: it
 // breaks isolation; elsewhere: every pod of the cluster), or an ipBlock
-// inside the SSRF blocklist that no egress exception holds fails. The one
+// inside the SSRF blocklist that no egress exception holds fails. In a
+// tenant (tenant non-nil), a declared policy's ingress namespaceSelector
+// must name, by kubernetes.io/metadata.name in matchLabels, the tenant or
+// a namespace its isolation policy admits (tenantPeer). A policy the stack
+// does not declare that has any rule fails as a whole: whatever it allows,
+// the stack did not declare it, and it adds to the declared ones. The one
 // rule Rampart renders open on purpose — ingress from anywhere to the
 // gateway proxies on 80/443 (rampart:ingress) — is reported, not failed.
 // With no offending rule, one passing fact sums the namespace up.
-func ruleEvidence(ns *object, name string, pols []*object, tenant bool, exc []egressException) []Evidence {
+func ruleEvidence(ns *object, name string, pols []*object, tenant *tenantPeers, exc []egressException) []Evidence {
 	var ev []Evidence
 	rules := 0
 	for _, p := range pols {
+		ingress, egress := len(listOf(p, "spec.ingress")), len(listOf(p, "spec.egress"))
 		for _, dir := range [...]struct{ rules, peers, verb string }{{"spec.ingress", "from", "admits every source"}, {"spec.egress", "to", "reaches every destination"}} {
 			for i, r := range listOf(p, dir.rules) {
 				rules++
@@ -43,11 +49,21 @@ func ruleEvidence(ns *object, name string, pols []*object, tenant bool, exc []eg
 					continue
 				}
 				for j, pe := range peers {
-					if e, bad := peerEvidence(p, fmt.Sprintf("%s[%d]", path, j), asMap(pe), dir.peers == "to", tenant, exc); bad {
+					at := fmt.Sprintf("%s[%d]", path, j)
+					e, bad := peerEvidence(p, at, asMap(pe), dir.peers == "to", tenant != nil, exc)
+					if !bad && dir.peers == "from" && tenant != nil && !undeclared(p) {
+						e, bad = tenantPeer(p, at, asMap(pe), tenant)
+					}
+					if bad {
 						ev = append(ev, e)
 					}
 				}
 			}
+		}
+		if undeclared(p) && ingress+egress > 0 {
+			ev = append(ev, Evidence{URN: p.URN, Field: "spec", Value: fmt.Sprintf("%d ingress, %d egress rules", ingress, egress),
+				Note: fmt.Sprintf("an undeclared policy opens traffic the stack did not declare; policies add up, so whatever it allows "+
+					"is allowed beside %s's declared policies: declare it in the stack or delete it", name)})
 		}
 	}
 	for _, e := range ev {
@@ -100,6 +116,37 @@ func peerEvidence(p *object, path string, pe map[string]any, egress, tenant bool
 		return e, true
 	}
 	return Evidence{}, false
+}
+
+// tenantPeer judges an ingress peer of a tenant's declared policy: a
+// namespaceSelector must name (kubernetes.io/metadata.name in
+// matchLabels, no matchExpressions) the tenant or a namespace its
+// isolation policy admits. A peer without one (a podSelector alone) stays
+// in the tenant; an ipBlock is judged by peerEvidence.
+func tenantPeer(p *object, path string, pe map[string]any, t *tenantPeers) (Evidence, bool) {
+	v, ok := pe["namespaceSelector"]
+	if !ok || v == nil {
+		return Evidence{}, false
+	}
+	sel := asMap(v)
+	e := Evidence{URN: p.URN, Field: path + ".namespaceSelector", Value: show(v)}
+	admitted := "none"
+	if len(t.admitted) > 0 {
+		admitted = strings.Join(t.admitted, ", ")
+	}
+	n, _ := asMap(sel["matchLabels"])[nsNameLabel].(string)
+	switch {
+	case len(asList(sel["matchExpressions"])) > 0:
+		e.Note = fmt.Sprintf("a tenant names the namespaces it admits by %s in matchLabels; matchExpressions can match any number of namespaces "+
+			"(Exists matches every one), which the isolation of %s cannot vouch for", nsNameLabel, t.name)
+	case n == "":
+		e.Note = fmt.Sprintf("does not name a namespace by %s: it admits every namespace carrying these labels, past the isolation of tenant %s", nsNameLabel, t.name)
+	case !t.admits(n):
+		e.Note = fmt.Sprintf("admits namespace %s, which is neither tenant %s nor a namespace its isolation policy admits (%s)", n, t.name, admitted)
+	default:
+		return Evidence{}, false
+	}
+	return e, true
 }
 
 // gatewayIngress reports the rule rampart:ingress renders open on purpose:

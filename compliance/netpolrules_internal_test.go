@@ -60,3 +60,40 @@ func TestNetpol_GatewayIngressOpenOnlyAsRendered(t *testing.T) {
 	verdictIs(t, tenantWith(t, gw("edge", `[{"port":443,"protocol":"UDP"}]`)), "netpol", Fail)
 	verdictIs(t, tenantWith(t, policy(t, "edge", `{"podSelector":{},"policyTypes":["Ingress"],"ingress":[{"ports":[{"port":443,"protocol":"TCP"}]}]}`)), "netpol", Fail)
 }
+
+// TestNetpol_TenantIngressNamesOnlyAdmittedNamespaces: in a tenant, every
+// ingress namespaceSelector of a declared policy names (by
+// kubernetes.io/metadata.name) the tenant itself or a namespace its
+// isolation policy admits (t1's admits gw); another tenant by name, a
+// selector on another label, matchExpressions (Exists matches every
+// namespace) or {} narrowed by a pod selector fail.
+func TestNetpol_TenantIngressNamesOnlyAdmittedNamespaces(t *testing.T) {
+	from := func(peer string) string {
+		return `{"podSelector":{},"policyTypes":["Ingress"],"ingress":[{"from":[` + peer + `],"ports":[{"port":8080,"protocol":"TCP"}]}]}`
+	}
+	for _, tc := range []struct {
+		name, peer string
+		want       Verdict
+	}{
+		{"the gateway's namespace, which isolation admits", `{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"gw"}}}`, Pass},
+		{"the tenant itself", `{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"t1"}},"podSelector":{"matchLabels":{"app":"a"}}}`, Pass},
+		{"another tenant by name", `{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"t2"}}}`, Fail},
+		{"a namespace label other than its name", `{"namespaceSelector":{"matchLabels":{"rampart.dev/tier":"tenant"}}}`, Fail},
+		{"matchExpressions Exists", `{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"Exists"}]}}`, Fail},
+		{"matchExpressions In the admitted namespace", `{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"In","values":["gw"]}]}}`, Fail},
+		{"every namespace narrowed by a pod selector", `{"namespaceSelector":{},"podSelector":{"matchLabels":{"app":"x"}}}`, Fail},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := verdictIs(t, tenantWith(t, policy(t, "extra", from(tc.peer))), "netpol", tc.want)
+			if tc.want == Fail {
+				named := false
+				for _, e := range r.Evidence {
+					named = named || !e.OK && strings.HasSuffix(e.URN, "::extra") && strings.Contains(e.Field, "namespaceSelector")
+				}
+				if !named {
+					t.Errorf("no failing fact names the extra policy's namespaceSelector: %+v", r.Evidence)
+				}
+			}
+		})
+	}
+}

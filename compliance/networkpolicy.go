@@ -2,9 +2,11 @@ package compliance
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rampart-dev/rampart/components/netpol"
+	"github.com/rampart-dev/rampart/inventory"
 )
 
 // networkPolicyType is the NetworkPolicy's type token.
@@ -34,11 +36,14 @@ func (s *state) policiesIn(ns string) []*object {
 // only within the namespace.
 //
 // Policies are additive: a pod may do what any policy selecting it allows.
-// So every rule of every policy in the namespace is judged too (rules.go):
-// one admitting everyone fails, whatever the named policies say. When the
+// So every rule of every policy in the namespace is judged too
+// (netpolrules.go): one admitting everyone fails, whatever the named
+// policies say; in a tenant, a declared policy's ingress may name only the
+// tenant and the namespaces its declared isolation policy admits. When the
 // live cluster was read, the policies are the live ones, those created out
-// of band among them (policiesIn), and a declared policy or namespace the
-// cluster lacks fails as gone.
+// of band among them (policiesIn): one the stack does not declare that
+// allows anything fails, and a declared policy or namespace the cluster
+// lacks fails as gone.
 func checkNetworkPolicies(s *state) (bool, []Evidence) {
 	nss := s.byType(namespaceType)
 	exc := s.egressExceptions()
@@ -46,17 +51,37 @@ func checkNetworkPolicies(s *state) (bool, []Evidence) {
 	for _, ns := range nss {
 		name := ns.str("metadata.name")
 		pols := s.policiesIn(name)
-		tenant := ns.str(field("metadata.labels", tierLabel)) == "tenant"
 		ev = append(ev, defaultDeny(ns, name, pols))
 		ev = append(ev, dnsEgress(ns, name, pols))
-		if tenant {
-			ev = append(ev, tenantIsolation(ns, name, pols))
+		var tenant *tenantPeers
+		if ns.str(field("metadata.labels", tierLabel)) == "tenant" {
+			e, admitted := tenantIsolation(ns, name, slices.DeleteFunc(slices.Clone(pols), undeclared))
+			ev = append(ev, e)
+			tenant = &tenantPeers{name: name, admitted: admitted}
 		}
 		ev = append(ev, ruleEvidence(ns, name, pols, tenant, exc)...)
 	}
 	gone := s.goneEvidence("Namespace", "NetworkPolicy")
 	return len(nss)+len(gone) > 0, append(ev, gone...)
 }
+
+// undeclared reports a live object the stack does not declare (created
+// out of band, by a known controller, or owned by either): its origin,
+// read by the inventory, is not declared. A fact of the state is declared.
+func undeclared(o *object) bool {
+	return o.live != nil && o.live.Origin != inventory.Declared
+}
+
+// tenantPeers is what a tenant's declared policies may admit ingress
+// from: the tenant itself and the namespaces its declared isolation
+// policy admits.
+type tenantPeers struct {
+	name     string
+	admitted []string
+}
+
+// admits reports a namespace a tenant's declared ingress may name.
+func (t *tenantPeers) admits(ns string) bool { return ns == t.name || slices.Contains(t.admitted, ns) }
 
 // byName is the policy named n, if any.
 func byName(pols []*object, n string) *object {
@@ -150,23 +175,25 @@ func dnsEgress(ns *object, name string, pols []*object) Evidence {
 }
 
 // isolates reports whether p admits ingress only from namespaces named by
-// kubernetes.io/metadata.name and egress only to pods of its own namespace.
-func isolates(p *object) (bool, string) {
+// kubernetes.io/metadata.name and egress only to pods of its own
+// namespace; from are the namespaces it admits.
+func isolates(p *object) (bool, string, []string) {
 	sel, ok := p.get("spec.podSelector")
 	if !emptySelector(sel, ok) || !hasTypes(p, "Ingress", "Egress") {
-		return false, "must select every pod and cover Ingress and Egress"
+		return false, "must select every pod and cover Ingress and Egress", nil
 	}
 	var from []string
 	for _, r := range listOf(p, "spec.ingress") {
 		peers := asList(asMap(r)["from"])
 		if len(peers) == 0 {
-			return false, "an ingress rule without `from` admits every source"
+			return false, "an ingress rule without `from` admits every source", nil
 		}
 		for _, pe := range peers {
 			m := asMap(pe)
-			n, _ := asMap(asMap(m["namespaceSelector"])["matchLabels"])[nsNameLabel].(string)
-			if n == "" || m["ipBlock"] != nil {
-				return false, "an ingress peer is not a namespace named by " + nsNameLabel
+			nsSel := asMap(m["namespaceSelector"])
+			n, _ := asMap(nsSel["matchLabels"])[nsNameLabel].(string)
+			if n == "" || m["ipBlock"] != nil || len(asList(nsSel["matchExpressions"])) > 0 {
+				return false, "an ingress peer is not a namespace named by " + nsNameLabel, nil
 			}
 			from = append(from, n)
 		}
@@ -174,23 +201,27 @@ func isolates(p *object) (bool, string) {
 	for _, r := range listOf(p, "spec.egress") {
 		peers := asList(asMap(r)["to"])
 		if len(peers) == 0 {
-			return false, "an egress rule without `to` allows every destination"
+			return false, "an egress rule without `to` allows every destination", nil
 		}
 		for _, pe := range peers {
 			m := asMap(pe)
 			if m["namespaceSelector"] != nil || m["ipBlock"] != nil {
-				return false, "an egress peer leaves the namespace"
+				return false, "an egress peer leaves the namespace", nil
 			}
 		}
 	}
-	return true, "ingress from " + strings.Join(from, ", ")
+	return true, "ingress from " + strings.Join(from, ", "), from
 }
 
-func tenantIsolation(ns *object, name string, pols []*object) Evidence {
+// tenantIsolation judges the tenant's isolation policy among its declared
+// policies (pols): the one named tenant-isolation, else the first that
+// isolates with an ingress rule. An undeclared policy is never taken for
+// it. admitted are the namespaces it admits when it isolates.
+func tenantIsolation(ns *object, name string, pols []*object) (e Evidence, admitted []string) {
 	p := byName(pols, netpol.TenantIsolationName)
 	if p == nil {
 		for _, q := range pols {
-			if ok, _ := isolates(q); ok && len(listOf(q, "spec.ingress")) > 0 {
+			if ok, _, _ := isolates(q); ok && len(listOf(q, "spec.ingress")) > 0 {
 				p = q
 				break
 			}
@@ -198,13 +229,13 @@ func tenantIsolation(ns *object, name string, pols []*object) Evidence {
 	}
 	if p == nil {
 		return Evidence{URN: ns.URN, Field: "NetworkPolicy " + name + "/" + netpol.TenantIsolationName, Value: "absent",
-			Note: fmt.Sprintf("tenant %s has no isolation policy", name)}
+			Note: fmt.Sprintf("tenant %s has no isolation policy", name)}, nil
 	}
-	ok, why := isolates(p)
-	e := Evidence{URN: p.URN, Field: "spec", Value: why, OK: ok}
+	ok, why, from := isolates(p)
+	e = Evidence{URN: p.URN, Field: "spec", Value: why, OK: ok}
 	if !ok {
 		v, _ := p.get("spec")
 		e.Value, e.Note = show(v), why
 	}
-	return e
+	return e, from
 }

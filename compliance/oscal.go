@@ -43,11 +43,12 @@ var oscalUUIDSpace = uuid.NewSHA1(uuid.NameSpaceURL, []byte(OSCALNamespace))
 // item's identity across runs is its finding's target (objective-id = item
 // ID, statement-id for a control), not a UUID. The inventory items (a
 // resource URN, or for an object the stack does not declare its Kubernetes
-// name, prop k8s-object, with its origin and creator) and the back-matter
+// name, prop k8s-object, with its origin and prop creator: its earliest
+// field manager and creation time) and the back-matter
 // resources name the same thing in every run and keep stack-only UUIDs.
 //
 // With a live read (AssessLive) every fact carries its source and, for a
-// live object, its name, origin and creator; the back-matter records the
+// live object, its name, origin and provenance; the back-matter records the
 // classification and judgement rules. Behaviour checks (AddBehaviour) are
 // TEST observations, one per item, next to its EXAMINE one (which holds
 // only the state's and the cluster's facts), both linked from the item's

@@ -64,8 +64,8 @@ func (a *Assessment) oscalAddSubject(inv *oscalInventory, e Evidence) {
 		it.Props = append(it.Props, oscalNSProp("creator", e.Creator))
 	}
 	if e.URN == "" {
-		it.Description = fmt.Sprintf("Kubernetes object %s, not declared by the stack (%s; created by %s)", e.Object,
-			cmp.Or(e.Origin, "origin unknown"), cmp.Or(e.Creator, "unknown"))
+		it.Description = fmt.Sprintf("Kubernetes object %s, not declared by the stack (%s; %s)", e.Object,
+			cmp.Or(e.Origin, "origin unknown"), cmp.Or(e.Creator, "provenance unknown"))
 	}
 }
 
@@ -83,7 +83,8 @@ func oscalSubjectName(e Evidence) string {
 }
 
 // oscalEvidenceProps say where a fact comes from: its source, its
-// resource's URN and its live object's name, origin and creator.
+// resource's URN and its live object's name, origin and provenance
+// (prop "creator": the earliest field manager and creation time).
 func oscalEvidenceProps(e Evidence) []oscalProp {
 	props := []oscalProp{oscalNSProp("source", string(cmp.Or(e.Source, FromState)))}
 	if e.URN != "" {

@@ -30,10 +30,14 @@ var selfReviews = []string{"selfsubjectaccessreviews", "selfsubjectrulesreviews"
 // delegatedBinding is the typed rule under which a role that writes
 // bindings is not admin-like.
 var delegatedBinding = AllowRule{
-	Name:   "Binding delegated to named roles",
-	Grants: "create, update, patch, delete on rolebindings and clusterrolebindings, by a role whose every bind verb is narrowed by resourceNames to roles that are not admin-like",
-	Reason: "the API server lets a subject write a binding only to a role whose rights it holds or may bind, so such a role hands out the named roles and nothing more " +
-		"(rampart verify's verifier binds only its probe role); a named role the inventory lacks is judged by its name",
+	Name: "Binding delegated to named roles",
+	Grants: "create, update, patch, delete on rolebindings and clusterrolebindings, by a role whose every bind verb is narrowed by resourceNames to roles " +
+		"that are not admin-like when granted cluster-wide — or, for the stack's verifier, not admin-like in a namespace while the stack's " +
+		"verifier ValidatingAdmissionPolicy (failurePolicy Fail) is live and bound with validationActions Deny",
+	Reason: "the API server lets a subject write a binding only to a role whose rights it holds or may bind, so such a role hands out the named roles and nothing more; " +
+		"granted cluster-wide, a RoleBinding can be written in any namespace, kube-system included, so the named roles count as granted cluster-wide unless an admission policy " +
+		"confines the writes (rampart verify's verifier: its policy lets it bind only its probe role, in its own rampart-verify-* namespace); " +
+		"a named role the inventory lacks is judged by its name",
 }
 
 // bootstrapBroadRoles are the API server's bootstrap ClusterRoles bound to
@@ -41,18 +45,31 @@ var delegatedBinding = AllowRule{
 // to one of them whose rules the inventory lacks is judged by this name.
 var bootstrapBroadRoles = []string{"system:basic-user", "system:discovery", "system:public-info-viewer", "system:service-account-issuer-discovery"}
 
+// bootstrapURLs are exactly the non-resource URLs the bootstrap roles bound
+// to broad groups grant (Kubernetes v1.34, plugin/pkg/auth/authorizer/rbac/
+// bootstrappolicy: system:discovery, system:public-info-viewer,
+// system:service-account-issuer-discovery). Anything else (/metrics,
+// /debug/*, /logs, "*") is not for everyone.
+var bootstrapURLs = []string{
+	"/api", "/api/*", "/apis", "/apis/*",
+	"/healthz", "/livez", "/readyz", "/version", "/version/",
+	"/openapi", "/openapi/*",
+	"/.well-known/openid-configuration", "/.well-known/openid-configuration/", "/openid/v1/jwks", "/openid/v1/jwks/",
+}
+
 // broadGroupAllowance is the one typed rule under which a role may be
 // bound to a broad group.
 var broadGroupAllowance = AllowRule{
-	Name:   "API discovery and self-review for everyone",
-	Grants: "get/head on non-resource URLs; create on " + strings.Join(selfReviews, ", "),
+	Name: "API discovery and self-review for everyone",
+	Grants: "get/head on the non-resource URLs " + strings.Join(bootstrapURLs, " ") +
+		"; create on " + strings.Join(selfReviews, ", "),
 	Reason: "exactly what kube-apiserver's bootstrap bindings (" + strings.Join(bootstrapBroadRoles, ", ") +
-		") grant every user: discovery, health and asking what one may do; nothing on any object",
+		") grant every user: discovery, health, the ServiceAccount issuer's keys and asking what one may do; nothing on any object",
 }
 
 // checkRBAC: the realm's default roles (keycloak.go), and, when the live
-// cluster was read, every RoleBinding of a managed namespace and every
-// ClusterRoleBinding the inventory lists (liveRBAC).
+// cluster was read, every RoleBinding and ClusterRoleBinding the inventory
+// lists (liveRBAC).
 func checkRBAC(s *state) (bool, []Evidence) {
 	deployed, ev := checkDefaultRoles(s)
 	if s.inv == nil {
@@ -63,12 +80,14 @@ func checkRBAC(s *state) (bool, []Evidence) {
 
 // liveRBAC judges each binding: an admin-like role bound to an identity of
 // a managed namespace fails, and so does any role beyond
-// broadGroupAllowance bound to a broad group.
+// broadGroupAllowance bound to a broad group. The RoleBindings are those
+// of the managed namespaces and those elsewhere (kube-system, …) that name
+// a managed namespace's identities: the inventory keeps only these.
 func liveRBAC(s *state) []Evidence {
 	var ev []Evidence
 	for _, o := range s.liveObjs {
 		r := o.live.Ref
-		if r.Group == rbacGroup && (r.Kind == "ClusterRoleBinding" || r.Kind == "RoleBinding" && s.managedNamespace(r.Namespace)) {
+		if r.Group == rbacGroup && (r.Kind == "ClusterRoleBinding" || r.Kind == "RoleBinding") {
 			ev = append(ev, s.bindingEvidence(o))
 		}
 	}
@@ -79,132 +98,13 @@ func liveRBAC(s *state) []Evidence {
 	return ev
 }
 
-// rbacRule is one PolicyRule of a Role or ClusterRole.
-type rbacRule struct {
-	verbs, groups, resources, urls, names []string
-}
-
-func rulesOf(role *object) []rbacRule {
-	var out []rbacRule
-	for _, r := range listOf(role, "rules") {
-		m := asMap(r)
-		out = append(out, rbacRule{strs(m["verbs"]), strs(m["apiGroups"]), strs(m["resources"]), strs(m["nonResourceURLs"]), strs(m["resourceNames"])})
-	}
-	return out
-}
-
-// strs reads a list of strings.
-func strs(v any) []string {
-	var out []string
-	for _, x := range asList(v) {
-		if s, ok := x.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func anyOf(have []string, want ...string) bool {
-	for _, w := range want {
-		if slices.Contains(have, w) {
-			return true
-		}
-	}
-	return false
-}
-
-func allIn(have []string, allowed ...string) bool {
-	for _, h := range have {
-		if !slices.Contains(allowed, h) {
-			return false
-		}
-	}
-	return true
-}
-
-// adminLike says why a role is admin-like ("" when it is not): its name,
-// or a rule with * verbs or resources, escalate or impersonate, bind (but
-// for bind narrowed by resourceNames to roles that are not admin-like), a
-// write on RBAC objects (but for writes on bindings by a role whose every
-// bind is so narrowed: boundedBinding), or, bound cluster-wide, a read of
-// secrets. ns is the binding's namespace (where a named Role lives); depth
-// stops the look into named roles after one step.
-func (s *state) adminLike(name string, rules []rbacRule, cluster bool, ns string, depth int) string {
-	if slices.Contains(adminRoles, name) {
-		return "the " + name + " role"
-	}
-	bounded := s.boundedBinding(rules, cluster, ns, depth)
-	for _, r := range rules {
-		why := ""
-		switch {
-		case slices.Contains(r.verbs, "*"):
-			why = "verbs *"
-		case slices.Contains(r.resources, "*"):
-			why = "resources *"
-		case anyOf(r.verbs, "escalate", "impersonate"):
-			why = "escalate or impersonate"
-		case slices.Contains(r.verbs, "bind") && !s.bindsOnly(r, cluster, ns, depth):
-			why = "bind"
-		case anyOf(r.verbs, "create", "update", "patch", "delete", "deletecollection") &&
-			anyOf(r.resources, rbacResources...) && anyOf(r.groups, rbacGroup, "*") &&
-			!(bounded && allIn(r.resources, "rolebindings", "clusterrolebindings")):
-			why = "writes RBAC objects"
-		case cluster && anyOf(r.verbs, "get", "list", "watch") && slices.Contains(r.resources, "secrets") && anyOf(r.groups, "", "*"):
-			why = "reads secrets in every namespace"
-		default:
-			continue
-		}
-		return why + ": " + describeRule(r)
-	}
-	return ""
-}
-
-// bindsOnly reports a bind rule narrowed by resourceNames to roles that are
-// not admin-like (a named role the inventory lacks is judged by its name).
-func (s *state) bindsOnly(r rbacRule, cluster bool, ns string, depth int) bool {
-	if len(r.names) == 0 || depth > 0 {
-		return false
-	}
-	for _, n := range r.names {
-		role := s.liveRef(inventory.Ref{Group: rbacGroup, Kind: "ClusterRole", Name: n})
-		if role == nil && ns != "" && slices.Contains(r.resources, "roles") {
-			role = s.liveRef(inventory.Ref{Group: rbacGroup, Kind: "Role", Namespace: ns, Name: n})
-		}
-		var rules []rbacRule
-		if role != nil {
-			rules = rulesOf(role)
-		}
-		if s.adminLike(n, rules, cluster, ns, depth+1) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// boundedBinding reports a role that may bind only named roles that are
-// not admin-like (delegatedBinding): the API server lets a subject write a
-// binding only to a role whose rights it holds or may bind, so its writes
-// on bindings hand out those roles and nothing more.
-func (s *state) boundedBinding(rules []rbacRule, cluster bool, ns string, depth int) bool {
-	binds := 0
-	for _, r := range rules {
-		if slices.Contains(r.verbs, "bind") {
-			if !s.bindsOnly(r, cluster, ns, depth) {
-				return false
-			}
-			binds++
-		}
-	}
-	return binds > 0
-}
-
 // broadAllowed reports whether every rule stays within
 // broadGroupAllowance, and names the first that does not.
 func broadAllowed(rules []rbacRule) (bool, string) {
 	for _, r := range rules {
 		switch {
 		case len(r.verbs) == 0:
-		case len(r.urls) > 0 && len(r.resources) == 0 && allIn(r.verbs, "get", "head"):
+		case len(r.urls) > 0 && len(r.resources) == 0 && allIn(r.verbs, "get", "head") && allIn(r.urls, bootstrapURLs...):
 		case len(r.urls) == 0 && len(r.resources) > 0 && allIn(r.resources, selfReviews...) && allIn(r.verbs, "create") &&
 			allIn(r.groups, "authorization.k8s.io", "authentication.k8s.io"):
 		default:
@@ -214,18 +114,21 @@ func broadAllowed(rules []rbacRule) (bool, string) {
 	return true, ""
 }
 
-// describeRule renders a rule: "get,list on pods,secrets" or "get on /healthz".
-func describeRule(r rbacRule) string {
-	what := r.resources
-	if len(what) == 0 {
-		what = r.urls
+// subject is one subject of a binding.
+type subject struct{ kind, name, namespace string }
+
+// identity is how the API server names the subject in a request's
+// userInfo: the username of a User or ServiceAccount, a Group's name.
+func (x subject) identity() string {
+	if x.kind == "ServiceAccount" {
+		return "system:serviceaccount:" + x.namespace + ":" + x.name
 	}
-	return strings.Join(r.verbs, ",") + " on " + strings.Join(what, ",")
+	return x.name
 }
 
 // subjectsOf sorts a binding's subjects into the identities of managed
 // namespaces and the broad groups, and renders them all.
-func (s *state) subjectsOf(b *object) (all, inNS, broad []string) {
+func (s *state) subjectsOf(b *object) (subjects []subject, all, inNS, broad []string) {
 	for _, x := range listOf(b, "subjects") {
 		m := asMap(x)
 		kind, _ := m["kind"].(string)
@@ -255,17 +158,20 @@ func (s *state) subjectsOf(b *object) (all, inNS, broad []string) {
 		if slices.Contains(broadGroups[kind], name) {
 			broad = append(broad, text)
 		}
+		subjects = append(subjects, subject{kind, name, ns})
 		all = append(all, text)
 	}
-	return all, inNS, broad
+	return subjects, all, inNS, broad
 }
 
 // bindingEvidence judges one RoleBinding or ClusterRoleBinding on the
 // rules of its role as the inventory read them; a role the inventory lacks
-// is judged by its name only, and the fact says so.
+// is judged by its name only, and the fact says so. A RoleBinding in
+// kube-system is judged as cluster-wide: a pod there can run as the
+// cluster's own controllers.
 func (s *state) bindingEvidence(b *object) Evidence {
 	ref := b.live.Ref
-	cluster := ref.Kind == "ClusterRoleBinding"
+	sc := scope{cluster: ref.Kind == "ClusterRoleBinding" || ref.Namespace == kubeSystem, ns: ref.Namespace}
 	rr := asMap(asMap(b.Outputs)["roleRef"])
 	rkind, _ := rr["kind"].(string)
 	rname, _ := rr["name"].(string)
@@ -274,7 +180,7 @@ func (s *state) bindingEvidence(b *object) Evidence {
 	case "ClusterRole":
 		role = s.liveRef(inventory.Ref{Group: rbacGroup, Kind: rkind, Name: rname})
 	case "Role":
-		if !cluster {
+		if ref.Kind == "RoleBinding" {
 			role = s.liveRef(inventory.Ref{Group: rbacGroup, Kind: rkind, Namespace: ref.Namespace, Name: rname})
 		}
 	}
@@ -282,24 +188,50 @@ func (s *state) bindingEvidence(b *object) Evidence {
 	if role != nil {
 		rules = rulesOf(role)
 	}
-	all, inNS, broad := s.subjectsOf(b)
+	subjects, all, inNS, broad := s.subjectsOf(b)
 	roleText := rkind + " " + rname
 	e := Evidence{URN: b.URN, Field: "roleRef → subjects", Value: roleText + " → " + strings.Join(all, ", "), OK: true}
 	if len(all) == 0 {
 		e.Value = roleText + " → (no subject)"
 	}
 	var notes []string
-	if role == nil {
+	outside := ref.Kind == "RoleBinding" && !s.managedNamespace(ref.Namespace)
+	switch {
+	case role == nil && rkind == "Role" && outside && len(inNS) > 0:
+		e.OK = false
+		notes = append(notes, fmt.Sprintf("%s lives in %s, outside the managed namespaces, where the inventory reads no Role: what it grants to %s is unknown, so it is not accepted",
+			roleText, ref.Namespace, strings.Join(inNS, ", ")))
+	case role == nil:
 		notes = append(notes, roleText+" is not in the inventory: judged by its name only")
 	}
-	if why := s.adminLike(rname, rules, cluster, ref.Namespace, 0); why != "" && len(inNS) > 0 {
+	if outside && len(inNS) > 0 {
+		notes = append(notes, fmt.Sprintf("a RoleBinding in %s, outside the managed namespaces, binding their identities", ref.Namespace))
+	}
+	if sc.cluster && ref.Kind == "RoleBinding" {
+		notes = append(notes, "judged as cluster-wide: a pod in kube-system can run as the cluster's own controllers")
+	}
+	why, heldBy := s.adminLike(rname, rules, sc, 0), false
+	if why != "" && len(inNS) > 0 && sc.cluster {
+		held := sc
+		held.held = true
+		if s.adminLike(rname, rules, held, 0) == "" {
+			// Admin-like only because the roles it may bind are judged
+			// cluster-wide: the stack's verifier policy may confine that.
+			hold := s.verifierHold(subjects)
+			if hold.ok {
+				why, heldBy = "", true
+			}
+			notes = append(notes, hold.note)
+		}
+	}
+	if why != "" && len(inNS) > 0 {
 		e.OK = false
 		notes = append(notes, fmt.Sprintf("admin-like role (%s) bound to %s of a managed namespace", why, strings.Join(inNS, ", ")))
 	}
 	if len(broad) > 0 {
-		ok, why := broadAllowed(rules)
+		ok, what := broadAllowed(rules)
 		if role == nil {
-			ok, why = slices.Contains(bootstrapBroadRoles, rname), "rules unknown"
+			ok, what = slices.Contains(bootstrapBroadRoles, rname), "rules unknown"
 		}
 		if ok {
 			notes = append(notes, fmt.Sprintf("bound to %s under the rule %q (%s): %s", strings.Join(broad, ", "),
@@ -307,12 +239,12 @@ func (s *state) bindingEvidence(b *object) Evidence {
 		} else {
 			e.OK = false
 			notes = append(notes, fmt.Sprintf("%s grants %s to every identity of %s: a broad group gets no more than %q (%s)",
-				roleText, why, strings.Join(broad, ", "), broadGroupAllowance.Name, broadGroupAllowance.Grants))
+				roleText, what, strings.Join(broad, ", "), broadGroupAllowance.Name, broadGroupAllowance.Grants))
 		}
 	}
 	if e.OK && len(inNS)+len(broad) == 0 {
 		notes = append(notes, "binds no identity of a managed namespace and no broad group")
-	} else if e.OK && len(inNS) > 0 {
+	} else if e.OK && len(inNS) > 0 && !heldBy {
 		notes = append(notes, "the role is not admin-like")
 	}
 	e.Note = strings.Join(notes, "; ")

@@ -53,7 +53,7 @@ func additions(inv *inventory.Inventory) (adds []Addition, objs []inventory.Obje
 			continue
 		}
 		adds = append(adds, Addition{Object: o.Ref.String(), Kind: o.Ref.Kind, Namespace: o.Ref.Namespace, Name: o.Ref.Name,
-			Creator: o.Creator(), Why: why(o.Ref), Dependents: deps[o.Ref]})
+			Creator: o.Provenance(), Why: why(o.Ref), Dependents: deps[o.Ref]})
 		objs = append(objs, o)
 	}
 	return adds, objs

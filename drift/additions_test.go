@@ -52,7 +52,7 @@ func TestAddLive_ReportsUnmanagedRootsOnly(t *testing.T) {
 	if r.Additions[1].Dependents != 2 {
 		t.Errorf("miner's dependents = %d, want its ReplicaSet and Pod (2)", r.Additions[1].Dependents)
 	}
-	if c := r.Additions[0].Creator; c != "kubectl-client-side-apply at 2026-12-06T10:00:00Z" {
+	if c := r.Additions[0].Creator; c != "earliest field manager kubectl-client-side-apply, created 2026-12-06T10:00:00Z" {
 		t.Errorf("creator = %q", c)
 	}
 	var md bytes.Buffer

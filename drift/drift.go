@@ -126,7 +126,7 @@ func (r *Report) Markdown(w io.Writer) error {
 			b.WriteString("\n")
 		}
 		b.WriteString("### Unmanaged objects (created out of band; `--fix` keeps them, `--prune` deletes them)\n\n" +
-			"| object | created by | can weaken |\n|---|---|---|\n")
+			"| object | earliest field manager, creation | can weaken |\n|---|---|---|\n")
 		for _, a := range r.Additions {
 			obj := a.Object
 			if a.Dependents > 0 {

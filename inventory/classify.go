@@ -6,37 +6,60 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 )
+
+// controllerPair is an owner kind and a dependent kind a built-in
+// controller creates from it (apps and batch controllers, in the owner's
+// namespace).
+type controllerPair struct{ owner, dependent Ref }
+
+// ControllerPairs are the only ownerReferences Classify follows: the ones
+// kube-controller-manager writes when it creates a dependent from its
+// controller. Any other reference (to a GatewayClass, a custom resource, a
+// ClusterRole) is a field its writer chose, so it vouches for nothing.
+var ControllerPairs = []controllerPair{
+	{Ref{Group: "apps", Kind: "Deployment"}, Ref{Group: "apps", Kind: "ReplicaSet"}},
+	{Ref{Group: "apps", Kind: "ReplicaSet"}, Ref{Kind: "Pod"}},
+	{Ref{Group: "apps", Kind: "DaemonSet"}, Ref{Kind: "Pod"}},
+	{Ref{Group: "apps", Kind: "StatefulSet"}, Ref{Kind: "Pod"}},
+	{Ref{Group: "batch", Kind: "Job"}, Ref{Kind: "Pod"}},
+	{Ref{Group: "batch", Kind: "CronJob"}, Ref{Group: "batch", Kind: "Job"}},
+}
 
 // Classify tells where each object comes from and returns the objects with
 // Origin (and URN, Owner, OwnerOrigin, Rule) set; objs is not modified. The
 // order is fixed, first match wins:
 //
 //  1. Declared: st.Declared holds its Ref (URN copied).
-//  2. Owned: it has ownerReferences. The chain is followed through objs by
-//     owner UID (the controller reference, else the first) up to the root:
-//     the first declared object, an object without owners, or an owner not
-//     in objs, which is looked up in st.Declared by the group and kind of
-//     its apiVersion, its name, and the dependent's namespace (then none,
-//     for cluster-scoped owners). Owner is the root, OwnerOrigin its origin
-//     (declared, known-controller or unmanaged: an unlisted, undeclared
-//     root is unmanaged), URN and Rule the root's.
+//  2. Owned: its controller ownerReference (controller: true) is one of
+//     ControllerPairs, names an object listed in objs in the dependent's
+//     namespace, and carries that object's live UID. The chain is followed
+//     the same way up to the root: the first declared object, or the
+//     first without such a reference, which is classified by itself (rules
+//     3 and 4). Owner is the root, OwnerOrigin its origin, URN and Rule the
+//     root's.
 //  3. KnownController: the first rule whose every set field matches.
 //  4. Unmanaged.
+//
+// Any other ownerReference is ignored, and the object is classified by
+// itself: anyone who may write an object may write its ownerReferences,
+// so a reference to a declared ClusterRole, GatewayClass or custom
+// resource would otherwise launder an out-of-band webhook or pod into
+// "owned by a declared object". The UID check stops a reference that names
+// one object and carries another's UID (which Classify used to follow).
+// What stays possible is a dependent forged with its real owner's name and
+// UID (both readable); the API server's audit log is the proof there.
 //
 // Declared is tried first so that the stack's own objects never depend on
 // a rule; Owned before rules so that a controller's pods follow whoever
 // declared the controller.
 func Classify(objs []Object, st State, rules []Controller) []Object {
 	out := slices.Clone(objs)
-	byUID := make(map[types.UID]int, len(out))
+	byRef := make(map[Ref]int, len(out))
 	for i := range out {
 		o := &out[i]
 		o.Origin, o.URN, o.Owner, o.OwnerOrigin, o.Rule = "", "", nil, "", ""
-		if uid := meta(o).GetUID(); uid != "" {
-			byUID[uid] = i
-		}
+		byRef[o.Ref] = i
 	}
 	for i := range out {
 		o := &out[i]
@@ -44,8 +67,8 @@ func Classify(objs []Object, st State, rules []Controller) []Object {
 			o.Origin, o.URN = Declared, urn
 			continue
 		}
-		if len(meta(o).GetOwnerReferences()) > 0 {
-			root, origin, urn, rule := resolveRoot(out, i, byUID, st, rules)
+		if _, ok := controllerOwner(out, i, byRef); ok {
+			root, origin, urn, rule := resolveRoot(out, i, byRef, st, rules)
 			o.Origin, o.Owner, o.OwnerOrigin, o.URN, o.Rule = Owned, &root, origin, urn, rule
 			continue
 		}
@@ -62,9 +85,41 @@ func selfOrigin(o *Object, rules []Controller) (Origin, string) {
 	return Unmanaged, ""
 }
 
-// resolveRoot follows out[i]'s owners to the root and returns the root's
-// Ref, origin, URN (declared root) and rule (known-controller root).
-func resolveRoot(out []Object, i int, byUID map[types.UID]int, st State, rules []Controller) (Ref, Origin, string, string) {
+// controllerOwner is the index of out[i]'s owner when its controller
+// reference is a ControllerPairs link to a listed object with that UID.
+func controllerOwner(out []Object, i int, byRef map[Ref]int) (int, bool) {
+	o := &out[i]
+	u := meta(o)
+	var ref *metav1.OwnerReference
+	for _, r := range u.GetOwnerReferences() {
+		if r.Controller != nil && *r.Controller {
+			ref = &r
+			break
+		}
+	}
+	if ref == nil || ref.UID == "" {
+		return 0, false
+	}
+	gv, err := schema.ParseGroupVersion(ref.APIVersion)
+	if err != nil {
+		return 0, false
+	}
+	owner := Ref{Group: gv.Group, Kind: ref.Kind, Namespace: o.Ref.Namespace, Name: ref.Name}
+	pair := controllerPair{Ref{Group: owner.Group, Kind: owner.Kind}, Ref{Group: o.Ref.Group, Kind: o.Ref.Kind}}
+	if !slices.Contains(ControllerPairs, pair) {
+		return 0, false
+	}
+	j, listed := byRef[owner]
+	if !listed || meta(&out[j]).GetUID() != ref.UID {
+		return 0, false
+	}
+	return j, true
+}
+
+// resolveRoot follows out[i]'s controller owners to the root and returns
+// the root's Ref, origin, URN (declared root) and rule (known-controller
+// root).
+func resolveRoot(out []Object, i int, byRef map[Ref]int, st State, rules []Controller) (Ref, Origin, string, string) {
 	seen := map[int]bool{i: true}
 	cur := i
 	for {
@@ -74,56 +129,19 @@ func resolveRoot(out []Object, i int, byUID map[types.UID]int, st State, rules [
 				return o.Ref, Declared, urn, ""
 			}
 		}
-		ref, ok := ownerOf(meta(o).GetOwnerReferences())
+		next, ok := controllerOwner(out, cur, byRef)
 		if !ok {
 			origin, rule := selfOrigin(o, rules)
 			return o.Ref, origin, "", rule
 		}
-		next, listed := byUID[ref.UID]
-		if !listed {
-			return unlistedRoot(ref, o.Ref.Namespace, st)
-		}
 		if seen[next] {
-			// A cycle cannot be created through the API's garbage
-			// collector semantics; if one is read, nothing vouches for it.
+			// ControllerPairs has no cycle, so a chain cannot loop; kept
+			// as a guard against a future pair that would.
 			return out[next].Ref, Unmanaged, "", ""
 		}
 		seen[next] = true
 		cur = next
 	}
-}
-
-// ownerOf picks the reference to follow: the controller, else the first.
-func ownerOf(refs []metav1.OwnerReference) (metav1.OwnerReference, bool) {
-	if len(refs) == 0 {
-		return metav1.OwnerReference{}, false
-	}
-	for _, r := range refs {
-		if r.Controller != nil && *r.Controller {
-			return r, true
-		}
-	}
-	return refs[0], true
-}
-
-// unlistedRoot classifies an owner the inventory did not list (a
-// GatewayClass, a custom resource) from the state alone. Owners live in
-// their dependent's namespace or are cluster-scoped (the API forbids
-// cross-namespace owners), so both are tried.
-func unlistedRoot(ref metav1.OwnerReference, depNS string, st State) (Ref, Origin, string, string) {
-	gv, _ := schema.ParseGroupVersion(ref.APIVersion)
-	root := Ref{Group: gv.Group, Kind: ref.Kind, Namespace: depNS, Name: ref.Name}
-	for _, ns := range []string{depNS, ""} {
-		r := root
-		r.Namespace = ns
-		if urn, ok := st.Declared[r]; ok {
-			return r, Declared, urn, ""
-		}
-	}
-	if k, ok := kindOf(root.Group, root.Kind); ok && !k.Namespaced {
-		root.Namespace = ""
-	}
-	return root, Unmanaged, "", ""
 }
 
 // meta gives typed access to an object's metadata.

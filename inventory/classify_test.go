@@ -195,21 +195,62 @@ func TestClassify_OwnedByKnownControllerRootCarriesTheRule(t *testing.T) {
 	}
 }
 
-func TestClassify_UnlistedOwnerIsLookedUpInTheState(t *testing.T) {
-	// Envoy Gateway's proxies carry a non-controller reference to their
-	// GatewayClass, which the inventory does not list.
+// TestClassify_EnvoyProxyFallsToItsRuleNotItsGatewayClass: Envoy
+// Gateway's proxies carry a non-controller reference to their
+// GatewayClass. Such a reference is not ownership (anyone may write one),
+// so the proxy is classified by itself: the typed Envoy Gateway rule
+// (earliest field manager and label) makes it known, and without the
+// label it is unmanaged even though the GatewayClass is declared. (This
+// replaces TestClassify_UnlistedOwnerIsLookedUpInTheState, which asserted
+// that the reference made it owned by the declared GatewayClass.)
+func TestClassify_EnvoyProxyFallsToItsRuleNotItsGatewayClass(t *testing.T) {
+	toClass := []metav1.OwnerReference{{APIVersion: "gateway.networking.k8s.io/v1", Kind: "GatewayClass", Name: "tenant-a-envoy", UID: "u-gc"}}
 	sa := live{kind: "ServiceAccount", ns: nsA, name: "envoy-gw", uid: "u-envoy-sa", manager: "envoy-gateway",
-		owners: []metav1.OwnerReference{{APIVersion: "gateway.networking.k8s.io/v1", Kind: "GatewayClass", Name: "tenant-a-envoy", UID: "u-gc"}}}
+		labels: map[string]string{"app.kubernetes.io/managed-by": "envoy-gateway"}, owners: toClass}
 	classRef := Ref{Group: "gateway.networking.k8s.io", Kind: "GatewayClass", Name: "tenant-a-envoy"}
-	urn := urnPrefix + "kubernetes:gateway.networking.k8s.io/v1:GatewayClass::class"
-	st := State{Declared: map[Ref]string{classRef: urn}}
+	st := State{Declared: map[Ref]string{classRef: urnPrefix + "kubernetes:gateway.networking.k8s.io/v1:GatewayClass::class"}}
 
-	o := classifyOne(t, []live{sa}, st, DefaultControllers(), "envoy-gw")
-	if o.Origin != Owned || o.OwnerOrigin != Declared || o.URN != urn || o.Owner == nil || *o.Owner != classRef {
-		t.Errorf("got origin=%q ownerOrigin=%q urn=%q owner=%v, want owned by declared %v", o.Origin, o.OwnerOrigin, o.URN, o.Owner, classRef)
+	if o := classifyOne(t, []live{sa}, st, DefaultControllers(), "envoy-gw"); o.Origin != KnownController || o.Rule != RuleEnvoyGatewayProxy || o.Owner != nil {
+		t.Errorf("got origin=%q rule=%q owner=%v, want known-controller (%s), no owner", o.Origin, o.Rule, o.Owner, RuleEnvoyGatewayProxy)
 	}
-	if o := classifyOne(t, []live{sa}, State{}, DefaultControllers(), "envoy-gw"); o.OwnerOrigin != Unmanaged {
-		t.Errorf("undeclared unlisted owner: ownerOrigin %q, want unmanaged", o.OwnerOrigin)
+	sa.labels = nil
+	if o := classifyOne(t, []live{sa}, st, DefaultControllers(), "envoy-gw"); o.Origin != Unmanaged {
+		t.Errorf("without the label: origin %q, want unmanaged (the GatewayClass reference vouches for nothing)", o.Origin)
+	}
+}
+
+// TestClassify_OwnershipNeedsAControllerPairWithTheOwnersUID: ownership
+// is accepted only through a controller reference between a built-in
+// controller and what it creates, carrying the listed owner's UID. A
+// forged reference — to a declared ClusterRole, skipping a link, naming
+// one object with another's UID, or without controller: true — leaves the
+// object classified by itself.
+func TestClassify_OwnershipNeedsAControllerPairWithTheOwnersUID(t *testing.T) {
+	adminRole := live{group: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tenant-a-admin", uid: "u-role", manager: "pulumi-kubernetes-1a2b"}
+	st := declaredState()
+	st.Declared[adminRole.object().Ref] = urnPrefix + "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole::tenant-a-admin"
+	nonController := metav1.OwnerReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", UID: "u-dep"}
+	for _, tc := range []struct {
+		test string
+		obj  live
+	}{
+		{"WebhookOwnedByDeclaredClusterRole", live{group: "admissionregistration.k8s.io", kind: "ValidatingWebhookConfiguration", name: "hook", uid: "u-hook",
+			manager: "kubectl-create", owners: []metav1.OwnerReference{controllerRef("rbac.authorization.k8s.io/v1", "ClusterRole", "tenant-a-admin", "u-role")}}},
+		{"PodOwnedDirectlyByDeclaredDeployment", live{kind: "Pod", ns: nsA, name: "shell", uid: "u-shell", manager: "kubectl-run",
+			owners: []metav1.OwnerReference{controllerRef("apps/v1", "Deployment", "web", "u-dep")}}},
+		{"PodNamingOneReplicaSetWithAnothersUID", live{kind: "Pod", ns: nsA, name: "miner-5c-x", uid: "u-x", manager: "kubectl-create",
+			owners: []metav1.OwnerReference{controllerRef("apps/v1", "ReplicaSet", "miner-5c", "u-rs")}}},
+		{"ReplicaSetWithNonControllerReference", live{group: "apps", kind: "ReplicaSet", ns: nsA, name: "web-side", uid: "u-side", manager: "kubectl-create",
+			owners: []metav1.OwnerReference{nonController}}},
+		{"ReplicaSetOfAnUnlistedOwner", live{group: "apps", kind: "ReplicaSet", ns: nsA, name: "gone-1", uid: "u-gone", manager: "kubectl-create",
+			owners: []metav1.OwnerReference{controllerRef("apps/v1", "Deployment", "gone", "u-gone-dep")}}},
+	} {
+		t.Run(tc.test, func(t *testing.T) {
+			o := classifyOne(t, []live{webDeploy, webRS, rogueDeploy, rogueRS, adminRole, tc.obj}, st, DefaultControllers(), tc.obj.name)
+			if o.Origin != Unmanaged || o.Owner != nil || o.URN != "" {
+				t.Errorf("got origin=%q owner=%v urn=%q, want unmanaged with no owner", o.Origin, o.Owner, o.URN)
+			}
+		})
 	}
 }
 

@@ -42,10 +42,11 @@ const (
 	// Declared: the stack's state holds an object of this group, kind,
 	// namespace and name.
 	Declared Origin = "declared"
-	// Owned: its ownerReferences lead to another object (a ReplicaSet's
-	// Pod, a Deployment's ReplicaSet); OwnerOrigin says where the root
-	// owner comes from, and the object is unmanaged exactly when its root
-	// owner is.
+	// Owned: its controller ownerReference leads to the listed object a
+	// built-in controller creates it from (ControllerPairs: a ReplicaSet's
+	// Pod, a Deployment's ReplicaSet), with that object's UID; OwnerOrigin
+	// says where the root owner comes from, and the object is unmanaged
+	// exactly when its root owner is.
 	Owned Origin = "owned"
 	// KnownController: a typed Controller rule matches it (an object the
 	// API server or a controller Rampart installs creates by itself).
@@ -71,10 +72,13 @@ type Object struct {
 	// Rule names the Controller rule that matched a KnownController object
 	// (for an Owned object: the rule that matched its root owner).
 	Rule string `json:"rule,omitempty"`
-	// Manager is the first field manager in managedFields, the entry with
-	// the earliest time (who created it, as far as the API tells:
-	// "kubectl-client-side-apply", "pulumi-kubernetes-…"; empty when no
-	// entry exists); Created its creationTimestamp.
+	// Manager is the earliest field manager (EarliestManager): of the
+	// managedFields entries, the one whose time is the oldest
+	// ("kubectl-client-side-apply", "pulumi-kubernetes-…"; empty when no
+	// entry exists). An entry's time is its manager's LAST write, so this
+	// is the manager whose last write is the oldest, usually the creator
+	// but not provably: a creator that wrote again later (or whose fields
+	// were all taken over) is not it. Created is the creationTimestamp.
 	Manager string    `json:"manager,omitempty"`
 	Created time.Time `json:"created,omitzero"`
 }
@@ -85,8 +89,9 @@ func (o *Object) IsUnmanaged() bool {
 	return o.Origin == Unmanaged || (o.Origin == Owned && o.OwnerOrigin == Unmanaged)
 }
 
-// Creator is what reports show as the object's creator: the field
-// manager and creation time, as far as the API tells.
+// Creator is "<earliest field manager> at <creation time>", as drift's
+// report shows it. The manager did not necessarily create the object (see
+// Manager); Provenance says so in words.
 func (o *Object) Creator() string {
 	switch {
 	case o.Manager != "" && !o.Created.IsZero():
@@ -95,6 +100,27 @@ func (o *Object) Creator() string {
 		return o.Manager
 	case !o.Created.IsZero():
 		return "created " + o.Created.UTC().Format(time.RFC3339)
+	}
+	return "unknown"
+}
+
+// Provenance is what the compliance reports show about where an object
+// comes from, as far as the API tells: "earliest field manager
+// kubectl-create, created 2026-12-05T09:00:00Z". The earliest field
+// manager is the one whose last write is the oldest, not proof of who
+// created the object: the API server's audit log is.
+func (o *Object) Provenance() string {
+	created := ""
+	if !o.Created.IsZero() {
+		created = "created " + o.Created.UTC().Format(time.RFC3339)
+	}
+	switch {
+	case o.Manager != "" && created != "":
+		return "earliest field manager " + o.Manager + ", " + created
+	case o.Manager != "":
+		return "earliest field manager " + o.Manager
+	case created != "":
+		return "no field manager, " + created
 	}
 	return "unknown"
 }
@@ -109,7 +135,7 @@ type Controller struct {
 	Kinds []string `json:"kinds,omitempty"`
 	// Names the object must have (exact); empty: any.
 	Names []string `json:"names,omitempty"`
-	// Managers: the object's first field manager (Object.Manager) must be
+	// Managers: the object's earliest field manager (Object.Manager) must be
 	// one of these; "" matches an object without managedFields (one whose
 	// writers set nothing but its name). Empty: any.
 	Managers []string `json:"managers,omitempty"`

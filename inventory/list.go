@@ -34,11 +34,21 @@ const AuditorClusterRole = "rampart-system-auditor"
 // to inventorykinds.All without a filter here makes List fail rather than
 // list the whole cluster or nothing.
 var clusterScoped = map[string]bool{
-	"Namespace":                      true,
-	"ClusterRoleBinding":             true,
-	"ClusterRole":                    true,
-	"ValidatingWebhookConfiguration": true,
-	"MutatingWebhookConfiguration":   true,
+	"Namespace":                        true,
+	"ClusterRoleBinding":               true,
+	"ClusterRole":                      true,
+	"ValidatingWebhookConfiguration":   true,
+	"MutatingWebhookConfiguration":     true,
+	"ValidatingAdmissionPolicy":        true,
+	"ValidatingAdmissionPolicyBinding": true,
+}
+
+// allNamespaces are the namespaced kinds List knows how to list across
+// every namespace (inventorykinds.Kind.AllNamespaces) and filter to the
+// ones in or reaching into a managed namespace; the same failure as
+// clusterScoped guards a kind added without one.
+var allNamespaces = map[string]bool{
+	"RoleBinding": true,
 }
 
 // List reads every kind of inventorykinds.All that reaches into st's
@@ -47,11 +57,16 @@ var clusterScoped = map[string]bool{
 //   - each managed Namespace (one missing live is absent from Objects, and
 //     nothing is listed in it);
 //   - the namespaced kinds, in each managed namespace that exists;
+//     RoleBindings with one call across every namespace, keeping those in
+//     a managed namespace and those elsewhere whose subjects are a managed
+//     namespace's identities (SubjectsIn);
 //   - ClusterRoleBindings that BindingReaches the managed namespaces;
-//   - ClusterRoles bound by those or by a RoleBinding in a managed
-//     namespace (ReferencedClusterRoles);
+//   - ClusterRoles bound by those or by a kept RoleBinding
+//     (ReferencedClusterRoles);
 //   - webhook configurations whose webhooks could intercept a request in a
-//     managed namespace (WebhooksReach, on the namespaces' live labels).
+//     managed namespace (WebhooksReach, on the namespaces' live labels);
+//   - the ValidatingAdmissionPolicies and bindings that are or name the
+//     stack's own (listAdmissionPolicies).
 //
 // Any failed call fails List: a Forbidden names the resource and the
 // ClusterRole that grants it, since an inventory that skipped a kind would
@@ -63,6 +78,9 @@ func List(ctx context.Context, c *Client, st State, rules []Controller) (*Invent
 	for _, k := range inventorykinds.All {
 		if !k.Namespaced && !clusterScoped[k.Kind] {
 			return nil, fmt.Errorf("inventory: inventorykinds.All lists cluster-scoped %s but package inventory has no filter for it; add one to list.go", kindName(k))
+		}
+		if k.Namespaced && k.AllNamespaces && !allNamespaces[k.Kind] {
+			return nil, fmt.Errorf("inventory: inventorykinds.All lists %s across every namespace but package inventory has no filter for it; add one to list.go", kindName(k))
 		}
 	}
 	inv := &Inventory{
@@ -91,7 +109,23 @@ func List(ctx context.Context, c *Client, st State, rules []Controller) (*Invent
 	live := slices.Sorted(maps.Keys(nsLabels))
 
 	for _, k := range inventorykinds.All {
-		if !k.Namespaced {
+		switch {
+		case !k.Namespaced:
+			continue
+		case k.AllNamespaces:
+			// One call across every namespace: a RoleBinding in kube-system
+			// can grant a managed namespace's ServiceAccount admin there.
+			got, err := listKind(ctx, c, k, "", func(o *Object) (bool, error) {
+				if _, in := nsLabels[o.Ref.Namespace]; in {
+					return true, nil
+				}
+				subjects, _, err := bindingSubjects(o.Object)
+				return SubjectsIn(subjects, inv.Namespaces), err
+			})
+			if err != nil {
+				return nil, err
+			}
+			objs = append(objs, got...)
 			continue
 		}
 		for _, ns := range live {
@@ -136,10 +170,57 @@ func List(ctx context.Context, c *Client, st State, rules []Controller) (*Invent
 		objs = append(objs, got...)
 	}
 
+	policies, err := listAdmissionPolicies(ctx, c, st)
+	if err != nil {
+		return nil, err
+	}
+	objs = append(objs, policies...)
+
 	inv.Objects = Classify(objs, st, rules)
 	SortObjects(inv.Objects)
 	return inv, nil
 }
+
+// listAdmissionPolicies lists the ValidatingAdmissionPolicies and their
+// bindings that touch the stack's own: a declared one, a binding whose
+// policyName is a declared policy, a policy a declared binding names. They
+// are read because the stack's verifier policy is what holds the
+// verifier's delegated RoleBinding writes (compliance judges that binding
+// on them). Other policies are left out: a policy can only deny, so one
+// the stack does not know of weakens no control, and listing them would
+// report every other tool's policy as drift.
+func listAdmissionPolicies(ctx context.Context, c *Client, st State) ([]Object, error) {
+	declared := map[string]map[string]bool{"ValidatingAdmissionPolicy": {}, "ValidatingAdmissionPolicyBinding": {}}
+	for r := range st.Declared {
+		if r.Group == admissionGroup && declared[r.Kind] != nil {
+			declared[r.Kind][r.Name] = true
+		}
+	}
+	bk, _ := kindOf(admissionGroup, "ValidatingAdmissionPolicyBinding")
+	bindings, err := listKind(ctx, c, bk, "", func(o *Object) (bool, error) {
+		policy, _, _ := unstructured.NestedString(o.Object, "spec", "policyName")
+		return declared[bk.Kind][o.Ref.Name] || declared["ValidatingAdmissionPolicy"][policy], nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	named := maps.Clone(declared["ValidatingAdmissionPolicy"])
+	for _, b := range bindings {
+		if declared[bk.Kind][b.Ref.Name] {
+			policy, _, _ := unstructured.NestedString(b.Object, "spec", "policyName")
+			named[policy] = true
+		}
+	}
+	pk, _ := kindOf(admissionGroup, "ValidatingAdmissionPolicy")
+	policies, err := listKind(ctx, c, pk, "", func(o *Object) (bool, error) { return named[o.Ref.Name], nil })
+	if err != nil {
+		return nil, err
+	}
+	return append(bindings, policies...), nil
+}
+
+// admissionGroup is the admission registration API group.
+const admissionGroup = "admissionregistration.k8s.io"
 
 // listKind pages through the objects of kind k in namespace ns ("" for
 // cluster-wide) and returns those keep accepts (nil: all).
@@ -191,12 +272,12 @@ func accessError(verb string, k inventorykinds.Kind, ns string, err error) error
 	return fmt.Errorf("%s %s %s: %w", verb, res, where, err)
 }
 
-// objectFrom makes an Object of a live object: Manager read from its
-// managedFields (then stripped), Created from its creationTimestamp.
+// objectFrom makes an Object of a live object: Manager (its earliest
+// field manager) read from its managedFields (then stripped), Created from its creationTimestamp.
 // Origin is left for Classify.
 func objectFrom(u *unstructured.Unstructured, k inventorykinds.Kind) Object {
 	u = u.DeepCopy()
-	manager := FirstManager(u.GetManagedFields())
+	manager := EarliestManager(u.GetManagedFields())
 	u.SetManagedFields(nil)
 	gv := schema.GroupVersion{Group: k.Group, Version: k.Version}
 	u.SetAPIVersion(gv.String())
@@ -227,12 +308,17 @@ func jsonShape(obj map[string]any) map[string]any {
 	return out
 }
 
-// FirstManager is the manager of the managedFields entry with the earliest
-// time (ties and untimed entries: the first in the list). The API server
-// sorts managedFields by operation before time (Apply before Update), so
-// the list's first entry is not the creator: a later server-side apply
-// would come first.
-func FirstManager(entries []metav1.ManagedFieldsEntry) string {
+// EarliestManager is the manager of the managedFields entry with the
+// earliest time (ties and untimed entries: the first in the list): the
+// earliest field manager. An entry's time is when its manager LAST wrote,
+// so this is the manager whose last write is the oldest — usually the
+// creator, not provably: a creator that wrote again since, or whose
+// fields another manager took over, is not it. The API server keeps no
+// creator field; its audit log is the record. The list's first entry is
+// not the answer either: the API server sorts managedFields by operation
+// before time (Apply before Update), so a later server-side apply would
+// come first.
+func EarliestManager(entries []metav1.ManagedFieldsEntry) string {
 	best := -1
 	for i, e := range entries {
 		switch {
@@ -248,6 +334,12 @@ func FirstManager(entries []metav1.ManagedFieldsEntry) string {
 	}
 	return entries[best].Manager
 }
+
+// FirstManager is EarliestManager under its former name.
+//
+// Deprecated: the name suggested the creator, which managedFields cannot
+// tell; use EarliestManager.
+func FirstManager(entries []metav1.ManagedFieldsEntry) string { return EarliestManager(entries) }
 
 // SortObjects orders objects by kind (the order of inventorykinds.All),
 // namespace, then name: the stable order reports and diffs rely on.

@@ -170,3 +170,27 @@ func TestObjectFrom_NumbersAreJSONShaped(t *testing.T) {
 		t.Fatalf("live port is %T(%v), want float64 as in a Pulumi state", port, port)
 	}
 }
+
+// TestObject_ProvenanceNamesTheEarliestFieldManager: managedFields keep
+// each manager's LAST write, so the manager with the oldest entry is not
+// provably the creator; what the reports show says "earliest field
+// manager", never "created by".
+func TestObject_ProvenanceNamesTheEarliestFieldManager(t *testing.T) {
+	at := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		o    Object
+		want string
+	}{
+		{Object{Manager: "kubectl-create", Created: at}, "earliest field manager kubectl-create, created 2026-12-05T09:00:00Z"},
+		{Object{Manager: "kubectl-create"}, "earliest field manager kubectl-create"},
+		{Object{Created: at}, "no field manager, created 2026-12-05T09:00:00Z"},
+		{Object{}, "unknown"},
+	} {
+		if got := tc.o.Provenance(); got != tc.want {
+			t.Errorf("Provenance() = %q, want %q", got, tc.want)
+		}
+	}
+	if EarliestManager(nil) != "" {
+		t.Error("no managedFields: no manager")
+	}
+}

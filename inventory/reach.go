@@ -22,17 +22,31 @@ var BroadGroups = []string{"system:authenticated", "system:unauthenticated", "sy
 const anonymousUser = "system:anonymous"
 
 // BindingReaches reports whether a ClusterRoleBinding with these subjects
-// grants its role to an identity of a managed namespace: a ServiceAccount
-// in one, the group system:serviceaccounts:<ns>, the User spelling of a
-// ServiceAccount (system:serviceaccount:<ns>:<name>, which RBAC matches
-// like the ServiceAccount subject), or a broad group (BroadGroups,
-// system:anonymous). Bindings to named people or outside groups are not
-// the namespaces' concern and are left out; with no managed namespace
-// nothing reaches in.
+// grants its role to an identity of a managed namespace: one SubjectsIn
+// names, or a broad group (BroadGroups, system:anonymous). Bindings to
+// named people or outside groups are not the namespaces' concern and are
+// left out; with no managed namespace nothing reaches in.
 func BindingReaches(subjects []rbacv1.Subject, namespaces []string) bool {
 	if len(namespaces) == 0 {
 		return false
 	}
+	for _, s := range subjects {
+		if s.Kind == rbacv1.GroupKind && slices.Contains(BroadGroups, s.Name) || s.Kind == rbacv1.UserKind && s.Name == anonymousUser {
+			return true
+		}
+	}
+	return SubjectsIn(subjects, namespaces)
+}
+
+// SubjectsIn reports whether a binding names an identity of one of the
+// namespaces: a ServiceAccount in one, the group
+// system:serviceaccounts:<ns>, or the User spelling of a ServiceAccount
+// (system:serviceaccount:<ns>:<name>, which RBAC matches like the
+// ServiceAccount subject). It is what keeps a RoleBinding outside the
+// managed namespaces: broad groups are left out there, since a RoleBinding
+// to everyone in another namespace (kubeadm's cluster-info reader in
+// kube-public) is that namespace's concern.
+func SubjectsIn(subjects []rbacv1.Subject, namespaces []string) bool {
 	for _, s := range subjects {
 		switch s.Kind {
 		case rbacv1.ServiceAccountKind:
@@ -40,16 +54,10 @@ func BindingReaches(subjects []rbacv1.Subject, namespaces []string) bool {
 				return true
 			}
 		case rbacv1.GroupKind:
-			if slices.Contains(BroadGroups, s.Name) {
-				return true
-			}
 			if ns, ok := strings.CutPrefix(s.Name, "system:serviceaccounts:"); ok && slices.Contains(namespaces, ns) {
 				return true
 			}
 		case rbacv1.UserKind:
-			if s.Name == anonymousUser {
-				return true
-			}
 			if rest, ok := strings.CutPrefix(s.Name, "system:serviceaccount:"); ok {
 				ns, _, _ := strings.Cut(rest, ":")
 				if slices.Contains(namespaces, ns) {

@@ -16,11 +16,12 @@ const (
 
 // DefaultControllers are the typed rules applied by default, in the order
 // they are tried. Each pairs what an object says about itself (a label, a
-// name) with who wrote it first (its first field manager), because a label
-// alone is one kubectl command away from forged. The field manager is
-// client-declared too (?fieldManager= on any write), so a rule lowers the
-// bar, it does not prove: the API server's audit log (the user behind the
-// first write) is the proof, and the Reasons say so.
+// name) with its earliest field manager (Object.Manager: the manager
+// whose last write is the oldest, usually but not provably the creator),
+// because a label alone is one kubectl command away from forged. The field
+// manager is client-declared too (?fieldManager= on any write), so a rule
+// lowers the bar, it does not prove: the API server's audit log (the user
+// behind the create) is the proof, and the Reasons say so.
 //
 // Manager names were checked against the sources Rampart's lab builds
 // (Kubernetes 1.34.4, Envoy Gateway 1.9.1). A field manager without an
@@ -43,7 +44,7 @@ func DefaultControllers() []Controller {
 			Managers: []string{"kube-apiserver"},
 			Labels:   map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"},
 			Reason: "default RBAC the API server creates at start (label kubernetes.io/bootstrapping=rbac-defaults, " +
-				"first written by kube-apiserver); both are client-settable, the audit log shows the real creator",
+				"earliest field manager kube-apiserver); both are client-settable, the audit log shows the real creator",
 		},
 		{
 			Name:  RuleDefaultSA,
@@ -57,7 +58,7 @@ func DefaultControllers() []Controller {
 			// is its User-Agent product token, kept for clusters whose token
 			// controller still writes secrets into the account. Any field
 			// someone else writes (automountServiceAccountToken: true, …)
-			// makes them the first manager and the account unmanaged.
+			// makes them its earliest field manager and the account unmanaged.
 			// Rampart's namespace component declares its own "default"
 			// account; declared is tried before this rule.
 			Managers: []string{"", "kube-controller-manager"},
@@ -70,15 +71,16 @@ func DefaultControllers() []Controller {
 			// infrastructure with field owner "envoy-gateway"
 			// (internal/infrastructure/kubernetes/infra_client.go). Their
 			// ReplicaSets and Pods are written by kube-controller-manager and
-			// are classified through their ownerReferences; the proxies
-			// themselves carry a (non-controller) owner reference to their
-			// GatewayClass or Gateway, so this rule applies when that
-			// reference is missing.
+			// are classified through their controller ownerReferences; the
+			// proxies themselves carry an owner reference to their
+			// GatewayClass or Gateway, which Classify does not follow (not a
+			// ControllerPairs link: anyone may write one), so this rule is
+			// what classifies them.
 			Kinds:    []string{"Deployment", "DaemonSet", "ServiceAccount"},
 			Managers: []string{"envoy-gateway"},
 			Labels:   map[string]string{"app.kubernetes.io/managed-by": "envoy-gateway"},
 			Reason: "Envoy proxies the Envoy Gateway controller Rampart installs creates for each Gateway " +
-				"(label app.kubernetes.io/managed-by=envoy-gateway, first written by envoy-gateway)",
+				"(label app.kubernetes.io/managed-by=envoy-gateway, earliest field manager envoy-gateway)",
 		},
 	}
 }

@@ -177,11 +177,12 @@ func TestCheckers_DefaultsRenderBothIdentitiesWithTheirRoles(t *testing.T) {
 }
 
 // want is the auditor's grants derived independently of the component:
-// get and list on every inventory kind, get on every refresh kind.
+// get and list on every inventory kind (in the cluster-wide role when the
+// inventory lists it cluster-wide), get on every refresh kind.
 func want(namespaced bool) []string {
 	set := map[string]bool{}
 	for _, k := range inventorykinds.All {
-		if k.Namespaced == namespaced {
+		if k.ListedClusterWide() != namespaced {
 			g := cmpOr(k.Group, "core")
 			set[g+"/"+k.Resource+" get"], set[g+"/"+k.Resource+" list"] = true, true
 		}
@@ -232,7 +233,7 @@ func TestAuditor_RulesAreExactlyTheInventoryKindsAndTheDeclaredKinds(t *testing.
 		// list (what the inventory does) is granted on exactly its kinds.
 		var inv []string
 		for _, k := range inventorykinds.All {
-			if k.Namespaced == c.namespaced {
+			if k.ListedClusterWide() != c.namespaced {
 				inv = append(inv, cmpOr(k.Group, "core")+"/"+k.Resource)
 			}
 		}
@@ -244,6 +245,36 @@ func TestAuditor_RulesAreExactlyTheInventoryKindsAndTheDeclaredKinds(t *testing.
 	// The inventory kinds of both scopes together are exactly inventorykinds.All.
 	if len(want(true))+len(want(false)) < 2*len(inventorykinds.All) {
 		t.Error("some inventory kind is granted in neither role")
+	}
+}
+
+// TestAuditor_ListsRoleBindingsAndVerifierPolicyClusterWide: a RoleBinding
+// in kube-system can hand a tenant's ServiceAccount admin there, so the
+// inventory lists RoleBindings across every namespace (get and list in the
+// cluster-wide role, never a write), and it reads the admission policy and
+// binding that hold the verifier's delegated RoleBinding writes.
+func TestAuditor_ListsRoleBindingsAndVerifierPolicyClusterWide(t *testing.T) {
+	rec := mustRun(t, &auditor.CheckersArgs{ManagedNamespaces: managed})
+	n := auditor.ObjectNames("rampart-system")
+	cl := grants(byObjectName(t, rec, tClusterRole, "", n.AuditorClusterRole))
+	for _, w := range []string{
+		"rbac.authorization.k8s.io/rolebindings get", "rbac.authorization.k8s.io/rolebindings list",
+		"admissionregistration.k8s.io/validatingadmissionpolicies get", "admissionregistration.k8s.io/validatingadmissionpolicies list",
+		"admissionregistration.k8s.io/validatingadmissionpolicybindings get", "admissionregistration.k8s.io/validatingadmissionpolicybindings list",
+	} {
+		if !slices.Contains(cl, w) {
+			t.Errorf("%s lacks %q: %v", n.AuditorClusterRole, w, cl)
+		}
+	}
+	for _, g := range cl {
+		if strings.HasPrefix(g, "rbac.authorization.k8s.io/rolebindings ") && !strings.HasSuffix(g, " get") && !strings.HasSuffix(g, " list") {
+			t.Errorf("%s grants %q: the auditor only reads", n.AuditorClusterRole, g)
+		}
+	}
+	// The cluster-wide grant covers the managed namespaces: the role bound
+	// in each of them need not repeat it.
+	if ns := grants(byObjectName(t, rec, tClusterRole, "", n.AuditorNamespacedRole)); slices.Contains(ns, "rbac.authorization.k8s.io/rolebindings list") {
+		t.Errorf("%s still lists rolebindings per namespace: %v", n.AuditorNamespacedRole, ns)
 	}
 }
 

@@ -30,8 +30,6 @@ var RefreshKinds = []inventorykinds.Kind{
 	{Group: "cert-manager.io", Version: "v1", Resource: "issuers", Kind: "Issuer", Namespaced: true},
 	{Group: "cert-manager.io", Version: "v1", Resource: "clusterissuers", Kind: "ClusterIssuer"},
 	{Group: "k8s.keycloak.org", Version: "v2alpha1", Resource: "keycloaks", Kind: "Keycloak", Namespaced: true},
-	{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingadmissionpolicies", Kind: "ValidatingAdmissionPolicy"},
-	{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingadmissionpolicybindings", Kind: "ValidatingAdmissionPolicyBinding"},
 }
 
 // Rule is one RBAC policy rule in plain Go.
@@ -54,12 +52,15 @@ var (
 // AuditorRules are the auditor's rules for one scope (namespaced: the
 // role bound in each managed namespace; otherwise the cluster-wide one),
 // derived from inventorykinds.All (get, list) and RefreshKinds (get), one
-// rule per API group and verb set, in a stable order.
+// rule per API group and verb set, in a stable order. An inventory kind
+// the inventory lists across every namespace (inventorykinds.Kind.
+// ListedClusterWide: RoleBindings) is granted in the cluster-wide role
+// only, which also covers a refresh's get in the managed namespaces.
 func AuditorRules(namespaced bool) []Rule {
 	verbs := map[[2]string][]string{} // {group, resource} → verbs
-	add := func(kinds []inventorykinds.Kind, v []string) {
+	add := func(kinds []inventorykinds.Kind, v []string, clusterWide func(inventorykinds.Kind) bool) {
 		for _, k := range kinds {
-			if k.Namespaced != namespaced {
+			if clusterWide(k) == namespaced {
 				continue
 			}
 			key := [2]string{k.Group, k.Resource}
@@ -70,8 +71,8 @@ func AuditorRules(namespaced bool) []Rule {
 			}
 		}
 	}
-	add(inventorykinds.All, listVerbs)
-	add(RefreshKinds, getVerbs)
+	add(inventorykinds.All, listVerbs, inventorykinds.Kind.ListedClusterWide)
+	add(RefreshKinds, getVerbs, func(k inventorykinds.Kind) bool { return !k.Namespaced })
 	type ruleKey struct{ group, verbs string }
 	resources := map[ruleKey][]string{}
 	for key, v := range verbs {
