@@ -1,12 +1,15 @@
 package compliance_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/rampart-dev/rampart/compliance"
 )
 
@@ -126,5 +129,21 @@ func TestAddBehaviour_FailedCheckFailsItsItemWithATestObservation(t *testing.T) 
 		Expected: "refused", Observed: "refused", OK: true, Why: "no broad binding"}}})
 	if r := verdictOf(t, s, "rbac-no-default-admin"); r.Verdict != compliance.Pass || !slices.Equal(r.Sources(), []compliance.Source{compliance.FromBehaviour}) {
 		t.Errorf("rbac-no-default-admin with a passing check = %s on %v", r.Verdict, r.Sources())
+	}
+}
+
+// What a verify run did not check shows beside its checks in every
+// rendering, so an absent check is never read as a pass.
+func TestAddBehaviour_NotesShowInEveryReport(t *testing.T) {
+	a := compliance.Assess("local", apitype.DeploymentV3{}, time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC))
+	a.AddBehaviour(&compliance.Behaviour{Server: "https://127.0.0.1:6443", Notes: []string{"no --private-address given: no private-address check was made"}})
+	for name, render := range map[string]func(io.Writer) error{"markdown": a.Markdown, "html": a.HTML, "oscal": a.OSCAL, "json": a.JSON} {
+		var b bytes.Buffer
+		if err := render(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "no private-address check was made") {
+			t.Errorf("%s report lacks the run's note", name)
+		}
 	}
 }

@@ -37,6 +37,10 @@ type Behaviour struct {
 	Checks     []Check   `json:"checks"`
 	// Readyz is the API server's /readyz?verbose answer, recorded as is.
 	Readyz string `json:"readyz,omitempty"`
+	// Notes say what the run did not check and why (no private address
+	// given, no sweep of dead runs possible): neither passes nor failures,
+	// but a reader must see them next to the checks.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Failed is the number of checks whose observation differs from the

@@ -30,6 +30,12 @@ func (a *Assessment) mdBehaviour(b *strings.Builder) {
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", mark, tableCode(c.Item), cell(c.Name), cell(c.Expected), cell(c.Observed), cell(checkWhy(c)))
 		}
 	}
+	if len(bh.Notes) > 0 {
+		b.WriteString("\nNot checked in this run (neither pass nor fail):\n\n")
+		for _, n := range bh.Notes {
+			fmt.Fprintf(b, "- %s\n", cell(n))
+		}
+	}
 	if bh.Readyz != "" {
 		fence := strings.Repeat("`", max(3, longestRun(bh.Readyz, '`')+1))
 		fmt.Fprintf(b, "\nThe API server's `/readyz?verbose`, as recorded:\n\n%stext\n%s\n%s\n", fence, strings.TrimRight(bh.Readyz, "\n"), fence)

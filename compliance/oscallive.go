@@ -184,6 +184,10 @@ func (a *Assessment) oscalLiveResources() []oscalResource {
 		out = append(out, oscalResource{UUID: a.oscalID("live-classification"), Title: "Live inventory: classification and judgement rules",
 			Description: b.String()})
 	}
+	if b := a.Behaviour; b != nil && len(b.Notes) > 0 {
+		out = append(out, oscalResource{UUID: a.oscalID("verify-notes"), Title: "What rampart verify did not check in this run",
+			Description: strings.Join(b.Notes, " ")})
+	}
 	if b := a.Behaviour; b != nil && strings.TrimSpace(b.Readyz) != "" {
 		out = append(out, oscalResource{UUID: a.oscalID("readyz"), Title: "kube-apiserver /readyz?verbose as recorded by rampart verify",
 			Description: strings.TrimSpace(b.Readyz)})

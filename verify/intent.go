@@ -40,6 +40,11 @@ const (
 	NotRun = "not run"
 	// Errored: the probe ran but its answer fits neither open nor closed.
 	Errored = "error"
+	// Inconclusive: a connection to an address outside the cluster failed,
+	// but so did the control's (the unmanaged namespace's client, which no
+	// Rampart policy restricts): the target does not answer, so the failure
+	// says nothing about the policy. Never what was expected.
+	Inconclusive = "inconclusive"
 )
 
 // Checklist items the checks prove.
@@ -346,6 +351,23 @@ func (x *expecter) DryRun(ns string) Expectation {
 		e.Why = fmt.Sprintf("%s enforces baseline under its typed exemption (%s.exemption), which refuses a privileged container too", n.Name, n.Key)
 	default:
 		e.Why = fmt.Sprintf("%s enforces Pod Security %s (%s)", n.Name, n.PodSecurity, n.Key)
+	}
+	return e
+}
+
+// DryRunBaseline is the expected answer to a pod that Pod Security baseline
+// admits and restricted refuses (baselinePod), submitted to managed
+// namespace ns: refused where the namespace enforces restricted, admitted
+// under a baseline or privileged exemption. The privileged dry run alone
+// cannot tell restricted from baseline: both refuse a privileged container.
+func (x *expecter) DryRunBaseline(ns string) Expectation {
+	n := x.ns[ns]
+	e := Expectation{Verdict: Refused, Item: ItemPSS}
+	switch n.PodSecurity {
+	case "privileged", "baseline":
+		e.Verdict, e.Why = Admitted, fmt.Sprintf("%s is exempted to %s (%s.exemption), which admits a pod restricted refuses", n.Name, n.PodSecurity, n.Key)
+	default:
+		e.Why = fmt.Sprintf("%s enforces Pod Security %s (%s), which refuses what baseline admits: capabilities not dropped, runAsNonRoot and allowPrivilegeEscalation unset", n.Name, n.PodSecurity, n.Key)
 	}
 	return e
 }

@@ -167,6 +167,12 @@ func TestExpect_LocalStack(t *testing.T) {
 			func(in *Intent) { nsOf(in, "falco").PodSecurity = "restricted" }, Refused},
 		{"privileged pod at baseline", func(x *expecter) Expectation { return x.DryRun("falco") },
 			Admitted, nil, ItemPSS, func(in *Intent) { nsOf(in, "falco").PodSecurity = "baseline" }, Refused},
+		{"baseline pod in a tenant", func(x *expecter) Expectation { return x.DryRunBaseline("team-a") },
+			Refused, []string{"team-a enforces Pod Security restricted (rampart:tenants[0])"}, ItemPSS,
+			func(in *Intent) { nsOf(in, "team-a").PodSecurity = "baseline" }, Admitted},
+		{"baseline pod in falco", func(x *expecter) Expectation { return x.DryRunBaseline("falco") },
+			Admitted, []string{"rampart:namespaces[7].exemption"}, ItemPSS,
+			func(in *Intent) { nsOf(in, "falco").PodSecurity = "restricted" }, Refused},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := localIntent(t)

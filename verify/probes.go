@@ -27,7 +27,7 @@ const (
 	LabelProbe = "rampart.dev/probe"
 	ProbeValue = "verify"
 	// LabelRun carries the run's ID, LabelRole the pod's part in it
-	// (server, client, gateway, proxy, privileged).
+	// (server, client, gateway, proxy, privileged, baseline).
 	LabelRun  = "rampart.dev/probe-run"
 	LabelRole = "rampart.dev/probe-role"
 	// NamespacePrefix starts the throwaway namespace's name
@@ -49,6 +49,7 @@ const (
 	roleGateway    = "gateway"
 	roleProxy      = "proxy"
 	rolePrivileged = "privileged"
+	roleBaseline   = "baseline"
 )
 
 const containerName = "probe"
@@ -169,6 +170,21 @@ func privilegedPod(o Options, ns, run string) *corev1.Pod {
 	return pod
 }
 
+// baselinePod is what the second dry runs submit: the probe pod with what
+// Pod Security baseline admits and restricted refuses (every capability
+// kept, runAsNonRoot and allowPrivilegeEscalation unset), so a namespace
+// that enforces baseline where restricted is declared shows.
+func baselinePod(o Options, ns, run string) *corev1.Pod {
+	pod := probePod(o, ns, roleBaseline, run, nil, []string{"pause"}, time.Minute)
+	pod.Spec.NodeName = ""
+	pod.Spec.SecurityContext.RunAsNonRoot = nil
+	c := &pod.Spec.Containers[0]
+	c.SecurityContext.RunAsNonRoot = nil
+	c.SecurityContext.AllowPrivilegeEscalation = nil
+	c.SecurityContext.Capabilities = nil
+	return pod
+}
+
 // probeParallel is how many targets one client checks at a time.
 const probeParallel = 8
 
@@ -192,13 +208,16 @@ const saWait = 30 * time.Second
 
 // create creates pod, retrying while the namespace's default
 // ServiceAccount does not exist yet (a namespace just created), for at
-// most saWait.
+// most saWait. The caller tracks the pod before: a create cut short may
+// still have created it.
 func (p *prober) create(ctx context.Context, pod *corev1.Pod) error {
 	ctx, cancel := context.WithTimeout(ctx, saWait)
 	defer cancel()
-	for {
+	for retried := false; ; retried = true {
 		_, err := p.kube.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{})
-		if err == nil {
+		if err == nil || retried && apierrors.IsAlreadyExists(err) {
+			// Already there after a retry: an earlier attempt whose answer
+			// was lost created it (the name is this run's).
 			return nil
 		}
 		// "error looking up service account ns/default: serviceaccount
@@ -324,12 +343,37 @@ func (p *prober) remove(ctx context.Context, ns, name string) error {
 	return nil
 }
 
-// sweep deletes, in namespace ns, this run's probe pods and the finished
-// probe pods of earlier runs (a run killed before its cleanup; their
-// activeDeadlineSeconds ended them). Running probes of another run are left
-// alone: that run is still going. A namespace where listing is forbidden is
+// staleMargin is how long past its bound a probe object of another run
+// must be before a sweep deletes it: the owning run's waits are bounded by
+// the same deadline, its cleanup by CleanupTimeout, and the margin absorbs
+// the skew between this machine's clock and the API server's.
+const staleMargin = 5 * time.Minute
+
+// staleAfter bounds a throwaway namespace that records no timeout (a run of
+// an older Rampart), and a probe pod without activeDeadlineSeconds.
+const staleAfter = 30 * time.Minute
+
+// stalePod reports whether pod, a probe pod of another run, outlived its
+// activeDeadlineSeconds by staleMargin: every wait of the run that made it
+// is over, so the run is dead (killed before its cleanup). A pod whose age
+// is unknown is never stale.
+func stalePod(pod *corev1.Pod, now time.Time) bool {
+	if pod.CreationTimestamp.IsZero() {
+		return false
+	}
+	bound := staleAfter
+	if d := pod.Spec.ActiveDeadlineSeconds; d != nil && *d > 0 {
+		bound = time.Duration(*d)*time.Second + staleMargin
+	}
+	return now.Sub(pod.CreationTimestamp.Time) > bound
+}
+
+// sweep deletes, in namespace ns, this run's probe pods (by label: a create
+// whose answer was lost) and the probe pods of dead runs (stalePod). The
+// pods of a concurrent run, finished or not, are left alone: that run may
+// not have read their logs yet. A namespace where listing is forbidden is
 // skipped (the pods this run created are deleted by name anyway).
-func (p *prober) sweep(ctx context.Context, ns, run string) error {
+func (p *prober) sweep(ctx context.Context, ns, run string, now time.Time) error {
 	list, err := p.kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: LabelProbe + "=" + ProbeValue})
 	if apierrors.IsForbidden(err) || apierrors.IsNotFound(err) {
 		return nil
@@ -338,9 +382,9 @@ func (p *prober) sweep(ctx context.Context, ns, run string) error {
 		return fmt.Errorf("list probe pods in %s: %w", ns, err)
 	}
 	var errs []error
-	for _, pod := range list.Items {
-		ended := pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
-		if pod.Labels[LabelRun] == run || ended {
+	for i := range list.Items {
+		pod := &list.Items[i]
+		if pod.Labels[LabelRun] == run || stalePod(pod, now) {
 			errs = append(errs, p.remove(ctx, ns, pod.Name))
 		}
 	}

@@ -80,6 +80,33 @@ func TestProbePods_PassPSSRestricted(t *testing.T) {
 	}
 }
 
+// TestBaselinePod_TellsRestrictedFromBaseline: the second dry runs' pod is
+// admitted by Pod Security baseline (and privileged) and refused by
+// restricted, for the three settings restricted adds, so its answer shows
+// which of the two a namespace enforces.
+func TestBaselinePod_TellsRestrictedFromBaseline(t *testing.T) {
+	pod := baselinePod(testOptions, "team-a", "abc123")
+	for level, admitted := range map[string]bool{"restricted": false, "baseline": true, "privileged": true} {
+		err := hardening.CheckPod(level, "latest", nil, &pod.Spec)
+		if (err == nil) != admitted {
+			t.Errorf("baseline pod at %s: %v, want admitted=%v", level, err, admitted)
+		}
+		if err != nil {
+			for _, why := range []string{"allowPrivilegeEscalation", "capabilities", "runAsNonRoot"} {
+				if !strings.Contains(err.Error(), why) {
+					t.Errorf("restricted refuses it but not for %s: %v", why, err)
+				}
+			}
+		}
+	}
+	if pod.Spec.NodeName != "" || pod.Labels[LabelProbe] != ProbeValue || pod.Labels[LabelRole] != roleBaseline || pod.Name == privilegedPod(testOptions, "team-a", "abc123").Name {
+		t.Errorf("baseline pod: name %q node %q labels %v", pod.Name, pod.Spec.NodeName, pod.Labels)
+	}
+	if c := pod.Spec.Containers[0].SecurityContext; c.Privileged != nil && *c.Privileged {
+		t.Error("the baseline pod is privileged")
+	}
+}
+
 func TestParseCheck(t *testing.T) {
 	full := `probe: starting
 {"target":"tcp:10.244.0.7:8080","verdict":"OK","detail":"connected from 10.244.0.9:4000","ms":1}

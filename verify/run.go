@@ -20,7 +20,6 @@ import (
 	"github.com/rampart-dev/rampart/inventory"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -41,11 +40,11 @@ const (
 	// podStart bounds how long a probe pod may take to start (image pull
 	// included).
 	podStart = 90 * time.Second
+	// apiTimeout bounds each API call that is not a wait for a pod (the
+	// dry runs, /readyz, the DNS Service, the namespace's create, the
+	// sweeps), so that one slow answer cannot use the whole run's time.
+	apiTimeout = 30 * time.Second
 )
-
-// DefaultPrivateAddresses are the RFC 1918 addresses probed when none is
-// given: one in 10/8 and one in 192.168/16, on the gateway's HTTPS port.
-var DefaultPrivateAddresses = []string{"10.0.0.1", "192.168.0.1"}
 
 // Options configures a run.
 type Options struct {
@@ -68,12 +67,18 @@ type Options struct {
 	// Parallel is how many client pods run at once. Default 3.
 	Parallel int
 	// MetadataAddress is the cloud metadata endpoint (IP:PORT). Default
-	// 169.254.169.254:80; it is also probed on the gateway's HTTPS port,
-	// the port its egress policy opens.
+	// 169.254.169.254:80, which answers on the major clouds; it is also
+	// probed on the gateway's HTTPS port, the port its egress policy opens.
+	// Like every outside address, a "closed" to it counts only when the
+	// unmanaged namespace's client reached it (see Inconclusive); where it
+	// does not answer, give one that does.
 	MetadataAddress string
 	// PrivateAddresses are RFC 1918 addresses (IP or IP:PORT; the port
-	// defaults to the gateway's HTTPS port). Default
-	// DefaultPrivateAddresses.
+	// defaults to the gateway's HTTPS port) of hosts that answer. Default
+	// none: no private-address check is made, and the run notes it. There
+	// is no safe guess: an address that does not exist proves nothing, and
+	// a well-known one may be the cluster's own (10.0.0.1 is the kubernetes
+	// Service on AKS).
 	PrivateAddresses []string
 	// PublicAddress is an address the gateway must reach (IP:PORT,
 	// outside the SSRF blocklist); "" when the cluster has none.
@@ -100,6 +105,25 @@ type Options struct {
 type outside struct {
 	what string // metadata, private, public
 	addr netip.AddrPort
+	// derived: not given but added, the metadata address on the gateway's
+	// HTTPS port. Metadata services do not answer there, so where the
+	// control cannot reach it a closed observation is left out and noted,
+	// not failed: no flag could make it conclusive.
+	derived bool
+}
+
+// target is the probe's target for o.
+func (o outside) target() string { return tcpTarget(o.addr.Addr().String(), int(o.addr.Port())) }
+
+// flag is the option that gives an address of o's kind, for a Why.
+func (o outside) flag() string {
+	switch o.what {
+	case "metadata":
+		return "--metadata-address IP:PORT"
+	case "private":
+		return "--private-address IP[:PORT]"
+	}
+	return "--public-address IP:PORT"
 }
 
 func (o Options) withDefaults() Options {
@@ -113,9 +137,6 @@ func (o Options) withDefaults() Options {
 	}
 	o.Parallel = cmp.Or(o.Parallel, DefaultParallel)
 	o.MetadataAddress = cmp.Or(o.MetadataAddress, DefaultMetadataAddress)
-	if o.PrivateAddresses == nil {
-		o.PrivateAddresses = DefaultPrivateAddresses
-	}
 	o.DNSService = cmp.Or(o.DNSService, DefaultDNSService)
 	if o.RunID == "" {
 		b := make([]byte, 3)
@@ -187,16 +208,16 @@ func (o Options) outsideTargets(x *expecter) ([]outside, error) {
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, outside{"metadata", md})
+	out = append(out, outside{what: "metadata", addr: md})
 	if int(md.Port()) != https {
-		out = append(out, outside{"metadata", netip.AddrPortFrom(md.Addr(), uint16(https))}) //nolint:gosec // a validated port
+		out = append(out, outside{what: "metadata", addr: netip.AddrPortFrom(md.Addr(), uint16(https)), derived: true}) //nolint:gosec // a validated port
 	}
 	for _, p := range o.PrivateAddresses {
 		ap, err := parse("private address", p)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, outside{"private", ap})
+		out = append(out, outside{what: "private", addr: ap})
 	}
 	if o.PublicAddress != "" {
 		ap, err := parse("public address", o.PublicAddress)
@@ -206,7 +227,7 @@ func (o Options) outsideTargets(x *expecter) ([]outside, error) {
 		if entry, blocked := x.blocked(ap.Addr()); blocked {
 			return nil, fmt.Errorf("verify: public address %s is in the SSRF blocklist entry %s: give an address the gateway may reach", ap, entry)
 		}
-		out = append(out, outside{"public", ap})
+		out = append(out, outside{what: "public", addr: ap})
 	}
 	return out, nil
 }
@@ -218,10 +239,14 @@ type run struct {
 	in      *Intent
 	x       *expecter
 	outside []outside
-	// throwaway is the unmanaged namespace, once created.
+	// now is the clock the sweeps age objects by.
+	now func() time.Time
+	mu  sync.Mutex
+	// throwaway is the unmanaged namespace, recorded before its create so
+	// that a create cut short (Ctrl-C) is deleted too.
 	throwaway string
-	mu        sync.Mutex
-	created   [][2]string // namespace, name of every pod created
+	created   [][2]string // namespace, name of every pod created or being created
+	notes     []string
 }
 
 func (r *run) logf(format string, args ...any) {
@@ -230,17 +255,28 @@ func (r *run) logf(format string, args ...any) {
 	_, _ = fmt.Fprintf(r.o.Progress, "verify: "+format+"\n", args...)
 }
 
+// Result is one run: its checks and its notes.
+type Result struct {
+	// Behaviour holds a check per observation.
+	Behaviour *compliance.Behaviour
+	// Notes say what the run did not check or clean up, and why (no
+	// private address given, no sweep of earlier runs possible): neither a
+	// pass nor a failure, so never a check.
+	Notes []string
+}
+
 // Run exercises the cluster c points at against the declared intent in:
-// the privileged dry runs, the API server's /readyz?verbose, then the
+// the Pod Security dry runs, the API server's /readyz?verbose, then the
 // traffic between probe pods in every managed namespace and a throwaway
-// unmanaged one, to DNS and to the outside addresses. It always cleans up
-// (this run's pods and namespace, on a fresh context bounded by
-// CleanupTimeout, even when ctx was cancelled). The Behaviour holds a check
-// per observation; a probe that could not run is a failed check, not an
-// error. The error is for what stops the run (bad options, a cancelled
-// context) or a cleanup that left objects behind; the Behaviour is then
-// returned too, with what was observed.
-func Run(ctx context.Context, c *inventory.Client, in *Intent, o Options) (*compliance.Behaviour, error) {
+// unmanaged one, to DNS and to the outside addresses. Before, it sweeps the
+// throwaway namespaces of dead runs (where it may list namespaces). It
+// always cleans up (this run's pods and namespace, on a fresh context
+// bounded by CleanupTimeout, even when ctx was cancelled). The Behaviour
+// holds a check per observation; a probe that could not run is a failed
+// check, not an error. The error is for what stops the run (bad options, a
+// cancelled context) or a cleanup that left objects behind; the Result is
+// then returned too, with what was observed.
+func Run(ctx context.Context, c *inventory.Client, in *Intent, o Options) (res *Result, err error) {
 	if c == nil || c.Kube == nil {
 		return nil, errors.New("verify: no cluster client")
 	}
@@ -259,21 +295,31 @@ func Run(ctx context.Context, c *inventory.Client, in *Intent, o Options) (*comp
 	if err != nil {
 		return nil, err
 	}
-	r := &run{prober: prober{kube: c.Kube}, o: o, in: in, x: x, outside: out}
+	r := &run{prober: prober{kube: c.Kube}, o: o, in: in, x: x, outside: out, now: time.Now}
 	b := &compliance.Behaviour{Server: c.Host, ProbeImage: o.ProbeImage, Started: time.Now().UTC()}
+	// Deferred, so that the cleanup runs on every path, a panic included.
+	defer func() {
+		cleanErr := r.cleanup(ctx)
+		b.Finished = time.Now().UTC()
+		res, err = &Result{Behaviour: b, Notes: r.notesSoFar()}, errors.Join(err, cleanErr)
+	}()
 	rctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	runErr := r.exercise(rctx, b)
-	cancel()
-	cleanErr := r.cleanup(ctx)
-	b.Finished = time.Now().UTC()
-	return b, errors.Join(runErr, cleanErr)
+	defer cancel()
+	return nil, r.exercise(rctx, b)
 }
 
 // exercise runs every check into b.
 func (r *run) exercise(ctx context.Context, b *compliance.Behaviour) error {
-	b.Readyz = Readyz(ctx, r.kube)
+	if len(r.o.PrivateAddresses) == 0 {
+		r.note("no private-address check was made: no --private-address was given. Give the RFC 1918 IP[:PORT] of a host that " +
+			"answers (a closed to an address nothing listens on proves nothing; 10.0.0.1 is the kubernetes Service on AKS)")
+	}
+	r.sweepNamespaces(ctx)
+	rz, cancel := context.WithTimeout(ctx, apiTimeout)
+	b.Readyz = Readyz(rz, r.kube)
+	cancel()
 	b.Checks = append(b.Checks, r.dryRuns(ctx)...)
-	r.logf("%d privileged dry runs done", len(r.in.Namespaces))
+	r.logf("%d Pod Security dry runs done", 2*len(r.in.Namespaces))
 	b.Checks = append(b.Checks, r.traffic(ctx)...)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("verify: run %s stopped (%w): the checks not made are reported as %q", r.o.RunID, err, NotRun)
@@ -323,15 +369,22 @@ func (r *run) traffic(ctx context.Context) []compliance.Check {
 		}
 	}
 	r.runClients(ctx, clients)
-	var control *client
+	var ctl control
 	for _, cl := range clients {
 		if !cl.peer.Managed {
-			control = cl
+			ctl.cl = cl
+		}
+	}
+	for _, o := range r.outside {
+		if reached, saw := ctl.reached(o.target(), false); o.derived && !reached {
+			r.note("%s %s (the metadata address on the gateway's HTTPS port) did not answer the unmanaged namespace's client either (%s): "+
+				"no closed observation of it was counted (an open one still fails). The SSRF blocklist on that port is checked by a "+
+				"--private-address that answers on it", o.what, o.addr, saw)
 		}
 	}
 	var out []compliance.Check
 	for _, cl := range clients {
-		out = append(out, r.checksOf(cl, servers, control, dnsServer, dnsNote)...)
+		out = append(out, r.checksOf(cl, servers, ctl, dnsServer, dnsNote)...)
 	}
 	return out
 }
@@ -349,40 +402,6 @@ func (r *run) serverPorts(ns string) []int {
 	return ports
 }
 
-// createThrowaway creates the unmanaged namespace, labelled as a probe's.
-func (r *run) createThrowaway(ctx context.Context) error {
-	name := NamespacePrefix + r.o.RunID
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
-		LabelProbe: ProbeValue, LabelRun: r.o.RunID,
-		"pod-security.kubernetes.io/enforce": "restricted",
-	}}}
-	if _, err := r.kube.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("create the unmanaged namespace %s: %w", name, err)
-	}
-	r.mu.Lock()
-	r.throwaway = name
-	r.mu.Unlock()
-	if r.o.ProbeRole == "" {
-		return nil
-	}
-	rb := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: PodPrefix + "probes", Namespace: name, Labels: map[string]string{LabelProbe: ProbeValue, LabelRun: r.o.RunID}},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: r.o.ProbeRole},
-		Subjects:   r.o.ProbeSubjects,
-	}
-	if _, err := r.kube.RbacV1().RoleBindings(name).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("bind the probe role %s in the unmanaged namespace %s: %w", r.o.ProbeRole, name, err)
-	}
-	return nil
-}
-
-// track records a created pod for the cleanup.
-func (r *run) track(ns, name string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.created = append(r.created, [2]string{ns, name})
-}
-
 // startServers creates every server and waits until each serves (or fails).
 func (r *run) startServers(ctx context.Context, servers []*server) {
 	start := time.Now()
@@ -393,11 +412,11 @@ func (r *run) startServers(ctx context.Context, servers []*server) {
 			continue
 		}
 		pod := serverPod(r.o, s.peer.Namespace, r.o.RunID, s.ports, deadline)
+		r.track(pod.Namespace, pod.Name)
 		if err := r.create(ctx, pod); err != nil {
 			s.err = err
 			continue
 		}
-		r.track(pod.Namespace, pod.Name)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -427,6 +446,8 @@ func (r *run) startServers(ctx context.Context, servers []*server) {
 // server) and, when it cannot be read, why.
 func (r *run) dnsServer(ctx context.Context) (string, string) {
 	d := r.in.DNS
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
 	svc, err := r.kube.CoreV1().Services(d.Namespace).Get(ctx, r.o.DNSService, metav1.GetOptions{})
 	switch {
 	case err != nil:
@@ -479,7 +500,7 @@ func (r *run) targetsOf(servers []*server, dns string) []string {
 	}
 	t = append(t, dnsTarget("udp", dns), dnsTarget("tcp", dns))
 	for _, o := range r.outside {
-		t = append(t, tcpTarget(o.addr.Addr().String(), int(o.addr.Port())))
+		t = append(t, o.target())
 	}
 	return t
 }
@@ -515,27 +536,35 @@ func (r *run) runClients(ctx context.Context, clients []*client) {
 }
 
 // runClient creates the client pod, waits until it ends, reads its log and
-// deletes it (freeing its namespace's quota for the next).
+// deletes it on every path (freeing its namespace's quota for the next; a
+// pod that never started or ran past its bound too, on a fresh context when
+// ctx is over).
 func (r *run) runClient(ctx context.Context, cl *client) (map[string]probeLine, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	bound := r.clientDeadline(len(cl.targets))
 	pod := clientPod(r.o, cl.peer.Namespace, cl.role, r.o.RunID, cl.peer.Labels, cl.targets, bound)
+	r.track(pod.Namespace, pod.Name)
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), apiTimeout)
+		defer cancel()
+		if err := r.remove(dctx, pod.Namespace, pod.Name); err != nil {
+			r.logf("%v (the cleanup tries again)", err)
+		}
+	}()
 	if err := r.create(ctx, pod); err != nil {
 		return nil, err
 	}
-	r.track(pod.Namespace, pod.Name)
 	wctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	got, err := r.wait(wctx, pod.Namespace, pod.Name, finished)
 	if err != nil {
 		return nil, err
 	}
-	log, lerr := r.logs(ctx, pod.Namespace, pod.Name)
-	if err := r.remove(ctx, pod.Namespace, pod.Name); err != nil {
-		r.logf("%v (the cleanup tries again)", err)
-	}
+	lctx, lcancel := context.WithTimeout(ctx, apiTimeout)
+	log, lerr := r.logs(lctx, pod.Namespace, pod.Name)
+	lcancel()
 	if lerr != nil {
 		return nil, lerr
 	}
@@ -544,105 +573,4 @@ func (r *run) runClient(ctx context.Context, cl *client) (map[string]probeLine, 
 		return lines, fmt.Errorf("%w (pod %s)", err, describe(got))
 	}
 	return lines, nil
-}
-
-// checksOf turns one client's observations into checks: a check per
-// server port, per DNS network and per outside address. The unmanaged
-// client's DNS and outside results are controls, not checks: the stack
-// promises nothing about an unmanaged namespace, but an address it cannot
-// reach either shows that a "closed" elsewhere proves nothing.
-func (r *run) checksOf(cl *client, servers []*server, control *client, dns, dnsNote string) []compliance.Check {
-	var out []compliance.Check
-	add := func(e Expectation, name, target string, dnsCheck bool, extra ...string) {
-		c := compliance.Check{Item: e.Item, Name: name, Expected: e.Verdict, Why: e.Why}
-		l, ok := cl.lines[target]
-		switch {
-		case cl.err != nil:
-			c.Observed, c.Detail = NotRun, "client "+cl.peer.String()+": "+cl.err.Error()
-		case !ok:
-			c.Observed, c.Detail = NotRun, "the probe printed no line for "+target
-		default:
-			c.Observed, c.Detail = observed(l, dnsCheck), l.detail()
-		}
-		if cl.peer.Namespace != "" && !cl.peer.Managed {
-			c.Detail = joinWhy(c.Detail, "unmanaged namespace "+cl.peer.Namespace)
-		}
-		c.Detail = joinWhy(append([]string{c.Detail}, extra...)...)
-		c.OK = c.Observed == c.Expected
-		out = append(out, c)
-	}
-	for _, s := range servers {
-		for _, p := range s.ports {
-			e := r.x.Pod(cl.peer, s.peer, p)
-			name := fmt.Sprintf("%s → %s :%d/TCP", cl.peer, s.peer, p)
-			if s.err != nil {
-				out = append(out, compliance.Check{Item: e.Item, Name: name, Expected: e.Verdict, Observed: NotRun, Why: e.Why,
-					Detail: "no server in " + s.peer.Namespace + ": " + s.err.Error()})
-				continue
-			}
-			add(e, name, tcpTarget(s.ip, p), false)
-		}
-	}
-	if !cl.peer.Managed {
-		return out
-	}
-	d := r.in.DNS
-	for _, network := range []string{"udp", "tcp"} {
-		t := dnsTarget(network, dns)
-		name := fmt.Sprintf("%s → DNS %s/%s %d/%s", cl.peer, d.Namespace, r.o.DNSService, cmp.Or(d.Port, 53), strings.ToUpper(network))
-		add(r.x.DNS(cl.peer, network), name, t, true, dnsNote, controlNote(control, t, true, Open))
-	}
-	for _, o := range r.outside {
-		t := tcpTarget(o.addr.Addr().String(), int(o.addr.Port()))
-		e := r.x.Outside(cl.peer, o.addr.Addr(), int(o.addr.Port()))
-		add(e, fmt.Sprintf("%s → %s %s/TCP", cl.peer, o.what, o.addr), t, false, controlNote(control, t, false, e.Verdict))
-	}
-	return out
-}
-
-// controlNote says what the unmanaged namespace's client saw of target:
-// when a closed verdict is expected and the unmanaged client could not
-// reach the target either, the closed observation proves nothing.
-func controlNote(control *client, target string, dns bool, expected string) string {
-	if control == nil || control.err != nil {
-		return "no control from an unmanaged namespace"
-	}
-	l, ok := control.lines[target]
-	if !ok {
-		return ""
-	}
-	obs := observed(l, dns)
-	if expected == Closed && obs != Open {
-		return fmt.Sprintf("control: unreachable from the unmanaged namespace too (%s): closed here shows nothing about the policy", l.Verdict)
-	}
-	return "control from the unmanaged namespace: " + l.Verdict
-}
-
-// cleanup deletes every pod this run created, the finished probe pods of
-// earlier runs in the managed namespaces, and the throwaway namespace, on
-// a fresh context bounded by CleanupTimeout.
-func (r *run) cleanup(parent context.Context) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), CleanupTimeout)
-	defer cancel()
-	r.mu.Lock()
-	created, throwaway := slices.Clone(r.created), r.throwaway
-	r.mu.Unlock()
-	var errs []error
-	for _, p := range created {
-		errs = append(errs, r.remove(ctx, p[0], p[1]))
-	}
-	for _, n := range r.in.Namespaces {
-		errs = append(errs, r.sweep(ctx, n.Name, r.o.RunID))
-	}
-	if throwaway != "" {
-		if err := r.kube.CoreV1().Namespaces().Delete(ctx, throwaway, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("delete namespace %s: %w", throwaway, err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("verify: cleanup of run %s left objects behind (delete pods labelled %s=%s, namespace %s): %w",
-			r.o.RunID, LabelRun, r.o.RunID, throwaway, err)
-	}
-	r.logf("cleaned up: %d pods, namespace %s", len(created), throwaway)
-	return nil
 }

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/rampart-dev/rampart/compliance"
+	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/inventory"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -28,19 +30,22 @@ type dataplane func(client *corev1.Pod, server *corev1.Pod, target string) strin
 
 // fakeCluster is a fake API server that plays the kubelet: a pod created
 // runs at once (servers serve with an address, clients end), a client's log
-// is `probe check`'s output with the verdicts dp gives, and a privileged
-// dry run is refused in every namespace that levels declares restricted or
-// baseline (what Pod Security admission does).
+// is `probe check`'s output with the verdicts dp gives, and a dry run is
+// judged at the namespace's level in levels by Kubernetes' own Pod Security
+// evaluator (what Pod Security admission does).
 type fakeCluster struct {
 	*fake.Clientset
 	mu     sync.Mutex
 	byIP   map[string]*corev1.Pod
 	nextIP int
+	// levels are the Pod Security levels the cluster enforces, by
+	// namespace (a test may lower one before the run).
+	levels map[string]string
 }
 
 func newFakeCluster(t *testing.T, levels map[string]string, dp dataplane) *fakeCluster {
 	t.Helper()
-	f := &fakeCluster{Clientset: fake.NewClientset(), byIP: map[string]*corev1.Pod{}}
+	f := &fakeCluster{Clientset: fake.NewClientset(), byIP: map[string]*corev1.Pod{}, levels: levels}
 	if _, err := f.CoreV1().Services("kube-system").Create(context.Background(), &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: "kube-dns", Namespace: "kube-system"},
 		Spec:       corev1.ServiceSpec{ClusterIP: "10.96.0.10"},
@@ -50,9 +55,10 @@ func newFakeCluster(t *testing.T, levels map[string]string, dp dataplane) *fakeC
 	f.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		pod := a.(k8stesting.CreateAction).GetObject().(*corev1.Pod)
 		if o, ok := a.(interface{ GetCreateOptions() metav1.CreateOptions }); ok && len(o.GetCreateOptions().DryRun) > 0 {
-			if l := levels[pod.Namespace]; l == "restricted" || l == "baseline" {
-				return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, pod.Name,
-					fmt.Errorf(`violates PodSecurity "%s:latest": privileged (container "probe" must not set securityContext.privileged=true)`, l))
+			if l := f.levels[pod.Namespace]; l == "restricted" || l == "baseline" {
+				if err := hardening.CheckPod(l, "latest", nil, &pod.Spec); err != nil {
+					return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, pod.Name, err)
+				}
 			}
 			return true, pod, nil
 		}
@@ -149,10 +155,14 @@ func levelsOf(in *Intent) map[string]string {
 
 func runFake(t *testing.T, ctx context.Context, dp dataplane) (*compliance.Behaviour, *fakeCluster, error) {
 	t.Helper()
-	return runFakeWith(t, ctx, dp, Options{})
+	res, f, err := runFakeWith(t, ctx, dp, Options{})
+	return res.Behaviour, f, err
 }
 
-func runFakeWith(t *testing.T, ctx context.Context, dp dataplane, o Options) (*compliance.Behaviour, *fakeCluster, error) {
+// runFakeWith runs verify on a fake cluster with dataplane dp, after each
+// setup has prepared the cluster. The private address defaults to the
+// lab's (10.200.0.10, which its outside hosts answer).
+func runFakeWith(t *testing.T, ctx context.Context, dp dataplane, o Options, setup ...func(*fakeCluster)) (*Result, *fakeCluster, error) {
 	t.Helper()
 	in := localIntent(t)
 	f := newFakeCluster(t, levelsOf(in), dp)
@@ -165,10 +175,19 @@ func runFakeWith(t *testing.T, ctx context.Context, dp dataplane, o Options) (*c
 		}
 		return false, nil, nil
 	})
+	for _, s := range setup {
+		s(f)
+	}
 	o.ProbeImage, o.NodeName, o.PublicAddress, o.RunID = "rampart.invalid/probe:lab", "rampart-node", "203.0.113.10:443", "abc123"
+	if o.PrivateAddresses == nil {
+		o.PrivateAddresses = []string{"10.200.0.10"}
+	}
 	o.Parallel = 1 // one client at a time: the log reactor finds a namespace's client by its last creation
-	b, err := Run(ctx, &inventory.Client{Kube: f, Host: "https://127.0.0.1:6443"}, in, o)
-	return b, f, err
+	res, err := Run(ctx, &inventory.Client{Kube: f, Host: "https://127.0.0.1:6443"}, in, o)
+	if res == nil {
+		t.Fatalf("no result: %v", err)
+	}
+	return res, f, err
 }
 
 func failed(b *compliance.Behaviour) []string {
@@ -228,11 +247,13 @@ func TestRun_LocalStackOrchestration_FakeClientset(t *testing.T) {
 		"team-a → DNS kube-system/kube-dns 53/TCP":                      Open,
 		"rampart-system gateway pod → metadata 169.254.169.254:80/TCP":  Closed,
 		"rampart-system gateway pod → metadata 169.254.169.254:443/TCP": Closed,
-		"rampart-system gateway pod → private 10.0.0.1:443/TCP":         Closed,
+		"rampart-system gateway pod → private 10.200.0.10:443/TCP":      Closed,
 		"rampart-system gateway pod → public 203.0.113.10:443/TCP":      Open,
 		"rampart-system → public 203.0.113.10:443/TCP":                  Closed,
 		"privileged pod in team-a (server-side dry run)":                Refused,
 		"privileged pod in falco (server-side dry run)":                 Admitted,
+		"baseline pod (not restricted) in team-a (server-side dry run)": Refused,
+		"baseline pod (not restricted) in falco (server-side dry run)":  Admitted,
 	} {
 		c, ok := names[name]
 		if !ok {
@@ -315,7 +336,9 @@ func TestOptions_OutsideTargets(t *testing.T) {
 	for _, o := range got {
 		s = append(s, o.what+" "+o.addr.String())
 	}
-	want := "metadata 169.254.169.254:80,metadata 169.254.169.254:443,private 10.0.0.1:443,private 192.168.0.1:443"
+	// No private address is guessed: 10.0.0.1 is the kubernetes Service on
+	// AKS, and an address nothing answers proves nothing.
+	want := "metadata 169.254.169.254:80,metadata 169.254.169.254:443"
 	if strings.Join(s, ",") != want {
 		t.Errorf("outside targets = %s, want %s", strings.Join(s, ","), want)
 	}
@@ -366,5 +389,142 @@ func TestRun_BindsTheProbeRoleInTheThrowawayNamespace_FakeClientset(t *testing.T
 	}
 	if len(order) == 0 || order[0] != "rolebindings" {
 		t.Errorf("creates in the throwaway namespace: %v, want the RoleBinding first", order)
+	}
+}
+
+// checkNamed is the check called name, if any.
+func checkNamed(b *compliance.Behaviour, name string) (compliance.Check, bool) {
+	for _, c := range b.Checks {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return compliance.Check{}, false
+}
+
+// TestRun_AClosedOutsideTargetNothingAnswersIsInconclusive_FakeClientset:
+// where the private and metadata hosts answer nobody, the unmanaged
+// namespace's client (the control, which no Rampart policy restricts) is
+// refused too, so a "closed" from a managed pod proves nothing: those checks
+// are inconclusive failures whose Why names the flag to pass. The metadata
+// address on the gateway's HTTPS port (added, not given) is left out with a
+// note, but an open to it still fails. The public address, which answers,
+// keeps its conclusive checks.
+func TestRun_AClosedOutsideTargetNothingAnswersIsInconclusive_FakeClientset(t *testing.T) {
+	silent := map[string]bool{"tcp:10.200.0.10:443": true, "tcp:169.254.169.254:80": true, "tcp:169.254.169.254:443": true}
+	dp := func(client, server *corev1.Pod, target string) string {
+		switch {
+		case client.Namespace == "team-b" && target == "tcp:169.254.169.254:443":
+			return "OK" // a hole the control cannot explain away
+		case server == nil && silent[target]:
+			return "REFUSED" // nothing listens there, for anyone
+		}
+		return localDataplane(client, server, target)
+	}
+	res, _, err := runFakeWith(t, context.Background(), dp, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := res.Behaviour
+	for name, flag := range map[string]string{
+		"team-a → private 10.200.0.10:443/TCP":                         "--private-address",
+		"rampart-system gateway pod → private 10.200.0.10:443/TCP":     "--private-address",
+		"team-a → metadata 169.254.169.254:80/TCP":                     "--metadata-address",
+		"rampart-system gateway pod → metadata 169.254.169.254:80/TCP": "--metadata-address",
+	} {
+		c, ok := checkNamed(b, name)
+		if !ok {
+			t.Errorf("no check %q", name)
+			continue
+		}
+		if c.Observed != Inconclusive || c.OK || !strings.Contains(c.Why, flag) || !strings.Contains(c.Why, "REFUSED") {
+			t.Errorf("%s: observed %s ok=%v why %q; want an inconclusive failure naming %s", name, c.Observed, c.OK, c.Why, flag)
+		}
+	}
+	if c, ok := checkNamed(b, "team-a → metadata 169.254.169.254:443/TCP"); ok {
+		t.Errorf("a closed to the derived metadata port nothing answers was counted: %+v", c)
+	}
+	if c, ok := checkNamed(b, "team-b → metadata 169.254.169.254:443/TCP"); !ok || c.Observed != Open || c.OK {
+		t.Errorf("an open to the derived metadata port must still fail: %+v (found %v)", c, ok)
+	}
+	if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, "169.254.169.254:443") }) {
+		t.Errorf("no note about the derived metadata port: %q", res.Notes)
+	}
+	for name, want := range map[string]string{
+		"rampart-system gateway pod → public 203.0.113.10:443/TCP": Open,
+		"rampart-system → public 203.0.113.10:443/TCP":             Closed,
+	} {
+		if c, ok := checkNamed(b, name); !ok || c.Observed != want || !c.OK {
+			t.Errorf("%s: %+v, want a conclusive %s that passes (the control reached it)", name, c, want)
+		}
+	}
+	for _, c := range b.Checks {
+		if !c.OK && c.Observed != Inconclusive && c.Name != "team-b → metadata 169.254.169.254:443/TCP" {
+			t.Errorf("unexpected failure: %s: expected %s, observed %s", c.Name, c.Expected, c.Observed)
+		}
+	}
+}
+
+// TestRun_InClusterRefusalIsAPolicyDenial_FakeClientset: kube-router
+// rejects what a policy denies (iptables REJECT, an ICMP port unreachable:
+// the probe sees REFUSED, not TIMEOUT). To a probe server, which listens on
+// the port, a refusal is the policy's: every check still passes, in-cluster
+// ones with no control needed.
+func TestRun_InClusterRefusalIsAPolicyDenial_FakeClientset(t *testing.T) {
+	rejecting := func(client, server *corev1.Pod, target string) string {
+		if v := localDataplane(client, server, target); v != "TIMEOUT" {
+			return v
+		}
+		return "REFUSED"
+	}
+	b, _, err := runFake(t, context.Background(), rejecting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fails := failed(b); len(fails) > 0 {
+		t.Errorf("a rejecting enforcer fails %d checks:\n%s", len(fails), strings.Join(fails, "\n"))
+	}
+	if c, ok := checkNamed(b, "team-a → team-b :8080/TCP"); !ok || c.Observed != Closed || !strings.Contains(c.Detail, "REFUSED") {
+		t.Errorf("team-a → team-b: %+v", c)
+	}
+}
+
+// TestRun_NoPrivateAddressIsANoteNotACheck_FakeClientset: without
+// --private-address no private-address check is made, none passes in its
+// place, and the run's notes say so.
+func TestRun_NoPrivateAddressIsANoteNotACheck_FakeClientset(t *testing.T) {
+	res, _, err := runFakeWith(t, context.Background(), localDataplane, Options{PrivateAddresses: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Behaviour.Checks {
+		if strings.Contains(c.Name, "private") {
+			t.Errorf("a private-address check without an address: %s", c.Name)
+		}
+	}
+	if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, "no private-address check was made") }) {
+		t.Errorf("notes %q do not say no private-address check was made", res.Notes)
+	}
+	if fails := failed(res.Behaviour); len(fails) > 0 {
+		t.Errorf("the note failed checks:\n%s", strings.Join(fails, "\n"))
+	}
+}
+
+// TestRun_ANamespaceAtBaselineWhereRestrictedIsDeclaredFails_FakeClientset:
+// team-a declares restricted but the cluster enforces baseline there (its
+// label lowered out of band). The privileged dry run cannot tell (baseline
+// refuses it too); the baseline pod's dry run is admitted and fails, alone.
+func TestRun_ANamespaceAtBaselineWhereRestrictedIsDeclaredFails_FakeClientset(t *testing.T) {
+	res, _, err := runFakeWith(t, context.Background(), localDataplane, Options{},
+		func(f *fakeCluster) { f.levels["team-a"] = "baseline" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	fails := failed(res.Behaviour)
+	if len(fails) != 1 || !strings.HasPrefix(fails[0], "baseline pod (not restricted) in team-a (server-side dry run) [pss-restricted]: expected refused, observed admitted") {
+		t.Errorf("want exactly team-a's baseline dry run to fail, got:\n%s", strings.Join(fails, "\n"))
+	}
+	if c, ok := checkNamed(res.Behaviour, "baseline pod (not restricted) in team-b (server-side dry run)"); !ok || !c.OK || !strings.Contains(c.Detail, "violates PodSecurity") {
+		t.Errorf("team-b (restricted): %+v", c)
 	}
 }

@@ -26,10 +26,18 @@ type verifyRequest struct {
 	opts       verify.Options
 }
 
+// verified is what a verification gives: the assessment of the stack's
+// state with the run's Behaviour added, and the run's notes (what it did
+// not check or clean up: neither a pass nor a failure).
+type verified struct {
+	as    *compliance.Assessment
+	notes []string
+}
+
 // verifyFunc assesses the stack's state and adds a verify run on the
-// cluster; the Assessment carries the Behaviour. It may return both: the
-// run's observations with the error that stopped it or its cleanup's.
-type verifyFunc func(ctx context.Context, req verifyRequest) (*compliance.Assessment, error)
+// cluster. It may return both: the run's observations with the error that
+// stopped it or its cleanup's.
+type verifyFunc func(ctx context.Context, req verifyRequest) (verified, error)
 
 // newVerifyCmd is `rampart verify`: the stack's controls proven by
 // behaviour on the cluster (verify.Run), on top of check's report.
@@ -53,10 +61,23 @@ connects: every namespace to every other and to itself, the unmanaged
 namespace to them, every namespace to cluster DNS over UDP and TCP and to the
 metadata, private and public addresses, the ingress proxies to the route
 backends, the gateway's pods to the outside. Each expected verdict is
-computed from the intent, with the config key behind it. A privileged pod is
-submitted with a server-side dry run to every managed namespace: refused by
-Pod Security where the namespace is restricted or baseline, admitted where it
-is exempted to privileged. The API server's /readyz?verbose is recorded.
+computed from the intent, with the config key behind it.
+
+Outside the cluster a failed connection may be the target's (nothing listens
+there) rather than a policy's, so a "closed" to an outside address counts only
+when the unmanaged namespace's client, which no Rampart policy restricts,
+reached the same address; otherwise the check is "inconclusive" and fails.
+Give addresses of hosts that answer: --metadata-address (default
+169.254.169.254:80, which the major clouds answer), --private-address (no
+default: without one no private-address check is made, and the run says so),
+--public-address.
+
+Two pods are submitted with a server-side dry run to every managed namespace:
+a privileged one, refused by Pod Security where the namespace is restricted or
+baseline, admitted where it is exempted to privileged; and one that baseline
+admits but restricted refuses, refused where the namespace is restricted. A
+refusal by anything but Pod Security is not a pass. The API server's
+/readyz?verbose is recorded.
 
 The probe image is the release's (by digest) or, in the lab, the locally built
 probe (rampart.invalid/probe:lab, with --node-name rampart-node: the lab's node
@@ -79,8 +100,8 @@ Exit 2 when a behaviour check or a checklist item fails.`,
 	f.DurationVar(&o.Settle, "settle", verify.DefaultSettle, "wait in each client before connecting, so the policy enforcer has programmed the new pod (negative: none)")
 	f.IntVar(&o.Parallel, "parallel", verify.DefaultParallel, "client pods at once")
 	f.StringVar(&o.PublicAddress, "public-address", "", "`IP:PORT` outside the SSRF blocklist the gateway must reach (default none: the cluster may have no way out)")
-	f.StringVar(&o.MetadataAddress, "metadata-address", verify.DefaultMetadataAddress, "cloud metadata `IP:PORT` no pod may reach (also probed on the gateway's HTTPS port)")
-	f.StringArrayVar(&o.PrivateAddresses, "private-address", verify.DefaultPrivateAddresses, "RFC 1918 `IP[:PORT]` no pod may reach, repeatable (port default: the gateway's HTTPS port)")
+	f.StringVar(&o.MetadataAddress, "metadata-address", verify.DefaultMetadataAddress, "cloud metadata `IP:PORT` no pod may reach, of a host that answers (also probed on the gateway's HTTPS port)")
+	f.StringArrayVar(&o.PrivateAddresses, "private-address", nil, "RFC 1918 `IP[:PORT]` of a host that answers, which no pod may reach; repeatable (port default: the gateway's HTTPS port; default none: no private-address check, and the run says so)")
 	f.StringVar(&o.DNSService, "dns-service", verify.DefaultDNSService, "cluster DNS Service `NAME` in the intent's DNS namespace")
 	out := addOutputFlags(cmd, fmtMarkdown, fmtJSON, fmtHTML, fmtOSCAL)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -107,7 +128,8 @@ func (a *app) runVerify(cmd *cobra.Command, out *outputs, req verifyRequest, run
 	}
 	req.opts.Progress = prefixed{w: prog, prefix: "rampart: "}
 	p := a.begin(cmd, "verifying stack %s on its cluster...", req.stack)
-	as, err := run(cmd.Context(), req)
+	res, err := run(cmd.Context(), req)
+	as := res.as
 	if as == nil {
 		if err == nil {
 			err = fmt.Errorf("verify: stack %s: no assessment", req.stack)
@@ -119,11 +141,16 @@ func (a *app) runVerify(cmd *cobra.Command, out *outputs, req verifyRequest, run
 	if b != nil {
 		checks, failedChecks = len(b.Checks), b.Failed()
 	}
-	p.done("verification", "%d behaviour checks, %d failed", checks, failedChecks)
+	p.done("verification", "%d behaviour checks, %d failed, %d notes", checks, failedChecks, len(res.notes))
 	if werr := out.write(cmd.OutOrStdout(), map[string]func(io.Writer) error{
 		fmtMarkdown: as.Markdown, fmtJSON: as.JSON, fmtHTML: as.HTML, fmtOSCAL: as.OSCAL,
 	}); werr != nil {
 		return fmt.Errorf("verify: %w", werr)
+	}
+	// What was not checked is said even with --quiet: it bounds what the
+	// report proves.
+	for _, n := range res.notes {
+		_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "rampart: verify: note: %s\n", n)
 	}
 	if err != nil {
 		return err // the report holds what was observed; the run itself failed
@@ -140,25 +167,25 @@ func (a *app) runVerify(cmd *cobra.Command, out *outputs, req verifyRequest, run
 // verifyStack is verify's run outside tests: the stack's state (local
 // source in dir), its intent, the assessment of the state, then
 // verify.Run on the cluster the kubeconfig names, added to the assessment.
-func verifyStack(ctx context.Context, req verifyRequest) (*compliance.Assessment, error) {
+func verifyStack(ctx context.Context, req verifyRequest) (verified, error) {
 	stk, err := auto.SelectStackLocalSource(ctx, req.stack, req.dir)
 	if err != nil {
-		return nil, selectStackError("verify", req.stack, req.dir, err)
+		return verified{}, selectStackError("verify", req.stack, req.dir, err)
 	}
 	dep, err := exportDeployment(ctx, stk)
 	if err != nil {
-		return nil, fmt.Errorf("verify: %w", err)
+		return verified{}, fmt.Errorf("verify: %w", err)
 	}
 	in, err := verify.IntentFromDeployment(dep)
 	if err != nil {
-		return nil, err
+		return verified{}, err
 	}
 	// The stack's verifier identity runs probes in the throwaway namespace
 	// only once it binds its probe role there.
 	req.opts.ProbeRole, req.opts.ProbeSubjects = verify.ProbeBindingFromDeployment(dep)
 	c, err := inventory.Connect(req.cluster.kubeconfig, req.cluster.context)
 	if err != nil {
-		return nil, fmt.Errorf("verify: connect to the cluster (check --kubeconfig and --context): %w", err)
+		return verified{}, fmt.Errorf("verify: connect to the cluster (check --kubeconfig and --context): %w", err)
 	}
 	as := compliance.Assess(stk.Name(), dep, time.Now())
 	if as.Profile == "" {
@@ -166,12 +193,15 @@ func verifyStack(ctx context.Context, req verifyRequest) (*compliance.Assessment
 			as.Profile = v.Value
 		}
 	}
-	b, err := verify.Run(ctx, c, in, req.opts)
-	if b == nil {
-		return nil, err
+	res, err := verify.Run(ctx, c, in, req.opts)
+	if res == nil {
+		return verified{}, err
 	}
-	as.AddBehaviour(b)
-	return as, err
+	if res.Behaviour != nil {
+		res.Behaviour.Notes = res.Notes // in the report, beside the checks
+	}
+	as.AddBehaviour(res.Behaviour)
+	return verified{as: as, notes: res.Notes}, err
 }
 
 // prefixed writes every write (one progress line each) with a prefix.

@@ -32,11 +32,16 @@ func verifyRoot(run verifyFunc) *cobra.Command {
 // fakeVerify records the request and returns an assessment of an empty
 // state with checks added.
 func fakeVerify(got *verifyRequest, checks ...compliance.Check) verifyFunc {
-	return func(_ context.Context, req verifyRequest) (*compliance.Assessment, error) {
+	return fakeVerifyNotes(got, nil, checks...)
+}
+
+// fakeVerifyNotes is fakeVerify whose run also notes notes.
+func fakeVerifyNotes(got *verifyRequest, notes []string, checks ...compliance.Check) verifyFunc {
+	return func(_ context.Context, req verifyRequest) (verified, error) {
 		*got = req
 		as := compliance.Assess(req.stack, apitype.DeploymentV3{}, time.Unix(0, 0))
 		as.AddBehaviour(&compliance.Behaviour{Server: "https://127.0.0.1:6443", ProbeImage: req.opts.ProbeImage, Checks: checks})
-		return as, nil
+		return verified{as: as, notes: notes}, nil
 	}
 }
 
@@ -96,9 +101,9 @@ func TestVerify_UsageErrorsTouchNothing(t *testing.T) {
 		{[]string{"verify", "--probe-image", "x", "--json", "--html"}, "both write to stdout"},
 	} {
 		ran := false
-		run := func(context.Context, verifyRequest) (*compliance.Assessment, error) {
+		run := func(context.Context, verifyRequest) (verified, error) {
 			ran = true
-			return nil, errors.New("ran")
+			return verified{}, errors.New("ran")
 		}
 		code, _, stderr := cliRoot(t, verifyRoot(run), "", tc.args...)
 		if code != exitError || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "Usage:") {
@@ -124,10 +129,10 @@ func TestVerify_ProbeImageFromTheEnvironment(t *testing.T) {
 // A run that stops (Ctrl-C, a cleanup that failed) still writes what it
 // observed, and exits 1 with the run's error, not 2.
 func TestVerify_AStoppedRunWritesItsReportAndExitsOne(t *testing.T) {
-	run := func(_ context.Context, req verifyRequest) (*compliance.Assessment, error) {
+	run := func(_ context.Context, req verifyRequest) (verified, error) {
 		as := compliance.Assess(req.stack, apitype.DeploymentV3{}, time.Unix(0, 0))
 		as.AddBehaviour(&compliance.Behaviour{Checks: []compliance.Check{failing}})
-		return as, fmt.Errorf("verify: run abc123 stopped (%w)", context.Canceled)
+		return verified{as: as}, fmt.Errorf("verify: run abc123 stopped (%w)", context.Canceled)
 	}
 	code, stdout, stderr := cliRoot(t, verifyRoot(run), "", "verify", "--probe-image", "x")
 	if code != exitError || !strings.Contains(stderr, "stopped") {
@@ -135,5 +140,25 @@ func TestVerify_AStoppedRunWritesItsReportAndExitsOne(t *testing.T) {
 	}
 	if !strings.Contains(stdout, failing.Name) {
 		t.Errorf("no report on stdout:\n%s", stdout)
+	}
+}
+
+// TestVerify_NoPrivateAddressUnlessGiven: no address is guessed (10.0.0.1
+// is the kubernetes Service on AKS; an address nothing answers proves
+// nothing), the metadata address keeps its default, and the run's notes
+// (what it did not check) reach stderr even with --quiet, without failing
+// the run.
+func TestVerify_NoPrivateAddressUnlessGiven(t *testing.T) {
+	var got verifyRequest
+	note := "no private-address check was made: no --private-address was given"
+	code, _, stderr := cliRoot(t, verifyRoot(fakeVerifyNotes(&got, []string{note}, passing)), "", "verify", "-q", "--probe-image", "x")
+	if code != exitOK {
+		t.Fatalf("exit %d, want %d (a note is not a failure); stderr:\n%s", code, exitOK, stderr)
+	}
+	if len(got.opts.PrivateAddresses) != 0 || got.opts.MetadataAddress != verify.DefaultMetadataAddress {
+		t.Errorf("private addresses %q, metadata address %q; want none and the default", got.opts.PrivateAddresses, got.opts.MetadataAddress)
+	}
+	if !strings.Contains(stderr, "rampart: verify: note: "+note) {
+		t.Errorf("the run's note is not on stderr with --quiet:\n%s", stderr)
 	}
 }
