@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rampart-dev/rampart/components/auditor"
 	"github.com/rampart-dev/rampart/infra/config"
 )
 
@@ -18,8 +19,30 @@ type allowance struct {
 }
 
 // allowList is the scan's own exemptions, beside the stack's namespace
-// exemptions. Empty: nothing Rampart renders needs one today.
-var allowList []allowance
+// exemptions: the verifier's ClusterRole as components/auditor names it for
+// the checkers namespaces the scans render (the prod stack's rampart-system
+// and the live scan's prefixed one).
+var allowList = verifierAllowances("rampart-system", livePrefix+"rampart-system")
+
+// verifierAllowances exempts KSV-0050 ("Manage Kubernetes RBAC resources")
+// on the verifier's ClusterRole of each checkers namespace. The finding is
+// right about the object — it may create RoleBindings — and wrong about
+// the risk here: its `bind` is narrowed by resourceNames to the probe role
+// (pods and pods/log only), so RBAC's escalation check lets it bind nothing
+// else, and the verifier's ValidatingAdmissionPolicy (Deny, failurePolicy
+// Fail) admits its RoleBindings only in labelled rampart-verify-*
+// namespaces, to that role, for its own subjects. `rampart check --live`
+// fails the binding the moment that policy is missing or no longer denies
+// (compliance/rbacpolicy.go), so the exemption stands only while the
+// control behind it does.
+func verifierAllowances(namespaces ...string) []allowance {
+	var out []allowance
+	for _, ns := range namespaces {
+		out = append(out, allowance{CheckID: "KSV-0050", Object: "ClusterRole " + auditor.ObjectNames(ns).VerifierClusterRole,
+			Justification: "bind is narrowed to the probe role and the verifier's admission policy holds its RoleBindings to rampart-verify-* namespaces; check --live fails it when that policy stops denying"})
+	}
+	return out
+}
 
 // minJustification is the shortest justification an exemption may carry.
 const minJustification = 20
