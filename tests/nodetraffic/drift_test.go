@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +31,10 @@ type logWriter = testkit.LogWriter
 // Pulumi CLI (the local stack's configuration, namespaces prefixed); probe
 // pods prove tenant isolation; a tenant's default-deny-all and
 // tenant-isolation are deleted out of band and the matrix shows the hole;
-// the built `rampart drift` exits 2 with a report naming them,
-// `rampart drift --fix` restores them, and the matrix is clean again.
+// the built `rampart drift` exits 2 with a report naming them (and this
+// test's probe pods as unmanaged objects),
+// `rampart drift --fix` restores them (exit 2: it never deletes the probe
+// pods), and the matrix is clean again.
 func TestNodeDrift_DeletedPoliciesShowByTrafficAndAreRestored_RealNode(t *testing.T) {
 	n := nodetraffic.RequireNode(t)
 	labenv.RequireCommand(t, "pulumi")
@@ -137,9 +140,23 @@ func TestNodeDrift_DeletedPoliciesShowByTrafficAndAreRestored_RealNode(t *testin
 			t.Errorf("rampart drift did not report the deleted %s/%s", teamA, pol)
 		}
 	}
+	// This test's own probe pods sit in the stack's namespaces without the
+	// stack declaring them: the live inventory reports exactly those as
+	// unmanaged (the outside namespace is not the stack's).
+	var added []string
+	for _, a := range report.Additions {
+		added = append(added, a.Object)
+	}
+	slices.Sort(added)
+	wantAdded := []string{"Pod " + teamA + "/client", "Pod " + teamA + "/server", "Pod " + teamB + "/client", "Pod " + teamB + "/server"}
+	if !slices.Equal(added, wantAdded) {
+		t.Errorf("rampart drift's unmanaged objects = %q, want this test's probe pods %q", added, wantAdded)
+	}
+	// --fix restores the policies and keeps the probe pods (it never
+	// deletes an unmanaged object), so drift is still found: exit 2.
 	start = time.Now()
-	if code, out := rampart(t, append([]string{"drift", "--fix"}, stackFlags...)...); code != 0 || !strings.Contains(out, "Restored.") {
-		t.Fatalf("rampart drift --fix: exit %d, want 0 and \"Restored.\":\n%s", code, out)
+	if code, out := rampart(t, append([]string{"drift", "--fix"}, stackFlags...)...); code != 2 || !strings.Contains(out, "Restored.") {
+		t.Fatalf("rampart drift --fix: exit %d, want 2 (the probe pods stay) and \"Restored.\":\n%s", code, out)
 	}
 	t.Logf("rampart drift --fix in %s", time.Since(start).Round(time.Millisecond))
 	fixed := probeUntil(t, n, want)
