@@ -142,3 +142,29 @@ lab_stop() {
   fi
   rm -f "$LAB_STATE/$1.pid"
 }
+
+# lab_tls_fresh DIR: DIR/server.crt exists and is valid for another day.
+lab_tls_fresh() {
+  openssl x509 -checkend 86400 -noout -in "$1/server.crt" >/dev/null 2>&1
+}
+
+# lab_tls DIR NAME: a lab CA ("rampart lab NAME CA") and a server
+# certificate for 127.0.0.1/localhost in DIR (mode 700), EC P-256, 30 days,
+# both made anew when the certificate is missing or within a day of expiry.
+# Each TLS service of the lab (Keycloak, OpenBao) has its own CA, so a test
+# trusting one trusts nothing else.
+lab_tls() {
+  local d=$1 name=$2
+  lab_tls_fresh "$d" && return 0
+  [ -f "$d/server.crt" ] && lab_log "$name: lab TLS certificate expires within a day; making a new CA and certificate"
+  (umask 077; mkdir -p "$d")
+  chmod 700 "$d"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+    -subj "/CN=rampart lab $name CA" -keyout "$d/ca.key" -out "$d/ca.crt" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' >"$d/ext.cnf"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 30 -extfile "$d/ext.cnf" -out "$d/server.crt" 2>/dev/null
+}

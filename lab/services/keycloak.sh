@@ -62,28 +62,13 @@ keycloak_install() {
 
 # keycloak_tls_fresh: the server certificate exists and is valid for at
 # least another day.
-keycloak_tls_fresh() {
-  openssl x509 -checkend 86400 -noout -in "$KEYCLOAK_STATE/tls/server.crt" >/dev/null 2>&1
-}
+keycloak_tls_fresh() { lab_tls_fresh "$KEYCLOAK_STATE/tls"; }
 
 # keycloak_tls: a lab CA and a server certificate for 127.0.0.1/localhost,
 # both made anew when the certificate is missing or within a day of expiry
 # (they live 30 days; Keycloak reads them at start, and keycloak_start
 # restarts it).
-keycloak_tls() {
-  local d=$KEYCLOAK_STATE/tls
-  keycloak_tls_fresh && return 0
-  [ -f "$d/server.crt" ] && lab_log "keycloak: lab TLS certificate expires within a day; making a new CA and certificate"
-  mkdir -p "$d"; chmod 700 "$d"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -subj "/CN=rampart lab keycloak CA" -keyout "$d/ca.key" -out "$d/ca.crt" \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
-    -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' >"$d/ext.cnf"
-  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
-    -days 30 -extfile "$d/ext.cnf" -out "$d/server.crt" 2>/dev/null
-}
+keycloak_tls() { lab_tls "$KEYCLOAK_STATE/tls" keycloak; }
 
 keycloak_start() {
   local port mport pass

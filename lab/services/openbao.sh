@@ -29,28 +29,13 @@ OPENBAO_STATE=$LAB_STATE/openbao
 
 # openbao_tls_fresh: the listener's certificate exists and is valid for at
 # least another day.
-openbao_tls_fresh() {
-  openssl x509 -checkend 86400 -noout -in "$OPENBAO_STATE/tls/server.crt" >/dev/null 2>&1
-}
+openbao_tls_fresh() { lab_tls_fresh "$OPENBAO_STATE/tls"; }
 
 # openbao_tls: a lab CA and a server certificate for 127.0.0.1/localhost,
 # both made anew when the certificate is missing or within a day of expiry
 # (they live 30 days; OpenBao reads them at start, and openbao_start
 # restarts it).
-openbao_tls() {
-  local d=$OPENBAO_STATE/tls
-  openbao_tls_fresh && return 0
-  [ -f "$d/server.crt" ] && lab_log "openbao: lab TLS certificate expires within a day; making a new CA and certificate"
-  (umask 077; mkdir -p "$d")
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -subj "/CN=rampart lab openbao CA" -keyout "$d/ca.key" -out "$d/ca.crt" \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
-    -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' >"$d/ext.cnf"
-  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
-    -days 30 -extfile "$d/ext.cnf" -out "$d/server.crt" 2>/dev/null
-}
+openbao_tls() { lab_tls "$OPENBAO_STATE/tls" openbao; }
 
 # openbao_curl ARGS...: curl to the lab server, trusting only the lab CA and
 # speaking only TLS 1.3; 5 s unless ARGS give another -m (init and unseal
