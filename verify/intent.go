@@ -172,9 +172,6 @@ func newExpecter(in *Intent) (*expecter, error) {
 	return x, nil
 }
 
-// managed reports whether the stack manages namespace ns.
-func (x *expecter) managed(ns string) bool { _, ok := x.ns[ns]; return ok }
-
 // hasLabels reports whether labels carries every key and value of sel (a
 // matchLabels selector; an empty one selects nothing here, as the intent
 // never means "every pod" by it).
@@ -280,7 +277,7 @@ func (x *expecter) Pod(c, s Peer, port int) Expectation {
 
 // DNS is the expected verdict of a lookup over UDP or TCP from managed
 // client c to cluster DNS.
-func (x *expecter) DNS(c Peer, network string) Expectation {
+func (x *expecter) DNS(_ Peer, network string) Expectation {
 	d := x.in.DNS
 	return Expectation{Verdict: Open, Item: ItemNetpol, Why: fmt.Sprintf(
 		"every managed namespace reaches DNS (%s pods %s) on %d/%s (rampart:network.dns)",

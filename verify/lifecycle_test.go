@@ -43,7 +43,7 @@ func cutShort(resource string, match func(runtime.Object) bool) func(*fakeCluste
 // the API server created the namespace but the answer never came (Ctrl-C
 // during the create): the cleanup deletes it all the same.
 func TestRun_AThrowawayNamespaceWhoseCreateWasCutShortIsDeleted_FakeClientset(t *testing.T) {
-	_, f, _ := runFakeWith(t, context.Background(), localDataplane, Options{},
+	_, f, _ := runFakeWith(context.Background(), t, localDataplane, Options{},
 		cutShort("namespaces", func(runtime.Object) bool { return true }))
 	if left := leftovers(t, f); len(left) > 0 {
 		t.Errorf("left behind: %v", left)
@@ -54,7 +54,7 @@ func TestRun_AThrowawayNamespaceWhoseCreateWasCutShortIsDeleted_FakeClientset(t 
 // run's name that already exists is someone else's: the run neither uses
 // nor deletes it.
 func TestRun_AnExistingNamespaceIsNotDeleted_FakeClientset(t *testing.T) {
-	res, f, err := runFakeWith(t, context.Background(), localDataplane, Options{}, func(f *fakeCluster) {
+	res, f, err := runFakeWith(context.Background(), t, localDataplane, Options{}, func(f *fakeCluster) {
 		if err := f.Tracker().Create(namespacesGVR, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: NamespacePrefix + "abc123"}}, ""); err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +74,7 @@ func TestRun_AnExistingNamespaceIsNotDeleted_FakeClientset(t *testing.T) {
 // created though its create answered an error, in a namespace where the
 // verifier may not list pods (no sweep by label), is deleted by name.
 func TestRun_APodWhoseCreateWasCutShortIsDeleted_FakeClientset(t *testing.T) {
-	_, f, _ := runFakeWith(t, context.Background(), localDataplane, Options{},
+	_, f, _ := runFakeWith(context.Background(), t, localDataplane, Options{},
 		cutShort("pods", func(o runtime.Object) bool {
 			p := o.(*corev1.Pod)
 			return p.Namespace == "team-a" && p.Labels[LabelRole] == roleClient
@@ -140,7 +140,7 @@ func TestRun_SweepsTheStaleThrowawayNamespacesOfDeadRuns_FakeClientset(t *testin
 		throwawayNS(NamespacePrefix+"nolabel", 2*time.Hour, false, ""),
 	}
 	var recorded string
-	res, f, err := runFakeWith(t, context.Background(), localDataplane, Options{Timeout: 4 * time.Minute}, func(f *fakeCluster) {
+	res, f, err := runFakeWith(context.Background(), t, localDataplane, Options{Timeout: 4 * time.Minute}, func(f *fakeCluster) {
 		for _, ns := range seeds {
 			if err := f.Tracker().Create(namespacesGVR, ns, ""); err != nil {
 				t.Fatal(err)
@@ -177,8 +177,8 @@ func TestRun_SweepsTheStaleThrowawayNamespacesOfDeadRuns_FakeClientset(t *testin
 // TestRun_NoNamespaceListIsANoteNotAFailure_FakeClientset: the verifier may
 // not list namespaces; the run says no sweep was possible and passes.
 func TestRun_NoNamespaceListIsANoteNotAFailure_FakeClientset(t *testing.T) {
-	res, _, err := runFakeWith(t, context.Background(), localDataplane, Options{}, func(f *fakeCluster) {
-		f.PrependReactor("list", "namespaces", func(a k8stesting.Action) (bool, runtime.Object, error) {
+	res, _, err := runFakeWith(context.Background(), t, localDataplane, Options{}, func(f *fakeCluster) {
+		f.PrependReactor("list", "namespaces", func(_ k8stesting.Action) (bool, runtime.Object, error) {
 			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "namespaces"}, "", errors.New("no list"))
 		})
 	})

@@ -153,16 +153,16 @@ func levelsOf(in *Intent) map[string]string {
 	return out
 }
 
-func runFake(t *testing.T, ctx context.Context, dp dataplane) (*compliance.Behaviour, *fakeCluster, error) {
+func runFake(ctx context.Context, t *testing.T, dp dataplane) (*compliance.Behaviour, *fakeCluster, error) {
 	t.Helper()
-	res, f, err := runFakeWith(t, ctx, dp, Options{})
+	res, f, err := runFakeWith(ctx, t, dp, Options{})
 	return res.Behaviour, f, err
 }
 
 // runFakeWith runs verify on a fake cluster with dataplane dp, after each
 // setup has prepared the cluster. The private address defaults to the
 // lab's (10.200.0.10, which its outside hosts answer).
-func runFakeWith(t *testing.T, ctx context.Context, dp dataplane, o Options, setup ...func(*fakeCluster)) (*Result, *fakeCluster, error) {
+func runFakeWith(ctx context.Context, t *testing.T, dp dataplane, o Options, setup ...func(*fakeCluster)) (*Result, *fakeCluster, error) {
 	t.Helper()
 	in := localIntent(t)
 	f := newFakeCluster(t, levelsOf(in), dp)
@@ -225,7 +225,7 @@ func leftovers(t *testing.T, f *fakeCluster) []string {
 // the local stack declares, every check passes, each kind of check is
 // there, and nothing is left behind.
 func TestRun_LocalStackOrchestration_FakeClientset(t *testing.T) {
-	b, f, err := runFake(t, context.Background(), localDataplane)
+	b, f, err := runFake(context.Background(), t, localDataplane)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestRun_APolicyHoleIsAFailedCheck_FakeClientset(t *testing.T) {
 		}
 		return localDataplane(client, server, target)
 	}
-	b, _, err := runFake(t, context.Background(), hole)
+	b, _, err := runFake(context.Background(), t, hole)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,7 @@ func TestRun_APolicyHoleIsAFailedCheck_FakeClientset(t *testing.T) {
 func TestRun_CancelledStillCleansUp_FakeClientset(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	b, f, err := runFake(t, ctx, localDataplane)
+	b, f, err := runFake(ctx, t, localDataplane)
 	if err == nil || !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want the cancellation", err)
 	}
@@ -421,7 +421,7 @@ func TestRun_AClosedOutsideTargetNothingAnswersIsInconclusive_FakeClientset(t *t
 		}
 		return localDataplane(client, server, target)
 	}
-	res, _, err := runFakeWith(t, context.Background(), dp, Options{})
+	res, _, err := runFakeWith(context.Background(), t, dp, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -477,7 +477,7 @@ func TestRun_InClusterRefusalIsAPolicyDenial_FakeClientset(t *testing.T) {
 		}
 		return "REFUSED"
 	}
-	b, _, err := runFake(t, context.Background(), rejecting)
+	b, _, err := runFake(context.Background(), t, rejecting)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,7 +493,7 @@ func TestRun_InClusterRefusalIsAPolicyDenial_FakeClientset(t *testing.T) {
 // --private-address no private-address check is made, none passes in its
 // place, and the run's notes say so.
 func TestRun_NoPrivateAddressIsANoteNotACheck_FakeClientset(t *testing.T) {
-	res, _, err := runFakeWith(t, context.Background(), localDataplane, Options{PrivateAddresses: []string{}})
+	res, _, err := runFakeWith(context.Background(), t, localDataplane, Options{PrivateAddresses: []string{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -515,7 +515,7 @@ func TestRun_NoPrivateAddressIsANoteNotACheck_FakeClientset(t *testing.T) {
 // label lowered out of band). The privileged dry run cannot tell (baseline
 // refuses it too); the baseline pod's dry run is admitted and fails, alone.
 func TestRun_ANamespaceAtBaselineWhereRestrictedIsDeclaredFails_FakeClientset(t *testing.T) {
-	res, _, err := runFakeWith(t, context.Background(), localDataplane, Options{},
+	res, _, err := runFakeWith(context.Background(), t, localDataplane, Options{},
 		func(f *fakeCluster) { f.levels["team-a"] = "baseline" })
 	if err != nil {
 		t.Fatal(err)
