@@ -230,7 +230,7 @@ func stateRef(o *object) (inventory.Ref, bool) {
 		return inventory.Ref{}, false
 	}
 	r := inventory.Ref{Group: group, Kind: k, Name: name, Namespace: o.str("metadata.namespace")}
-	if kd, ok := listedKind(group, k); ok {
+	if kd, ok := inventorykinds.Lookup(group, k); ok {
 		switch {
 		case !kd.Namespaced:
 			r.Namespace = ""
@@ -239,16 +239,6 @@ func stateRef(o *object) (inventory.Ref, bool) {
 		}
 	}
 	return r, true
-}
-
-// listedKind is the inventorykinds entry of a group and kind.
-func listedKind(group, k string) (inventorykinds.Kind, bool) {
-	for _, kd := range inventorykinds.All {
-		if kd.Group == group && kd.Kind == k {
-			return kd, true
-		}
-	}
-	return inventorykinds.Kind{}, false
 }
 
 // listedKinds are the kinds the inventory says it listed ("group/Kind";
@@ -295,23 +285,14 @@ func inManaged(r inventory.Ref, managed map[string]bool) bool {
 // use), else the object's own apiVersion.
 func liveType(lo *inventory.Object) string {
 	version := ""
-	if kd, ok := listedKind(lo.Ref.Group, lo.Ref.Kind); ok {
+	if kd, ok := inventorykinds.Lookup(lo.Ref.Group, lo.Ref.Kind); ok {
 		version = kd.Version
 	} else if i := strings.LastIndex(lo.APIVersion, "/"); i >= 0 {
 		version = lo.APIVersion[i+1:]
 	} else {
 		version = lo.APIVersion
 	}
-	return typeToken(lo.Ref.Group, version, lo.Ref.Kind)
-}
-
-// typeToken is the kubernetes provider's type token of a kind
-// ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:core/v1:Pod").
-func typeToken(group, version, k string) string {
-	if group == "" {
-		group = "core"
-	}
-	return "kubernetes:" + group + "/" + version + ":" + k
+	return inventory.TypeToken(lo.Ref.Group, version, lo.Ref.Kind)
 }
 
 func stringSet(l []string) map[string]bool {

@@ -61,10 +61,8 @@ func additions(inv *inventory.Inventory) (adds []Addition, objs []inventory.Obje
 
 // why is the inventorykinds reason for ref's kind.
 func why(ref inventory.Ref) string {
-	for _, k := range inventorykinds.All {
-		if k.Kind == ref.Kind && k.Group == ref.Group {
-			return k.Why
-		}
+	if k, ok := inventorykinds.Lookup(ref.Group, ref.Kind); ok {
+		return k.Why
 	}
 	return "listed by the live inventory"
 }

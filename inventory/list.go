@@ -93,7 +93,7 @@ func List(ctx context.Context, c *Client, st State, rules []Controller) (*Invent
 	var objs []Object
 
 	// Managed namespaces: their live labels feed the webhook filter.
-	nsKind, _ := kindOf("", "Namespace")
+	nsKind, _ := inventorykinds.Lookup("", "Namespace")
 	nsLabels := map[string]map[string]string{}
 	for _, ns := range inv.Namespaces {
 		u, err := c.Dynamic.Resource(gvr(nsKind)).Get(ctx, ns, metav1.GetOptions{})
@@ -137,7 +137,7 @@ func List(ctx context.Context, c *Client, st State, rules []Controller) (*Invent
 		}
 	}
 
-	crbKind, _ := kindOf("rbac.authorization.k8s.io", "ClusterRoleBinding")
+	crbKind, _ := inventorykinds.Lookup("rbac.authorization.k8s.io", "ClusterRoleBinding")
 	crbs, err := listKind(ctx, c, crbKind, "", func(o *Object) (bool, error) {
 		subjects, _, err := bindingSubjects(o.Object)
 		return BindingReaches(subjects, inv.Namespaces), err
@@ -151,7 +151,7 @@ func List(ctx context.Context, c *Client, st State, rules []Controller) (*Invent
 	if err != nil {
 		return nil, err
 	}
-	crKind, _ := kindOf("rbac.authorization.k8s.io", "ClusterRole")
+	crKind, _ := inventorykinds.Lookup("rbac.authorization.k8s.io", "ClusterRole")
 	crs, err := listKind(ctx, c, crKind, "", func(o *Object) (bool, error) { return bound[o.Ref.Name], nil })
 	if err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ func List(ctx context.Context, c *Client, st State, rules []Controller) (*Invent
 	objs = append(objs, crs...)
 
 	for _, name := range []string{"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"} {
-		k, _ := kindOf("admissionregistration.k8s.io", name)
+		k, _ := inventorykinds.Lookup("admissionregistration.k8s.io", name)
 		got, err := listKind(ctx, c, k, "", func(o *Object) (bool, error) {
 			sels, err := webhookSelectors(o.Ref.Kind, o.Object)
 			return WebhooksReach(sels, nsLabels), err
@@ -196,7 +196,7 @@ func listAdmissionPolicies(ctx context.Context, c *Client, st State) ([]Object, 
 			declared[r.Kind][r.Name] = true
 		}
 	}
-	bk, _ := kindOf(admissionGroup, "ValidatingAdmissionPolicyBinding")
+	bk, _ := inventorykinds.Lookup(admissionGroup, "ValidatingAdmissionPolicyBinding")
 	bindings, err := listKind(ctx, c, bk, "", func(o *Object) (bool, error) {
 		policy, _, _ := unstructured.NestedString(o.Object, "spec", "policyName")
 		return declared[bk.Kind][o.Ref.Name] || declared["ValidatingAdmissionPolicy"][policy], nil
@@ -211,7 +211,7 @@ func listAdmissionPolicies(ctx context.Context, c *Client, st State) ([]Object, 
 			named[policy] = true
 		}
 	}
-	pk, _ := kindOf(admissionGroup, "ValidatingAdmissionPolicy")
+	pk, _ := inventorykinds.Lookup(admissionGroup, "ValidatingAdmissionPolicy")
 	policies, err := listKind(ctx, c, pk, "", func(o *Object) (bool, error) { return named[o.Ref.Name], nil })
 	if err != nil {
 		return nil, err
@@ -375,16 +375,6 @@ func KindNames() []string {
 
 func kindName(k inventorykinds.Kind) string {
 	return cmp.Or(k.Group, "core") + "/" + k.Kind
-}
-
-// kindOf finds a kind of inventorykinds.All by group and kind.
-func kindOf(group, kind string) (inventorykinds.Kind, bool) {
-	for _, k := range inventorykinds.All {
-		if k.Group == group && k.Kind == kind {
-			return k, true
-		}
-	}
-	return inventorykinds.Kind{}, false
 }
 
 // gvr is the REST resource of a kind.

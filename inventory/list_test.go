@@ -60,7 +60,7 @@ func TestObjectFrom_ReadsManagerAndStripsManagedFields(t *testing.T) {
 		{Manager: "pulumi-kubernetes-9f", Operation: metav1.ManagedFieldsOperationApply, Time: &later},
 		{Manager: "kubectl-client-side-apply", Operation: metav1.ManagedFieldsOperationUpdate, Time: &first},
 	})
-	k, _ := kindOf("networking.k8s.io", "NetworkPolicy")
+	k, _ := inventorykinds.Lookup("networking.k8s.io", "NetworkPolicy")
 
 	o := objectFrom(u, k)
 
@@ -120,7 +120,7 @@ func TestList_EveryClusterScopedKindHasAReachFilter(t *testing.T) {
 		}
 	}
 	for kind := range clusterScoped {
-		if k, ok := kindOf(kindGroup(kind), kind); !ok || k.Namespaced {
+		if k, ok := inventorykinds.Lookup(kindGroup(kind), kind); !ok || k.Namespaced {
 			t.Errorf("filter for %s, which inventorykinds.All does not list cluster-wide", kind)
 		}
 	}
@@ -137,7 +137,7 @@ func kindGroup(kind string) string {
 }
 
 func TestAccessError_ForbiddenNamesResourceAndAuditorRole(t *testing.T) {
-	k, _ := kindOf("networking.k8s.io", "NetworkPolicy")
+	k, _ := inventorykinds.Lookup("networking.k8s.io", "NetworkPolicy")
 	forbidden := apierrors.NewForbidden(schema.GroupResource{Group: "networking.k8s.io", Resource: "networkpolicies"}, "",
 		errors.New(`User "ci" cannot list resource "networkpolicies"`))
 	err := accessError("list", k, "tenant-a", forbidden)
@@ -163,7 +163,7 @@ func TestObjectFrom_NumbersAreJSONShaped(t *testing.T) {
 	u := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{
 		"egress": []any{map[string]any{"ports": []any{map[string]any{"port": int64(53), "protocol": "UDP"}}}}}}}
 	u.SetName("allow-dns")
-	k, _ := kindOf("networking.k8s.io", "NetworkPolicy")
+	k, _ := inventorykinds.Lookup("networking.k8s.io", "NetworkPolicy")
 	o := objectFrom(u, k)
 	port := o.Object["spec"].(map[string]any)["egress"].([]any)[0].(map[string]any)["ports"].([]any)[0].(map[string]any)["port"]
 	if _, ok := port.(float64); !ok {

@@ -7,6 +7,8 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rampart-dev/rampart/helpers/inventorykinds"
 )
 
 // Delete deletes the objects (drift --prune) with the dynamic client. The
@@ -38,7 +40,7 @@ func deleteObjects(ctx context.Context, c *Client, objs []Object, dryRun bool) e
 	background := metav1.DeletePropagationBackground
 	var errs []error
 	for _, o := range objs {
-		k, ok := kindOf(o.Ref.Group, o.Ref.Kind)
+		k, ok := inventorykinds.Lookup(o.Ref.Group, o.Ref.Kind)
 		if !ok {
 			errs = append(errs, fmt.Errorf("delete %s: %s/%s is not a kind the inventory lists (inventorykinds.All)", o.Ref, o.Ref.Group, o.Ref.Kind))
 			continue

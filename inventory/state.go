@@ -7,6 +7,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/sig"
+
+	"github.com/rampart-dev/rampart/helpers/inventorykinds"
 )
 
 // State is what the stack's state declares: every Kubernetes object by
@@ -131,7 +133,7 @@ func FromDeployment(dep apitype.DeploymentV3) State {
 // does not list are not needed: their objects are never looked up by Ref
 // except as owners, whose namespace comes from the dependent.
 func namespaced(group, kind string) bool {
-	k, ok := kindOf(group, kind)
+	k, ok := inventorykinds.Lookup(group, kind)
 	return ok && k.Namespaced
 }
 

@@ -67,3 +67,14 @@ var All = []Kind{
 	{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingadmissionpolicybindings", Kind: "ValidatingAdmissionPolicyBinding",
 		Why: "a policy enforces nothing unless a binding with validationActions Deny applies it"},
 }
+
+// Lookup is the listed kind of group ("" for core) and kind, if the
+// inventory lists it.
+func Lookup(group, kind string) (Kind, bool) {
+	for _, k := range All {
+		if k.Group == group && k.Kind == kind {
+			return k, true
+		}
+	}
+	return Kind{}, false
+}
