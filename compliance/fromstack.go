@@ -44,16 +44,9 @@ func FromStack(ctx context.Context, stk auto.Stack, opts Options) (*Assessment, 
 			return nil, fmt.Errorf("compliance: refresh stack %s (run without --refresh to assess the recorded state): %w", stk.Name(), err)
 		}
 	}
-	raw, err := stk.Export(ctx)
+	dep, err := ExportDeployment(ctx, stk)
 	if err != nil {
-		return nil, fmt.Errorf("compliance: export stack %s: %w", stk.Name(), err)
-	}
-	if raw.Version != 3 {
-		return nil, fmt.Errorf("compliance: stack %s: deployment version %d, want 3 (upgrade the pulumi CLI)", stk.Name(), raw.Version)
-	}
-	var dep apitype.DeploymentV3
-	if err := json.Unmarshal(raw.Deployment, &dep); err != nil {
-		return nil, fmt.Errorf("compliance: stack %s: read deployment: %w", stk.Name(), err)
+		return nil, err
 	}
 	var inv *inventory.Inventory
 	if opts.Live != nil {
@@ -64,12 +57,37 @@ func FromStack(ctx context.Context, stk auto.Stack, opts Options) (*Assessment, 
 			return nil, fmt.Errorf("compliance: stack %s: the live read returned no inventory", stk.Name())
 		}
 	}
-	a := AssessLive(stk.Name(), dep, inv, time.Now())
+	a := AssessStack(ctx, stk, dep, inv)
 	a.Refreshed = opts.Refresh
+	return a, nil
+}
+
+// ExportDeployment is stk's state as a version-3 deployment, as the
+// evaluators, the live inventory and verify's intent read it.
+func ExportDeployment(ctx context.Context, stk auto.Stack) (apitype.DeploymentV3, error) {
+	var dep apitype.DeploymentV3
+	raw, err := stk.Export(ctx)
+	if err != nil {
+		return dep, fmt.Errorf("compliance: export stack %s: %w", stk.Name(), err)
+	}
+	if raw.Version != 3 {
+		return dep, fmt.Errorf("compliance: stack %s: deployment version %d, want 3 (upgrade the pulumi CLI)", stk.Name(), raw.Version)
+	}
+	if err := json.Unmarshal(raw.Deployment, &dep); err != nil {
+		return dep, fmt.Errorf("compliance: stack %s: read deployment: %w", stk.Name(), err)
+	}
+	return dep, nil
+}
+
+// AssessStack is AssessLive on stk's deployment dep (inv may be nil: the
+// state alone), its profile read from the stack's config when the state
+// does not export it.
+func AssessStack(ctx context.Context, stk auto.Stack, dep apitype.DeploymentV3, inv *inventory.Inventory) *Assessment {
+	a := AssessLive(stk.Name(), dep, inv, time.Now())
 	if a.Profile == "" {
 		if v, err := stk.GetConfig(ctx, "rampart:profile"); err == nil {
 			a.Profile = v.Value
 		}
 	}
-	return a, nil
+	return a
 }

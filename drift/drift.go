@@ -22,6 +22,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/rampart-dev/rampart/compliance"
 	"github.com/rampart-dev/rampart/inventory"
 	"github.com/rampart-dev/rampart/preview"
 )
@@ -55,7 +57,13 @@ type Report struct {
 	Additions   []Addition `json:"additions"`
 	// live are the inventory objects behind Additions, in the same order.
 	live []inventory.Object
+	// dep is the refreshed state Detect read (Deployment).
+	dep apitype.DeploymentV3
 }
+
+// Deployment is the refreshed state Detect compared: the live inventory
+// reads the managed namespaces from it without a second export.
+func (r *Report) Deployment() apitype.DeploymentV3 { return r.dep }
 
 // Detect refreshes stk, previews it and compares live outputs with inputs,
 // and collects the drifted resources.
@@ -76,17 +84,17 @@ func Detect(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Re
 		changes = append(changes, Change{URN: s.URN, Name: s.Name, Type: s.Type, Op: s.Op, Properties: s.Diffs})
 		seen[s.URN] = true
 	}
-	hidden, err := hiddenDrift(ctx, stk)
+	dep, err := compliance.ExportDeployment(ctx, stk)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("drift: %w", err)
 	}
-	for _, h := range hidden {
+	for _, h := range hiddenDrift(dep) {
 		if !seen[h.URN] {
 			changes = append(changes, h)
 		}
 	}
 	sort.Slice(changes, func(i, j int) bool { return changes[i].URN < changes[j].URN })
-	return &Report{Stack: stk.Name(), Drifted: len(changes) > 0, Changes: changes, Additions: []Addition{}}, nil
+	return &Report{Stack: stk.Name(), Drifted: len(changes) > 0, Changes: changes, Additions: []Addition{}, dep: dep}, nil
 }
 
 // Find returns the change whose logical name is name.

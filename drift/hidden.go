@@ -2,7 +2,6 @@ package drift
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"sort"
@@ -10,45 +9,29 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
-
-type stateResource struct {
-	URN     string         `json:"urn"`
-	Type    string         `json:"type"`
-	Custom  bool           `json:"custom"`
-	Inputs  map[string]any `json:"inputs"`
-	Outputs map[string]any `json:"outputs"`
-}
 
 // hiddenDrift reads the (refreshed) state and reports kubernetes resources
 // whose live object has more array elements than the program declares.
-func hiddenDrift(ctx context.Context, stk auto.Stack) ([]Change, error) {
-	dep, err := stk.Export(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("drift: export %s: %w", stk.Name(), err)
-	}
-	var d struct {
-		Resources []stateResource `json:"resources"`
-	}
-	if err := json.Unmarshal(dep.Deployment, &d); err != nil {
-		return nil, fmt.Errorf("drift: read state of %s: %w", stk.Name(), err)
-	}
+func hiddenDrift(dep apitype.DeploymentV3) []Change {
 	var out []Change
-	for _, r := range d.Resources {
-		if !r.Custom || !strings.HasPrefix(r.Type, "kubernetes:") || strings.HasPrefix(r.Type, "pulumi:") {
+	for _, r := range dep.Resources {
+		urn, typ := string(r.URN), string(r.Type)
+		if !r.Custom || !strings.HasPrefix(typ, "kubernetes:") || strings.HasPrefix(typ, "pulumi:") {
 			continue
 		}
 		var paths []string
 		extraElements("", r.Inputs, r.Outputs, &paths)
-		paths = append(paths, undeclared(r.Type, r.Inputs, r.Outputs)...)
+		paths = append(paths, undeclared(typ, r.Inputs, r.Outputs)...)
 		if len(paths) == 0 {
 			continue
 		}
 		sort.Strings(paths)
-		out = append(out, Change{URN: r.URN, Name: r.URN[strings.LastIndex(r.URN, "::")+2:], Type: r.Type,
+		out = append(out, Change{URN: urn, Name: urn[strings.LastIndex(urn, "::")+2:], Type: typ,
 			Op: "replace", Properties: paths, Hidden: true})
 	}
-	return out, nil
+	return out
 }
 
 // mustMatchWhenUndeclared lists, per type, fields that must equal what the

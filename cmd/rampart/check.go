@@ -127,10 +127,7 @@ func assessStack(ctx context.Context, stack, dir string, refresh bool, live *clu
 // managed namespaces and declared objects come from the deployment.
 func liveInventory(c cluster) func(context.Context, apitype.DeploymentV3) (*inventory.Inventory, error) {
 	return func(ctx context.Context, dep apitype.DeploymentV3) (*inventory.Inventory, error) {
-		cl, err := inventory.Connect(c.kubeconfig, c.context)
-		if err != nil {
-			return nil, fmt.Errorf("connect to the live cluster (check --kubeconfig and --context): %w", err)
-		}
-		return inventory.List(ctx, cl, inventory.FromDeployment(dep), inventory.DefaultControllers())
+		_, inv, err := c.list(ctx, dep)
+		return inv, err
 	}
 }

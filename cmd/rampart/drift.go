@@ -150,15 +150,7 @@ func detectDrift(ctx context.Context, stack, dir string, live cluster) (*drift.R
 	if err != nil {
 		return nil, nil, err
 	}
-	dep, err := exportDeployment(ctx, stk)
-	if err != nil {
-		return nil, nil, fmt.Errorf("drift: %w", err)
-	}
-	c, err := inventory.Connect(live.kubeconfig, live.context)
-	if err != nil {
-		return nil, nil, fmt.Errorf("drift: the live inventory needs the cluster (--kubeconfig, --context): %w", err)
-	}
-	inv, err := inventory.List(ctx, c, inventory.FromDeployment(dep), inventory.DefaultControllers())
+	c, inv, err := live.list(ctx, report.Deployment())
 	if err != nil {
 		return nil, nil, fmt.Errorf("drift: live inventory of stack %s: %w", stack, err)
 	}

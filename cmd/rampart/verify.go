@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/rampart-dev/rampart/compliance"
@@ -172,7 +171,7 @@ func verifyStack(ctx context.Context, req verifyRequest) (verified, error) {
 	if err != nil {
 		return verified{}, selectStackError("verify", req.stack, req.dir, err)
 	}
-	dep, err := exportDeployment(ctx, stk)
+	dep, err := compliance.ExportDeployment(ctx, stk)
 	if err != nil {
 		return verified{}, fmt.Errorf("verify: %w", err)
 	}
@@ -187,12 +186,7 @@ func verifyStack(ctx context.Context, req verifyRequest) (verified, error) {
 	if err != nil {
 		return verified{}, fmt.Errorf("verify: connect to the cluster (check --kubeconfig and --context): %w", err)
 	}
-	as := compliance.Assess(stk.Name(), dep, time.Now())
-	if as.Profile == "" {
-		if v, err := stk.GetConfig(ctx, "rampart:profile"); err == nil {
-			as.Profile = v.Value
-		}
-	}
+	as := compliance.AssessStack(ctx, stk, dep, nil)
 	res, err := verify.Run(ctx, c, in, req.opts)
 	if res == nil {
 		return verified{}, err
