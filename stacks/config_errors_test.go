@@ -49,6 +49,11 @@ func TestProgram_ReportsEveryConfigProblemAtOnceAtItsExactPath(t *testing.T) {
 		"namespace": "rampart-system", "podLabels": map[string]string{"app": "gateway"},
 		"controlPlane": map[string]any{"podLabels": map[string]string{"app": "api"}, "port": "eighty"},
 	})
+	cfg["rampart:images"] = js(map[string]any{"overrides": map[string]string{
+		"envoyproxy/gateway": "registry.example.org/envoyproxy/gateway:v1.9.1",
+		"nginx/nginx":        "registry.example.org/nginx@sha256:" + strings.Repeat("ab", 32),
+	}})
+	cfg["rampart:ingress"] = js(map[string]any{"chart": map[string]any{"registry": "registry.example.org"}})
 	rec := recmock.New()
 	err := rec.Run(programWithKeys(cfg), recmock.WithConfig(cfg))
 	if err == nil {
@@ -63,6 +68,9 @@ func TestProgram_ReportsEveryConfigProblemAtOnceAtItsExactPath(t *testing.T) {
 		"credential in the wrong key": regexp.MustCompile(`rampart:tenants\[2\]\.token: \(value not shown\): unknown key`),
 		"object for a string":         regexp.MustCompile(`rampart:tenants\[3\]\.quota\.requestsCpu: \(an object\): expected a string`),
 		"nested type error":           regexp.MustCompile(`rampart:gateway\.controlPlane\.port: "eighty": expected a whole number`),
+		"image override by tag":       regexp.MustCompile(`rampart:images\.overrides\["envoyproxy/gateway"\]: "registry\.example\.org/envoyproxy/gateway:v1\.9\.1": not pinned by digest`),
+		"override of no image":        regexp.MustCompile(`rampart:images\.overrides\["nginx/nginx"\]: ".*": names no image Rampart renders — key it by the upstream repository of one of: aquasec/trivy, .*envoyproxy/gateway`),
+		"moved image key":             regexp.MustCompile(`rampart:ingress\.chart\.registry: "registry\.example\.org": moved: .* — set rampart:images\.registry`),
 	}
 	for what, re := range want {
 		if !re.MatchString(msg) {

@@ -73,6 +73,13 @@ func TestRuntime_LocalKeepsChartsOff(t *testing.T) {
 	}
 }
 
+// overrides is rampart:images with one override.
+func overrides(repo, ref string) map[string]string {
+	return map[string]string{"rampart:images": js(map[string]any{"overrides": map[string]string{repo: ref}})}
+}
+
+const digest = "@sha256:1111111111111111111111111111111111111111111111111111111111111111"
+
 func TestRuntime_RejectsBadConfigAndRegistersNothing(t *testing.T) {
 	with := func(mut func(s map[string]any)) map[string]any { s := runtimeSection(); mut(s); return s }
 	nsList := func(falco map[string]any) string {
@@ -85,15 +92,15 @@ func TestRuntime_RejectsBadConfigAndRegistersNothing(t *testing.T) {
 		extra   map[string]string
 		want    []string
 	}{
-		{"compromised trivy tag", "prod", with(func(s map[string]any) {
+		{"compromised trivy tag", "prod", runtimeSection(), overrides("aquasec/trivy", "mirror.gcr.io/aquasec/trivy:0.69.4"+digest),
+			[]string{`rampart:images.overrides["aquasec/trivy"]: "mirror.gcr.io/aquasec/trivy:0.69.4` + digest + `": Trivy 0.69.4 is a compromised release`, "GHSA-69fq-xp46-6x23"}},
+		{"latest trivy", "prod", runtimeSection(), overrides("aquasec/trivy", "mirror.gcr.io/aquasec/trivy:latest"+digest),
+			[]string{`rampart:images.overrides["aquasec/trivy"]`, "floating", "GHSA-69fq-xp46-6x23"}},
+		{"digest-less falco image", "prod", runtimeSection(), overrides("falcosecurity/falco", "docker.io/falcosecurity/falco:0.44.1"),
+			[]string{`rampart:images.overrides["falcosecurity/falco"]: "docker.io/falcosecurity/falco:0.44.1": not pinned by digest`}},
+		{"the old per-image key", "prod", with(func(s map[string]any) {
 			s["trivyOperator"].(map[string]any)["trivyImage"] = map[string]any{"tag": "0.69.4"}
-		}), nil, []string{"rampart:runtime.trivyOperator.trivyImage.tag: \"0.69.4\"", "GHSA-69fq-xp46-6x23"}},
-		{"latest trivy", "prod", with(func(s map[string]any) {
-			s["trivyOperator"].(map[string]any)["trivyImage"] = map[string]any{"tag": "latest"}
-		}), nil, []string{"rampart:runtime.trivyOperator.trivyImage.tag: \"latest\"", "GHSA-69fq-xp46-6x23"}},
-		{"digest-less falco image", "prod", with(func(s map[string]any) {
-			s["falco"].(map[string]any)["image"] = map[string]any{"tag": "0.44.1"}
-		}), nil, []string{"rampart:runtime.falco.image.tag: \"0.44.1\": not pinned by digest"}},
+		}), nil, []string{`rampart:runtime.trivyOperator.trivyImage: (an object): moved`, `set rampart:images.overrides["aquasec/trivy"]`}},
 		{"falco exemption without justification", "prod", runtimeSection(), map[string]string{"rampart:namespaces": nsList(
 			map[string]any{"name": "falco", "exemption": map[string]any{"level": "privileged", "control": "ISM-1034"}})},
 			[]string{"rampart:runtime.falco.namespace: \"falco\": Falco's privileged exemption has no written justification", "rampart:namespaces[3].exemption.justification"}},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/rampart-dev/rampart/compliance"
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/inventory"
 	"github.com/rampart-dev/rampart/verify"
 	"github.com/spf13/cobra"
@@ -122,7 +123,7 @@ func (a *app) runVerify(cmd *cobra.Command, out *outputs, req verifyRequest, run
 		return usagef("%w (see '%s --help')", err, cmd.CommandPath())
 	}
 	prog := a.progressOut(cmd)
-	if !strings.Contains(req.opts.ProbeImage, "@sha256:") {
+	if ref, err := image.Parse(req.opts.ProbeImage); err != nil || !ref.Pinned() {
 		_, _ = fmt.Fprintf(prog, "rampart: verify: the probe image %s is not pinned by digest (fine in the lab; outside it, use the release's digest)\n", req.opts.ProbeImage)
 	}
 	req.opts.Progress = prefixed{w: prog, prefix: "rampart: "}

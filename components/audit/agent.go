@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
@@ -32,18 +33,6 @@ const (
 	// DefaultAgentChartRepository is upstream's chart repository; air-gapped
 	// sites point chart.repository at an OCI mirror (oci://…).
 	DefaultAgentChartRepository = "https://fluent.github.io/helm-charts"
-	// DefaultAgentImageRepository is upstream's Docker Hub image (the chart
-	// defaults to cr.fluentbit.io/fluent/fluent-bit, the same build; the
-	// digest below was recorded for Docker Hub).
-	DefaultAgentImageRepository = "docker.io/fluent/fluent-bit"
-	// DefaultAgentImageTag is the chart's appVersion.
-	DefaultAgentImageTag = "5.1.1"
-	// DefaultAgentImageDigest is fluent/fluent-bit:5.1.1 as pinned by a
-	// renovate-maintained public record (datasource docker, found through
-	// the code search; no registry is reachable from this machine): check it
-	// with `crane digest docker.io/fluent/fluent-bit:5.1.1` before a
-	// production rollout.
-	DefaultAgentImageDigest = "sha256:a941bdd5ca552b2c6597fc7b3bccf2e61d30873939bab5700963de0e94ac6169"
 	// DefaultAgentNamespace is the agent's own platform namespace: the only
 	// one that carries a hostPath exemption for the audit pipeline, so Loki's
 	// namespace stays restricted.
@@ -72,6 +61,16 @@ const (
 	controlPlaneRole = "node-role.kubernetes.io/control-plane"
 )
 
+// AgentImage is Fluent Bit 5.1.1, the chart's appVersion, from Docker Hub
+// (the chart defaults to cr.fluentbit.io/fluent/fluent-bit, the same
+// build; the digest was recorded for Docker Hub) as pinned by a
+// renovate-maintained public record (datasource docker, found through the
+// code search; no registry is reachable from this machine): check it with
+// `crane digest docker.io/fluent/fluent-bit:5.1.1` before a production
+// rollout.
+var AgentImage = image.Ref{Registry: "docker.io", Repository: "fluent/fluent-bit", Tag: "5.1.1",
+	Digest: "sha256:a941bdd5ca552b2c6597fc7b3bccf2e61d30873939bab5700963de0e94ac6169"}
+
 // AgentTypeToken is the agent component's Pulumi type.
 const AgentTypeToken = "rampart:audit:Agent"
 
@@ -97,19 +96,10 @@ type AgentArgs struct {
 	RunAsUser *int64 `json:"runAsUser,omitempty"`
 	// Chart selects the chart (repository, version).
 	Chart LokiChartArgs `json:"chart,omitzero"`
-	// Image selects the Fluent Bit image; always pinned by digest.
-	Image AgentImageArgs `json:"image,omitzero"`
-}
-
-// AgentImageArgs selects the agent's image.
-type AgentImageArgs struct {
-	// Repository defaults to DefaultAgentImageRepository (point at a mirror).
-	Repository string `json:"repository,omitempty"`
-	// Tag defaults to DefaultAgentImageTag.
-	Tag string `json:"tag,omitempty"`
-	// Digest (sha256:…) defaults to DefaultAgentImageDigest; required when
-	// the tag is changed.
-	Digest string `json:"digest,omitempty"`
+	// Images resolves the Fluent Bit image (AgentImage, by digest) through
+	// the registry mirror and the per-image overrides; the stack sets it
+	// from rampart:images. Zero: the upstream pin.
+	Images image.Images `json:"-"`
 }
 
 // WithDefaults returns a copy with every unset field defaulted.
@@ -129,12 +119,6 @@ func (g AgentArgs) WithDefaults() AgentArgs {
 	}
 	if g.Chart.Version == "" {
 		g.Chart.Version = DefaultAgentChartVersion
-	}
-	if g.Image.Repository == "" {
-		g.Image.Repository = DefaultAgentImageRepository
-	}
-	if g.Image.Tag == "" && g.Image.Digest == "" {
-		g.Image.Tag, g.Image.Digest = DefaultAgentImageTag, DefaultAgentImageDigest
 	}
 	return g
 }
@@ -183,13 +167,12 @@ func (g *AgentArgs) Validate(path string) error {
 	if r := d.Chart.Repository; !strings.HasPrefix(r, "https://") && !strings.HasPrefix(r, "oci://") {
 		l.Add(p("chart.repository"), r, "not an https:// or oci:// repository", "e.g. "+DefaultAgentChartRepository)
 	}
-	if d.Image.Tag == "" {
-		l.Add(p("image.tag"), "", "required with image.digest", "e.g. "+DefaultAgentImageTag)
-	}
-	if !sha256Hex.MatchString(d.Image.Digest) {
-		l.Add(p("image.digest"), d.Image.Digest, "images are pinned by digest", "sha256:<64 hex> of the tag's image index")
-	}
 	return l.Err()
+}
+
+// agentImage is r as the fluent-bit chart takes it (no registry key).
+func agentImage(r image.Ref) map[string]any {
+	return map[string]any{"repository": r.Name(), "tag": r.Tag, "digest": r.Digest}
 }
 
 func cleanPath(s string) string { return path.Clean(s) }
@@ -210,7 +193,7 @@ func AgentValues(release string, g *AgentArgs, lokiHost string) map[string]any {
 	return map[string]any{
 		"kind":             "DaemonSet",
 		"fullnameOverride": release,
-		"image":            map[string]any{"repository": g.Image.Repository, "tag": g.Image.Tag, "digest": g.Image.Digest},
+		"image":            agentImage(g.Images.Resolve(AgentImage)),
 		"testFramework":    map[string]any{"enabled": false},
 		"serviceAccount":   map[string]any{"create": true, "automountServiceAccountToken": false},
 		"rbac":             map[string]any{"create": false},
@@ -326,7 +309,7 @@ func NewAgent(ctx *pulumi.Context, name string, args *AgentArgs, auditName, loki
 		return nil, errors.New("audit agent " + strconv.Quote(name) + ": args are required")
 	}
 	g := args.WithDefaults()
-	if err := g.Validate(""); err != nil {
+	if err := errors.Join(g.Validate(""), g.Images.Err(Pins())); err != nil {
 		return nil, fmt.Errorf("audit agent %q: %w", name, err)
 	}
 	if lokiNamespace == "" {

@@ -92,7 +92,7 @@ func TestAgent_MountsOnlyTheAuditLogDirectoryReadOnlyOnControlPlaneNodes(t *test
 func TestAgent_ImageIsPinnedByDigestAndShipsToTheAuditTenant(t *testing.T) {
 	_, v := agentValues(t)
 	img, _ := v["image"].(map[string]any)
-	if img["digest"] != audit.DefaultAgentImageDigest || img["tag"] != audit.DefaultAgentImageTag || !strings.HasPrefix(fmt.Sprint(img["digest"]), "sha256:") {
+	if img["digest"] != audit.AgentImage.Digest || img["tag"] != audit.AgentImage.Tag || img["repository"] != "docker.io/fluent/fluent-bit" || !audit.AgentImage.Pinned() {
 		t.Errorf("image = %v, want tag and sha256 digest", img)
 	}
 	cfg, _ := v["config"].(map[string]any)
@@ -219,7 +219,6 @@ func TestAgent_RejectsBadConfig(t *testing.T) {
 		{"negative uid", "runAsUser", func(g *audit.AgentArgs) { g.RunAsUser = &neg }},
 		{"unpinned chart", "chart.version", func(g *audit.AgentArgs) { g.Chart.Version = "latest" }},
 		{"http chart repo", "chart.repository", func(g *audit.AgentArgs) { g.Chart.Repository = "http://charts.example" }},
-		{"tag without digest", "image.digest", func(g *audit.AgentArgs) { g.Image.Tag = "5.2.0" }},
 		{"bad namespace", "namespace", func(g *audit.AgentArgs) { g.Namespace = "Audit_Agent" }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -236,6 +235,21 @@ func TestAgent_RejectsBadConfig(t *testing.T) {
 	}
 	if _, err := runAgent(t, nil); err == nil {
 		t.Error("nil args accepted")
+	}
+	g := agentArgs()
+	g.Images.Overrides = map[string]string{"fluent/fluent-bit": "registry.example.org/fluent/fluent-bit:5.2.0"}
+	if _, err := runAgent(t, g); err == nil || !strings.Contains(err.Error(), `images.overrides["fluent/fluent-bit"]: "registry.example.org/fluent/fluent-bit:5.2.0": not pinned by digest`) {
+		t.Errorf("an override without a digest: %v", err)
+	}
+}
+
+func TestAgent_ImageComesFromTheMirror(t *testing.T) {
+	g := agentArgs()
+	g.Images.Registry = "harbor.example.org/hub"
+	d := g.WithDefaults()
+	img, _ := audit.AgentValues("audit-fluent-bit", &d, "loki")["image"].(map[string]any)
+	if img["repository"] != "harbor.example.org/hub/fluent/fluent-bit" || img["digest"] != audit.AgentImage.Digest {
+		t.Errorf("image = %v", img)
 	}
 }
 

@@ -42,7 +42,11 @@ func NewAudit(ctx *pulumi.Context, name string, args *AuditArgs, opts ...pulumi.
 		return nil, errors.New("audit " + strconv.Quote(name) + ": args are required")
 	}
 	a := args.withDefaults()
-	if err := a.Validate(""); err != nil {
+	var images error
+	if a.Loki != nil {
+		images = a.Loki.Images.Err(Pins())
+	}
+	if err := errors.Join(a.Validate(""), images); err != nil {
 		return nil, fmt.Errorf("audit %q: %w", name, err)
 	}
 	comp := &Audit{}

@@ -93,8 +93,10 @@ func LokiValues(release string, l *LokiArgs, rendered, secretName, bucket, regio
 		"fullnameOverride": release,
 		"deploymentMode":   "Monolithic",
 		"loki": map[string]any{
-			"image": map[string]any{"registry": l.Image.Registry, "repository": l.Image.Repository,
-				"tag": l.Image.Tag, "digest": l.Image.Digest},
+			"image": func() map[string]any {
+				r := l.Images.Resolve(LokiImage)
+				return map[string]any{"registry": r.Registry, "repository": r.Repository, "tag": r.Tag, "digest": r.Digest}
+			}(),
 			"auth_enabled": true,
 			// The chart's own config template is replaced by Rampart's.
 			"config":                   rendered,

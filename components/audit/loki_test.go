@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/rampart-dev/rampart/components/audit"
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/internal/recmock"
 )
 
@@ -153,7 +155,7 @@ func TestLoki_ChartIsPinnedByDigestRestrictedAndWithoutExtras(t *testing.T) {
 	if path(t, ch, "version") != audit.DefaultLokiChartVersion || path(t, ch, "repositoryOpts", "repo") != audit.DefaultLokiChartRepository {
 		t.Errorf("chart = %v %v", path(t, ch, "version"), path(t, ch, "repositoryOpts"))
 	}
-	if d := path(t, ch, "values", "loki", "image", "digest"); d != audit.DefaultLokiImageDigest {
+	if d := path(t, ch, "values", "loki", "image", "digest"); d != audit.LokiImage.Digest || !audit.LokiImage.Pinned() {
 		t.Errorf("image digest = %v", d)
 	}
 	if tag := path(t, ch, "values", "loki", "image", "tag"); tag != "3.7.7" {
@@ -223,6 +225,33 @@ func TestLoki_NetworkPoliciesAdmitOnlyAgentAndQueryAndLetLokiReachOnlyTheStore(t
 	}
 }
 
+// lokiOverride replaces the Loki image with a mirror's copy at tag.
+func lokiOverride(tag string) image.Images {
+	return image.Images{Overrides: map[string]string{"grafana/loki": "registry.example.org/grafana/loki:" + tag}}
+}
+
+func TestLoki_ImageResolvesThroughTheMirrorAndItsOverride(t *testing.T) {
+	a := lokiArgs()
+	a.Loki.Images = image.Images{Registry: "harbor.example.org/hub"}
+	rec, err := runLoki(t, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := rec.MustGet(t, tChart, "audit-loki")
+	if img := fmt.Sprint(path(t, ch, "values", "loki", "image")); img != fmt.Sprint(map[string]any{"registry": "harbor.example.org/hub",
+		"repository": "grafana/loki", "tag": "3.7.7", "digest": audit.LokiImage.Digest}) {
+		t.Errorf("mirrored image = %s", img)
+	}
+	a.Loki.Images = lokiOverride("3.7.8@sha256:" + strings.Repeat("ab", 32))
+	if rec, err = runLoki(t, a); err != nil {
+		t.Fatal(err)
+	}
+	if img := fmt.Sprint(path(t, rec.MustGet(t, tChart, "audit-loki"), "values", "loki", "image")); img != fmt.Sprint(map[string]any{"registry": "registry.example.org",
+		"repository": "grafana/loki", "tag": "3.7.8", "digest": "sha256:" + strings.Repeat("ab", 32)}) {
+		t.Errorf("overridden image = %s", img)
+	}
+}
+
 func TestLoki_RejectsBadConfig(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -233,14 +262,13 @@ func TestLoki_RejectsBadConfig(t *testing.T) {
 		{"retention beyond the lock", func(a *audit.AuditArgs) { a.Loki.RetentionDays = 3000 }, "loki.retentionDays", "longer than the bucket's lock (2557 days)"},
 		{"shorter retention unstated", func(a *audit.AuditArgs) { a.Loki.RetentionDays = 90 }, "loki.shorterRetentionReason", "the lock keeps the bytes for 2557"},
 		{"negative retention", func(a *audit.AuditArgs) { a.Loki.RetentionDays = -1 }, "loki.retentionDays", "negative"},
-		{"Loki that breaks locked buckets", func(a *audit.AuditArgs) {
-			a.Loki.Image.Tag, a.Loki.Image.Digest = "3.7.2", audit.DefaultLokiImageDigest
-		}, "loki.image.tag", "cannot write to Object-Locked buckets"},
-		{"Loki 3.6.12", func(a *audit.AuditArgs) {
-			a.Loki.Image.Tag, a.Loki.Image.Digest = "3.6.12", audit.DefaultLokiImageDigest
-		},
-			"loki.image.tag", "fixed in 3.6.16 and 3.7.7"},
-		{"tag without digest", func(a *audit.AuditArgs) { a.Loki.Image.Tag = "3.7.8" }, "loki.image.digest", "pinned by digest"},
+		{"Loki that breaks locked buckets", func(a *audit.AuditArgs) { a.Loki.Images = lokiOverride("3.7.2@" + audit.LokiImage.Digest) },
+			`images.overrides["grafana/loki"]`, "cannot write to Object-Locked buckets"},
+		{"Loki 3.6.12", func(a *audit.AuditArgs) { a.Loki.Images = lokiOverride("3.6.12@" + audit.LokiImage.Digest) },
+			`images.overrides["grafana/loki"]`, "fixed in 3.6.16 and 3.7.7"},
+		{"Loki without a release tag", func(a *audit.AuditArgs) { a.Loki.Images = lokiOverride("main@" + audit.LokiImage.Digest) },
+			`images.overrides["grafana/loki"]`, "not a Loki 3.x release tag"},
+		{"tag without digest", func(a *audit.AuditArgs) { a.Loki.Images = lokiOverride("3.7.8") }, `images.overrides["grafana/loki"]`, "not pinned by digest"},
 		{"floating chart", func(a *audit.AuditArgs) { a.Loki.Chart.Version = "latest" }, "loki.chart.version", "not a pinned chart version"},
 		{"plain http chart repo", func(a *audit.AuditArgs) { a.Loki.Chart.Repository = "http://charts.example" }, "loki.chart.repository", "not an https://"},
 		{"whole namespace as agent", func(a *audit.AuditArgs) { a.Loki.Agent.PodLabels = nil }, "loki.agent.podLabels", "never a whole namespace"},

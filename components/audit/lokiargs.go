@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
@@ -21,26 +22,44 @@ const (
 	// DefaultLokiChartRepository is the community chart repository;
 	// air-gapped sites point chart.repository at an OCI mirror (oci://…).
 	DefaultLokiChartRepository = "https://grafana-community.github.io/helm-charts"
-	// DefaultLokiImageRegistry is upstream's image registry.
-	DefaultLokiImageRegistry = "docker.io"
-	// DefaultLokiImageRepository is upstream's image repository.
-	DefaultLokiImageRepository = "grafana/loki"
-	// DefaultLokiImageTag is Loki 3.7.7, the first 3.7 release that writes
-	// to Object-Locked buckets on non-AWS stores (grafana/loki#20088,
-	// #21926, #22003; 3.6.16 on the 3.6 line).
-	DefaultLokiImageTag = "3.7.7"
-	// DefaultLokiImageDigest is the image index digest of grafana/loki:3.7.7
-	// as recorded from Docker Hub on 2026-09-13 in a public pin record found
-	// through the code search (no registry is reachable from this machine):
-	// check it with `crane digest docker.io/grafana/loki:3.7.7` before a
-	// production rollout.
-	DefaultLokiImageDigest = "sha256:d70e4659623f3e109af669cae76fe2a5dd5be54e2298fe8aed380d982fbc2500"
 	// DefaultLokiNamespace is the platform namespace for the audit pipeline.
 	DefaultLokiNamespace = "rampart-audit"
 	// LokiUID is the non-root identity the Loki image runs as (its files
 	// belong to it).
 	LokiUID = 10001
 )
+
+// LokiImage is Loki 3.7.7, the first 3.7 release that writes to
+// Object-Locked buckets on non-AWS stores (grafana/loki#20088, #21926,
+// #22003; 3.6.16 on the 3.6 line), by the image index digest recorded from
+// Docker Hub on 2026-09-13 in a public pin record found through the code
+// search (no registry is reachable from this machine): check it with
+// `crane digest docker.io/grafana/loki:3.7.7` before a production rollout.
+var LokiImage = image.Ref{Registry: "docker.io", Repository: "grafana/loki", Tag: "3.7.7",
+	Digest: "sha256:d70e4659623f3e109af669cae76fe2a5dd5be54e2298fe8aed380d982fbc2500"}
+
+// Pins are the images the component and its agent render, the keys
+// rampart:images.overrides takes for them: a Loki replacement names a
+// release that writes to locked buckets, an agent replacement its tag.
+func Pins() []image.Pin {
+	return []image.Pin{{Ref: LokiImage, Check: checkLokiImage}, {Ref: AgentImage, Check: image.RequireTag}}
+}
+
+// checkLokiImage refuses a Loki that cannot write to Object-Locked
+// buckets on non-AWS stores (fixed in 3.6.16 and 3.7.7).
+func checkLokiImage(l *verr.List, path string, r image.Ref) {
+	m := lokiTag.FindStringSubmatch(r.Tag)
+	if m == nil {
+		l.Add(path, r.String(), "not a Loki 3.x release tag: the version decides whether Loki can write to a locked bucket", "e.g. "+LokiImage.String())
+		return
+	}
+	minor, _ := strconv.Atoi(m[1])
+	patch, _ := strconv.Atoi(m[2])
+	if floor, ok := MinLokiVersion[minor]; (ok && patch < floor) || minor < 6 {
+		l.Add(path, r.String(), "this Loki cannot write to Object-Locked buckets on non-AWS stores (fixed in 3.6.16 and 3.7.7)",
+			"3.6.16+ or 3.7.7+")
+	}
+}
 
 // MinLokiVersion is the oldest Loki per minor line that writes to
 // Object-Locked buckets on non-AWS stores: 3.6.0–3.6.10 and 3.7.0–3.7.1
@@ -56,8 +75,6 @@ type LokiArgs struct {
 	Namespace string `json:"namespace,omitempty"`
 	// Chart selects the chart (repository, version).
 	Chart LokiChartArgs `json:"chart,omitzero"`
-	// Image selects the Loki image; always pinned by digest.
-	Image LokiImageArgs `json:"image,omitzero"`
 	// RetentionDays is Loki's retention_period in days. Default: the
 	// bucket's lock period. Longer is refused (the lock ends first, so the
 	// setting would promise nothing); shorter needs ShorterRetentionReason,
@@ -72,6 +89,10 @@ type LokiArgs struct {
 	// StoreCIDRs are the S3 store's addresses; Loki's only egress (besides
 	// DNS from the namespace baseline). Required.
 	StoreCIDRs []string `json:"storeCIDRs,omitempty"`
+	// Images resolves the Loki image (LokiImage, by digest) through the
+	// registry mirror and the per-image overrides; the stack sets it from
+	// rampart:images. Zero: the upstream pin.
+	Images image.Images `json:"-"`
 }
 
 // LokiChartArgs selects the chart.
@@ -81,19 +102,6 @@ type LokiChartArgs struct {
 	Repository string `json:"repository,omitempty"`
 	// Version pins the chart; default DefaultLokiChartVersion.
 	Version string `json:"version,omitempty"`
-}
-
-// LokiImageArgs selects the image.
-type LokiImageArgs struct {
-	// Registry defaults to DefaultLokiImageRegistry (point at a mirror).
-	Registry string `json:"registry,omitempty"`
-	// Repository defaults to DefaultLokiImageRepository.
-	Repository string `json:"repository,omitempty"`
-	// Tag defaults to DefaultLokiImageTag; must be ≥ 3.6.16 / 3.7.7.
-	Tag string `json:"tag,omitempty"`
-	// Digest (sha256:…) defaults to DefaultLokiImageDigest; required when
-	// the tag is changed.
-	Digest string `json:"digest,omitempty"`
 }
 
 // PeerArgs names the pods allowed to reach Loki.
@@ -114,15 +122,6 @@ func (l LokiArgs) withDefaults(lockDays int) LokiArgs {
 	if l.Chart.Version == "" {
 		l.Chart.Version = DefaultLokiChartVersion
 	}
-	if l.Image.Registry == "" {
-		l.Image.Registry = DefaultLokiImageRegistry
-	}
-	if l.Image.Repository == "" {
-		l.Image.Repository = DefaultLokiImageRepository
-	}
-	if l.Image.Tag == "" && l.Image.Digest == "" {
-		l.Image.Tag, l.Image.Digest = DefaultLokiImageTag, DefaultLokiImageDigest
-	}
 	if l.RetentionDays == 0 {
 		l.RetentionDays = lockDays
 	}
@@ -131,7 +130,6 @@ func (l LokiArgs) withDefaults(lockDays int) LokiArgs {
 
 var (
 	lokiTag    = regexp.MustCompile(`^v?3\.(\d+)\.(\d+)$`)
-	sha256Hex  = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 	semverLike = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 )
 
@@ -154,19 +152,6 @@ func (l LokiArgs) validate(lv *verr.List, path string, lockDays int, keysSecret 
 	}
 	if r := l.Chart.Repository; !strings.HasPrefix(r, "https://") && !strings.HasPrefix(r, "oci://") {
 		lv.Add(p("chart.repository"), r, "not an https:// or oci:// repository", "e.g. "+DefaultLokiChartRepository)
-	}
-	if m := lokiTag.FindStringSubmatch(l.Image.Tag); m == nil {
-		lv.Add(p("image.tag"), l.Image.Tag, "not a Loki 3.x release tag", "e.g. "+DefaultLokiImageTag)
-	} else {
-		minor, _ := strconv.Atoi(m[1])
-		patch, _ := strconv.Atoi(m[2])
-		if floor, ok := MinLokiVersion[minor]; (ok && patch < floor) || minor < 6 {
-			lv.Add(p("image.tag"), l.Image.Tag, "this Loki cannot write to Object-Locked buckets on non-AWS stores (fixed in 3.6.16 and 3.7.7)",
-				"3.6.16+ or 3.7.7+")
-		}
-	}
-	if !sha256Hex.MatchString(l.Image.Digest) {
-		lv.Add(p("image.digest"), l.Image.Digest, "images are pinned by digest", "sha256:<64 hex> of the tag's image index")
 	}
 	for _, peer := range []struct {
 		key string

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
@@ -89,6 +90,10 @@ type CertManagerArgs struct {
 	// AllowHTTP permits an http OpenBao server (the local lab). Set by the
 	// stack for the local profile only, not a config key.
 	AllowHTTP bool `json:"-"`
+	// Images resolves the chart's images (Pins, the ChartVersion images by
+	// digest) through the registry mirror and the per-image overrides; the
+	// stack sets it from rampart:images. Zero: the upstream pins.
+	Images image.Images `json:"-"`
 }
 
 // ChartArgs selects the cert-manager chart (config keys chart.*).
@@ -102,27 +107,10 @@ type ChartArgs struct {
 	Repository string `json:"repository,omitempty"`
 	// Version pins the chart; default ChartVersion.
 	Version string `json:"version,omitempty"`
-	// ImageRegistry and ImageNamespace relocate every image to a mirror
-	// (chart v1.21 values imageRegistry/imageNamespace). Default quay.io and
-	// jetstack.
-	ImageRegistry  string `json:"imageRegistry,omitempty"`
-	ImageNamespace string `json:"imageNamespace,omitempty"`
-	// Digests pins each image by digest; defaults DefaultDigests (the
-	// v1.21.2 images). A mirror keeps the digests: they are content hashes.
-	Digests Digests `json:"digests"`
 	// ControllerServiceAccount is the controller's ServiceAccount (the
 	// chart's release name). Default ReleaseName; set it when cert-manager is
 	// installed by someone else under another name.
 	ControllerServiceAccount string `json:"controllerServiceAccount,omitempty"`
-}
-
-// Digests are the image digests (sha256:…) per cert-manager image.
-type Digests struct {
-	Controller      string `json:"controller,omitempty"`
-	Webhook         string `json:"webhook,omitempty"`
-	CAInjector      string `json:"cainjector,omitempty"`
-	StartupAPICheck string `json:"startupapicheck,omitempty"`
-	ACMESolver      string `json:"acmesolver,omitempty"`
 }
 
 // APIServerArgs locates the API server for the NetworkPolicies.
@@ -173,7 +161,6 @@ type SovereigntyException struct {
 var (
 	dnsLabel     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	exactVersion = regexp.MustCompile(`^v?\d+\.\d+\.\d+$`)
-	digestRe     = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 	mountRe      = regexp.MustCompile(`^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$`)
 )
 
@@ -185,14 +172,6 @@ func (a *CertManagerArgs) withDefaults() *CertManagerArgs {
 	}
 	out.Chart.Repository = cmp.Or(out.Chart.Repository, DefaultChartRepository)
 	out.Chart.Version = cmp.Or(out.Chart.Version, ChartVersion)
-	out.Chart.ImageRegistry = cmp.Or(out.Chart.ImageRegistry, DefaultImageRegistry)
-	out.Chart.ImageNamespace = cmp.Or(out.Chart.ImageNamespace, DefaultImageNamespace)
-	d := &out.Chart.Digests
-	d.Controller = cmp.Or(d.Controller, DefaultDigests.Controller)
-	d.Webhook = cmp.Or(d.Webhook, DefaultDigests.Webhook)
-	d.CAInjector = cmp.Or(d.CAInjector, DefaultDigests.CAInjector)
-	d.StartupAPICheck = cmp.Or(d.StartupAPICheck, DefaultDigests.StartupAPICheck)
-	d.ACMESolver = cmp.Or(d.ACMESolver, DefaultDigests.ACMESolver)
 	out.Chart.ControllerServiceAccount = cmp.Or(out.Chart.ControllerServiceAccount, ReleaseName)
 	if len(out.APIServer.Ports) == 0 {
 		out.APIServer.Ports = DefaultAPIServerPorts
@@ -230,15 +209,17 @@ func (a *CertManagerArgs) Validate(path string) error {
 	if !exactVersion.MatchString(d.Chart.Version) {
 		l.Add(p("chart.version"), d.Chart.Version, "the chart version must be pinned", "set an exact version, e.g. "+ChartVersion)
 	}
-	for k, v := range map[string]string{"controller": d.Chart.Digests.Controller, "webhook": d.Chart.Digests.Webhook,
-		"cainjector": d.Chart.Digests.CAInjector, "startupapicheck": d.Chart.Digests.StartupAPICheck, "acmesolver": d.Chart.Digests.ACMESolver} {
-		if !digestRe.MatchString(v) {
-			l.Add(p("chart.digests."+k), v, "images are pinned by digest", "use sha256:<64 hex digits>")
+	if d.Chart.Version != ChartVersion {
+		var missing []string
+		for _, pin := range Pins() {
+			if !d.Images.Overridden(pin.Ref) {
+				missing = append(missing, pin.Repository)
+			}
 		}
-	}
-	if d.Chart.Version != ChartVersion && a.Chart.Digests == (Digests{}) {
-		l.Add(p("chart.digests"), verr.Raw("(defaults)"), "the default digests are the "+ChartVersion+" images, not "+d.Chart.Version+"'s",
-			"set every chart.digests.* to the digests of the images of chart "+d.Chart.Version)
+		if len(missing) > 0 {
+			l.Add(p("chart.version"), d.Chart.Version, "the pinned images are chart "+ChartVersion+"'s, not "+d.Chart.Version+"'s",
+				"override "+strings.Join(missing, ", ")+" with chart "+d.Chart.Version+"'s images by digest, or use "+ChartVersion)
+		}
 	}
 	if !dnsLabel.MatchString(d.Chart.ControllerServiceAccount) {
 		l.Add(p("chart.controllerServiceAccount"), d.Chart.ControllerServiceAccount, "not a ServiceAccount name", "use the controller's ServiceAccount (default "+ReleaseName+")")

@@ -72,8 +72,10 @@ func TestCertManagerArgs_RejectsBadConfig(t *testing.T) {
 		{"API server 0.0.0.0/0", func(a *certmanager.CertManagerArgs) { a.APIServer.CIDRs = []string{"0.0.0.0/0"} }, "apiServer.cidrs[0]"},
 		{"floating chart version", func(a *certmanager.CertManagerArgs) { a.Chart.Version = "1.21" }, "chart.version"},
 		{"chart over http", func(a *certmanager.CertManagerArgs) { a.Chart.Repository = "http://charts.jetstack.io" }, "chart.repository"},
-		{"digest not sha256", func(a *certmanager.CertManagerArgs) { a.Chart.Digests.Webhook = "v1.21.2" }, "chart.digests.webhook"},
-		{"other chart version with default digests", func(a *certmanager.CertManagerArgs) { a.Chart.Version = "v1.22.0" }, "chart.digests"},
+		{"override not by digest", func(a *certmanager.CertManagerArgs) {
+			a.Images.Overrides = map[string]string{"jetstack/cert-manager-webhook": "quay.io/jetstack/cert-manager-webhook:v1.21.2"}
+		}, `images.overrides["jetstack/cert-manager-webhook"]: "quay.io/jetstack/cert-manager-webhook:v1.21.2": not pinned by digest`},
+		{"other chart version with the pinned images", func(a *certmanager.CertManagerArgs) { a.Chart.Version = "v1.22.0" }, `chart.version: "v1.22.0": the pinned images are chart v1.21.2's`},
 		{"gateway issuer acme without acme", func(a *certmanager.CertManagerArgs) { a.GatewayIssuer = certmanager.GatewayIssuerACME }, "gatewayIssuer"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -49,7 +49,7 @@ func NewCertManager(ctx *pulumi.Context, name string, args *CertManagerArgs, opt
 		return nil, errors.New("certmanager: args are required")
 	}
 	a := args.withDefaults()
-	if err := args.Validate(""); err != nil {
+	if err := errors.Join(args.Validate(""), a.Images.Err(Pins())); err != nil {
 		return nil, fmt.Errorf("certmanager %q: %w", name, err)
 	}
 	c := &CertManager{labels: pulumi.StringMap{

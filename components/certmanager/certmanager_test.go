@@ -18,6 +18,7 @@ import (
 
 	"github.com/rampart-dev/rampart/components/certmanager"
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/internal/recmock"
 )
 
@@ -144,18 +145,20 @@ func TestCertManager_ChartValuesKeepCRDsEnableGatewayAPIAndStayInTheNamespace(t 
 	want(t, ch, 10250, "values", "webhook", "securePort")
 	for _, c := range []struct {
 		prefix []any
-		digest string
+		image  image.Ref
 	}{
-		{nil, certmanager.DefaultDigests.Controller},
-		{[]any{"webhook"}, certmanager.DefaultDigests.Webhook},
-		{[]any{"cainjector"}, certmanager.DefaultDigests.CAInjector},
-		{[]any{"startupapicheck"}, certmanager.DefaultDigests.StartupAPICheck},
-		{[]any{"acmesolver"}, certmanager.DefaultDigests.ACMESolver},
+		{nil, certmanager.ControllerImage},
+		{[]any{"webhook"}, certmanager.WebhookImage},
+		{[]any{"cainjector"}, certmanager.CAInjectorImage},
+		{[]any{"startupapicheck"}, certmanager.StartupAPICheckImage},
+		{[]any{"acmesolver"}, certmanager.ACMESolverImage},
 	} {
-		p := append(append([]any{"values"}, c.prefix...), "image", "digest")
-		want(t, ch, c.digest, p...)
-		if !strings.HasPrefix(c.digest, "sha256:") || len(c.digest) != 71 {
-			t.Errorf("%v: %q is not a sha256 digest", c.prefix, c.digest)
+		p := append(append([]any{"values"}, c.prefix...), "image")
+		want(t, ch, c.image.Digest, append(p, "digest")...)
+		want(t, ch, "quay.io/"+c.image.Repository, append(p, "repository")...)
+		want(t, ch, certmanager.ChartVersion, append(p, "tag")...)
+		if !c.image.Pinned() {
+			t.Errorf("%v: %v is not pinned by digest", c.prefix, c.image)
 		}
 		if len(c.prefix) == 1 && c.prefix[0] == "acmesolver" {
 			continue
@@ -201,9 +204,10 @@ func TestCertManager_EveryChartPodPassesPSSRestricted(t *testing.T) {
 }
 
 func TestCertManager_ChartFromOCIMirrorWithRelocatedImages(t *testing.T) {
+	rebuilt := "registry.example.org/rebuilt/cainjector:v1.21.2@sha256:" + strings.Repeat("ab", 32)
 	rec, err := run(t, func(a *certmanager.CertManagerArgs) {
 		a.Chart.Repository = "oci://registry.example.org/charts/"
-		a.Chart.ImageRegistry, a.Chart.ImageNamespace = "registry.example.org", "mirror/jetstack"
+		a.Images = image.Images{Registry: "registry.example.org/mirror", Overrides: map[string]string{"jetstack/cert-manager-cainjector": rebuilt}}
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -213,9 +217,17 @@ func TestCertManager_ChartFromOCIMirrorWithRelocatedImages(t *testing.T) {
 	if _, ok := recmock.Path(ch.Plain(), "repositoryOpts"); ok {
 		t.Errorf("an OCI chart must not carry repositoryOpts")
 	}
-	want(t, ch, "registry.example.org", "values", "imageRegistry")
-	want(t, ch, "mirror/jetstack", "values", "imageNamespace")
-	want(t, ch, certmanager.DefaultDigests.Webhook, "values", "webhook", "image", "digest")
+	for _, c := range []struct {
+		prefix []any
+		image  image.Ref
+	}{{nil, certmanager.ControllerImage}, {[]any{"webhook"}, certmanager.WebhookImage},
+		{[]any{"startupapicheck"}, certmanager.StartupAPICheckImage}, {[]any{"acmesolver"}, certmanager.ACMESolverImage}} {
+		p := append(append([]any{"values"}, c.prefix...), "image")
+		want(t, ch, "registry.example.org/mirror/"+c.image.Repository, append(p, "repository")...)
+		want(t, ch, c.image.Digest, append(p, "digest")...)
+	}
+	want(t, ch, "registry.example.org/rebuilt/cainjector", "values", "cainjector", "image", "repository")
+	want(t, ch, "sha256:"+strings.Repeat("ab", 32), "values", "cainjector", "image", "digest")
 }
 
 func TestCertManager_ChartDisabledRendersPoliciesAndIssuersOnly(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/image"
 )
 
 const (
@@ -17,12 +18,6 @@ const (
 	// DefaultChartRepository is the upstream chart repository; air-gapped
 	// sites point chart.repository at an OCI mirror (oci://…).
 	DefaultChartRepository = "https://charts.jetstack.io"
-	// DefaultImageRegistry and DefaultImageNamespace are the chart's own
-	// defaults (values imageRegistry/imageNamespace), spelled out so a
-	// mirror override is visible next to them.
-	DefaultImageRegistry = "quay.io"
-	// DefaultImageNamespace is the chart's imageNamespace default.
-	DefaultImageNamespace = "jetstack"
 	// ReleaseName is the Helm release name: the chart's fullname, its
 	// controller ServiceAccount and its pods' app.kubernetes.io/instance.
 	ReleaseName = "cert-manager"
@@ -37,21 +32,46 @@ const (
 	runAsUser = 1000
 )
 
-// DefaultDigests are the v1.21.2 images' digests. Sources (no registry is
-// reachable from this machine; quay.io itself was not queried): the
-// OpenLakeForge 0.4.0-alpha.1 compatibility matrix (all five), agreeing for
-// controller, webhook and cainjector with a kubepkg image-pinning guide and
-// a K3s image-import script in two unrelated public repositories (found
-// through the stored GitHub index, find_string
+// The v1.21.2 images, by digest. Sources (no registry is reachable from
+// this machine; quay.io itself was not queried): the OpenLakeForge
+// 0.4.0-alpha.1 compatibility matrix (all five), agreeing for controller,
+// webhook and cainjector with a kubepkg image-pinning guide and a K3s
+// image-import script in two unrelated public repositories (found through
+// the stored GitHub index, find_string
 // "cert-manager-controller:v1.21.2@sha256"). Verify with
 // `crane digest quay.io/jetstack/cert-manager-<image>:v1.21.2` before a
-// production roll-out; every digest is overridable (chart.digests.*).
-var DefaultDigests = Digests{
-	Controller:      "sha256:70f532fd9cfde0b09d55687200942399d89838bc2d5d5b45152eb799a15912b8",
-	Webhook:         "sha256:a60e2dac46dbb8a7f3df95c54ce941012f54c2fe022f0ee55aaa1ab40ed957ae",
-	CAInjector:      "sha256:c85268c64f2e0e76684bf5fe8906caff34b82523561c6affe0fae3546bd87562",
-	StartupAPICheck: "sha256:46e75b6866359ffb5d82624f41e3ed1c70b2994982702ced547ce5edb418a8f5",
-	ACMESolver:      "sha256:699b40d622211ab7accad8a21b04c5fbaa1841ef7a12621e8de492dbe27b2503",
+// production roll-out; each is replaceable with rampart:images.overrides.
+var (
+	ControllerImage      = jetstack("cert-manager-controller", "sha256:70f532fd9cfde0b09d55687200942399d89838bc2d5d5b45152eb799a15912b8")
+	WebhookImage         = jetstack("cert-manager-webhook", "sha256:a60e2dac46dbb8a7f3df95c54ce941012f54c2fe022f0ee55aaa1ab40ed957ae")
+	CAInjectorImage      = jetstack("cert-manager-cainjector", "sha256:c85268c64f2e0e76684bf5fe8906caff34b82523561c6affe0fae3546bd87562")
+	StartupAPICheckImage = jetstack("cert-manager-startupapicheck",
+		"sha256:46e75b6866359ffb5d82624f41e3ed1c70b2994982702ced547ce5edb418a8f5")
+	ACMESolverImage = jetstack("cert-manager-acmesolver", "sha256:699b40d622211ab7accad8a21b04c5fbaa1841ef7a12621e8de492dbe27b2503")
+)
+
+// jetstack is a ChartVersion image on the chart's own default registry
+// (values imageRegistry quay.io, imageNamespace jetstack).
+func jetstack(name, digest string) image.Ref {
+	return image.Ref{Registry: "quay.io", Repository: "jetstack/" + name, Tag: ChartVersion, Digest: digest}
+}
+
+// Pins are the images the component renders, the keys
+// rampart:images.overrides takes for it.
+func Pins() []image.Pin {
+	return []image.Pin{{Ref: ControllerImage}, {Ref: WebhookImage}, {Ref: CAInjectorImage}, {Ref: StartupAPICheckImage}, {Ref: ACMESolverImage}}
+}
+
+// imageValues is r resolved through the args' Images, as the chart's
+// per-image values take it (a full repository overrides imageRegistry and
+// imageNamespace).
+func imageValues(d *CertManagerArgs, pin image.Ref) map[string]any {
+	r := d.Images.Resolve(pin)
+	v := map[string]any{"repository": r.Name(), "digest": r.Digest}
+	if r.Tag != "" {
+		v["tag"] = r.Tag
+	}
+	return v
 }
 
 // podResources are requests and limits per pod (seed 004 sizes; the
@@ -76,17 +96,15 @@ func resourceValues(r hardening.Resources) map[string]any {
 // uninstall; leader election and cluster resources stay in the namespace.
 func ChartValues(a *CertManagerArgs) map[string]any {
 	d := a.withDefaults()
-	pod := func(component, digest string) map[string]any {
+	pod := func(component string, img image.Ref) map[string]any {
 		return map[string]any{
 			"securityContext":          hardening.PodSecurityContextValues(runAsUser),
 			"containerSecurityContext": hardening.ContainerSecurityContextValues(),
 			"resources":                resourceValues(podResources[component]),
-			"image":                    map[string]any{"digest": digest},
+			"image":                    imageValues(d, img),
 		}
 	}
-	v := pod("controller", d.Chart.Digests.Controller)
-	v["imageRegistry"] = d.Chart.ImageRegistry
-	v["imageNamespace"] = d.Chart.ImageNamespace
+	v := pod("controller", ControllerImage)
 	// CRDs come with the chart and survive its uninstall: deleting the CRDs
 	// would delete every Certificate and Issuer in the cluster.
 	v["crds"] = map[string]any{"enabled": true, "keep": true}
@@ -100,11 +118,11 @@ func ChartValues(a *CertManagerArgs) map[string]any {
 	}
 	// The controller's tokens reach only the API server; the chart's own
 	// NetworkPolicies stay off (this component renders exact ones).
-	v["webhook"] = pod("webhook", d.Chart.Digests.Webhook)
+	v["webhook"] = pod("webhook", WebhookImage)
 	v["webhook"].(map[string]any)["securePort"] = d.APIServer.WebhookPort
-	v["cainjector"] = pod("cainjector", d.Chart.Digests.CAInjector)
-	v["startupapicheck"] = pod("startupapicheck", d.Chart.Digests.StartupAPICheck)
-	v["acmesolver"] = map[string]any{"image": map[string]any{"digest": d.Chart.Digests.ACMESolver}}
+	v["cainjector"] = pod("cainjector", CAInjectorImage)
+	v["startupapicheck"] = pod("startupapicheck", StartupAPICheckImage)
+	v["acmesolver"] = map[string]any{"image": imageValues(d, ACMESolverImage)}
 	return v
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/rampart-dev/rampart/components/certmanager"
+	"github.com/rampart-dev/rampart/helpers/image"
 )
 
 // chartDir is the pinned chart inside the cert-manager module go.mod
@@ -46,7 +47,8 @@ func TestChartValues_ValidateAgainstTheUpstreamChartSchema(t *testing.T) {
 	}
 	for name, a := range map[string]*certmanager.CertManagerArgs{"defaults": validArgs(), "mirror": func() *certmanager.CertManagerArgs {
 		a := validArgs()
-		a.Chart.ImageRegistry, a.Chart.ImageNamespace = "registry.example.org", "mirror"
+		a.Images = image.Images{Registry: "registry.example.org/mirror", Overrides: map[string]string{
+			"jetstack/cert-manager-webhook": "registry.example.org/rebuilt/webhook@sha256:" + strings.Repeat("ab", 32)}}
 		return a
 	}()} {
 		b, err := json.Marshal(certmanager.ChartValues(a))

@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
@@ -51,16 +52,26 @@ type ServerArgs struct {
 	BootstrapAdminSecret string
 	// Instances defaults to 2 (one may restart while the other serves); valid 1-9.
 	Instances int
-	// OptimizedImage is an image pre-built with `kc.sh build` (db=postgres,
-	// health on). Default "" runs the upstream image
-	// quay.io/keycloak/keycloak:KeycloakVersion, which must re-augment at start
-	// and so needs a writable root filesystem; with an optimized image the
-	// root filesystem is read-only. Give it by digest (…@sha256:…).
-	OptimizedImage string
-	// ImageDigest pins the upstream image by digest ("sha256:<64 hex>").
-	// Default "" pins by tag only; set it in production (supply chain, ISM-1493).
-	ImageDigest string
+	// Images resolves the server image (Image) through the registry mirror
+	// and the per-image overrides. The upstream image is pinned by tag only
+	// (no verified digest here): in production pin it by digest with an
+	// override of "keycloak/keycloak" (supply chain, ISM-1493), or replace
+	// it with an image pre-built with `kc.sh build` (see Optimized).
+	Images image.Images
+	// Optimized says the image the override of "keycloak/keycloak" names
+	// was pre-built with `kc.sh build` (db=postgres, health on): it starts
+	// without re-augmenting, so its root filesystem is read-only. Default
+	// false: the upstream image must re-augment at start and needs a
+	// writable root filesystem. Requires that override.
+	Optimized bool
 }
+
+// Image is the upstream Keycloak image, pinned by tag (KeycloakVersion).
+var Image = image.Ref{Registry: "quay.io", Repository: "keycloak/keycloak", Tag: KeycloakVersion}
+
+// Pins are the images NewServer renders, the keys of ServerArgs.Images's
+// overrides.
+func Pins() []image.Pin { return []image.Pin{{Ref: Image}} }
 
 // Database is Keycloak's external database.
 type Database struct {
@@ -84,10 +95,8 @@ type Server struct {
 }
 
 var (
-	dnsLabel  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	dnsName   = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$`)
-	digest    = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	pinnedRef = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+	dnsLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	dnsName  = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$`)
 )
 
 func (a *ServerArgs) withDefaults() {
@@ -124,28 +133,11 @@ func (a *ServerArgs) Validate(prefix string) error {
 	if a.Instances < 1 || a.Instances > 9 {
 		l.Add(at("instances"), a.Instances, "must be 1-9", "use 2")
 	}
-	if a.ImageDigest != "" && !digest.MatchString(a.ImageDigest) {
-		l.Add(at("imageDigest"), a.ImageDigest, "not a sha256 digest", "use sha256:<64 hex digits> from the registry")
-	}
-	if a.OptimizedImage != "" && !pinnedRef.MatchString(a.OptimizedImage) {
-		l.Add(at("optimizedImage"), a.OptimizedImage, "a custom image must be pinned by digest", "use registry/name@sha256:<digest>")
-	}
-	if a.OptimizedImage != "" && a.ImageDigest != "" {
-		l.Add(at("imageDigest"), a.ImageDigest, "pins the upstream image, which optimizedImage replaces", "set only one of optimizedImage and imageDigest")
+	a.Images.ValidateFor(&l, at("images"), Pins())
+	if a.Optimized && !a.Images.Overridden(Image) {
+		l.Add(at("optimized"), true, "the upstream image is not pre-built with kc.sh build", `override "keycloak/keycloak" in images with your pre-built image, by digest`)
 	}
 	return l.Err()
-}
-
-// image returns the container image and whether it is pre-built (optimized).
-func (a *ServerArgs) image() (string, bool) {
-	if a.OptimizedImage != "" {
-		return a.OptimizedImage, true
-	}
-	ref := "quay.io/keycloak/keycloak:" + KeycloakVersion
-	if a.ImageDigest != "" {
-		ref += "@" + a.ImageDigest
-	}
-	return ref, false
 }
 
 // keycloakUID is the upstream image's user (owner of /opt/keycloak): the
@@ -195,11 +187,10 @@ func NewServer(ctx *pulumi.Context, name string, args *ServerArgs, opts ...pulum
 	if err := ctx.RegisterComponentResource(ServerTypeToken, name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("keycloak server %q: register component: %w", name, err)
 	}
-	img, optimized := a.image()
 	spec := map[string]any{
 		"instances":      a.Instances,
-		"image":          img,
-		"startOptimized": optimized,
+		"image":          a.Images.Resolve(Image).String(),
+		"startOptimized": a.Optimized,
 		"db": map[string]any{
 			"vendor": "postgres", "host": a.DB.Host, "port": a.DB.Port, "database": a.DB.Name,
 			"usernameSecret": map[string]any{"name": a.DB.Secret, "key": "username"},
@@ -216,7 +207,7 @@ func NewServer(ctx *pulumi.Context, name string, args *ServerArgs, opts ...pulum
 		"bootstrapAdmin": map[string]any{"service": map[string]any{"secret": a.BootstrapAdminSecret}},
 		// JSON logs: login and admin events reach the audit trail (Loki) parsed.
 		"additionalOptions": []any{map[string]any{"name": "log-console-output", "value": "json"}},
-		"unsupported":       map[string]any{"podTemplate": a.podTemplate(optimized)},
+		"unsupported":       map[string]any{"podTemplate": a.podTemplate(a.Optimized)},
 	}
 	if _, err := apiextensions.NewCustomResource(ctx, name+"-keycloak", &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String(OperatorAPIVersion),

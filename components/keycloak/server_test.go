@@ -38,7 +38,8 @@ func runServer(t *testing.T, a *ServerArgs) (*recmock.Recorder, map[string]any) 
 
 func TestServer_DeploysPinnedKeycloakWithExternalDBAndNoAdminUser(t *testing.T) {
 	a := serverArgs()
-	a.ImageDigest = "sha256:" + strings.Repeat("ab", 32)
+	pinned := "quay.io/keycloak/keycloak:" + KeycloakVersion + "@sha256:" + strings.Repeat("ab", 32)
+	a.Images.Overrides = map[string]string{"keycloak/keycloak": pinned}
 	rec, cr := runServer(t, a)
 	if rec.Len() != 2 {
 		t.Errorf("%d resources: %v", rec.Len(), rec.Names())
@@ -49,7 +50,7 @@ func TestServer_DeploysPinnedKeycloakWithExternalDBAndNoAdminUser(t *testing.T) 
 	}{
 		{"identity", []any{"metadata", "namespace"}},
 		{"kc", []any{"metadata", "name"}},
-		{"quay.io/keycloak/keycloak:" + KeycloakVersion + "@" + a.ImageDigest, []any{"spec", "image"}},
+		{pinned, []any{"spec", "image"}},
 		{false, []any{"spec", "startOptimized"}},
 		{float64(2), []any{"spec", "instances"}},
 		{"postgres", []any{"spec", "db", "vendor"}},
@@ -74,7 +75,8 @@ func TestServer_PodTemplatePassesPSSRestricted(t *testing.T) {
 	for _, optimized := range []bool{false, true} {
 		a := serverArgs()
 		if optimized {
-			a.OptimizedImage = "registry.example.org/keycloak@sha256:" + strings.Repeat("cd", 32)
+			a.Images.Overrides = map[string]string{"keycloak/keycloak": "registry.example.org/keycloak@sha256:" + strings.Repeat("cd", 32)}
+			a.Optimized = true
 		}
 		_, cr := runServer(t, a)
 		tmpl, ok := recmock.Path(cr, "spec", "unsupported", "podTemplate", "spec")
@@ -110,8 +112,13 @@ func TestNewServer_RejectsBadConfigBeforeRegisteringAnything(t *testing.T) {
 		{"bad namespace", func(a *ServerArgs) { a.Namespace = "Identity" }, "namespace", "namespace"},
 		{"bad port", func(a *ServerArgs) { a.DB.Port = 70000 }, "db.port", "TCP port"},
 		{"too many instances", func(a *ServerArgs) { a.Instances = 20 }, "instances", "1-9"},
-		{"bad digest", func(a *ServerArgs) { a.ImageDigest = "sha256:xyz" }, "imageDigest", "digest"},
-		{"unpinned custom image", func(a *ServerArgs) { a.OptimizedImage = "registry.example.org/keycloak:latest" }, "optimizedImage", "pinned by digest"},
+		{"bad digest", func(a *ServerArgs) {
+			a.Images.Overrides = map[string]string{"keycloak/keycloak": "quay.io/keycloak/keycloak@sha256:xyz"}
+		}, `images.overrides["keycloak/keycloak"]`, "digest is not"},
+		{"unpinned custom image", func(a *ServerArgs) {
+			a.Images.Overrides, a.Optimized = map[string]string{"keycloak/keycloak": "registry.example.org/keycloak:latest"}, true
+		}, `images.overrides["keycloak/keycloak"]`, "pinned by digest"},
+		{"optimized upstream image", func(a *ServerArgs) { a.Optimized = true }, "optimized", "not pre-built"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

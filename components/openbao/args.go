@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
@@ -66,8 +67,6 @@ type OpenBaoArgs struct {
 	Replicas int `json:"replicas,omitempty"`
 	// Chart selects the openbao-helm chart (ModeChart).
 	Chart ChartArgs `json:"chart,omitzero"`
-	// Image is the server image (ModeChart).
-	Image ImageArgs `json:"image,omitzero"`
 	// Storage sizes the raft data and audit volumes (ModeChart).
 	Storage StorageArgs `json:"storage,omitzero"`
 	// TLS locates the listener's certificate. TLS 1.3 is the minimum and is
@@ -96,6 +95,12 @@ type OpenBaoArgs struct {
 	// local lab, whose API server has no nodes); default false. A decision of
 	// the environment, not of the config section: no json key.
 	SkipAwait bool `json:"-"`
+	// Images resolves every image the component renders: the server image
+	// (ServerImage for ≥ 2.6, HSMServerImage before, tagged with Version)
+	// through the registry mirror and the per-image overrides, and the seal's
+	// clientImage and pluginImage through the mirror. The stack sets it from
+	// rampart:images; zero: the images as pinned and named.
+	Images image.Images `json:"-"`
 }
 
 // TLSArgs locates the listener certificate.
@@ -164,16 +169,7 @@ func (a OpenBaoArgs) withDefaults(name string) OpenBaoArgs {
 	a.Replicas = cmp.Or(a.Replicas, 3)
 	def(&a.Chart.Repository, DefaultChartRepository)
 	def(&a.Chart.Version, DefaultChartVersion)
-	def(&a.Image.Registry, "quay.io")
 	v, verErr := parseSemver(a.Version)
-	if a.Image.Repository == "" {
-		if verErr == nil && v.less(pluginSealVersion) {
-			a.Image.Repository = "openbao/openbao-hsm-ubi"
-		} else {
-			a.Image.Repository = "openbao/openbao-ubi"
-		}
-	}
-	def(&a.Image.Tag, strings.TrimPrefix(a.Version, "v"))
 	def(&a.Storage.DataSize, "10Gi")
 	def(&a.Storage.AuditSize, "10Gi")
 	def(&a.TLS.SecretName, kname.Join(fullname(name), "tls"))

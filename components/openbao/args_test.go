@@ -29,7 +29,6 @@ const everyKey = `{
   "namespace": "openbao",
   "replicas": 5,
   "chart": {"repository": "oci://registry.internal/charts", "version": "0.29.2"},
-  "image": {"registry": "registry.internal", "repository": "openbao/openbao-ubi", "tag": "2.6.2@sha256:` + sum + `"},
   "storage": {"dataSize": "50Gi", "auditSize": "100Gi", "storageClass": "ceph-rbd-retain"},
   "tls": {"secretName": "bao-tls", "certFile": "/etc/bao/tls.crt", "keyFile": "/etc/bao/tls.key", "caFile": "/etc/bao/ca.crt"},
   "apiAddr": "https://bao.example:8200",

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
@@ -35,17 +36,36 @@ type ChartArgs struct {
 	Version string `json:"version,omitempty"`
 }
 
-// ImageArgs selects the server image (config keys image.registry,
-// image.repository, image.tag).
-type ImageArgs struct {
-	// Registry; default "quay.io".
-	Registry string `json:"registry,omitempty"`
-	// Repository; default "openbao/openbao-ubi" (glibc, which most vendor
-	// PKCS#11 libraries need) for ≥ 2.6 and "openbao/openbao-hsm-ubi" (cgo
-	// build with the built-in seal) for 2.4–2.5.
-	Repository string `json:"repository,omitempty"`
-	// Tag; default the OpenBao version. Pin by digest with "x.y.z@sha256:…".
-	Tag string `json:"tag,omitempty"`
+// The server images Rampart pins: quay.io's UBI builds (glibc, which most
+// vendor PKCS#11 libraries need), tagged with the OpenBao version. Upstream
+// publishes no digest in its sources and no registry is reachable here, so
+// they are pinned by tag: pin them by digest with rampart:images.overrides
+// (the image as your registry serves it, e.g. with a vendor library baked
+// in).
+var (
+	// ServerImage is the ≥ 2.6 server (the seal runs as the kms-pkcs11 plugin).
+	ServerImage = image.Ref{Registry: "quay.io", Repository: "openbao/openbao-ubi", Tag: DefaultVersion}
+	// HSMServerImage is the 2.4–2.5 server: a cgo build with the built-in
+	// pkcs11 seal.
+	HSMServerImage = image.Ref{Registry: "quay.io", Repository: "openbao/openbao-hsm-ubi", Tag: DefaultVersion}
+)
+
+// Pins are the images the component renders, the keys
+// rampart:images.overrides takes for it. The chart renders
+// registry/repository:<tag>, so a replacement names its tag.
+func Pins() []image.Pin {
+	return []image.Pin{{Ref: ServerImage, Check: image.RequireTag}, {Ref: HSMServerImage, Check: image.RequireTag}}
+}
+
+// serverImage is the server image for the args' version, resolved through
+// the mirror and the overrides.
+func (a *OpenBaoArgs) serverImage() image.Ref {
+	pin := ServerImage
+	if v, err := parseSemver(a.Version); err == nil && v.less(pluginSealVersion) {
+		pin = HSMServerImage
+	}
+	pin.Tag = strings.TrimPrefix(a.Version, "v")
+	return a.Images.Resolve(pin)
 }
 
 // StorageArgs sizes the persistent volumes (ModeChart; config keys
@@ -221,9 +241,10 @@ func chartValues(fn string, a *OpenBaoArgs, cfg, secretName string) pulumi.Map {
 
 	var initContainers pulumi.Array
 	if a.Seal.ClientImage != "" {
+		client, _ := image.Parse(a.Seal.ClientImage) // validated
 		initContainers = append(initContainers, pulumi.Map{
 			"name":            pulumi.String("hsm-client"),
-			"image":           pulumi.String(a.Seal.ClientImage),
+			"image":           pulumi.String(a.Images.Mirror(client).String()),
 			"command":         pulumi.StringArray{pulumi.String("cp"), pulumi.String("-R"), pulumi.String(strings.TrimSuffix(a.Seal.ClientImageDir, "/") + "/."), pulumi.String(hsmMountPath + "/")},
 			"securityContext": restrictedContainer(),
 			"volumeMounts":    pulumi.Array{pulumi.Map{"name": pulumi.String("hsm"), "mountPath": pulumi.String(hsmMountPath)}},
@@ -245,12 +266,11 @@ func chartValues(fn string, a *OpenBaoArgs, cfg, secretName string) pulumi.Map {
 		"component":                  pulumi.String("server"),
 	}}
 	server := pulumi.Map{
-		"image": pulumi.Map{
-			"registry":   pulumi.String(a.Image.Registry),
-			"repository": pulumi.String(a.Image.Repository),
-			"tag":        pulumi.String(a.Image.Tag),
-			"pullPolicy": pulumi.String("IfNotPresent"),
-		},
+		"image": func() pulumi.Map {
+			v := a.serverImage().Values()
+			v["pullPolicy"] = "IfNotPresent"
+			return pulumi.ToMap(v)
+		}(),
 		"statefulSet": pulumi.Map{"securityContext": pulumi.Map{
 			"pod":       podSecurityContext(),
 			"container": restrictedContainer(),

@@ -154,7 +154,7 @@ func writeSeal(body *hclwrite.Body, a *OpenBaoArgs) {
 		body.AppendNewline()
 		pb := body.AppendNewBlock("plugin", []string{"kms", string(SealPKCS11)}).Body()
 		if s.PluginImage != "" {
-			pb.SetAttributeValue("image", str(s.PluginImage))
+			pb.SetAttributeValue("image", str(a.pluginImage()))
 			pb.SetAttributeValue("version", str(s.PluginVersion))
 		} else {
 			pb.SetAttributeValue("command", str(s.PluginCommand))

@@ -71,6 +71,7 @@
 package openbao
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -108,7 +109,7 @@ func NewOpenBao(ctx *pulumi.Context, name string, args *OpenBaoArgs, opts ...pul
 		return nil, fmt.Errorf("openbao %q: args are required", name)
 	}
 	a := args.withDefaults(name)
-	if err := a.validate("", true); err != nil {
+	if err := errors.Join(a.validate("", true), a.Images.Err(Pins())); err != nil {
 		return nil, fmt.Errorf("openbao %q: invalid args:\n%w", name, err)
 	}
 	fn := fullname(name)

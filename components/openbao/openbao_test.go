@@ -296,7 +296,7 @@ func TestNewOpenBao_OCIMirrorAndLocalProfile(t *testing.T) {
 		a.Seal.PluginImage, a.Seal.PluginVersion = "registry.internal/openbao-plugin-kms-pkcs11", "v0.2.0"
 		a.Seal.ClientConfigSecret = "luna-client"
 		a.Seal.Env = map[string]string{"ChrystokiConfigurationPath": "/openbao/hsm-config"}
-		a.Image.Repository, a.Image.Tag = "platform/openbao-luna", "2.6.2@sha256:"+sum
+		a.Images.Overrides = map[string]string{"openbao/openbao-ubi": "registry.internal/platform/openbao-luna:2.6.2@sha256:" + sum}
 		return a
 	})
 	if err != nil {
@@ -328,8 +328,9 @@ func TestNewOpenBao_OCIMirrorAndLocalProfile(t *testing.T) {
 	if v, _ := recmock.Path(p, "values", "server", "extraEnvironmentVars", "ChrystokiConfigurationPath"); v != "/openbao/hsm-config" {
 		t.Errorf("vendor env %v", v)
 	}
-	if v, _ := recmock.Path(p, "values", "server", "image", "tag"); v != "2.6.2@sha256:"+sum {
-		t.Errorf("image tag %v", v)
+	if v, _ := recmock.Path(p, "values", "server", "image"); fmt.Sprint(v) != fmt.Sprint(map[string]any{
+		"registry": "registry.internal", "repository": "platform/openbao-luna", "tag": "2.6.2@sha256:" + sum, "pullPolicy": "IfNotPresent"}) {
+		t.Errorf("the overridden server image %v", v)
 	}
 	mounts := map[string]map[string]any{}
 	vs, _ := recmock.Path(p, "values", "server", "volumeMounts")
@@ -361,6 +362,43 @@ func TestNewOpenBao_OCIMirrorAndLocalProfile(t *testing.T) {
 	}
 	if len(r.rec.ByType(pvcType)) != 2 {
 		t.Errorf("pvcs %d, want 2", len(r.rec.ByType(pvcType)))
+	}
+}
+
+// TestNewOpenBao_MirrorRewritesEveryImageItRenders: the server image, the
+// HSM client image and the OCI plugin all come from the mirror, tags and
+// digests unchanged.
+func TestNewOpenBao_MirrorRewritesEveryImageItRenders(t *testing.T) {
+	r, err := run(t, "openbao", func() *openbao.OpenBaoArgs {
+		a := withSecrets(chartArgs())
+		a.Seal.PluginImage, a.Seal.PluginVersion = "ghcr.io/openbao/openbao-plugin-kms-pkcs11", "v0.2.0"
+		a.Images.Registry = "harbor.example.org/hub"
+		return a
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := r.rec.Get(chartType, "openbao-chart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ch.Plain()
+	for _, c := range []struct {
+		path []any
+		want string
+	}{
+		{[]any{"values", "server", "image", "registry"}, "harbor.example.org/hub"},
+		{[]any{"values", "server", "image", "repository"}, "openbao/openbao-ubi"},
+		{[]any{"values", "server", "image", "tag"}, openbao.DefaultVersion},
+		{[]any{"values", "server", "extraInitContainers", 0, "image"}, "harbor.example.org/hub/hsm-client@sha256:" + sum},
+	} {
+		if got, _ := recmock.Path(p, c.path...); got != c.want {
+			t.Errorf("%v = %v, want %s", c.path, got, c.want)
+		}
+	}
+	c := parseConfig(t, []byte(r.config))
+	if len(c.Plugin) != 1 || str(c.Plugin[0].Image) != "harbor.example.org/hub/openbao/openbao-plugin-kms-pkcs11" {
+		t.Errorf("the plugin is not downloaded from the mirror:\n%s", r.config)
 	}
 }
 
@@ -438,6 +476,13 @@ func TestNewOpenBao_RejectsBadConfig(t *testing.T) {
 		{"HSM volume without client image", func(a *openbao.OpenBaoArgs) { a.Seal.ClientImage = "" }, "seal.lib", "stays empty without seal.clientImage"},
 		{"plugin dir without client image", func(a *openbao.OpenBaoArgs) { a.Seal.ClientImage, a.Seal.Lib = "", "/usr/lib/vendor/libhsm.so" }, "seal.pluginDirectory", "stays empty"},
 		{"chart version range", func(a *openbao.OpenBaoArgs) { a.Chart.Version = "^0.29.0" }, "chart.version", "must be pinned"},
+		{"client image by tag", func(a *openbao.OpenBaoArgs) { a.Seal.ClientImage = "registry.internal/hsm-client:10.7.2" }, `seal.clientImage: "registry.internal/hsm-client:10.7.2"`, "not pinned by digest"},
+		{"plugin image with a tag", func(a *openbao.OpenBaoArgs) {
+			a.Seal.PluginSHA256, a.Seal.PluginImage, a.Seal.PluginVersion = sum, "ghcr.io/openbao/openbao-plugin-kms-pkcs11:v0.2.0", "v0.2.0"
+		}, "seal.pluginImage", "not an OCI repository"},
+		{"server override by tag", func(a *openbao.OpenBaoArgs) {
+			a.Images.Overrides = map[string]string{"openbao/openbao-ubi": "registry.internal/openbao/openbao-ubi:2.6.2"}
+		}, `images.overrides["openbao/openbao-ubi"]`, "not pinned by digest"},
 		{"templated bootstrap policy", func(a *openbao.OpenBaoArgs) {
 			a.Bootstrap.DeployerPolicy = `path "secret/{{identity.entity.id}}/*" { capabilities = ["read"] }`
 		}, "bootstrap.deployerPolicy", "cannot carry unchanged"},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
 
@@ -205,12 +206,23 @@ func (a *OpenBaoArgs) validateSeal(l *verr.List, p func(string) string, plugin, 
 	}
 }
 
+// pluginImage is the plugin's OCI repository as the server downloads it:
+// PluginImage on the mirror, or as written without one.
+func (a *OpenBaoArgs) pluginImage() string {
+	r, err := image.Parse(a.Seal.PluginImage)
+	if a.Images.Registry == "" || err != nil {
+		return a.Seal.PluginImage
+	}
+	return a.Images.Mirror(r).Name()
+}
+
 // validateClientVolume (ModeChart) checks that what the seal expects in the
 // HSM client volume can get there: the volume is an emptyDir filled only from
 // ClientImage.
 func (a *OpenBaoArgs) validateClientVolume(l *verr.List, p func(string) string, plugin bool) {
 	s := &a.Seal
 	if s.ClientImage != "" {
+		image.Require(l, p("seal.clientImage"), s.ClientImage)
 		return
 	}
 	if strings.HasPrefix(s.Lib, hsmMountPath+"/") {
@@ -234,6 +246,10 @@ func validatePlugin(l *verr.List, p func(string) string, s *SealArgs) {
 		l.Add(p("seal.pluginCommand"), s.PluginCommand, "pluginCommand and pluginImage are mutually exclusive", "keep pluginImage (OCI download) or pluginCommand (pre-installed binary), not both")
 	case s.PluginImage != "" && s.PluginVersion == "":
 		l.Add(p("seal.pluginVersion"), s.PluginVersion, "an OCI plugin needs its version (tag)", "set seal.pluginVersion")
+	}
+	if r, err := image.Parse(s.PluginImage); s.PluginImage != "" && (err != nil || r.Tag != "" || r.Digest != "") {
+		l.Add(p("seal.pluginImage"), s.PluginImage, "not an OCI repository (the binary is verified by seal.pluginSha256, its tag is seal.pluginVersion)",
+			"use registry/repository, e.g. ghcr.io/openbao/openbao-plugin-kms-pkcs11")
 	}
 	if !isAbs(s.PluginDirectory) || !hclSafeStr.MatchString(s.PluginDirectory) {
 		l.Add(p("seal.pluginDirectory"), s.PluginDirectory, "plugin_directory must be an absolute path", "use /openbao/hsm/plugins")

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
@@ -64,12 +65,6 @@ type TrivyOperatorArgs struct {
 	Namespace string `json:"namespace,omitempty"`
 	// Chart; default DefaultTrivyChartRepository at TrivyChartVersion.
 	Chart ChartArgs `json:"chart,omitempty"`
-	// OperatorImage; default DefaultOperatorImage (by digest).
-	OperatorImage Image `json:"operatorImage,omitempty"`
-	// TrivyImage is the scanner the operator's jobs run; default
-	// DefaultTrivyImage. Compromised, floating or digest-less references
-	// are refused (GHSA-69fq-xp46-6x23).
-	TrivyImage Image `json:"trivyImage,omitempty"`
 	// AirGap points the DBs and the checks bundle at mirrors.
 	AirGap AirGapArgs `json:"airGap,omitempty"`
 	// Compliance lists the cluster compliance reports; default k8s-nsa-1.0,
@@ -106,11 +101,6 @@ type FalcoArgs struct {
 	Namespace string `json:"namespace,omitempty"`
 	// Chart; default DefaultFalcoChartRepository at FalcoChartVersion.
 	Chart ChartArgs `json:"chart,omitempty"`
-	// Image, SidekickImage, FalcoctlImage default to the chart's versions
-	// pinned by digest.
-	Image         Image `json:"image,omitempty"`
-	SidekickImage Image `json:"sidekickImage,omitempty"`
-	FalcoctlImage Image `json:"falcoctlImage,omitempty"`
 	// LeastPrivileged runs modern_ebpf with capabilities (CAP_BPF,
 	// CAP_PERFMON, CAP_SYS_RESOURCE, CAP_SYS_PTRACE) instead of a
 	// privileged container; default true. Host mounts remain.
@@ -143,6 +133,12 @@ type RuntimeArgs struct {
 	// SkipAwait marks the charts' workloads pulumi.com/skipAwait (the
 	// stack sets it from rampart:kubernetes.skipAwait).
 	SkipAwait bool `json:"-"`
+	// Images resolves the charts' images (Pins: trivy-operator and Trivy
+	// by digest, never a compromised release, GHSA-69fq-xp46-6x23; Falco,
+	// falcosidekick, falcoctl) through the registry mirror and the
+	// per-image overrides; the stack sets it from rampart:images. Zero:
+	// the upstream pins.
+	Images image.Images `json:"-"`
 }
 
 // Enabled reports whether a *bool switch is on.
@@ -156,8 +152,6 @@ func (a *RuntimeArgs) withDefaults() *RuntimeArgs {
 	t.Namespace = cmp.Or(t.Namespace, "trivy-system")
 	t.Chart.Repository = cmp.Or(t.Chart.Repository, DefaultTrivyChartRepository)
 	t.Chart.Version = cmp.Or(t.Chart.Version, TrivyChartVersion)
-	t.OperatorImage = t.OperatorImage.over(DefaultOperatorImage)
-	t.TrivyImage = t.TrivyImage.over(DefaultTrivyImage)
 	g := &t.AirGap
 	g.DBRegistry = cmp.Or(g.DBRegistry, "mirror.gcr.io")
 	g.DBRepository = cmp.Or(g.DBRepository, "aquasec/trivy-db")
@@ -177,9 +171,6 @@ func (a *RuntimeArgs) withDefaults() *RuntimeArgs {
 	f.Namespace = cmp.Or(f.Namespace, "falco")
 	f.Chart.Repository = cmp.Or(f.Chart.Repository, DefaultFalcoChartRepository)
 	f.Chart.Version = cmp.Or(f.Chart.Version, FalcoChartVersion)
-	f.Image = f.Image.over(DefaultFalcoImage)
-	f.SidekickImage = f.SidekickImage.over(DefaultSidekickImage)
-	f.FalcoctlImage = f.FalcoctlImage.over(DefaultFalcoctlImage)
 	if f.LeastPrivileged == nil {
 		f.LeastPrivileged = boolPtr(true)
 	}
@@ -205,8 +196,6 @@ func (a *RuntimeArgs) Validate(path string) error {
 	if t := a.TrivyOperator; Enabled(t.Enabled) {
 		kname.CheckNamespace(&l, p("trivyOperator.namespace"), t.Namespace)
 		checkChart(&l, p("trivyOperator.chart"), t.Chart)
-		checkImage(&l, p("trivyOperator.operatorImage"), t.OperatorImage)
-		checkTrivyImage(&l, p("trivyOperator.trivyImage"), t.TrivyImage)
 		for i, s := range t.Compliance {
 			switch s {
 			case SpecNSA, SpecCIS, SpecPSSRestricted, SpecPSSBaseline:
@@ -224,9 +213,6 @@ func (a *RuntimeArgs) Validate(path string) error {
 	if f := a.Falco; Enabled(f.Enabled) {
 		kname.CheckNamespace(&l, p("falco.namespace"), f.Namespace)
 		checkChart(&l, p("falco.chart"), f.Chart)
-		checkImage(&l, p("falco.image"), f.Image)
-		checkImage(&l, p("falco.sidekickImage"), f.SidekickImage)
-		checkImage(&l, p("falco.falcoctlImage"), f.FalcoctlImage)
 		checkURL(&l, p("falco.lokiUrl"), f.LokiURL, true)
 		checkURL(&l, p("falco.alertmanagerUrl"), f.AlertmanagerURL, false)
 		for i, r := range f.TokenReaders {

@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
 )
 
@@ -27,16 +28,17 @@ const (
 // reachable here): falco 0.44.1 d0cfe422…, falcosidekick 2.32.0 1976da72…,
 // falcoctl 0.13.0 0eeb79ad….
 var (
-	DefaultFalcoImage = Image{Registry: "docker.io", Repository: "falcosecurity/falco",
-		Tag: "0.44.1@sha256:d0cfe422d6ac0e0f20857798f46c7d7273210e1b064b22821e4e6e7f843cde6b"}
-	DefaultSidekickImage = Image{Registry: "docker.io", Repository: "falcosecurity/falcosidekick",
-		Tag: "2.32.0@sha256:1976da72151850aae4436f33a5ed94bdef469f42a9b61c182b4feeb5441fb081"}
-	DefaultFalcoctlImage = Image{Registry: "docker.io", Repository: "falcosecurity/falcoctl",
-		Tag: "0.13.0@sha256:0eeb79adc580ae6a5abfdefd7f8f0fed9151fcb545f015c84e8f1d7b2d8a6b02"}
+	DefaultFalcoImage = image.Ref{Registry: "docker.io", Repository: "falcosecurity/falco", Tag: "0.44.1",
+		Digest: "sha256:d0cfe422d6ac0e0f20857798f46c7d7273210e1b064b22821e4e6e7f843cde6b"}
+	DefaultSidekickImage = image.Ref{Registry: "docker.io", Repository: "falcosecurity/falcosidekick", Tag: "2.32.0",
+		Digest: "sha256:1976da72151850aae4436f33a5ed94bdef469f42a9b61c182b4feeb5441fb081"}
+	DefaultFalcoctlImage = image.Ref{Registry: "docker.io", Repository: "falcosecurity/falcoctl", Tag: "0.13.0",
+		Digest: "sha256:0eeb79adc580ae6a5abfdefd7f8f0fed9151fcb545f015c84e8f1d7b2d8a6b02"}
 )
 
-// falcoValues maps the args onto the falco chart's values (9.1.x layout).
-func falcoValues(f *FalcoArgs, rules string) map[string]any {
+// falcoValues maps the args onto the falco chart's values (9.1.x layout),
+// the images resolved through images.
+func falcoValues(f *FalcoArgs, images image.Images, rules string) map[string]any {
 	sidekickConfig := map[string]any{
 		// falcosidekick sends the tenant as X-Scope-OrgID.
 		"loki": map[string]any{"hostport": f.LokiURL, "tenant": f.LokiTenant, "format": "json"},
@@ -45,7 +47,7 @@ func falcoValues(f *FalcoArgs, rules string) map[string]any {
 		sidekickConfig["alertmanager"] = map[string]any{"hostport": f.AlertmanagerURL, "endpoint": "/api/v2/alerts", "minimumpriority": "warning"}
 	}
 	return map[string]any{
-		"image": f.Image.Values(),
+		"image": images.Resolve(DefaultFalcoImage).Values(),
 		"driver": map[string]any{
 			"kind":       "modern_ebpf",
 			"modernEbpf": map[string]any{"leastPrivileged": *f.LeastPrivileged},
@@ -56,7 +58,7 @@ func falcoValues(f *FalcoArgs, rules string) map[string]any {
 		// at start and keep following them. Off: the image's default rules
 		// and plugins, plus Rampart's rules shipped as customRules.
 		"falcoctl": map[string]any{
-			"image": f.FalcoctlImage.Values(),
+			"image": images.Resolve(DefaultFalcoctlImage).Values(),
 			"artifact": map[string]any{
 				"install": map[string]any{"enabled": false},
 				"follow":  map[string]any{"enabled": false},
@@ -66,7 +68,7 @@ func falcoValues(f *FalcoArgs, rules string) map[string]any {
 		"falco":       map[string]any{"json_output": true},
 		"falcosidekick": map[string]any{
 			"enabled":            true,
-			"image":              f.SidekickImage.Values(),
+			"image":              images.Resolve(DefaultSidekickImage).Values(),
 			"config":             sidekickConfig,
 			"podSecurityContext": hardening.PodSecurityContextValues(SidekickUID),
 			"securityContext":    hardening.ContainerSecurityContextValues(),
@@ -74,14 +76,14 @@ func falcoValues(f *FalcoArgs, rules string) map[string]any {
 	}
 }
 
-func deployFalco(ctx *pulumi.Context, name string, f *FalcoArgs, skipAwait bool, comp *Runtime) error {
+func deployFalco(ctx *pulumi.Context, name string, f *FalcoArgs, images image.Images, skipAwait bool, comp *Runtime) error {
 	rules, err := RulesYAML(f)
 	if err != nil {
 		return fmt.Errorf("runtime %q: %w", name, err)
 	}
 	release := kname.Join(name, "falco")
 	if _, err := helmv4.NewChart(ctx, name+"-falco",
-		chartArgs("falco", f.Chart, release, f.Namespace, falcoValues(f, rules), skipAwait),
+		chartArgs("falco", f.Chart, release, f.Namespace, falcoValues(f, images, rules), skipAwait),
 		pulumi.Parent(comp)); err != nil {
 		return fmt.Errorf("runtime %q: create falco chart: %w", name, err)
 	}

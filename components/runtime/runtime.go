@@ -11,6 +11,8 @@ import (
 
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rampart-dev/rampart/helpers/image"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -26,7 +28,8 @@ type Runtime struct {
 	// Alerting says where Falco events go: "loki" and, only when an
 	// Alertmanager URL is configured, "alertmanager".
 	Alerting pulumi.StringArrayOutput `pulumi:"alerting"`
-	// Images are the image references the charts render, each by digest.
+	// Images are the image references the charts render (resolved through
+	// RuntimeArgs.Images), each by digest.
 	Images pulumi.StringArrayOutput `pulumi:"images"`
 }
 
@@ -36,7 +39,7 @@ func NewRuntime(ctx *pulumi.Context, name string, args *RuntimeArgs, opts ...pul
 		return nil, errors.New("runtime: args are required")
 	}
 	a := args.withDefaults()
-	if err := a.Validate(""); err != nil {
+	if err := errors.Join(a.Validate(""), a.Images.Err(Pins())); err != nil {
 		return nil, fmt.Errorf("runtime %q: %w", name, err)
 	}
 	comp := &Runtime{}
@@ -45,23 +48,25 @@ func NewRuntime(ctx *pulumi.Context, name string, args *RuntimeArgs, opts ...pul
 	}
 	var compliance, alerting, images []string
 	if t := &a.TrivyOperator; Enabled(t.Enabled) {
-		if err := deployTrivyOperator(ctx, name, t, a.SkipAwait, comp); err != nil {
+		if err := deployTrivyOperator(ctx, name, t, a.Images, a.SkipAwait, comp); err != nil {
 			return nil, err
 		}
 		for _, s := range t.Compliance {
 			compliance = append(compliance, string(s))
 		}
-		images = append(images, t.OperatorImage.Ref(), t.TrivyImage.Ref())
+		images = append(images, a.Images.Resolve(DefaultOperatorImage).String(), a.Images.Resolve(DefaultTrivyImage).String())
 	}
 	if f := &a.Falco; Enabled(f.Enabled) {
-		if err := deployFalco(ctx, name, f, a.SkipAwait, comp); err != nil {
+		if err := deployFalco(ctx, name, f, a.Images, a.SkipAwait, comp); err != nil {
 			return nil, err
 		}
 		alerting = append(alerting, "loki")
 		if f.AlertmanagerURL != "" {
 			alerting = append(alerting, "alertmanager")
 		}
-		images = append(images, f.Image.Ref(), f.SidekickImage.Ref(), f.FalcoctlImage.Ref())
+		for _, r := range []image.Ref{DefaultFalcoImage, DefaultSidekickImage, DefaultFalcoctlImage} {
+			images = append(images, a.Images.Resolve(r).String())
+		}
 	}
 	comp.Compliance = pulumi.ToStringArray(compliance).ToStringArrayOutput()
 	comp.Alerting = pulumi.ToStringArray(alerting).ToStringArrayOutput()

@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	"github.com/rampart-dev/rampart/components/runtime"
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/internal/recmock"
 )
 
@@ -103,10 +104,10 @@ func images(v any, at string, out map[string]string) {
 	}
 }
 
-var byDigest = regexp.MustCompile(`^[a-z0-9.-]+/[a-z0-9/_.-]+:[A-Za-z0-9_.-]+@sha256:[0-9a-f]{64}$`)
-
-func TestNewRuntime_EveryRenderedImageCarriesADigest(t *testing.T) {
-	r, err := run(t, prodArgs())
+// runImages runs the component and finds the images both charts render.
+func runImages(t *testing.T, a *runtime.RuntimeArgs) (result, map[string]string) {
+	t.Helper()
+	r, err := run(t, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +116,13 @@ func TestNewRuntime_EveryRenderedImageCarriesADigest(t *testing.T) {
 		_, v := chartValues(t, r.rec, name)
 		images(v, name, found)
 	}
+	return r, found
+}
+
+var byDigest = regexp.MustCompile(`^[a-z0-9.-]+/[a-z0-9/_.-]+:[A-Za-z0-9_.-]+@sha256:[0-9a-f]{64}$`)
+
+func TestNewRuntime_EveryRenderedImageCarriesADigest(t *testing.T) {
+	r, found := runImages(t, prodArgs())
 	// The operator, Trivy, Falco, falcosidekick and falcoctl; the checks
 	// bundle is an OCI artifact whose tag the chart owns (no image).
 	want := []string{"runtime-trivy-operator.image", "runtime-trivy-operator.trivy.image", "runtime-falco.image",
@@ -139,6 +147,64 @@ func TestNewRuntime_EveryRenderedImageCarriesADigest(t *testing.T) {
 	}
 	if found["runtime-trivy-operator.trivy.image"] != "mirror.gcr.io/aquasec/trivy:0.72.0@sha256:cffe3f5161a47a6823fbd23d985795b3ed72a4c806da4c4df16266c02accdd6f" {
 		t.Errorf("default Trivy image %q", found["runtime-trivy-operator.trivy.image"])
+	}
+}
+
+// TestNewRuntime_ResolvesEveryImageThroughImages: a mirror moves all five
+// images to its registry with their tags and digests; an override replaces
+// exactly its image, as given.
+func TestNewRuntime_ResolvesEveryImageThroughImages(t *testing.T) {
+	a := prodArgs()
+	resigned := "registry.example.org/signed/falco:0.44.1" + digest
+	a.Images = image.Images{Registry: "harbor.example.org/hub", Overrides: map[string]string{"falcosecurity/falco": resigned}}
+	r, found := runImages(t, a)
+	want := map[string]string{
+		"runtime-trivy-operator.image":       "harbor.example.org/hub/" + runtime.DefaultOperatorImage.Repository + ":" + runtime.DefaultOperatorImage.ChartTag(),
+		"runtime-trivy-operator.trivy.image": "harbor.example.org/hub/" + runtime.DefaultTrivyImage.Repository + ":" + runtime.DefaultTrivyImage.ChartTag(),
+		"runtime-falco.image":                resigned,
+		"runtime-falco.falcosidekick.image":  "harbor.example.org/hub/" + runtime.DefaultSidekickImage.Repository + ":" + runtime.DefaultSidekickImage.ChartTag(),
+		"runtime-falco.falcoctl.image":       "harbor.example.org/hub/" + runtime.DefaultFalcoctlImage.Repository + ":" + runtime.DefaultFalcoctlImage.ChartTag(),
+	}
+	for at, ref := range want {
+		if found[at] != ref {
+			t.Errorf("%s = %q, want %q", at, found[at], ref)
+		}
+	}
+	if len(r.image) != 5 || r.image[2] != resigned {
+		t.Errorf("images output %v", r.image)
+	}
+}
+
+// TestNewRuntime_RefusesBadImageOverrides: the digest rule, and Trivy's
+// compromised and floating releases (GHSA-69fq-xp46-6x23), at the
+// override's key.
+func TestNewRuntime_RefusesBadImageOverrides(t *testing.T) {
+	const reg = "registry.example.org/"
+	cases := []struct{ repo, ref, want string }{
+		{"aquasec/trivy", reg + "aquasec/trivy:0.69.4" + digest, "compromised"},
+		{"aquasec/trivy", reg + "aquasec/trivy:v0.69.5" + digest, "compromised"},
+		{"aquasec/trivy", reg + "aquasec/trivy:0.69.6-amd64" + digest, runtime.TrivyAdvisory},
+		{"aquasec/trivy", reg + "aquasec/trivy:latest" + digest, "floating"},
+		{"aquasec/trivy", reg + "aquasec/trivy:0.72.0", "not pinned by digest"},
+		{"aquasec/trivy-operator", reg + "aquasec/trivy-operator:0.32.0", "not pinned by digest"},
+		{"falcosecurity/falco", reg + "falcosecurity/falco" + digest, "takes the digest in the tag"},
+		{"falcosecurity/falcoctl", reg + "falcosecurity/falcoctl:0.13.0@sha256:abc", "digest is not"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.ref, func(t *testing.T) {
+			a := prodArgs()
+			a.Images.Overrides = map[string]string{tc.repo: tc.ref}
+			r, err := run(t, a)
+			if err == nil {
+				t.Fatal("NewRuntime accepted it")
+			}
+			if at := `images.overrides["` + tc.repo + `"]`; !strings.Contains(err.Error(), at) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error lacks %s / %q: %v", at, tc.want, err)
+			}
+			if n := r.rec.Len(); n != 0 {
+				t.Errorf("registered %v", r.rec.Names())
+			}
+		})
 	}
 }
 
@@ -303,26 +369,6 @@ func TestNewRuntime_RejectsBadConfigAndRegistersNothing(t *testing.T) {
 		mut  func(a *runtime.RuntimeArgs)
 		want []string
 	}{
-		{"trivy 0.69.4", func(a *runtime.RuntimeArgs) { a.TrivyOperator.TrivyImage.Tag = "0.69.4" + digest },
-			[]string{"trivyOperator.trivyImage.tag", "compromised", runtime.TrivyAdvisory}},
-		{"trivy v0.69.5", func(a *runtime.RuntimeArgs) { a.TrivyOperator.TrivyImage.Tag = "v0.69.5" },
-			[]string{"trivyOperator.trivyImage.tag", "compromised", runtime.TrivyAdvisory}},
-		{"trivy 0.69.6 by digest", func(a *runtime.RuntimeArgs) { a.TrivyOperator.TrivyImage.Tag = "0.69.6" + digest },
-			[]string{"compromised", runtime.TrivyAdvisory}},
-		{"trivy latest", func(a *runtime.RuntimeArgs) { a.TrivyOperator.TrivyImage.Tag = "latest" },
-			[]string{"trivyOperator.trivyImage.tag", "floating", runtime.TrivyAdvisory}},
-		{"trivy latest by digest", func(a *runtime.RuntimeArgs) { a.TrivyOperator.TrivyImage.Tag = "latest" + digest },
-			[]string{"floating", runtime.TrivyAdvisory}},
-		{"trivy without digest", func(a *runtime.RuntimeArgs) { a.TrivyOperator.TrivyImage.Tag = "0.72.0" },
-			[]string{"trivyOperator.trivyImage.tag", "without a digest", runtime.TrivyAdvisory}},
-		{"operator without digest", func(a *runtime.RuntimeArgs) { a.TrivyOperator.OperatorImage.Tag = "0.32.0" },
-			[]string{"trivyOperator.operatorImage.tag", "not pinned by digest"}},
-		{"falco without digest", func(a *runtime.RuntimeArgs) { a.Falco.Image.Tag = "0.44.1" },
-			[]string{"falco.image.tag", "not pinned by digest"}},
-		{"falcosidekick without digest", func(a *runtime.RuntimeArgs) { a.Falco.SidekickImage.Tag = "latest" },
-			[]string{"falco.sidekickImage.tag", "not pinned by digest"}},
-		{"falcoctl short digest", func(a *runtime.RuntimeArgs) { a.Falco.FalcoctlImage.Tag = "0.13.0@sha256:abc" },
-			[]string{"falco.falcoctlImage.tag"}},
 		{"chart range", func(a *runtime.RuntimeArgs) { a.Falco.Chart.Version = "9.x" }, []string{"falco.chart.version", "pinned"}},
 		{"chart over http", func(a *runtime.RuntimeArgs) { a.TrivyOperator.Chart.Repository = "http://charts.example" },
 			[]string{"trivyOperator.chart.repository"}},

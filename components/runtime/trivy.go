@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
 )
 
@@ -29,26 +30,27 @@ const (
 // trivy 0.72.0 cffe3f51… (mirror.gcr.io, ghcr.io and docker.io carry the
 // same index), trivy-operator 0.32.0 d4a61c46….
 var (
-	DefaultOperatorImage = Image{Registry: "mirror.gcr.io", Repository: "aquasec/trivy-operator",
-		Tag: "0.32.0@sha256:d4a61c4607e2931bd2615bf3bcf8912669d11d194c44c77edd413e6301b50c5b"}
-	DefaultTrivyImage = Image{Registry: "mirror.gcr.io", Repository: "aquasec/trivy",
-		Tag: "0.72.0@sha256:cffe3f5161a47a6823fbd23d985795b3ed72a4c806da4c4df16266c02accdd6f"}
+	DefaultOperatorImage = image.Ref{Registry: "mirror.gcr.io", Repository: "aquasec/trivy-operator", Tag: "0.32.0",
+		Digest: "sha256:d4a61c4607e2931bd2615bf3bcf8912669d11d194c44c77edd413e6301b50c5b"}
+	DefaultTrivyImage = image.Ref{Registry: "mirror.gcr.io", Repository: "aquasec/trivy", Tag: "0.72.0",
+		Digest: "sha256:cffe3f5161a47a6823fbd23d985795b3ed72a4c806da4c4df16266c02accdd6f"}
 )
 
 // TrivyEgressPolicyName is the NetworkPolicy opening the operator's flows.
 const TrivyEgressPolicyName = "trivy-operator-egress"
 
-// trivyValues maps the args onto the chart's values (chart 0.34.x layout).
-func trivyValues(t *TrivyOperatorArgs) map[string]any {
+// trivyValues maps the args onto the chart's values (chart 0.34.x layout),
+// the images resolved through images.
+func trivyValues(t *TrivyOperatorArgs, images image.Images) map[string]any {
 	specs := make([]any, len(t.Compliance))
 	for i, s := range t.Compliance {
 		specs[i] = string(s)
 	}
 	g := t.AirGap
 	return map[string]any{
-		"image": t.OperatorImage.Values(),
+		"image": images.Resolve(DefaultOperatorImage).Values(),
 		"trivy": map[string]any{
-			"image":            t.TrivyImage.Values(),
+			"image":            images.Resolve(DefaultTrivyImage).Values(),
 			"offlineScan":      *g.OfflineScan,
 			"dbRegistry":       g.DBRegistry,
 			"dbRepository":     g.DBRepository,
@@ -71,7 +73,7 @@ func trivyValues(t *TrivyOperatorArgs) map[string]any {
 	}
 }
 
-func deployTrivyOperator(ctx *pulumi.Context, name string, t *TrivyOperatorArgs, skipAwait bool, comp *Runtime) error {
+func deployTrivyOperator(ctx *pulumi.Context, name string, t *TrivyOperatorArgs, images image.Images, skipAwait bool, comp *Runtime) error {
 	parent := pulumi.Parent(comp)
 	pol, err := networkingv1.NewNetworkPolicy(ctx, name+"-trivy-egress", &networkingv1.NetworkPolicyArgs{
 		Metadata: &metav1.ObjectMetaArgs{
@@ -87,7 +89,7 @@ func deployTrivyOperator(ctx *pulumi.Context, name string, t *TrivyOperatorArgs,
 	}
 	release := kname.Join(name, "trivy-operator")
 	if _, err := helmv4.NewChart(ctx, name+"-trivy-operator",
-		chartArgs("trivy-operator", t.Chart, release, t.Namespace, trivyValues(t), skipAwait),
+		chartArgs("trivy-operator", t.Chart, release, t.Namespace, trivyValues(t, images), skipAwait),
 		parent, pulumi.DependsOn([]pulumi.Resource{pol})); err != nil {
 		return fmt.Errorf("runtime %q: create trivy-operator chart: %w", name, err)
 	}

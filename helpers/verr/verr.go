@@ -6,6 +6,8 @@ package verr
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -30,6 +32,22 @@ func Path(prefix, sub string) string {
 		return prefix + sub
 	}
 	return prefix + "." + sub
+}
+
+var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+// Key appends a map key or object key to path: dotted for plain keys
+// ("rampart:images.registry"), ["…"] for keys holding dots, slashes or
+// other characters a path cannot carry bare
+// (`rampart:images.overrides["envoyproxy/gateway"]`).
+func Key(path, key string) string {
+	if !plainKey.MatchString(key) {
+		return path + "[" + strconv.Quote(key) + "]"
+	}
+	if strings.HasSuffix(path, ":") {
+		return path + key
+	}
+	return path + "." + key
 }
 
 // List accumulates problems; the zero value is ready to use.

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"cmp"
 	"encoding"
 	"encoding/json"
@@ -101,6 +100,10 @@ func walk(l *verr.List, path string, v any, dst reflect.Value) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			f, ok := fields[k]
+			if fix, moved := movedKeys[join(path, k)]; !ok && moved {
+				bad(l, join(path, k), obj[k], movedWhy, fix)
+				continue
+			}
 			if !ok {
 				unknown(l, join(path, k), k, fields)
 				continue
@@ -379,24 +382,9 @@ func unwrapJSON(err error) string {
 }
 
 // join appends key to path: dotted for plain keys, ["…"] for keys holding
-// dots or other characters a path cannot carry bare.
-func join(path, key string) string {
-	if plainKey.MatchString(key) {
-		if strings.HasSuffix(path, ":") {
-			return path + key
-		}
-		return path + "." + key
-	}
-	var b bytes.Buffer
-	b.WriteString(path)
-	b.WriteString("[")
-	b.WriteString(strconv.Quote(key))
-	b.WriteString("]")
-	return b.String()
-}
+// dots or other characters a path cannot carry bare (verr.Key).
+func join(path, key string) string { return verr.Key(path, key) }
 
 // hidden stands in for the value of an unknown key: it may be a
 // credential typed in the wrong place, so it is never echoed.
 const hidden = verr.Raw("(value not shown)")
-
-var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
