@@ -51,7 +51,7 @@ var Frameworks = []string{"NIS2", "DORA", "CE+", "ITSG-33", "ISM"}
 func Checklist() []Item {
 	return []Item{
 		{"tls-ingress", "TLS on all ingress endpoints", Enforced,
-			[]string{"components/ingress/gateway.go", "components/ingress/args.go", "stacks/ingress.go", "lab/services/crds.sh", "tests/e2e/ingress_test.go", "tests/egtranslate"},
+			[]string{"components/ingress/gateway.go", "components/ingress/args.go", "infra/config/ingress.go", "stacks/ingress.go", "lab/services/crds.sh", "tests/e2e/ingress_test.go", "tests/egtranslate"},
 			ctl("Art. 21(2)(h)", "Art. 9(4)(d)", "CE-3", "SC-8, SC-13", "ISM-0457..0494")},
 		{"netpol", "NetworkPolicy applied to every namespace (default-deny, DNS, tenant isolation)", Enforced,
 			[]string{"components/netpol/netpol.go", "stacks/baseline.go"},

@@ -24,7 +24,8 @@ const (
 // `pulumi stack export --show-secrets` would hold: URNs qualified by their
 // parents, secrets as signature maps carrying their plaintext (so a test can
 // prove the report never opens them), and the stack outputs the report
-// reads (profile, exemptions, egressExceptions), which the mock does not record.
+// reads (profile, exemptions, egressExceptions, ingressTLSFloor), which the
+// mock does not record.
 func renderedDeployment(t *testing.T, file string) apitype.DeploymentV3 {
 	t.Helper()
 	rec, cfg := testkit.RunStackFile(t, "..", file)
@@ -50,9 +51,12 @@ func deploymentOf(rec *recmock.Recorder, cfg *config.Config) apitype.DeploymentV
 	for _, e := range stacks.EgressExceptions(cfg) {
 		egress = append(egress, map[string]any{"cidr": e.CIDR, "justification": e.Justification, "source": e.Source})
 	}
+	outputs := map[string]any{"profile": string(cfg.Profile), "exemptions": exemptions, "egressExceptions": egress}
+	if cfg.Ingress.Enabled {
+		outputs["ingressTLSFloor"] = stacks.IngressTLSFloor(cfg)
+	}
 	dep := apitype.DeploymentV3{Resources: []apitype.ResourceV3{{
-		URN: resource.URN(stackURN), Type: "pulumi:pulumi:Stack",
-		Outputs: map[string]any{"profile": string(cfg.Profile), "exemptions": exemptions, "egressExceptions": egress},
+		URN: resource.URN(stackURN), Type: "pulumi:pulumi:Stack", Outputs: outputs,
 	}}}
 	for _, r := range rec.All() {
 		dep.Resources = append(dep.Resources, apitype.ResourceV3{

@@ -21,28 +21,35 @@ const (
 
 // checkTLSIngress: every Gateway serves HTTPS (a TLS-terminating listener
 // with a certificate), its HTTP listener only redirects to HTTPS, and the
-// ClientTrafficPolicy's floor is TLS 1.2 or later (RFC 8996); every
-// networking/v1 Ingress has TLS; no ACME issuer uses a US-controlled CA
-// without its sovereignty exception (issuers.go).
+// ClientTrafficPolicy's floor is TLS 1.2 or later (RFC 8996) and no lower
+// than the profile's (1.3 in prod, seed 004) unless the stack records the
+// floor's typed exception (tlsFloor); every networking/v1 Ingress has TLS;
+// no ACME issuer uses a US-controlled CA without its sovereignty exception
+// (issuers.go).
 func checkTLSIngress(s *state) (bool, []Evidence) {
 	gws, ings := s.byType(gatewayType), s.byType(ingressType)
 	var ev []Evidence
 	for _, gw := range gws {
 		ev = append(ev, gatewayListeners(s, gw)...)
 	}
+	decl, declared := s.tlsFloor()
 	pols := s.byType(trafficPolicyType)
 	for _, p := range pols {
 		v, _ := p.get("spec.tls.minVersion")
 		got, _ := v.(string)
-		e := Evidence{URN: p.URN, Field: "spec.tls.minVersion", Value: show(v), OK: tlsFloorOK(got)}
-		if !e.OK {
-			e.Note = fmt.Sprintf("the floor must be exactly %q or %q (RFC 8996 deprecates 1.0 and 1.1)", ingress.TLS12, ingress.TLS13)
+		ev = append(ev, floorEvidence(Evidence{URN: p.URN, Field: "spec.tls.minVersion", Value: show(v)}, got, decl, declared))
+	}
+	if len(pols) == 0 && len(gws)+len(ings) > 0 {
+		where := "external mode: the TLS floor is the Gateway implementation's setting"
+		if len(gws) == 0 {
+			where = "ingress mode: the TLS floor is the Ingress controller's setting (ingress-nginx: ConfigMap ssl-protocols)"
+		}
+		e := Evidence{Field: "ClientTrafficPolicy", Value: "absent", OK: true, Note: where + ", outside this state; verify it there"}
+		if declared {
+			e = floorEvidence(Evidence{URN: s.stackURN, Field: tlsFloorOutput + ".minVersion", Value: decl.MinVersion}, decl.MinVersion, decl, true)
+			e.Note = where + ", outside this state (verify it there); declared: " + e.Note
 		}
 		ev = append(ev, e)
-	}
-	if len(gws) > 0 && len(pols) == 0 {
-		ev = append(ev, Evidence{Field: "ClientTrafficPolicy", Value: "absent", OK: true,
-			Note: "external mode: the TLS floor is the Gateway implementation's setting, outside this state; verify it there"})
 	}
 	for _, in := range ings {
 		v, _ := in.get("spec.tls")
@@ -64,7 +71,55 @@ func checkTLSIngress(s *state) (bool, []Evidence) {
 // (ingress.TLS12, ingress.TLS13). Versions are not numbers: read as floats,
 // "1.10" would be 1.1 and "1.20" would pass; anything else (an unknown or
 // future spelling, "Auto") is refused rather than guessed.
-func tlsFloorOK(got string) bool { return got == ingress.TLS12 || got == ingress.TLS13 }
+func tlsFloorOK(got string) bool {
+	v := ingress.TLSVersion(got)
+	return v == ingress.TLS12 || v == ingress.TLS13
+}
+
+// tlsFloorOutput is the stack output the program writes from
+// rampart:ingress (stacks.IngressTLSFloor).
+const tlsFloorOutput = "ingressTLSFloor"
+
+// declaredFloor is the stack output tlsFloorOutput: the floor the stack
+// renders, its profile's floor, and the written justification of a floor
+// below the profile's (rampart:ingress.tls12Justification).
+type declaredFloor struct {
+	MinVersion, ProfileMinVersion, Justification string
+}
+
+// tlsFloor reads the stack output tlsFloorOutput; a state without it (an
+// older program) is judged by RFC 8996 alone.
+func (s *state) tlsFloor() (declaredFloor, bool) {
+	v, ok := s.output(tlsFloorOutput)
+	m := asMap(v)
+	str := func(k string) string { x, _ := m[k].(string); return x }
+	return declaredFloor{str("minVersion"), str("profileMinVersion"), str("justification")}, ok && m != nil
+}
+
+// floorEvidence judges the floor got: exactly 1.2 or 1.3, and no lower than
+// the profile's floor unless the stack declares this floor with its
+// justification, which then makes the fact exempt (the justification as
+// the note). The note states the floor either way.
+func floorEvidence(e Evidence, got string, d declaredFloor, declared bool) Evidence {
+	below := declared && ingress.TLSVersion(d.ProfileMinVersion) == ingress.TLS13 && ingress.TLSVersion(got) == ingress.TLS12
+	switch {
+	case !tlsFloorOK(got):
+		e.Note = fmt.Sprintf("the floor must be exactly %q or %q (RFC 8996 deprecates 1.0 and 1.1)", ingress.TLS12, ingress.TLS13)
+	case !below:
+		e.OK, e.Note = true, "floor TLS "+got
+		if declared {
+			e.Note += fmt.Sprintf(" (the profile's floor is %s)", d.ProfileMinVersion)
+		}
+	case d.Justification != "" && d.MinVersion == got:
+		e.Exempt = true
+		e.Note = fmt.Sprintf("floor TLS %s, below the profile's %s (seed 004: TLS 1.3 in transit), a typed choice justified in rampart:ingress.tls12Justification: %s",
+			got, d.ProfileMinVersion, d.Justification)
+	default:
+		e.Note = fmt.Sprintf("floor TLS %s, below the profile's %s (seed 004) without a written justification: remove rampart:ingress.tlsMinVersion, or set rampart:ingress.tls12Justification",
+			got, d.ProfileMinVersion)
+	}
+	return e
+}
 
 func gatewayListeners(s *state, gw *object) []Evidence {
 	var ev []Evidence

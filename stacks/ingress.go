@@ -35,5 +35,22 @@ func newIngress(ctx *pulumi.Context, cfg *config.Config, p *providers.Providers,
 	ctx.Export("ingressGateway", in.GatewayName)
 	ctx.Export("ingressListeners", in.Listeners)
 	ctx.Export("ingressHosts", in.Hosts)
+	ctx.Export("ingressTLSFloor", pulumi.ToMap(IngressTLSFloor(cfg)))
 	return nil
+}
+
+// IngressTLSFloor is the stack output "ingressTLSFloor" the compliance
+// report judges the rendered floor against: minVersion (the floor
+// rendered), profileMinVersion (the profile's, config.Profile.TLSFloor) and,
+// for a floor below the profile's, the justification of that typed choice
+// (rampart:ingress.tls12Justification), which the report shows as the
+// floor's exception.
+func IngressTLSFloor(cfg *config.Config) map[string]any {
+	a := cfg.IngressArgs().WithDefaults()
+	floor := cfg.Profile.TLSFloor()
+	out := map[string]any{"minVersion": string(a.TLSMinVersion), "profileMinVersion": string(floor)}
+	if a.TLSMinVersion == ingress.TLS12 && floor == ingress.TLS13 {
+		out["justification"] = a.TLS12Justification
+	}
+	return out
 }

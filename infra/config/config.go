@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/components/namespace"
 	"github.com/rampart-dev/rampart/components/netpol"
+	"github.com/rampart-dev/rampart/helpers/image"
 )
 
 // Namespace is the Pulumi config namespace of every key ("rampart:…").
@@ -32,7 +33,7 @@ type Config struct {
 	// Profile (rampart:profile): local, dev, staging or prod. Required. It
 	// selects presets: tenant quotas (small in local, large in prod),
 	// skipAwait (local only, whose API server has no nodes), http allowed only
-	// to 127.0.0.1 in local.
+	// to 127.0.0.1 in local, the ingress TLS floor (1.3 in prod).
 	Profile Profile `json:"profile" schema:"required"`
 	// Domain (rampart:domain): the platform's DNS domain (e.g.
 	// platform.example.gov.uk); required outside the local profile.
@@ -41,13 +42,25 @@ type Config struct {
 	// (default the kubeconfig's current one), skipAwait (default true only in
 	// local).
 	Kubernetes Kubernetes `json:"kubernetes"`
+	// Images (rampart:images): how every image Rampart renders is obtained
+	// (Envoy Gateway, cert-manager, OpenBao with its seal images, Loki,
+	// Fluent Bit, trivy-operator, Trivy, Falco): registry, a mirror that
+	// replaces the registry of every one of them (host[:port][/path];
+	// repository, tag and digest stay); overrides, one image each, keyed by
+	// its upstream repository as Rampart pins it (e.g. envoyproxy/gateway),
+	// whose value is a full reference pinned by digest (tag optional, used
+	// as is, not mirrored) — for a locally built or re-signed image, whose
+	// digest is its own. A key naming no image Rampart renders is refused.
+	Images image.Images `json:"images"`
 	// Ingress (rampart:ingress): the entry point: enabled (default false);
 	// mode gateway (Gateway API on Envoy Gateway, default), external (an
 	// implementation the cluster runs) or ingress; namespace (default
 	// rampart-ingress, one of namespaces, admitted by every tenant);
-	// tlsMinVersion "1.2" (default) or "1.3" with ECDHE+AEAD ciphers for 1.2;
-	// hosts under rampart:domain and typed routes {host, path, namespace,
-	// backend {service, port, namespace}}; hsts {maxAge ≥ 31536000, preload};
+	// tlsMinVersion "1.2" or "1.3" (default 1.3 in prod, 1.2 elsewhere) with
+	// ECDHE+AEAD ciphers for 1.2 only; tls12Justification (required for 1.2
+	// in prod, shown as the floor's exception); hosts under rampart:domain
+	// and typed routes {host, path, namespace, backend {service, port,
+	// namespace}}; hsts {maxAge ≥ 31536000, preload};
 	// chart (Envoy Gateway, off by default and in local) with apiServer
 	// {cidrs (required with the chart, not 0.0.0.0/0), ports (default 443,
 	// 6443)} for its controller's policies.

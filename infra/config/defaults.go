@@ -35,12 +35,27 @@ var profileQuotas = map[Profile]namespace.Quota{
 	ProfileProd:    {RequestsCPU: "8", RequestsMemory: "16Gi", LimitsCPU: "16", LimitsMemory: "32Gi", Pods: namespace.PodCount(100)},
 }
 
+// TLSFloor is the profile's ingress TLS floor: the default of
+// rampart:ingress.tlsMinVersion, and the lowest floor the profile takes
+// without rampart:ingress.tls12Justification. prod: 1.3, as seed 004 asks
+// for data in transit. local, dev and staging keep seed 000's 1.2 (ECDHE +
+// AEAD suites only): the external clients they serve (partner systems,
+// older JDK and .NET runtimes, TLS-inspecting corporate proxies) cannot all
+// negotiate 1.3; such a stack sets "1.3" when its clients can.
+func (p Profile) TLSFloor() ingress.TLSVersion {
+	if p == ProfileProd {
+		return ingress.TLS13
+	}
+	return ingress.TLS12
+}
+
 // withDefaults fills every unset field from the profile's presets. It never
 // overrides what the stack set.
 func (c *Config) withDefaults() {
 	// The ingress namespace is a stack decision too: every tenant admits it,
-	// whether or not the ingress component is built. Mode and TLS floor are
-	// the component's own defaults (ingress.IngressArgs.WithDefaults).
+	// whether or not the ingress component is built. Mode is the
+	// component's own default (ingress.IngressArgs.WithDefaults), the TLS
+	// floor the profile's (ingressDefaults).
 	c.Ingress.Namespace = cmp.Or(c.Ingress.Namespace, ingress.DefaultNamespace)
 	c.Network.DNS.Namespace = cmp.Or(c.Network.DNS.Namespace, "kube-system")
 	if len(c.Network.DNS.PodLabels) == 0 {
@@ -75,4 +90,5 @@ func (c *Config) withDefaults() {
 	c.auditDefaults()
 	c.runtimeDefaults()
 	c.checkersDefaults()
+	c.imagesDefaults() // after every section: it hands rampart:images to them
 }

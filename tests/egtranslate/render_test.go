@@ -29,6 +29,7 @@ import (
 	bao "github.com/openbao/openbao/api/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/components/ingress"
+	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/internal/labenv"
 	"github.com/rampart-dev/rampart/internal/recmock"
 	"github.com/rampart-dev/rampart/internal/testkit"
@@ -42,9 +43,10 @@ const localDomain = "platform.rampart.test"
 
 // stackArgs is the stack's rampart:ingress section decoded into the
 // component's args through the same json tags the config layer decodes
-// into, with the stack decision the config layer adds (domain from
-// rampart:domain). A stack file without routes gets one route per tenant and
-// one cross-tenant route, so every kind of object is rendered.
+// into, with the stack decisions the config layer adds (domain from
+// rampart:domain, the TLS floor from rampart:profile). A stack file without
+// routes gets one route per tenant and one cross-tenant route, so every kind
+// of object is rendered.
 func stackArgs(t *testing.T, stack string) *ingress.IngressArgs {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "Pulumi."+stack+".yaml"))
@@ -76,6 +78,10 @@ func stackArgs(t *testing.T, stack string) *ingress.IngressArgs {
 	}
 	if a.Domain == "" {
 		a.Domain = domain
+	}
+	if a.TLSMinVersion == "" {
+		profile, _ := file.Config["rampart:profile"].(string)
+		a.TLSMinVersion = config.Profile(profile).TLSFloor()
 	}
 	if len(a.Routes) == 0 {
 		var tenants []string

@@ -123,17 +123,20 @@ func routes(rc map[string]any) []map[string]any {
 	return out
 }
 
-var tlsVersion = map[string]string{"1.2": "TLSv1_2", "1.3": "TLSv1_3"}
+var tlsVersion = map[ingress.TLSVersion]string{ingress.TLS12: "TLSv1_2", ingress.TLS13: "TLSv1_3"}
 
+// The stack floors are local's 1.2 and prod's 1.3; prod's 1.2 is the typed
+// choice (with its justification) and renders the AEAD suites.
 func TestTranslator_RampartStacksBecomeTheEnvoyConfigurationSeed000Asks(t *testing.T) {
 	for _, tc := range []struct {
-		stack, tlsMin string
+		stack  string
+		tlsMin ingress.TLSVersion
 	}{
 		{"local", ""},
 		{"prod", ""},
-		{"prod", "1.3"},
+		{"prod", ingress.TLS12},
 	} {
-		name := tc.stack + "/tls-" + tc.tlsMin
+		name := tc.stack + "/tls-" + string(tc.tlsMin)
 		if tc.tlsMin == "" {
 			name = tc.stack + "/stack-tls-floor"
 		}
@@ -141,6 +144,12 @@ func TestTranslator_RampartStacksBecomeTheEnvoyConfigurationSeed000Asks(t *testi
 			a := stackArgs(t, tc.stack)
 			if tc.tlsMin != "" {
 				a.TLSMinVersion, a.Ciphers = tc.tlsMin, nil
+				if tc.tlsMin == ingress.TLS12 {
+					a.TLS12Justification = "The card scheme's payment terminals negotiate TLS 1.2 only."
+				}
+			}
+			if want := map[string]ingress.TLSVersion{"local": ingress.TLS12, "prod": ingress.TLS13}[tc.stack]; tc.tlsMin == "" && a.TLSMinVersion != want {
+				t.Fatalf("Pulumi.%s.yaml floor = %q, want the profile's %q", tc.stack, a.TLSMinVersion, want)
 			}
 			objs, da := rendered(t, a)
 			out := translate(t, input(t, objs, da, newSigner(t, da.Domain)), da.Namespace)
