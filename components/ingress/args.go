@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -34,19 +35,27 @@ const (
 	ModeExternal Mode = "external"
 	// ModeIngress renders networking/v1 Ingress objects with TLS for
 	// clusters that still run an Ingress controller. The floor, the
-	// redirect and the headers are then that controller's settings
-	// (ingress-nginx: ConfigMap ssl-protocols "TLSv1.2 TLSv1.3",
-	// ssl-ciphers, ssl-redirect "true", hsts "true" with hsts-max-age,
-	// add-headers for the five headers; Traefik: TLSOption "default" and a
-	// headers Middleware).
+	// redirect and the headers are then that controller's settings, which
+	// no Ingress object can carry (ingress-nginx takes ssl-protocols from its
+	// ConfigMap only: "TLSv1.3" for a 1.3 floor, "TLSv1.2 TLSv1.3" with
+	// ssl-ciphers for 1.2; ssl-redirect "true", hsts "true" with
+	// hsts-max-age, add-headers for the five headers; Traefik: TLSOption
+	// "default" and a headers Middleware).
 	ModeIngress Mode = "ingress"
 )
 
-// TLS versions the floor accepts (RFC 8996 deprecates 1.0 and 1.1).
+// TLSVersion is a floor the ingress accepts (RFC 8996 deprecates 1.0 and 1.1).
+type TLSVersion string
+
+// TLS versions.
 const (
-	TLS12 = "1.2"
-	TLS13 = "1.3"
+	TLS12 TLSVersion = "1.2"
+	TLS13 TLSVersion = "1.3"
 )
+
+// MinJustification is the shortest written TLS12Justification, as for Pod
+// Security exemptions and egress exceptions.
+const MinJustification = 20
 
 // Defaults.
 const (
@@ -54,9 +63,21 @@ const (
 	DefaultNamespace = "rampart-ingress"
 	// DefaultHSTSMaxAge is one year, the least browsers' preload lists accept.
 	DefaultHSTSMaxAge = 31536000
-	// EnvoyGatewayController is Envoy Gateway's GatewayClass controllerName.
+	// EnvoyGatewayController is Envoy Gateway's default GatewayClass
+	// controllerName.
 	EnvoyGatewayController = "gateway.envoyproxy.io/gatewayclass-controller"
 )
+
+// ControllerName is the GatewayClass's controllerName: with chart.enabled,
+// the one the installed controller gets, gateway.envoyproxy.io/<namespace>
+// (two installs in one cluster never reconcile each other's Gateways);
+// otherwise Envoy Gateway's default, for an Envoy Gateway installed apart.
+func ControllerName(a *IngressArgs) string {
+	if a.Chart.Enabled {
+		return "gateway.envoyproxy.io/" + a.Namespace
+	}
+	return EnvoyGatewayController
+}
 
 // DefaultAPIServerPorts are the API server's ports Envoy Gateway's
 // controller and certgen job reach: 443 (the kubernetes Service) and 6443
@@ -134,25 +155,49 @@ type Route struct {
 
 // Chart is Envoy Gateway's upstream chart (gateway mode only).
 type Chart struct {
-	// Enabled installs the chart. Default false (the stack turns it on
-	// outside the local profile, whose lab has no nodes).
+	// Enabled installs the chart. Default false.
 	Enabled bool `json:"enabled,omitempty"`
 	// Repository is the chart's OCI repository. Default ChartRepository;
-	// set it to an OCI mirror for air-gapped clusters.
+	// set it to an OCI mirror for air-gapped clusters. The local profile
+	// also takes an absolute path to a folder holding gateway-helm/ (the
+	// lab's copy of the chart in Envoy Gateway's module zip); no other
+	// profile does (the stack checks).
 	Repository string `json:"repository,omitempty"`
 	// Version of gateway-helm. Default ChartVersion.
 	Version string `json:"version,omitempty"`
-	// Registry prefixes the images (a mirror). Default "docker.io".
-	Registry string `json:"registry,omitempty"`
+	// CRDs installs the Gateway API's and Envoy Gateway's CRDs with the
+	// chart (its crds subchart). Default true. false where the cluster's
+	// CRDs are managed apart (the lab installs them before any stack), so
+	// that destroying the stack never deletes them and every Gateway with
+	// them.
+	CRDs *bool `json:"crds,omitempty"`
 }
+
+// ServiceType is the proxies' Service type.
+type ServiceType string
+
+// Service types Envoy Gateway can give its proxies.
+const (
+	// ServiceLoadBalancer (Envoy Gateway's default): the cloud's load
+	// balancer gives the Gateway its address.
+	ServiceLoadBalancer ServiceType = "LoadBalancer"
+	// ServiceNodePort: the Gateway's addresses are the nodes'.
+	ServiceNodePort ServiceType = "NodePort"
+	// ServiceClusterIP: the Gateway's address is the Service's cluster IP,
+	// for clusters reached from inside (the lab's node).
+	ServiceClusterIP ServiceType = "ClusterIP"
+)
+
+// LocalChart reports whether the chart's source is a local folder (an
+// absolute path) rather than an OCI repository.
+func (c Chart) LocalChart() bool { return strings.HasPrefix(c.Repository, "/") }
 
 // APIServerArgs locates the API server for the chart's NetworkPolicies
 // (same shape as rampart:certmanager.apiServer).
 type APIServerArgs struct {
 	// CIDRs are the API server's addresses: the kubernetes Service's
 	// ClusterIP and the control-plane endpoints. Envoy Gateway's controller
-	// and certgen job egress to them, and the controller's topology-injector
-	// webhook admits calls from them. Required when chart.enabled (no safe
+	// and certgen job egress to them. Required when chart.enabled (no safe
 	// default: 0.0.0.0/0 would let the controller reach any host on these
 	// ports, and is refused).
 	CIDRs []string `json:"cidrs,omitempty"`
@@ -171,16 +216,25 @@ type IssuerRef struct {
 }
 
 // IngressArgs is rampart:ingress. Seed 000: TLS 1.2+ at the edge, HTTP →
-// HTTPS redirect, HSTS and five security headers; NIS2 Art. 21(2)(h);
-// ISM-1139.
+// HTTPS redirect, HSTS and five security headers; seed 004: TLS 1.3 in
+// transit (the prod profile's floor); NIS2 Art. 21(2)(h); ISM-1139.
 type IngressArgs struct {
 	// Mode is gateway (default), external or ingress.
 	Mode Mode `json:"mode,omitempty"`
 	// Namespace of the Gateway and its proxies. Default DefaultNamespace.
 	Namespace string `json:"namespace,omitempty"`
-	// TLSMinVersion is "1.2" (default: seed 000's floor for external
-	// clients) or "1.3". TLS 1.3 is always offered.
-	TLSMinVersion string `json:"tlsMinVersion,omitempty"`
+	// TLSMinVersion is the floor, "1.2" or "1.3"; TLS 1.3 is always
+	// offered. Default "1.2", seed 000's floor ("TLS 1.2+"): external
+	// clients cannot all negotiate 1.3. The stack's prod profile defaults it
+	// to "1.3" (seed 004: TLS 1.3 in transit) and takes "1.2" there only
+	// with TLS12Justification. NIS2 Art. 21(2)(h); ISM-1139.
+	TLSMinVersion TLSVersion `json:"tlsMinVersion,omitempty"`
+	// TLS12Justification says why the floor is 1.2 where 1.3 is asked:
+	// which clients cannot negotiate TLS 1.3. The compliance report shows
+	// it as the floor's typed exception. At least MinJustification
+	// characters; refused with a 1.3 floor. Default "": required with 1.2
+	// under the prod profile (the stack checks it).
+	TLS12Justification string `json:"tls12Justification,omitempty"`
 	// Ciphers are the TLS 1.2 suites; ECDHE + AEAD only. Default
 	// DefaultCiphers with a 1.2 floor; refused with 1.3 (Envoy Gateway
 	// rejects ciphers when the minimum is 1.3).
@@ -202,6 +256,11 @@ type IngressArgs struct {
 	IngressClassName string `json:"ingressClassName,omitempty"`
 	// Chart installs Envoy Gateway (gateway mode only).
 	Chart Chart `json:"chart,omitempty"`
+	// ServiceType is the type of the Service Envoy Gateway puts in front of
+	// the proxies: LoadBalancer (default), NodePort or ClusterIP. Read only
+	// with chart.enabled (it is the installed controller's default
+	// EnvoyProxy).
+	ServiceType ServiceType `json:"serviceType,omitempty"`
 	// APIServer is where the API server is, for the chart's egress and
 	// webhook policies (read only when chart.enabled).
 	APIServer APIServerArgs `json:"apiServer,omitempty"`
@@ -211,6 +270,10 @@ type IngressArgs struct {
 	// Issuer signs the listeners' certificates (the stack fills it from
 	// rampart:certmanager when empty).
 	Issuer IssuerRef `json:"issuer,omitempty"`
+	// Images resolves the chart's images (Pins) through the registry
+	// mirror and the per-image overrides; the stack sets it from
+	// rampart:images. Zero: the upstream pins.
+	Images image.Images `json:"-"`
 }
 
 // proxyLabels are the labels Envoy Gateway puts on every proxy pod.
@@ -249,7 +312,10 @@ func (a *IngressArgs) WithDefaults() *IngressArgs {
 	}
 	o.Chart.Repository = cmp.Or(o.Chart.Repository, ChartRepository)
 	o.Chart.Version = cmp.Or(o.Chart.Version, ChartVersion)
-	o.Chart.Registry = cmp.Or(o.Chart.Registry, "docker.io")
+	if o.Chart.CRDs == nil {
+		on := true
+		o.Chart.CRDs = &on
+	}
 	o.APIServer.CIDRs = slices.Clone(o.APIServer.CIDRs)
 	if len(o.APIServer.Ports) == 0 {
 		o.APIServer.Ports = slices.Clone(DefaultAPIServerPorts)
@@ -305,14 +371,21 @@ func (a *IngressArgs) Validate(path string) error {
 		if a.Ciphers != nil && len(a.Ciphers) == 0 {
 			l.Add(p("ciphers"), verr.Raw("[]"), "an empty list leaves the implementation's default suites (CBC included) in place", "remove the key for Rampart's ECDHE + AEAD list")
 		}
+		if j := strings.TrimSpace(a.TLS12Justification); j != "" && len(j) < MinJustification {
+			l.Add(p("tls12Justification"), a.TLS12Justification, fmt.Sprintf("too short for the compliance report (at least %d characters)", MinJustification),
+				"say which clients cannot negotiate TLS 1.3")
+		}
 	case TLS13:
 		if len(a.Ciphers) > 0 {
 			l.Add(p("ciphers"), verr.Raw(fmt.Sprint(a.Ciphers)), "ciphers have no effect with a 1.3 floor (Envoy Gateway rejects them)", "remove rampart:ingress.ciphers")
 		}
+		if a.TLS12Justification != "" {
+			l.Add(p("tls12Justification"), verr.Raw("(set)"), "justifies a 1.2 floor, but the floor is 1.3", "remove rampart:ingress.tls12Justification")
+		}
 	case "1.0", "1.1", "1", "TLSv1", "TLSv1.0", "TLSv1.1":
-		l.Add(p("tlsMinVersion"), a.TLSMinVersion, "TLS below 1.2 is deprecated (RFC 8996) and fails NIS2 Art. 21(2)(h) / ISM-1139", `use "1.2" or "1.3"`)
+		l.Add(p("tlsMinVersion"), string(a.TLSMinVersion), "TLS below 1.2 is deprecated (RFC 8996) and fails NIS2 Art. 21(2)(h) / ISM-1139", `use "1.2" or "1.3"`)
 	default:
-		l.Add(p("tlsMinVersion"), a.TLSMinVersion, "not a TLS version", `use "1.2" or "1.3"`)
+		l.Add(p("tlsMinVersion"), string(a.TLSMinVersion), "not a TLS version", `use "1.2" or "1.3"`)
 	}
 	if a.HSTS.MaxAge < DefaultHSTSMaxAge {
 		l.Add(p("hsts.maxAge"), a.HSTS.MaxAge, "below one year: browsers forget HTTPS-only between visits and preload lists refuse it", "use at least 31536000")
@@ -369,8 +442,15 @@ func (a *IngressArgs) Validate(path string) error {
 	if a.Mode != ModeGateway && len(a.ProxyPodLabels) == 0 {
 		l.Add(p("proxyPodLabels"), verr.Raw("{}"), "missing: the network policy admits 80/443 only to these pods", "set the labels of your gateway or controller pods")
 	}
-	if a.Chart.Enabled && !strings.HasPrefix(a.Chart.Repository, "oci://") {
+	if a.Chart.Enabled && !strings.HasPrefix(a.Chart.Repository, "oci://") && !a.Chart.LocalChart() {
 		l.Add(p("chart.repository"), a.Chart.Repository, "gateway-helm is published as an OCI chart only", "use oci://docker.io/envoyproxy or your OCI mirror")
+	}
+	switch {
+	case a.ServiceType == "":
+	case !a.Chart.Enabled:
+		l.Add(p("serviceType"), string(a.ServiceType), "read only with chart.enabled: it is the default EnvoyProxy of the Envoy Gateway Rampart installs", "remove rampart:ingress.serviceType, or set chart.enabled")
+	case !slices.Contains([]ServiceType{ServiceLoadBalancer, ServiceNodePort, ServiceClusterIP}, a.ServiceType):
+		l.Add(p("serviceType"), string(a.ServiceType), "not a Service type Envoy Gateway gives its proxies", "use LoadBalancer, NodePort or ClusterIP")
 	}
 	if a.Chart.Enabled && a.Mode != ModeGateway {
 		l.Add(p("chart.enabled"), true, "Envoy Gateway's chart is for gateway mode only", "remove chart.enabled or use mode gateway")

@@ -2,31 +2,48 @@ package ingress
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/image"
+	"github.com/rampart-dev/rampart/helpers/kname"
 )
 
-// Envoy Gateway's chart and images, pinned in one place.
+// Envoy Gateway's chart, pinned in one place.
 const (
 	// ChartVersion is gateway-helm's version (Envoy Gateway v1.9.1).
 	ChartVersion = "v1.9.1"
 	// ChartRepository is gateway-helm's upstream OCI repository.
 	ChartRepository = "oci://docker.io/envoyproxy"
+)
+
+// Envoy Gateway's images, pinned in one place; rendered through
+// IngressArgs.Images (rampart:images).
+var (
 	// ControllerImage is Envoy Gateway's control plane. The digest is not in
 	// the upstream sources; it is the one several public deployments pin
 	// for v1.9.1 (code search, 2026-12) — verify with
 	// `crane digest docker.io/envoyproxy/gateway:v1.9.1` before a release.
-	ControllerImage = "envoyproxy/gateway:v1.9.1@sha256:0049bcb384c591c6a6dd043fe5c9929ef6e74f230e12dd678d2d3701df9b301e"
+	ControllerImage = image.Ref{Registry: "docker.io", Repository: "envoyproxy/gateway", Tag: "v1.9.1",
+		Digest: "sha256:0049bcb384c591c6a6dd043fe5c9929ef6e74f230e12dd678d2d3701df9b301e"}
 	// ProxyImage is the Envoy data plane: upstream's own pin,
 	// api/v1alpha1/shared_types.go DefaultEnvoyProxyImage at v1.9.1.
-	ProxyImage = "envoyproxy/envoy:distroless-v1.39.1@sha256:eb2c01c13125d1629637cb4e4cce7207009fb7cc2c8027f9742758549d15b6f4"
+	ProxyImage = image.Ref{Registry: "docker.io", Repository: "envoyproxy/envoy", Tag: "distroless-v1.39.1",
+		Digest: "sha256:eb2c01c13125d1629637cb4e4cce7207009fb7cc2c8027f9742758549d15b6f4"}
 	// RateLimitImage is upstream's own pin, DefaultRateLimitImage at v1.9.1
 	// (rate limiting stays off; the image is pinned so nothing floats).
-	RateLimitImage = "envoyproxy/ratelimit:8fe6ea42@sha256:a61547259607d40aff153050c2a87873ca1676d1d9f5f06937d412000dcc2df1"
+	RateLimitImage = image.Ref{Registry: "docker.io", Repository: "envoyproxy/ratelimit", Tag: "8fe6ea42",
+		Digest: "sha256:a61547259607d40aff153050c2a87873ca1676d1d9f5f06937d412000dcc2df1"}
 )
+
+// Pins are the images the component renders (gateway mode with the chart):
+// the keys rampart:images.overrides takes for it.
+func Pins() []image.Pin {
+	return []image.Pin{{Ref: ControllerImage}, {Ref: ProxyImage}, {Ref: RateLimitImage}}
+}
 
 // newChart installs Envoy Gateway into the ingress namespace. Its proxies
 // run in the Gateway's namespace (deploy type GatewayNamespace), so the
@@ -40,30 +57,80 @@ func newChart(ctx *pulumi.Context, name string, a *IngressArgs, opts ...pulumi.R
 	if err != nil {
 		return nil, err
 	}
-	reg := strings.TrimSuffix(a.Chart.Registry, "/") + "/"
+	img := func(r image.Ref) pulumi.Map { return pulumi.Map{"image": pulumi.String(a.Images.Resolve(r).String())} }
 	values := pulumi.Map{
 		"global": pulumi.Map{"images": pulumi.Map{
-			"envoyGateway": pulumi.Map{"image": pulumi.String(reg + ControllerImage)},
-			"ratelimit":    pulumi.Map{"image": pulumi.String(reg + RateLimitImage)},
-			"envoyProxy":   pulumi.Map{"image": pulumi.String(reg + ProxyImage)},
+			"envoyGateway": img(ControllerImage),
+			"ratelimit":    img(RateLimitImage),
+			"envoyProxy":   img(ProxyImage),
 		}},
-		"crds": pulumi.Map{"enabled": pulumi.Bool(true)},
-		"config": pulumi.Map{"envoyGateway": pulumi.Map{
-			"gateway":  pulumi.Map{"controllerName": pulumi.String(EnvoyGatewayController)},
-			"provider": pulumi.Map{"type": pulumi.String("Kubernetes"), "kubernetes": pulumi.Map{"deploy": pulumi.Map{"type": pulumi.String("GatewayNamespace")}}},
-		}},
+		"crds": pulumi.Map{"enabled": pulumi.Bool(*a.Chart.CRDs)},
+		// Its MutatingWebhookConfiguration is a Helm hook, which the chart
+		// does not render: the injector would only serve a webhook nobody
+		// calls.
+		"topologyInjector": pulumi.Map{"enabled": pulumi.Bool(false)},
+		// Cluster-scoped objects (ClusterRoles, bindings) are named after
+		// the namespace, like the controller's controllerName, so two
+		// installs in one cluster never share or delete each other's.
+		"fullnameOverride": pulumi.String(kname.Join(a.Namespace, ReleaseName)),
+		"config":           pulumi.Map{"envoyGateway": envoyGatewayConfig(a)},
 		"deployment": pulumi.Map{"envoyGateway": pulumi.Map{
 			"securityContext": pulumi.ToMap(hardening.ContainerSecurityContextValues()),
 		}, "pod": pulumi.Map{"securityContext": pulumi.ToMap(hardening.PodSecurityContextValues(65532))}},
 	}
+	chart := strings.TrimSuffix(a.Chart.Repository, "/") + "/gateway-helm"
 	args := &helmv4.ChartArgs{
 		Name: pulumi.String(ReleaseName), Namespace: pulumi.String(a.Namespace),
 		Version: pulumi.String(a.Chart.Version), Values: values,
-		Chart: pulumi.String(strings.TrimSuffix(a.Chart.Repository, "/") + "/gateway-helm"),
+		Chart: pulumi.String(chart),
 	}
-	ch, err := helmv4.NewChart(ctx, name, args, append(opts, pulumi.DependsOn(pols))...)
+	// The chart renders no Helm hook: certgen is Rampart's (newCertgen), and
+	// the controller starts once its Secrets exist.
+	certgen, err := newCertgen(ctx, name+"-certgen", a, append(opts, pulumi.DependsOn(pols))...)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := helmv4.NewChart(ctx, name, args, append(opts, pulumi.DependsOn(append(pols, certgen)))...)
 	if err != nil {
 		return nil, fmt.Errorf("create chart: %w", err)
 	}
 	return ch, nil
+}
+
+// envoyGatewayConfig is the controller's EnvoyGateway configuration: its
+// own controllerName, proxies in the Gateway's namespace, the default
+// EnvoyProxy's Service type when one is set, and the namespaces it watches:
+// the ingress namespace and the routes' and backends' namespaces only
+// (WatchedNamespaces). With a watch list the chart grants the controller a
+// Role in each of them instead of ClusterRoles that read every Secret and
+// create Deployments in every namespace.
+func envoyGatewayConfig(a *IngressArgs) pulumi.Map {
+	kube := pulumi.Map{
+		"deploy": pulumi.Map{"type": pulumi.String("GatewayNamespace")},
+		"watch":  pulumi.Map{"type": pulumi.String("Namespaces"), "namespaces": pulumi.ToStringArray(a.WatchedNamespaces())},
+	}
+	cfg := pulumi.Map{
+		"gateway":  pulumi.Map{"controllerName": pulumi.String(ControllerName(a))},
+		"provider": pulumi.Map{"type": pulumi.String("Kubernetes"), "kubernetes": kube},
+	}
+	if a.ServiceType != "" {
+		cfg["envoyProxy"] = pulumi.Map{"provider": pulumi.Map{"type": pulumi.String("Kubernetes"),
+			"kubernetes": pulumi.Map{"envoyService": pulumi.Map{"type": pulumi.String(string(a.ServiceType))}}}}
+	}
+	return cfg
+}
+
+// WatchedNamespaces are the namespaces Envoy Gateway's controller watches
+// and holds a Role in: the ingress namespace (Gateway, policies, proxies,
+// listener Secrets) and every route's and backend's namespace, sorted.
+func (a *IngressArgs) WatchedNamespaces() []string {
+	ns := []string{a.Namespace}
+	for _, r := range a.Routes {
+		ns = append(ns, r.Namespace)
+		if r.Backend != nil && r.Backend.Namespace != "" {
+			ns = append(ns, r.Backend.Namespace)
+		}
+	}
+	slices.Sort(ns)
+	return slices.Compact(ns)
 }

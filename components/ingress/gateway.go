@@ -51,7 +51,7 @@ func renderGateway(name string, a *IngressArgs) *objects {
 		o.class = &gatewayv1.GatewayClass{
 			TypeMeta:   typeMeta(gwAPI, "GatewayClass"),
 			ObjectMeta: metav1.ObjectMeta{Name: a.GatewayClassName},
-			Spec:       gatewayv1.GatewayClassSpec{ControllerName: EnvoyGatewayController},
+			Spec:       gatewayv1.GatewayClassSpec{ControllerName: gatewayv1.GatewayController(ControllerName(a))},
 		}
 	}
 	same := gatewayv1.NamespacesFromSame

@@ -7,6 +7,7 @@ package ingress
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	k8s "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -38,7 +39,7 @@ func NewIngress(ctx *pulumi.Context, name string, args *IngressArgs, opts ...pul
 		return nil, fmt.Errorf("ingress %q: args are required", name)
 	}
 	a := args.WithDefaults()
-	if err := a.Validate(""); err != nil {
+	if err := errors.Join(a.Validate(""), a.Images.Err(Pins())); err != nil {
 		return nil, fmt.Errorf("ingress %q: %w", name, err)
 	}
 	comp := &Ingress{}

@@ -215,15 +215,17 @@ func TestIngress_CrossNamespaceBackendGetsAReferenceGrantForThatRouteOnly(t *tes
 }
 
 func TestIngress_ClientTrafficPolicyCarriesTheTLSFloor(t *testing.T) {
+	aead := []any{"ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305"}
 	for _, tc := range []struct {
-		min     string
-		ciphers []any
+		min, justification string
+		ciphers            []any
 	}{
-		{"1.2", []any{"ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305"}},
-		{"1.3", nil},
+		{"1.2", "", aead},
+		{"1.2", "Payment terminals of the card scheme speak TLS 1.2 only until 2027.", aead},
+		{"1.3", "", nil},
 	} {
 		a := validArgs()
-		a.TLSMinVersion = tc.min
+		a.TLSMinVersion, a.TLS12Justification = ingress.TLSVersion(tc.min), tc.justification
 		p := mustRun(t, a).ByType(tCTP)[0].Plain()
 		tls := get(t, p, "spec", "tls")
 		if get(t, tls, "minVersion") != tc.min || get(t, tls, "maxVersion") != "1.3" ||
@@ -360,6 +362,10 @@ func TestIngress_RejectsBadConfigAtExactPaths(t *testing.T) {
 			a.TLSMinVersion = "1.3"
 			a.Ciphers = []string{"ECDHE-RSA-AES128-GCM-SHA256"}
 		}, "ciphers"},
+		{"1.2 justification with 1.3", func(a *ingress.IngressArgs) {
+			a.TLSMinVersion, a.TLS12Justification = "1.3", "Payment terminals speak TLS 1.2 only."
+		}, "tls12Justification"},
+		{"1.2 justification too short", func(a *ingress.IngressArgs) { a.TLS12Justification = "legacy" }, "tls12Justification"},
 		{"HSTS below a year", func(a *ingress.IngressArgs) { a.HSTS.MaxAge = 86400 }, "hsts.maxAge"},
 		{"host outside the domain", func(a *ingress.IngressArgs) { a.Routes[0].Host = "app.example.com" }, "routes[0].host"},
 		{"listener host outside the domain", func(a *ingress.IngressArgs) {

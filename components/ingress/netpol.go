@@ -106,12 +106,9 @@ const (
 	// limit deployment (rate limiting stays off), wasm 18002 serves Wasm
 	// modules to proxies (Rampart renders no EnvoyExtensionPolicy), metrics
 	// 19001 has no scraper in the namespace's policies.
+	// The topology injector's webhook (9443) is off (newChart): its
+	// webhook configuration is a Helm hook the chart does not render.
 	XDSPort = 18000
-	// TopologyWebhookPort is the controller's topology-injector webhook the
-	// API server calls (charts/gateway-helm/templates/
-	// envoy-proxy-topology-injector-webhook.yaml clientConfig port 9443,
-	// on by default: values.tmpl.yaml topologyInjector.enabled).
-	TopologyWebhookPort = 9443
 )
 
 // controllerLabels select Envoy Gateway's controller pods
@@ -136,7 +133,7 @@ const (
 // newChartNetworkPolicies opens, in the default-deny ingress namespace,
 // exactly what Envoy Gateway needs besides the proxies' 80/443: the
 // controller's and certgen's egress to the API server, the controller's
-// xDS port to the proxy pods only (and its webhook to the API server), and
+// xDS port to the proxy pods only, and
 // the proxies' egress to that xDS port. Each policy names one direction
 // only, so the namespace's default-deny still governs the other. Gateway
 // mode with the chart only; NIS2 Art. 21(2)(e).
@@ -168,7 +165,6 @@ func newChartNetworkPolicies(ctx *pulumi.Context, name string, a *IngressArgs, o
 			PolicyTypes: pulumi.ToStringArray([]string{"Ingress"}),
 			Ingress: networkingv1.NetworkPolicyIngressRuleArray{
 				networkingv1.NetworkPolicyIngressRuleArgs{From: proxies, Ports: tcpPorts(XDSPort)},
-				networkingv1.NetworkPolicyIngressRuleArgs{From: api, Ports: tcpPorts(TopologyWebhookPort)},
 			},
 		}},
 		{PolicyProxyXDS, &networkingv1.NetworkPolicySpecArgs{

@@ -3,6 +3,7 @@ package config
 import (
 	"cmp"
 	"fmt"
+	"strings"
 
 	"github.com/rampart-dev/rampart/components/ingress"
 	"github.com/rampart-dev/rampart/helpers/verr"
@@ -20,10 +21,12 @@ type Ingress struct {
 }
 
 // ingressDefaults fills rampart:ingress's stack decisions: the domain hosts
-// must be under is rampart:domain.
+// must be under is rampart:domain, the TLS floor the profile's
+// (Profile.TLSFloor).
 func (c *Config) ingressDefaults() {
 	in := &c.Ingress
 	in.Domain = cmp.Or(in.Domain, c.Domain)
+	in.TLSMinVersion = cmp.Or(in.TLSMinVersion, c.Profile.TLSFloor())
 }
 
 // IngressArgs is the component's args for this stack.
@@ -32,9 +35,9 @@ func (c *Config) IngressArgs() *ingress.IngressArgs {
 	return &a
 }
 
-// validateIngress reports rampart:ingress's problems; mode, namespace and
-// tlsMinVersion problems already reported by the common checks are not
-// repeated.
+// validateIngress reports rampart:ingress's problems, but not again at a key
+// already reported (by the decoder or the common checks), and a TLS floor
+// below the profile's without its justification.
 func (c *Config) validateIngress(l *verr.List, namespaces map[string]string) {
 	in := &c.Ingress
 	k := func(s string) string { return Namespace + ":ingress." + s }
@@ -44,14 +47,22 @@ func (c *Config) validateIngress(l *verr.List, namespaces map[string]string) {
 	}
 	d := in.WithDefaults()
 	l.MergeUnless(d.Validate(Namespace+":ingress"), func(path string) bool { return reported[path] })
+	// A floor below the profile's is a typed choice: its written reason
+	// reaches the compliance report as the floor's exception.
+	if floor := c.Profile.TLSFloor(); d.TLSMinVersion == ingress.TLS12 && floor != ingress.TLS12 && strings.TrimSpace(in.TLS12Justification) == "" {
+		l.Add(k("tls12Justification"), in.TLS12Justification, fmt.Sprintf(`missing: the %s profile's TLS floor is %s (seed 004) and rampart:ingress.tlsMinVersion "1.2" lowers it; the compliance report shows the written reason as the floor's exception`, c.Profile, floor),
+			fmt.Sprintf(`say which clients cannot negotiate TLS 1.3 (at least %d characters), or remove rampart:ingress.tlsMinVersion for the %s floor`, ingress.MinJustification, floor))
+	}
 	if !in.Enabled {
 		return
 	}
 	if c.Domain != "" && in.Domain != c.Domain {
 		l.Add(k("domain"), in.Domain, "differs from rampart:domain "+fmt.Sprintf("%q", c.Domain), "remove rampart:ingress.domain")
 	}
-	if in.Chart.Enabled && c.Profile == ProfileLocal {
-		l.Add(k("chart.enabled"), true, "the local lab has no nodes to run Envoy Gateway", "remove chart.enabled from the local stack")
+	// A chart from a local folder is the lab's (the chart in Envoy
+	// Gateway's module zip): a real stack pulls a published chart.
+	if in.Chart.Enabled && in.Chart.LocalChart() && c.Profile != ProfileLocal {
+		l.Add(k("chart.repository"), in.Chart.Repository, "a local chart folder is for the local profile's lab only", "use oci://docker.io/envoyproxy or your OCI mirror")
 	}
 	for i, r := range d.Routes {
 		if _, ok := namespaces[r.Namespace]; !ok && r.Namespace != "" {
