@@ -110,3 +110,31 @@ func TestIngress_ProdRejectsTLS12WithoutJustificationAtItsKey(t *testing.T) {
 		})
 	}
 }
+
+// A chart from a local folder is the local profile's lab only: prod refuses
+// it at its key and registers nothing; local takes it.
+func TestIngress_LocalChartFolderOnlyInTheLocalProfile(t *testing.T) {
+	chart := map[string]any{"enabled": true, "repository": "/var/cache/rampart/charts"}
+	api := map[string]any{"cidrs": []any{"10.96.0.1/32"}}
+	rec := recmock.New()
+	err := rec.Run(program, recmock.WithConfig(withIngress(validConfig(), map[string]any{"chart": chart, "apiServer": api})))
+	if err == nil || !strings.Contains(err.Error(), `rampart:ingress.chart.repository: "/var/cache/rampart/charts": a local chart folder is for the local profile's lab only`) {
+		t.Fatalf("prod with a local chart folder: %v", err)
+	}
+	if n := rec.Len(); n != 0 {
+		t.Errorf("%d resources registered for a bad config", n)
+	}
+	local := validConfig()
+	local["rampart:profile"], local["rampart:domain"] = "local", "platform.rampart.test"
+	rec = recmock.New()
+	if err := rec.Run(program, recmock.WithConfig(withIngress(local, map[string]any{"chart": chart, "apiServer": api}))); err != nil {
+		t.Fatalf("local with the lab's chart folder: %v", err)
+	}
+	ch := rec.ByType("kubernetes:helm.sh/v4:Chart")
+	if len(ch) != 1 {
+		t.Fatalf("charts = %d", len(ch))
+	}
+	if got, _ := recmock.Path(ch[0].Plain(), "chart"); got != "/var/cache/rampart/charts/gateway-helm" {
+		t.Errorf("chart = %v", got)
+	}
+}

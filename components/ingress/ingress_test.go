@@ -404,6 +404,13 @@ func TestIngress_RejectsBadConfigAtExactPaths(t *testing.T) {
 		{"API server port", func(a *ingress.IngressArgs) {
 			a.Chart.Enabled, a.APIServer.CIDRs, a.APIServer.Ports = true, []string{"10.96.0.1/32"}, []int{443, 0}
 		}, "apiServer.ports[1]"},
+		{"chart from a relative folder", func(a *ingress.IngressArgs) {
+			a.Chart.Enabled, a.APIServer.CIDRs, a.Chart.Repository = true, []string{"10.96.0.1/32"}, "charts"
+		}, "chart.repository"},
+		{"service type without the chart", func(a *ingress.IngressArgs) { a.ServiceType = ingress.ServiceClusterIP }, "serviceType"},
+		{"service type", func(a *ingress.IngressArgs) {
+			a.Chart.Enabled, a.APIServer.CIDRs, a.ServiceType = true, []string{"10.96.0.1/32"}, "ExternalName"
+		}, "serviceType"},
 		{"issuer kind", func(a *ingress.IngressArgs) { a.Issuer.Kind = "Certificate" }, "issuer.kind"},
 		{"namespace", func(a *ingress.IngressArgs) { a.Namespace = "Ingress!" }, "namespace"},
 	} {

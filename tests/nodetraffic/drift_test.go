@@ -118,18 +118,7 @@ func TestNodeDrift_DeletedPoliciesShowByTrafficAndAreRestored_RealNode(t *testin
 	// The CLI a scheduled job runs: exit 2 with the report, then --fix.
 	rampart := testkit.BuildRampart(t, "../..")
 	stackFlags := []string{"--stack", stk.Name(), "--dir", work, "-q"}
-	reportFile := filepath.Join(t.TempDir(), "drift.json")
-	if code, _ := rampart(t, append([]string{"drift", "--json", reportFile}, stackFlags...)...); code != 2 {
-		t.Fatalf("rampart drift on the drifted cluster: exit %d, want 2", code)
-	}
-	raw, err := os.ReadFile(reportFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var report drift.Report
-	if err := json.Unmarshal(raw, &report); err != nil {
-		t.Fatalf("rampart drift --json: %v", err)
-	}
+	report := driftReport(t, rampart, stackFlags)
 	var found []string
 	for _, c := range report.Changes {
 		found = append(found, c.URN)
@@ -162,4 +151,23 @@ func TestNodeDrift_DeletedPoliciesShowByTrafficAndAreRestored_RealNode(t *testin
 	fixed := probeUntil(t, n, want)
 	t.Logf("after drift --fix (probe connect):\n%s", fixed)
 	agree(t, "after drift --fix", fixed, nodetraffic.Simulate(t, n, simNS, clients, servers), want)
+}
+
+// driftReport runs the built `rampart drift --json` on a stack, wants exit
+// 2 (drift found) and returns the report.
+func driftReport(t *testing.T, rampart func(*testing.T, ...string) (int, string), stackFlags []string) drift.Report {
+	t.Helper()
+	reportFile := filepath.Join(t.TempDir(), "drift.json")
+	if code, _ := rampart(t, append([]string{"drift", "--json", reportFile}, stackFlags...)...); code != 2 {
+		t.Fatalf("rampart drift on the drifted cluster: exit %d, want 2", code)
+	}
+	raw, err := os.ReadFile(reportFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report drift.Report
+	if err := json.Unmarshal(raw, &report); err != nil {
+		t.Fatalf("rampart drift --json: %v", err)
+	}
+	return report
 }
