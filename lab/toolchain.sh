@@ -152,8 +152,10 @@ prepare() {
     # module's folder; the tools module only pins which release.
     need_file "$dir/cmd/envoy-gateway/main.go"
     need_file "$dir/charts/gateway-helm/values.tmpl.yaml"
+    # The compile downloads the packages it builds (all of the module's
+    # requirements would be several times as much).
     cp -R "$dir" "$work/module"; chmod -R u+w "$work/module"
-    (cd "$work/module" && go mod download) ;;
+    need_file "$work/module/go.sum" ;;
   kube)
     for c in kube-apiserver kube-controller-manager kubectl; do [ -d "$dir/cmd/$c" ] ||
       { echo "toolchain: $dir/cmd/$c missing" >&2; return 1; }; done ;;

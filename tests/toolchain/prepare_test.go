@@ -50,6 +50,9 @@ func TestPrepare_EmptyCachesLeaveEveryFileTheCompileReads(t *testing.T) {
 		"k8sprovider": {"go.mod", "go.sum", "main.go", "schema.json", "terraform-mapping.json"},
 		"versitygw":   {"go.mod", "go.sum", "tools.go"},
 		"egctl":       {"go.mod", "go.sum", "tools.go"},
+		// Built inside a copy of its own module, with its chart.
+		"envoy-gateway": {"go.mod", "go.sum", "tools.go", "module/go.mod", "module/go.sum", "module/cmd/envoy-gateway/main.go",
+			"module/charts/gateway-helm/values.tmpl.yaml"},
 		"trivy":       {"go.mod", "go.sum", "tools.go"},
 		"actionlint":  {"go.mod", "go.sum", "tools.go"},
 		"kubelet":     {"go.mod", "go.sum", "tools.go"},
@@ -156,6 +159,10 @@ func TestNodeToolVersions_MatchVersionsEnv(t *testing.T) {
 		"coredns":     "github.com/coredns/coredns v" + v["COREDNS_VERSION"],
 		"cyclonus":    "github.com/mattfenwick/cyclonus v" + v["CYCLONUS_VERSION"],
 		"probe":       "github.com/google/go-containerregistry v" + v["GO_CONTAINERREGISTRY_VERSION"],
+		// The controller the node runs is the release whose chart and CRDs
+		// Rampart pins (ingress.ChartVersion, lab/services/crds.sh).
+		"envoy-gateway": "github.com/envoyproxy/gateway v" + v["ENVOY_GATEWAY_VERSION"],
+		"egctl":         "github.com/envoyproxy/gateway v" + v["ENVOY_GATEWAY_VERSION"],
 	}
 	for tool, req := range want {
 		gomod, err := os.ReadFile(filepath.Join(labenv.RepoRoot(t), "lab", "tools", tool, "go.mod"))
