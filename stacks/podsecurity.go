@@ -4,12 +4,27 @@ package stacks
 // Security Standards evaluator (k8s.io/pod-security-admission, through
 // helpers/hardening) over every pod template the engine sees — the
 // program's own and the children a helm.v4.Chart renders inside the
-// kubernetes provider — and fails the preview on a violation, unless the
+// kubernetes provider — and fails the run on a violation, unless the
 // namespace carries a typed exemption from the stack config. Seed 000/004
 // (PSS restricted everywhere); CIS 5.2.x; NIS2 Art. 21(2)(e).
+//
+// How it fails. A Go transform has no error return, and the SDK turns a
+// panic in it into an error carrying the callback's Go stack, which the
+// engine prints under the chart that rendered the pod. So the gate never
+// panics:
+//   - at preview it only collects: every registration passes, and
+//     Verdict, called once the program has registered everything, waits
+//     until each registration (a chart's rendering included) is done and
+//     returns every violation as the program's one error;
+//   - at update (a violation the preview could not see: values unknown
+//     then, or an update without preview) it refuses the violating
+//     resource and every registration after it, through an input that
+//     carries the violation as its error, so nothing registered after the
+//     violation is known is created.
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -69,8 +84,8 @@ type PodSecurityDecision struct {
 
 // DecidePodSecurity checks one resource's inputs (plain values; Unknown
 // for values not known yet) at restricted, or at the level of its
-// namespace's exemption. It returns an error naming the resource and every
-// violated check when the pod template is refused.
+// namespace's exemption. It returns an error naming the object, the Pulumi
+// resource and every violated check when the pod template is refused.
 func DecidePodSecurity(typ, name string, props map[string]any, exemptions []config.Exemption) (PodSecurityDecision, error) {
 	path, ok := podTemplatePaths[typ]
 	if !ok {
@@ -118,10 +133,10 @@ func DecidePodSecurity(typ, name string, props map[string]any, exemptions []conf
 		}
 	}
 	if d.Outcome != PodSecurityExempted {
-		return d, fmt.Errorf("pod security: %s %w", d.Resource, restrictedErr)
+		return d, fmt.Errorf("pod security: %s (Pulumi resource %q) %w", d.Resource, name, restrictedErr)
 	}
 	if err := hardening.CheckPod(d.Level, "latest", meta, spec); err != nil {
-		return d, fmt.Errorf("pod security: %s %w", d.Resource, err)
+		return d, fmt.Errorf("pod security: %s (Pulumi resource %q) %w", d.Resource, name, err)
 	}
 	return d, nil
 }
@@ -185,11 +200,18 @@ func unknownPath(v any, at string) string {
 }
 
 // PodSecurityGate is the registered transform's state: what it exempted
-// or skipped, for the run's report.
+// or skipped, for the run's report, the violations it found, and the
+// resources the program registered, for Verdict to wait on.
 type PodSecurityGate struct {
+	ctx        *pulumi.Context
 	exemptions []config.Exemption
 	mu         sync.Mutex
 	reported   []string
+	violations []error
+	// stopped is the first violation an update met: every registration
+	// after it is refused.
+	stopped    error
+	registered []pulumi.Resource
 }
 
 // Reported lists the exempted and skipped resources seen so far, sorted.
@@ -207,48 +229,120 @@ func (g *PodSecurityGate) ReportAfter(deps ...any) pulumi.StringArrayOutput {
 	return pulumi.All(deps...).ApplyT(func([]any) []string { return g.Reported() }).(pulumi.StringArrayOutput)
 }
 
+// Verdict waits until every resource the program has registered has
+// finished registering — a chart's children pass the transform while the
+// chart registers, so they are all decided then — and returns every
+// violation found, sorted and joined, or nil. A program calls it last: its
+// error is the run's one error, and at preview nothing was created.
+func (g *PodSecurityGate) Verdict() error {
+	for waited := 0; ; {
+		g.mu.Lock()
+		pending := append([]pulumi.Resource(nil), g.registered[waited:]...)
+		g.mu.Unlock()
+		if len(pending) == 0 {
+			break
+		}
+		for _, r := range pending {
+			// A failed registration is reported by the SDK itself; here
+			// it only has to be over.
+			_, _ = internals.UnsafeAwaitOutput(g.ctx.Context(), r.URN())
+		}
+		waited += len(pending)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	errs := append([]error(nil), g.violations...)
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errors.Join(errs...)
+}
+
+// observe records each resource the program registers (a legacy stack
+// transformation is the SDK's only hook that sees the resource itself),
+// so Verdict can wait for its registration. It changes nothing.
+func (g *PodSecurityGate) observe(args *pulumi.ResourceTransformationArgs) *pulumi.ResourceTransformationResult {
+	g.mu.Lock()
+	g.registered = append(g.registered, args.Resource)
+	g.mu.Unlock()
+	return nil
+}
+
+// transform is the stack-wide transform the engine calls on every
+// registration, chart children included.
+func (g *PodSecurityGate) transform(tctx context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+	update := !g.ctx.DryRun()
+	g.mu.Lock()
+	stopped := g.stopped
+	g.mu.Unlock()
+	if update && stopped != nil {
+		return g.refuse(fmt.Errorf("pod security: %s %q not registered: the update stopped at an earlier violation", args.Type, args.Name))
+	}
+	if _, ok := podTemplatePaths[args.Type]; !ok || !args.Custom {
+		return nil
+	}
+	d, err := DecidePodSecurity(args.Type, args.Name, plainProps(tctx, args.Props), g.exemptions)
+	if err != nil {
+		g.mu.Lock()
+		g.violations = append(g.violations, err)
+		if update && g.stopped == nil {
+			g.stopped = err
+		}
+		g.mu.Unlock()
+		if update {
+			return g.refuse(err)
+		}
+		// Preview: collected; Verdict fails the run once every pod
+		// template has been seen.
+		return nil
+	}
+	switch d.Outcome {
+	case PodSecurityExempted:
+		_ = g.ctx.Log.Info(fmt.Sprintf("pod security: %s admitted at %s: %s", d.Resource, d.Level, d.Detail), nil)
+	case PodSecuritySkipped:
+		_ = g.ctx.Log.Warn(fmt.Sprintf("pod security: %s not checked: %s (preview); the update checks it once known", d.Resource, d.Detail), nil)
+	default:
+		return nil
+	}
+	g.mu.Lock()
+	g.reported = append(g.reported, fmt.Sprintf("%s: %s (%s)", d.Outcome, d.Resource, d.Detail))
+	g.mu.Unlock()
+	return nil
+}
+
+// refuse fails the registration with err and no Go stack: the SDK awaits a
+// transform's result inputs before sending them, and an input that is an
+// output rejected with err fails the registration with err, as any failed
+// input does. (A panic would fail it too, with the stack appended.)
+func (g *PodSecurityGate) refuse(err error) *pulumi.ResourceTransformResult {
+	out, _, reject := g.ctx.NewOutput()
+	reject(err)
+	return &pulumi.ResourceTransformResult{Props: pulumi.Map{"podSecurity": out}}
+}
+
 // RegisterPodSecurity registers the gate as a stack-wide transform: every
 // resource registered after it, chart children included, passes through
-// it. Register it before anything else.
+// it. Register it before anything else, and return its Verdict last.
 func RegisterPodSecurity(ctx *pulumi.Context, exemptions []config.Exemption) (*PodSecurityGate, error) {
-	g := &PodSecurityGate{exemptions: exemptions}
-	err := ctx.RegisterResourceTransform(func(tctx context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
-		if _, ok := podTemplatePaths[args.Type]; !ok || !args.Custom {
-			return nil
-		}
-		d, err := DecidePodSecurity(args.Type, args.Name, plainProps(tctx, args.Props), g.exemptions)
-		if err != nil {
-			_ = ctx.Log.Error(err.Error(), nil)
-			// A transform has no error return: the SDK turns a panic in
-			// the callback into the error that fails this registration,
-			// and so the preview or update.
-			panic(err.Error())
-		}
-		switch d.Outcome {
-		case PodSecurityExempted:
-			_ = ctx.Log.Info(fmt.Sprintf("pod security: %s admitted at %s: %s", d.Resource, d.Level, d.Detail), nil)
-		case PodSecuritySkipped:
-			_ = ctx.Log.Warn(fmt.Sprintf("pod security: %s not checked: %s (preview); the update checks it once known", d.Resource, d.Detail), nil)
-		default:
-			return nil
-		}
-		g.mu.Lock()
-		g.reported = append(g.reported, fmt.Sprintf("%s: %s (%s)", d.Outcome, d.Resource, d.Detail))
-		g.mu.Unlock()
-		return nil
-	})
-	if err != nil {
+	g := &PodSecurityGate{ctx: ctx, exemptions: exemptions}
+	if err := ctx.RegisterStackTransformation(g.observe); err != nil {
+		return nil, fmt.Errorf("rampart: register the pod security observer: %w", err)
+	}
+	if err := ctx.RegisterResourceTransform(g.transform); err != nil {
 		return nil, fmt.Errorf("rampart: register the pod security transform: %w", err)
 	}
 	return g, nil
 }
 
-// RunWithPodSecurity registers the pod security gate, then the program.
+// RunWithPodSecurity registers the pod security gate, then the program,
+// and fails with the gate's verdict.
 func RunWithPodSecurity(ctx *pulumi.Context, cfg *config.Config) error {
-	if _, err := RegisterPodSecurity(ctx, cfg.Exemptions()); err != nil {
+	g, err := RegisterPodSecurity(ctx, cfg.Exemptions())
+	if err != nil {
 		return err
 	}
-	return Run(ctx, cfg)
+	if err := Run(ctx, cfg); err != nil {
+		return err
+	}
+	return g.Verdict()
 }
 
 // plainProps turns a transform's inputs into plain values, with Unknown
