@@ -114,16 +114,25 @@ var SecurityHeaders = [][2]string{
 
 // HSTS is the Strict-Transport-Security header set on every HTTPS route.
 type HSTS struct {
-	// MaxAge in seconds. Default DefaultHSTSMaxAge (one year); less is refused.
-	MaxAge int `json:"maxAge,omitempty"`
+	// MaxAge in seconds. Default DefaultHSTSMaxAge (one year); less is
+	// refused, an explicit 0 too (max-age=0 tells browsers to forget HSTS).
+	MaxAge *int `json:"maxAge,omitempty"`
 	// Preload adds "preload" (opt-in: submission to browsers' preload lists
 	// is hard to undo). Default false.
 	Preload bool `json:"preload,omitempty"`
 }
 
+// Age is MaxAge, DefaultHSTSMaxAge when unset.
+func (h HSTS) Age() int {
+	if h.MaxAge == nil {
+		return DefaultHSTSMaxAge
+	}
+	return *h.MaxAge
+}
+
 // Value is the header value: includeSubDomains always.
 func (h HSTS) Value() string {
-	v := "max-age=" + strconv.Itoa(h.MaxAge) + "; includeSubDomains"
+	v := "max-age=" + strconv.Itoa(h.Age()) + "; includeSubDomains"
 	if h.Preload {
 		v += "; preload"
 	}
@@ -288,8 +297,8 @@ func (a *IngressArgs) WithDefaults() *IngressArgs {
 	if o.Ciphers == nil && o.TLSMinVersion == TLS12 {
 		o.Ciphers = slices.Clone(DefaultCiphers)
 	}
-	if o.HSTS.MaxAge == 0 {
-		o.HSTS.MaxAge = DefaultHSTSMaxAge
+	if o.HSTS.MaxAge == nil {
+		o.HSTS.MaxAge = new(DefaultHSTSMaxAge)
 	}
 	o.Routes = slices.Clone(o.Routes)
 	for i, r := range o.Routes {
@@ -387,8 +396,11 @@ func (a *IngressArgs) Validate(path string) error {
 	default:
 		l.Add(p("tlsMinVersion"), string(a.TLSMinVersion), "not a TLS version", `use "1.2" or "1.3"`)
 	}
-	if a.HSTS.MaxAge < DefaultHSTSMaxAge {
-		l.Add(p("hsts.maxAge"), a.HSTS.MaxAge, "below one year: browsers forget HTTPS-only between visits and preload lists refuse it", "use at least 31536000")
+	switch age := a.HSTS.Age(); {
+	case age == 0:
+		l.NotUnset(p("hsts.maxAge"), 0, "max-age=0 tells browsers to forget HTTPS-only at once", DefaultHSTSMaxAge, "use at least 31536000")
+	case age < DefaultHSTSMaxAge:
+		l.Add(p("hsts.maxAge"), age, "below one year: browsers forget HTTPS-only between visits and preload lists refuse it", "use at least 31536000")
 	}
 	if a.Domain == "" && (len(a.Hosts) > 0 || len(a.Routes) > 0) {
 		l.Add(p("domain"), "", "missing: hosts are checked against it", "set rampart:domain")

@@ -366,7 +366,8 @@ func TestIngress_RejectsBadConfigAtExactPaths(t *testing.T) {
 			a.TLSMinVersion, a.TLS12Justification = "1.3", "Payment terminals speak TLS 1.2 only."
 		}, "tls12Justification"},
 		{"1.2 justification too short", func(a *ingress.IngressArgs) { a.TLS12Justification = "legacy" }, "tls12Justification"},
-		{"HSTS below a year", func(a *ingress.IngressArgs) { a.HSTS.MaxAge = 86400 }, "hsts.maxAge"},
+		{"HSTS below a year", func(a *ingress.IngressArgs) { a.HSTS.MaxAge = new(86400) }, "hsts.maxAge"},
+		{"HSTS max-age 0", func(a *ingress.IngressArgs) { a.HSTS.MaxAge = new(0) }, "hsts.maxAge"},
 		{"host outside the domain", func(a *ingress.IngressArgs) { a.Routes[0].Host = "app.example.com" }, "routes[0].host"},
 		{"listener host outside the domain", func(a *ingress.IngressArgs) {
 			a.Hosts = []string{appHost, apiHost, "evil.com.platform.example.eu.attacker.io"}
@@ -437,7 +438,7 @@ func TestIngress_RejectsBadConfigAtExactPaths(t *testing.T) {
 
 func TestIngress_DefaultsAreTheSecureOnes(t *testing.T) {
 	a := (&ingress.IngressArgs{}).WithDefaults()
-	if a.Mode != ingress.ModeGateway || a.TLSMinVersion != "1.2" || a.HSTS.MaxAge != 31536000 || a.HSTS.Preload ||
+	if a.Mode != ingress.ModeGateway || a.TLSMinVersion != "1.2" || a.HSTS.Age() != 31536000 || a.HSTS.Preload ||
 		!reflect.DeepEqual(a.Ciphers, ingress.DefaultCiphers) || a.Chart.Enabled || a.Namespace != "rampart-ingress" {
 		t.Errorf("defaults = %+v", a)
 	}
