@@ -120,6 +120,12 @@ func TestProgram_AuditRejectsBadConfigAtItsKeyPath(t *testing.T) {
 			s["loki"] = l
 			return sec
 		}, "rampart:audit.loki.retentionDays: 4000: longer than the bucket's lock (2557 days)", ""},
+		{"Loki told to keep logs for 0 days", func(s map[string]any, _ map[string]string, sec []string) []string {
+			l := lokiSection()
+			l["retentionDays"] = 0
+			s["loki"] = l
+			return sec
+		}, `rampart:audit.loki.retentionDays: 0: 0 is not "unset": it is Loki's "keep forever", longer than the bucket's lock (2557 days)`, ""},
 		{"a key inside the section", func(s map[string]any, _ map[string]string, sec []string) []string {
 			s["secretAccessKey"] = "typed-here-by-mistake"
 			return sec

@@ -170,7 +170,7 @@ func NetworkIntentOf(cfg *config.Config) NetworkIntent {
 		}
 	}
 	if g := cfg.Gateway; g != nil {
-		gw := &IntentGateway{Namespace: g.Namespace, PodLabels: maps.Clone(g.PodLabels), HTTPSPort: g.HTTPSPort}
+		gw := &IntentGateway{Namespace: g.Namespace, PodLabels: maps.Clone(g.PodLabels), HTTPSPort: *g.HTTPSPort}
 		peer := func(p netpol.Peer, key string) IntentPeer {
 			return IntentPeer{NamespaceLabels: maps.Clone(p.NamespaceLabels), PodLabels: maps.Clone(p.PodLabels), Port: p.Port, Key: key}
 		}

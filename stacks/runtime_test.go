@@ -112,6 +112,13 @@ func TestRuntime_RejectsBadConfigAndRegistersNothing(t *testing.T) {
 			[]string{"rampart:runtime.falco.namespace: \"team-sec\": a tenant namespace", "rampart:tenants[0].exemption.level"}},
 		{"falco in an unknown namespace", "prod", with(func(s map[string]any) { s["falco"].(map[string]any)["namespace"] = "nowhere" }), nil,
 			[]string{"rampart:runtime.falco.namespace: \"nowhere\": not a namespace of this stack"}},
+		{"explicit empty watch list and zero api server port", "prod", with(func(s map[string]any) {
+			s["falco"].(map[string]any)["restrictedNamespaces"] = []any{}
+			s["trivyOperator"].(map[string]any)["apiServerPort"] = 0
+		}), nil, []string{
+			`rampart:runtime.falco.restrictedNamespaces: []: [] is not "unset": Falco would watch no namespace for interactive shells — remove the key for the default (every namespace that enforces restricted)`,
+			`rampart:runtime.trivyOperator.apiServerPort: 0: 0 is not "unset": it is no port`,
+		}},
 		{"charts in the lab", "local", map[string]any{"enabled": true, "falco": map[string]any{"enabled": true, "lokiUrl": "http://127.0.0.1:3100"}}, nil,
 			[]string{"rampart:runtime.falco.enabled: true: the local lab has no nodes"}},
 	}

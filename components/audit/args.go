@@ -168,8 +168,10 @@ type RetentionArgs struct {
 	// Preset constants for why each period was chosen). Required.
 	Preset Preset `json:"preset,omitempty"`
 	// Days is the period with PresetCustom (required there, 1-36500); with
-	// any other preset it must stay unset, since the preset decides it.
-	Days int `json:"days,omitempty"`
+	// any other preset it must stay unset (nil), since the preset decides
+	// it. A pointer because a given key is never ignored: days: 0 beside a
+	// framework preset is refused like any other value there.
+	Days *int `json:"days,omitempty"`
 	// Mode is the lock mode; default COMPLIANCE, the only mode a framework
 	// preset accepts.
 	Mode LockMode `json:"mode,omitempty"`
@@ -213,7 +215,10 @@ func (a AuditArgs) withDefaults() AuditArgs {
 // preset is unknown or custom days are missing).
 func (a AuditArgs) LockDays() int {
 	if a.Retention.Preset == PresetCustom {
-		return a.Retention.Days
+		if a.Retention.Days == nil {
+			return 0
+		}
+		return *a.Retention.Days
 	}
 	return PresetDays[a.Retention.Preset]
 }
@@ -261,8 +266,8 @@ func (a *AuditArgs) Validate(path string) error {
 		l.Add(p("retention.preset"), "", "required: the lock period is a decision to state, not a default",
 			"one of nis2, dora, ism, itsg33, ce-plus, custom (see components/audit for each period and why)")
 	case PresetNIS2, PresetDORA, PresetISM, PresetITSG33, PresetCEPlus:
-		if r.Days != 0 {
-			l.Add(p("retention.days"), r.Days, fmt.Sprintf("preset %s sets the period (%d days)", r.Preset, PresetDays[r.Preset]),
+		if r.Days != nil {
+			l.Add(p("retention.days"), *r.Days, fmt.Sprintf("preset %s sets the period (%d days)", r.Preset, PresetDays[r.Preset]),
 				"remove retention.days, or use preset custom")
 		}
 		if r.Mode != LockCompliance {
@@ -270,8 +275,8 @@ func (a *AuditArgs) Validate(path string) error {
 				"remove retention.mode (default COMPLIANCE)")
 		}
 	case PresetCustom:
-		if r.Days <= 0 || r.Days > MaxDays {
-			l.Add(p("retention.days"), r.Days, fmt.Sprintf("preset custom needs a period of 1-%d days", MaxDays), "e.g. retention.days: 2557 (7 years)")
+		if days := d.LockDays(); days <= 0 || days > MaxDays {
+			l.Add(p("retention.days"), days, fmt.Sprintf("preset custom needs a period of 1-%d days", MaxDays), "e.g. retention.days: 2557 (7 years)")
 		}
 	default:
 		l.Add(p("retention.preset"), string(r.Preset), "unknown preset", "one of nis2, dora, ism, itsg33, ce-plus, custom")

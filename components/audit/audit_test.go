@@ -161,7 +161,7 @@ func TestAudit_PresetsSetTheirPeriodAndCustomTakesDays(t *testing.T) {
 		{audit.RetentionArgs{Preset: audit.PresetISM}, 2557, "COMPLIANCE"},
 		{audit.RetentionArgs{Preset: audit.PresetITSG33}, 731, "COMPLIANCE"},
 		{audit.RetentionArgs{Preset: audit.PresetCEPlus}, 366, "COMPLIANCE"},
-		{audit.RetentionArgs{Preset: audit.PresetCustom, Days: 30, Mode: audit.LockGovernance}, 30, "GOVERNANCE"},
+		{audit.RetentionArgs{Preset: audit.PresetCustom, Days: new(30), Mode: audit.LockGovernance}, 30, "GOVERNANCE"},
 	} {
 		t.Run(string(c.r.Preset), func(t *testing.T) {
 			a := validArgs()
@@ -211,15 +211,18 @@ func TestAudit_RejectsBadConfig(t *testing.T) {
 		{"unknown preset", func(a *audit.AuditArgs) { a.Retention.Preset = "hipaa" }, "retention.preset", "unknown preset"},
 		{"governance under a framework preset", func(a *audit.AuditArgs) { a.Retention.Mode = audit.LockGovernance },
 			"retention.mode", "preset ism demands COMPLIANCE"},
-		{"days with a framework preset", func(a *audit.AuditArgs) { a.Retention.Days = 30 }, "retention.days", "preset ism sets the period"},
+		{"days with a framework preset", func(a *audit.AuditArgs) { a.Retention.Days = new(30) }, "retention.days", "preset ism sets the period"},
+		{"explicit 0 days with a framework preset", func(a *audit.AuditArgs) { a.Retention.Days = new(0) }, "retention.days: 0", "preset ism sets the period"},
 		{"custom without days", func(a *audit.AuditArgs) { a.Retention = audit.RetentionArgs{Preset: audit.PresetCustom} },
 			"retention.days", "needs a period"},
-		{"negative period", func(a *audit.AuditArgs) { a.Retention = audit.RetentionArgs{Preset: audit.PresetCustom, Days: -7} },
+		{"negative period", func(a *audit.AuditArgs) { a.Retention = audit.RetentionArgs{Preset: audit.PresetCustom, Days: new(-7)} },
 			"retention.days", "-7: preset custom needs a period"},
-		{"absurd period", func(a *audit.AuditArgs) { a.Retention = audit.RetentionArgs{Preset: audit.PresetCustom, Days: 365000} },
+		{"absurd period", func(a *audit.AuditArgs) {
+			a.Retention = audit.RetentionArgs{Preset: audit.PresetCustom, Days: new(365000)}
+		},
 			"retention.days", "needs a period of 1-36500"},
 		{"unknown mode", func(a *audit.AuditArgs) {
-			a.Retention = audit.RetentionArgs{Preset: audit.PresetCustom, Days: 1, Mode: "LEGAL_HOLD"}
+			a.Retention = audit.RetentionArgs{Preset: audit.PresetCustom, Days: new(1), Mode: "LEGAL_HOLD"}
 		},
 			"retention.mode", "unknown lock mode"},
 		{"upper-case bucket", func(a *audit.AuditArgs) { a.Bucket = "Rampart-Audit" }, "bucket", "S3 rejects this bucket name"},

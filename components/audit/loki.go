@@ -29,7 +29,7 @@ func newLoki(ctx *pulumi.Context, name string, comp *Audit, a *AuditArgs, deps [
 	l := a.Loki
 	parent := pulumi.Parent(comp)
 	release := kname.Join(name, "loki")
-	cfg, err := NewLokiConfig(a.Bucket, a.Endpoint, a.Region, l.RetentionDays)
+	cfg, err := NewLokiConfig(a.Bucket, a.Endpoint, a.Region, *l.RetentionDays)
 	if err != nil {
 		return err
 	}

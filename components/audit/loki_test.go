@@ -259,9 +259,11 @@ func TestLoki_RejectsBadConfig(t *testing.T) {
 		path   string
 		text   string
 	}{
-		{"retention beyond the lock", func(a *audit.AuditArgs) { a.Loki.RetentionDays = 3000 }, "loki.retentionDays", "longer than the bucket's lock (2557 days)"},
-		{"shorter retention unstated", func(a *audit.AuditArgs) { a.Loki.RetentionDays = 90 }, "loki.shorterRetentionReason", "the lock keeps the bytes for 2557"},
-		{"negative retention", func(a *audit.AuditArgs) { a.Loki.RetentionDays = -1 }, "loki.retentionDays", "negative"},
+		{"retention beyond the lock", func(a *audit.AuditArgs) { a.Loki.RetentionDays = new(3000) }, "loki.retentionDays", "longer than the bucket's lock (2557 days)"},
+		{"shorter retention unstated", func(a *audit.AuditArgs) { a.Loki.RetentionDays = new(90) }, "loki.shorterRetentionReason", "the lock keeps the bytes for 2557"},
+		{"negative retention", func(a *audit.AuditArgs) { a.Loki.RetentionDays = new(-1) }, "loki.retentionDays", "negative"},
+		{"explicit 0 retention", func(a *audit.AuditArgs) { a.Loki.RetentionDays = new(0) }, "loki.retentionDays: 0",
+			`0 is not "unset": it is Loki's "keep forever", longer than the bucket's lock (2557 days)`},
 		{"Loki that breaks locked buckets", func(a *audit.AuditArgs) { a.Loki.Images = lokiOverride("3.7.2@" + audit.LokiImage.Digest) },
 			`images.overrides["grafana/loki"]`, "cannot write to Object-Locked buckets"},
 		{"Loki 3.6.12", func(a *audit.AuditArgs) { a.Loki.Images = lokiOverride("3.6.12@" + audit.LokiImage.Digest) },
@@ -297,7 +299,7 @@ func TestLoki_RejectsBadConfig(t *testing.T) {
 
 func TestLoki_ShorterRetentionWithAReasonAndHTTPStoreInLocal(t *testing.T) {
 	a := lokiArgs()
-	a.Loki.RetentionDays, a.Loki.ShorterRetentionReason = 90, "queries beyond 90 days go to the bucket's archive tooling"
+	a.Loki.RetentionDays, a.Loki.ShorterRetentionReason = new(90), "queries beyond 90 days go to the bucket's archive tooling"
 	a.Endpoint, a.AllowHTTPEndpoint = "http://10.20.0.5:7070", true
 	rec, err := runLoki(t, a)
 	if err != nil {

@@ -75,11 +75,14 @@ type LokiArgs struct {
 	Namespace string `json:"namespace,omitempty"`
 	// Chart selects the chart (repository, version).
 	Chart LokiChartArgs `json:"chart,omitzero"`
-	// RetentionDays is Loki's retention_period in days. Default: the
-	// bucket's lock period. Longer is refused (the lock ends first, so the
-	// setting would promise nothing); shorter needs ShorterRetentionReason,
-	// because the lock keeps the bytes in the bucket anyway.
-	RetentionDays int `json:"retentionDays,omitempty"`
+	// RetentionDays is Loki's retention_period in days. Default (nil, the
+	// key absent): the bucket's lock period. Longer is refused (the lock
+	// ends first, so the setting would promise nothing); shorter needs
+	// ShorterRetentionReason, because the lock keeps the bytes in the
+	// bucket anyway. A pointer because an explicit 0 is not "unset": it is
+	// Loki's "keep forever", longer than any lock, and is refused at its
+	// key rather than silently becoming the lock period.
+	RetentionDays *int `json:"retentionDays,omitempty"`
 	// ShorterRetentionReason states why Loki forgets before the lock ends.
 	ShorterRetentionReason string `json:"shorterRetentionReason,omitempty"`
 	// Agent is who may push logs (the log agent's namespace and pod labels).
@@ -122,8 +125,8 @@ func (l LokiArgs) withDefaults(lockDays int) LokiArgs {
 	if l.Chart.Version == "" {
 		l.Chart.Version = DefaultLokiChartVersion
 	}
-	if l.RetentionDays == 0 {
-		l.RetentionDays = lockDays
+	if l.RetentionDays == nil {
+		l.RetentionDays = new(lockDays)
 	}
 	return l
 }
@@ -137,14 +140,17 @@ var (
 func (l LokiArgs) validate(lv *verr.List, path string, lockDays int, keysSecret bool) {
 	p := func(k string) string { return verr.Path(path, k) }
 	kname.CheckNamespace(lv, p("namespace"), l.Namespace)
-	switch {
-	case l.RetentionDays < 0:
-		lv.Add(p("retentionDays"), l.RetentionDays, "negative", "a number of days ≤ the lock period, or unset (= the lock period)")
-	case lockDays > 0 && l.RetentionDays > lockDays:
-		lv.Add(p("retentionDays"), l.RetentionDays, fmt.Sprintf("longer than the bucket's lock (%d days): Loki would promise what the lock does not", lockDays),
+	switch days := *l.RetentionDays; {
+	case days == 0 && lockDays > 0: // only an explicit 0: the default is the lock period
+		lv.NotUnset(p("retentionDays"), 0, fmt.Sprintf("it is Loki's \"keep forever\", longer than the bucket's lock (%d days): Loki would promise what the lock does not", lockDays),
+			lockDays, fmt.Sprintf("give a number of days ≤ %d", lockDays))
+	case days < 0:
+		lv.Add(p("retentionDays"), days, "negative", "a number of days ≤ the lock period, or unset (= the lock period)")
+	case lockDays > 0 && days > lockDays:
+		lv.Add(p("retentionDays"), days, fmt.Sprintf("longer than the bucket's lock (%d days): Loki would promise what the lock does not", lockDays),
 			fmt.Sprintf("≤ %d, or lengthen retention", lockDays))
-	case l.RetentionDays > 0 && l.RetentionDays < lockDays && strings.TrimSpace(l.ShorterRetentionReason) == "":
-		lv.Add(p("shorterRetentionReason"), "", fmt.Sprintf("required: Loki forgets after %d days but the lock keeps the bytes for %d", l.RetentionDays, lockDays),
+	case days > 0 && days < lockDays && strings.TrimSpace(l.ShorterRetentionReason) == "":
+		lv.Add(p("shorterRetentionReason"), "", fmt.Sprintf("required: Loki forgets after %d days but the lock keeps the bytes for %d", days, lockDays),
 			"state why queries may stop earlier than the lock")
 	}
 	if !semverLike.MatchString(l.Chart.Version) {

@@ -120,11 +120,15 @@ type APIServerArgs struct {
 	// the webhook admits calls from them. Required (no safe default: 0.0.0.0/0
 	// would let the controller reach any host on these ports).
 	CIDRs []string `json:"cidrs,omitempty"`
-	// Ports are the API server's ports; default DefaultAPIServerPorts.
+	// Ports are the API server's ports; default DefaultAPIServerPorts (nil,
+	// the key absent). An empty list is refused, not replaced: a
+	// NetworkPolicy rule without ports opens every port.
 	Ports []int `json:"ports,omitempty"`
 	// WebhookPort is the webhook's port the API server calls; default
-	// DefaultWebhookPort (the chart's webhook.securePort).
-	WebhookPort int `json:"webhookPort,omitempty"`
+	// DefaultWebhookPort (nil, the key absent; the chart's
+	// webhook.securePort). A pointer because an explicit 0 is refused
+	// (verr.NoPort), not silently replaced.
+	WebhookPort *int `json:"webhookPort,omitempty"`
 }
 
 // OpenBaoPeer is where the controller reaches OpenBao: a namespace in the
@@ -134,8 +138,11 @@ type OpenBaoPeer struct {
 	Namespace string `json:"namespace,omitempty"`
 	// CIDRs of an OpenBao outside the cluster.
 	CIDRs []string `json:"cidrs,omitempty"`
-	// Port is OpenBao's API port; default DefaultOpenBaoPort.
-	Port int `json:"port,omitempty"`
+	// Port is OpenBao's API port; default DefaultOpenBaoPort (nil, the key
+	// absent; the stack fills in the port of rampart:openbao's address). A
+	// pointer because an explicit 0 is refused (verr.NoPort), not silently
+	// replaced.
+	Port *int `json:"port,omitempty"`
 }
 
 // ServiceAccountRef names a ServiceAccount.
@@ -173,11 +180,15 @@ func (a *CertManagerArgs) withDefaults() *CertManagerArgs {
 	out.Chart.Repository = cmp.Or(out.Chart.Repository, DefaultChartRepository)
 	out.Chart.Version = cmp.Or(out.Chart.Version, ChartVersion)
 	out.Chart.ControllerServiceAccount = cmp.Or(out.Chart.ControllerServiceAccount, ReleaseName)
-	if len(out.APIServer.Ports) == 0 {
+	if out.APIServer.Ports == nil {
 		out.APIServer.Ports = DefaultAPIServerPorts
 	}
-	out.APIServer.WebhookPort = cmp.Or(out.APIServer.WebhookPort, DefaultWebhookPort)
-	out.OpenBao.Port = cmp.Or(out.OpenBao.Port, DefaultOpenBaoPort)
+	if out.APIServer.WebhookPort == nil {
+		out.APIServer.WebhookPort = new(DefaultWebhookPort)
+	}
+	if out.OpenBao.Port == nil {
+		out.OpenBao.Port = new(DefaultOpenBaoPort)
+	}
 	out.GatewayIssuer = cmp.Or(out.GatewayIssuer, GatewayIssuerSovereign)
 	if out.Vault != nil {
 		v := *out.Vault
@@ -229,10 +240,13 @@ func (a *CertManagerArgs) Validate(path string) error {
 			"list the kubernetes Service ClusterIP and the control-plane endpoint addresses, e.g. [10.96.0.1/32, 192.0.2.10/32]")
 	}
 	checkCIDRs(&l, p("apiServer.cidrs"), d.APIServer.CIDRs)
+	if len(d.APIServer.Ports) == 0 {
+		l.NotUnset(p("apiServer.ports"), verr.Raw("[]"), "an egress rule without ports opens every port of the API server's addresses", DefaultAPIServerPorts, "list the API server's ports")
+	}
 	for i, port := range d.APIServer.Ports {
 		checkPort(&l, p(fmt.Sprintf("apiServer.ports[%d]", i)), port)
 	}
-	checkPort(&l, p("apiServer.webhookPort"), d.APIServer.WebhookPort)
+	checkPortKey(&l, p("apiServer.webhookPort"), *d.APIServer.WebhookPort, DefaultWebhookPort)
 	if d.OpenBao.Namespace != "" {
 		kname.CheckNamespace(&l, p("openbao.namespace"), d.OpenBao.Namespace)
 		if len(d.OpenBao.CIDRs) > 0 {
@@ -240,7 +254,7 @@ func (a *CertManagerArgs) Validate(path string) error {
 		}
 	}
 	checkCIDRs(&l, p("openbao.cidrs"), d.OpenBao.CIDRs)
-	checkPort(&l, p("openbao.port"), d.OpenBao.Port)
+	checkPortKey(&l, p("openbao.port"), *d.OpenBao.Port, DefaultOpenBaoPort)
 	if d.Vault != nil {
 		validateVault(&l, p("vault"), d.Vault, d.AllowHTTP)
 		if d.OpenBao.Namespace == "" && len(d.OpenBao.CIDRs) == 0 {
@@ -284,6 +298,16 @@ func checkPort(l *verr.List, p string, port int) {
 	if port < 1 || port > 65535 {
 		l.Add(p, port, "not a port", "use 1-65535")
 	}
+}
+
+// checkPortKey checks a defaulted port key whose absence means def: a 0
+// there can only have been written, and is refused rather than replaced.
+func checkPortKey(l *verr.List, p string, port, def int) {
+	if port == 0 {
+		l.NotUnset(p, 0, verr.NoPort, def, "give the port")
+		return
+	}
+	checkPort(l, p, port)
 }
 
 // httpsURL checks an absolute https URL (http only when allowHTTP).

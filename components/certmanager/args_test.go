@@ -70,6 +70,9 @@ func TestCertManagerArgs_RejectsBadConfig(t *testing.T) {
 		{"ACME without egress", func(a *certmanager.CertManagerArgs) { a.ACME = acmeArgs(); a.ACME.EgressCIDRs = nil }, "acme.egressCIDRs"},
 		{"no API server CIDR", func(a *certmanager.CertManagerArgs) { a.APIServer.CIDRs = nil }, "apiServer.cidrs"},
 		{"API server 0.0.0.0/0", func(a *certmanager.CertManagerArgs) { a.APIServer.CIDRs = []string{"0.0.0.0/0"} }, "apiServer.cidrs[0]"},
+		{"explicit webhook port 0", func(a *certmanager.CertManagerArgs) { a.APIServer.WebhookPort = new(0) }, `apiServer.webhookPort: 0: 0 is not "unset": it is no port`},
+		{"explicit OpenBao port 0", func(a *certmanager.CertManagerArgs) { a.OpenBao.Port = new(0) }, `openbao.port: 0: 0 is not "unset"`},
+		{"explicit empty API server ports", func(a *certmanager.CertManagerArgs) { a.APIServer.Ports = []int{} }, `apiServer.ports: []: [] is not "unset": an egress rule without ports opens every port of the API server's addresses — remove the key for the default [443, 6443]`},
 		{"floating chart version", func(a *certmanager.CertManagerArgs) { a.Chart.Version = "1.21" }, "chart.version"},
 		{"chart over http", func(a *certmanager.CertManagerArgs) { a.Chart.Repository = "http://charts.jetstack.io" }, "chart.repository"},
 		{"override not by digest", func(a *certmanager.CertManagerArgs) {

@@ -119,7 +119,7 @@ func ChartValues(a *CertManagerArgs) map[string]any {
 	// The controller's tokens reach only the API server; the chart's own
 	// NetworkPolicies stay off (this component renders exact ones).
 	v["webhook"] = pod("webhook", WebhookImage)
-	v["webhook"].(map[string]any)["securePort"] = d.APIServer.WebhookPort
+	v["webhook"].(map[string]any)["securePort"] = *d.APIServer.WebhookPort
 	v["cainjector"] = pod("cainjector", CAInjectorImage)
 	v["startupapicheck"] = pod("startupapicheck", StartupAPICheckImage)
 	v["acmesolver"] = map[string]any{"image": imageValues(d, ACMESolverImage)}

@@ -63,7 +63,7 @@ func policySpecs(a *CertManagerArgs) map[string]*networkingv1.NetworkPolicySpecA
 			PodSelector: componentSelector("webhook"),
 			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress")},
 			Ingress: networkingv1.NetworkPolicyIngressRuleArray{networkingv1.NetworkPolicyIngressRuleArgs{
-				From: ipPeers(a.APIServer.CIDRs), Ports: tcpPorts(a.APIServer.WebhookPort),
+				From: ipPeers(a.APIServer.CIDRs), Ports: tcpPorts(*a.APIServer.WebhookPort),
 			}},
 		},
 	}
@@ -77,7 +77,7 @@ func policySpecs(a *CertManagerArgs) map[string]*networkingv1.NetworkPolicySpecA
 		specs[PolicyOpenBaoEgress] = &networkingv1.NetworkPolicySpecArgs{
 			PodSelector: componentSelector("controller"),
 			PolicyTypes: pulumi.StringArray{pulumi.String("Egress")},
-			Egress:      networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{To: to, Ports: tcpPorts(o.Port)}},
+			Egress:      networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{To: to, Ports: tcpPorts(*o.Port)}},
 		}
 	}
 	if m := a.ACME; m != nil {

@@ -1,7 +1,6 @@
 package keycloak
 
 import (
-	"cmp"
 	"time"
 
 	kc "github.com/pulumi/pulumi-keycloak/sdk/v5/go/keycloak"
@@ -19,10 +18,12 @@ type BruteForce struct {
 	// attacker who knows a username cannot lock an administrator out for good
 	// (permanent lockout turns brute force into denial of service).
 	PermanentLockout bool `json:"permanentLockout,omitempty"`
-	// MaxLoginFailures before lockout. Default 5 (0 means the default); valid
-	// 3-10 (ISM-1403: at most 5 for privileged users is the usual reading;
-	// > 10 makes guessing cheap).
-	MaxLoginFailures int `json:"maxLoginFailures,omitempty"`
+	// MaxLoginFailures before lockout. Default 5 (nil, the key absent);
+	// valid 3-10 (ISM-1403: at most 5 for privileged users is the usual
+	// reading; > 10 makes guessing cheap). A pointer because an explicit 0
+	// is not "unset": a lockout after 0 failures is no lockout, so 0 is
+	// refused at its key instead of silently becoming 5.
+	MaxLoginFailures *int `json:"maxLoginFailures,omitempty"`
 	// WaitIncrement is added to the lockout for every MaxLoginFailures more
 	// failures (temporary lockout). Default 1 min; valid 1 s - MaxFailureWait.
 	WaitIncrement Duration `json:"waitIncrement,omitzero"`
@@ -39,6 +40,9 @@ type BruteForce struct {
 	FailureReset Duration `json:"failureReset,omitzero"`
 }
 
+// defaultMaxLoginFailures is MaxLoginFailures when the key is absent.
+const defaultMaxLoginFailures = 5
+
 // lifespans lists b's durations with their defaults and ranges.
 func (b *BruteForce) lifespans() []lifespan {
 	sec := time.Second
@@ -52,15 +56,20 @@ func (b *BruteForce) lifespans() []lifespan {
 }
 
 func (b *BruteForce) withDefaults() {
-	b.MaxLoginFailures = cmp.Or(b.MaxLoginFailures, 5)
+	if b.MaxLoginFailures == nil {
+		b.MaxLoginFailures = new(defaultMaxLoginFailures)
+	}
 	for _, d := range b.lifespans() {
 		d.setDefault()
 	}
 }
 
 func (b *BruteForce) validate(path string, l *verr.List) {
-	if b.MaxLoginFailures < 3 || b.MaxLoginFailures > 10 {
-		l.Add(verr.Path(path, "maxLoginFailures"), b.MaxLoginFailures, "fewer than 3 locks users out on typos; more than 10 makes online guessing cheap (ISM-1403)", "use 5")
+	switch n, p := *b.MaxLoginFailures, verr.Path(path, "maxLoginFailures"); {
+	case n == 0: // only an explicit 0: the default is 5
+		l.NotUnset(p, 0, "a lockout after 0 failures is no lockout, and online guessing would go unchecked (ISM-1403)", defaultMaxLoginFailures, "use 3-10")
+	case n < 3 || n > 10:
+		l.Add(p, n, "fewer than 3 locks users out on typos; more than 10 makes online guessing cheap (ISM-1403)", "use 5")
 	}
 	for _, d := range b.lifespans() {
 		d.check(l, path)
@@ -71,7 +80,7 @@ func (b *BruteForce) validate(path string, l *verr.List) {
 func (b *BruteForce) inputs() *kc.RealmSecurityDefensesBruteForceDetectionArgs {
 	return &kc.RealmSecurityDefensesBruteForceDetectionArgs{
 		PermanentLockout:             pulumi.Bool(b.PermanentLockout),
-		MaxLoginFailures:             pulumi.Int(b.MaxLoginFailures),
+		MaxLoginFailures:             pulumi.Int(*b.MaxLoginFailures),
 		WaitIncrementSeconds:         secs(b.WaitIncrement),
 		MaxFailureWaitSeconds:        secs(b.MaxFailureWait),
 		QuickLoginCheckMilliSeconds:  pulumi.Int(int(b.QuickLoginCheck.Value() / time.Millisecond)),

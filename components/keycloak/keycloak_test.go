@@ -162,7 +162,7 @@ func TestRealm_MailGoesOverTLSWithASecretPassword(t *testing.T) {
 
 func TestRealm_PermanentLockoutWhenConfigured(t *testing.T) {
 	a := testArgs()
-	a.BruteForce = BruteForce{PermanentLockout: true, MaxLoginFailures: 3}
+	a.BruteForce = BruteForce{PermanentLockout: true, MaxLoginFailures: new(3)}
 	rec, _ := run(t, a)
 	r := get(t, rec, tRealm, "r-realm")
 	at(t, r, true, "securityDefenses", "bruteForceDetection", "permanentLockout")

@@ -71,8 +71,10 @@ type OTPPolicy struct {
 	// Algorithm defaults to OTPHmacSHA1 (every authenticator app supports it;
 	// HMAC-SHA1 is not weakened by SHA-1 collisions).
 	Algorithm OTPAlgorithm `json:"algorithm,omitempty"`
-	// Digits defaults to 6 (0 means the default); valid 6 or 8.
-	Digits int `json:"digits,omitempty"`
+	// Digits defaults to 6 (nil, the key absent); valid 6 or 8. A pointer
+	// because an explicit 0 is not "unset": it is refused at its key, not
+	// silently replaced by 6.
+	Digits *int `json:"digits,omitempty"`
 	// Period (TOTP) defaults to 30 s; valid 15-60 s.
 	Period Duration `json:"period,omitzero"`
 	// LookAheadWindow defaults to 1 (nil: accept one step of clock skew);
@@ -81,6 +83,9 @@ type OTPPolicy struct {
 	LookAheadWindow *int `json:"lookAheadWindow,omitempty"`
 }
 
+// defaultOTPDigits is OTPPolicy.Digits when the key is absent.
+const defaultOTPDigits = 6
+
 func (o *OTPPolicy) period() lifespan {
 	return lifespan{"period", &o.Period, 30 * time.Second, 15 * time.Second, 60 * time.Second, time.Second, "use 30s (RFC 6238)"}
 }
@@ -88,7 +93,9 @@ func (o *OTPPolicy) period() lifespan {
 func (o *OTPPolicy) withDefaults() {
 	o.Type = cmp.Or(o.Type, OTPTotp)
 	o.Algorithm = cmp.Or(o.Algorithm, OTPHmacSHA1)
-	o.Digits = cmp.Or(o.Digits, 6)
+	if o.Digits == nil {
+		o.Digits = new(defaultOTPDigits)
+	}
 	o.period().setDefault()
 	if o.LookAheadWindow == nil {
 		w := 1
@@ -103,8 +110,11 @@ func (o *OTPPolicy) validate(path string, l *verr.List) {
 	if o.Algorithm != OTPHmacSHA1 && o.Algorithm != OTPHmacSHA256 && o.Algorithm != OTPHmacSHA512 {
 		l.Add(verr.Path(path, "algorithm"), string(o.Algorithm), "must be HmacSHA1, HmacSHA256 or HmacSHA512", `use "HmacSHA1" (every authenticator app supports it)`)
 	}
-	if o.Digits != 6 && o.Digits != 8 {
-		l.Add(verr.Path(path, "digits"), o.Digits, "authenticator apps show 6 or 8 digits", "use 6")
+	switch d := *o.Digits; {
+	case d == 0: // only an explicit 0: the default is 6
+		l.NotUnset(verr.Path(path, "digits"), 0, "a code of no digits is no second factor", defaultOTPDigits, "use 8")
+	case d != 6 && d != 8:
+		l.Add(verr.Path(path, "digits"), d, "authenticator apps show 6 or 8 digits", "use 6")
 	}
 	o.period().check(l, path)
 	if w := *o.LookAheadWindow; w < 0 || w > 2 {
@@ -117,7 +127,7 @@ func (o *OTPPolicy) inputs() *kc.RealmOtpPolicyArgs {
 	return &kc.RealmOtpPolicyArgs{
 		Type:            pulumi.String(string(o.Type)),
 		Algorithm:       pulumi.String(string(o.Algorithm)),
-		Digits:          pulumi.Int(o.Digits),
+		Digits:          pulumi.Int(*o.Digits),
 		Period:          secs(o.Period),
 		LookAheadWindow: pulumi.Int(*o.LookAheadWindow),
 	}

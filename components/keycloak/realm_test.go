@@ -30,21 +30,21 @@ func TestNewRealm_RejectsBadConfigBeforeRegisteringAnything(t *testing.T) {
 		{"offline max 1y", func(a *RealmArgs) { a.Sessions.OfflineMax = DurationOf(365 * 24 * time.Hour) }, "sessions.offlineMax", "90 days"},
 		{"fractional lifespan", func(a *RealmArgs) { a.Sessions.AccessToken = DurationOf(5*time.Minute + 500*time.Millisecond) }, "sessions.accessToken", "whole seconds"},
 		{"action token 30d", func(a *RealmArgs) { a.Sessions.AdminActionToken = DurationOf(30 * 24 * time.Hour) }, "sessions.adminActionToken", "between"},
-		{"one login failure", func(a *RealmArgs) { a.BruteForce.MaxLoginFailures = 1 }, "bruteForce.maxLoginFailures", "typos"},
-		{"100 login failures", func(a *RealmArgs) { a.BruteForce.MaxLoginFailures = 100 }, "bruteForce.maxLoginFailures", "guessing"},
+		{"one login failure", func(a *RealmArgs) { a.BruteForce.MaxLoginFailures = new(1) }, "bruteForce.maxLoginFailures", "typos"},
+		{"100 login failures", func(a *RealmArgs) { a.BruteForce.MaxLoginFailures = new(100) }, "bruteForce.maxLoginFailures", "guessing"},
 		{"wait increment above max wait", func(a *RealmArgs) { a.BruteForce.WaitIncrement = DurationOf(time.Hour) }, "bruteForce.waitIncrement", "between"},
 		{"failure reset below max wait", func(a *RealmArgs) { a.BruteForce.FailureReset = DurationOf(time.Minute) }, "bruteForce.failureReset", "at least maxFailureWait"},
 		{"short password", func(a *RealmArgs) { a.PasswordPolicy = &PasswordPolicy{MinLength: 6} }, "passwordPolicy.minLength", "guessable"},
 		{"classes exceed length", func(a *RealmArgs) { a.PasswordPolicy = &PasswordPolicy{MinLength: 8, Digits: 4, SpecialChars: 5} }, "passwordPolicy.minLength", "add up to 9"},
 		{"weak iterations", func(a *RealmArgs) { a.PasswordPolicy = &PasswordPolicy{HashIterations: 27500} }, "passwordPolicy.hashIterations", "210000"},
 		{"unknown hash", func(a *RealmArgs) { a.PasswordPolicy = &PasswordPolicy{Hash: "md5"} }, "passwordPolicy.hash", "not a supported"},
-		{"otp 4 digits", func(a *RealmArgs) { a.OTP.Digits = 4 }, "otp.digits", "6 or 8"},
+		{"otp 4 digits", func(a *RealmArgs) { a.OTP.Digits = new(4) }, "otp.digits", "6 or 8"},
 		{"otp md5", func(a *RealmArgs) { a.OTP.Algorithm = "HmacMD5" }, "otp.algorithm", "HmacSHA1"},
 		{"webauthn without UV", func(a *RealmArgs) { a.WebAuthn.UserVerification = UVPreferred }, "webAuthn.userVerification", "stolen key"},
 		{"webauthn bad alg", func(a *RealmArgs) { a.WebAuthn.SignatureAlgorithms = []string{"ES256", "HS256"} }, "webAuthn.signatureAlgorithms[1]", "COSE"},
 		{"webauthn rp id with scheme", func(a *RealmArgs) { a.WebAuthn.RelyingPartyID = "https://id.example.org" }, "webAuthn.relyingPartyId", "without scheme"},
 		{"verify email without smtp", func(a *RealmArgs) { a.SMTP = nil }, "smtp", "verifyEmail is on"},
-		{"smtp port 25", func(a *RealmArgs) { a.SMTP.Port = 25 }, "smtp.port", "other than 25"},
+		{"smtp port 25", func(a *RealmArgs) { a.SMTP.Port = new(25) }, "smtp.port", "other than 25"},
 		{"smtp bad from", func(a *RealmArgs) { a.SMTP.From = "keycloak" }, "smtp.from", "not an e-mail"},
 		{"smtp user without password", func(a *RealmArgs) { a.SMTP.Password = nil }, "smtp.password", "needs a password"},
 		{"events kept 1h", func(a *RealmArgs) { a.Events.Expiration = DurationOf(time.Hour) }, "events.expiration", "between 24h0m0s"},
@@ -83,7 +83,7 @@ func TestNewRealm_RejectsBadConfigBeforeRegisteringAnything(t *testing.T) {
 func TestValidate_ReportsEveryProblemAtOnceUnderTheCallersPath(t *testing.T) {
 	a := testArgs()
 	a.Sessions.AccessToken = DurationOf(time.Hour)
-	a.BruteForce.MaxLoginFailures = 1
+	a.BruteForce.MaxLoginFailures = new(1)
 	a.withDefaults()
 	err := a.Validate("rampart:keycloak")
 	if err == nil {

@@ -126,7 +126,7 @@ func TestRealmArgs_DecodesEveryConfigKeyStrictlyAndExactly(t *testing.T) {
 
 	if a.Sessions.AccessToken.String() != "10m" || a.BruteForce.QuickLoginCheck.Value().Milliseconds() != 500 ||
 		a.PasswordPolicy.HashIterations != 700000 || *a.OTP.LookAheadWindow != 2 || a.WebAuthn.RelyingPartyID != "platform.example.org" ||
-		a.Clients[0].Kind != ClientConfidential || a.SMTP.Port != 465 {
+		a.Clients[0].Kind != ClientConfidential || *a.SMTP.Port != 465 {
 		t.Errorf("decoded args: %+v", a)
 	}
 	a.SMTP.Password = pulumi.String("injected by the config layer")
@@ -211,6 +211,10 @@ func TestNewRealm_RejectsAnExplicitZeroInsteadOfTakingTheDefault(t *testing.T) {
 		{`"passwordPolicy": {"hashIterations": 0}`, "passwordPolicy.hashIterations: 0", `not "unset"`, "remove the key for the default 210000"},
 		{`"events": {"listeners": []}`, "events.listeners: []", `not "unset"`, `remove the key for the default ["jboss-logging"]`},
 		{`"webAuthn": {"signatureAlgorithms": []}`, "webAuthn.signatureAlgorithms: []", `not "unset"`, "remove the key for the default [ES256, RS256]"},
+		{`"bruteForce": {"maxLoginFailures": 0}`, "bruteForce.maxLoginFailures: 0", "a lockout after 0 failures is no lockout", "remove the key for the default 5, or use 3-10"},
+		{`"otp": {"digits": 0}`, "otp.digits: 0", `not "unset"`, "remove the key for the default 6"},
+		{`"smtp": {"host": "smtp.example.org", "from": "no-reply@example.org", "port": 0}`, "smtp.port: 0", `not "unset"`, "remove the key for the default 587"},
+		{`"smtp": {"host": "smtp.example.org", "from": "no-reply@example.org", "implicitTls": true, "port": 0}`, "smtp.port: 0", `not "unset"`, "remove the key for the default 465"},
 	} {
 		rec := recmock.New()
 		a := decodeArgs(t, `{`+minimal+`, `+c.section+`}`)

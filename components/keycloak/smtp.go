@@ -16,9 +16,11 @@ import (
 type SMTP struct {
 	// Host (required) of the mail server.
 	Host string `json:"host,omitempty"`
-	// Port defaults to 587 (submission, STARTTLS), 465 with ImplicitTLS (0
-	// means the default).
-	Port int `json:"port,omitempty"`
+	// Port defaults to 587 (submission, STARTTLS), 465 with ImplicitTLS
+	// (nil, the key absent). A pointer because an explicit 0 is not
+	// "unset": it is no port, and is refused at its key rather than
+	// silently replaced.
+	Port *int `json:"port,omitempty"`
 	// ImplicitTLS uses SMTPS instead of STARTTLS. Default false.
 	ImplicitTLS bool `json:"implicitTls,omitempty"`
 	// From (required) is the sender address, e.g. no-reply@example.org.
@@ -32,12 +34,18 @@ type SMTP struct {
 	Password pulumi.StringInput `json:"-"`
 }
 
+// defaultPort is Port when the key is absent: 587 (submission,
+// STARTTLS), 465 with ImplicitTLS.
+func (m *SMTP) defaultPort() int {
+	if m.ImplicitTLS {
+		return 465
+	}
+	return 587
+}
+
 func (m *SMTP) withDefaults(displayName string) {
-	if m.Port == 0 {
-		m.Port = 587
-		if m.ImplicitTLS {
-			m.Port = 465
-		}
+	if m.Port == nil {
+		m.Port = new(m.defaultPort())
 	}
 	m.FromDisplayName = cmp.Or(m.FromDisplayName, displayName)
 }
@@ -55,8 +63,11 @@ func (m *SMTP) validate(path string, verifyEmail bool, l *verr.List) {
 	if !hostName.MatchString(m.Host) {
 		l.Add(verr.Path(path, "host"), m.Host, "not a host name", "give the mail server's DNS name")
 	}
-	if m.Port < 1 || m.Port > 65535 || m.Port == 25 {
-		l.Add(verr.Path(path, "port"), m.Port, "must be a TCP port other than 25 (server-to-server relay, usually without TLS)", "use 587 (STARTTLS) or 465 (implicit TLS)")
+	switch p := *m.Port; {
+	case p == 0: // only an explicit 0: the default is 587 or 465
+		l.NotUnset(verr.Path(path, "port"), 0, "no mail server listens on port 0", m.defaultPort(), "give the mail server's submission port")
+	case p < 1 || p > 65535 || p == 25:
+		l.Add(verr.Path(path, "port"), p, "must be a TCP port other than 25 (server-to-server relay, usually without TLS)", "use 587 (STARTTLS) or 465 (implicit TLS)")
 	}
 	if !email.MatchString(m.From) {
 		l.Add(verr.Path(path, "from"), m.From, "not an e-mail address", "use e.g. no-reply@example.org")
@@ -76,7 +87,7 @@ func (m *SMTP) inputs() kc.RealmSmtpServerPtrInput {
 	}
 	args := &kc.RealmSmtpServerArgs{
 		Host:            pulumi.String(m.Host),
-		Port:            pulumi.String(fmt.Sprint(m.Port)),
+		Port:            pulumi.String(fmt.Sprint(*m.Port)),
 		From:            pulumi.String(m.From),
 		FromDisplayName: pulumi.String(m.FromDisplayName),
 		Ssl:             pulumi.Bool(m.ImplicitTLS),

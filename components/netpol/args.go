@@ -26,7 +26,9 @@ const (
 type DNS struct {
 	// Namespace of the DNS pods. Default "kube-system".
 	Namespace string `json:"namespace,omitempty"`
-	// PodLabels select the DNS pods. Default {"k8s-app": "kube-dns"}. The
+	// PodLabels select the DNS pods. Default {"k8s-app": "kube-dns"} (nil,
+	// the key absent); an empty map is refused, not replaced: it would
+	// select every pod of Namespace. The
 	// namespace and pod selectors form one peer (AND), unlike seed 004's
 	// two list items, which would admit every kube-system pod.
 	PodLabels map[string]string `json:"podLabels,omitempty"`
@@ -34,6 +36,13 @@ type DNS struct {
 	// "169.254.20.10/32"). Default "": not used.
 	NodeLocalCIDR string `json:"nodeLocalCidr,omitempty"`
 }
+
+// DefaultHTTPSPort is Gateway.HTTPSPort when the key is absent.
+const DefaultHTTPSPort = 443
+
+// DefaultDNSPodLabels is DNS.PodLabels when the key is absent: kube-dns's
+// (CoreDNS keeps the label).
+func DefaultDNSPodLabels() map[string]string { return map[string]string{"k8s-app": "kube-dns"} }
 
 // Peer is a set of in-cluster pods and the TCP port they serve.
 type Peer struct {
@@ -66,8 +75,10 @@ type Gateway struct {
 	PodLabels map[string]string `json:"podLabels"`
 	// ControlPlane is the control-plane API the gateway calls (optional).
 	ControlPlane *Peer `json:"controlPlane,omitempty"`
-	// HTTPSPort is the backends' port. Default 443.
-	HTTPSPort int `json:"httpsPort,omitempty"`
+	// HTTPSPort is the backends' port. Default 443 (nil, the key absent). A
+	// pointer because an explicit 0 is refused (verr.NoPort), not silently
+	// replaced.
+	HTTPSPort *int `json:"httpsPort,omitempty"`
 	// InClusterBackends replace seed 000's `namespaceSelector: {}` on 443,
 	// which admits every pod in the cluster, with an explicit list.
 	InClusterBackends []Peer `json:"inClusterBackends,omitempty"`
@@ -95,12 +106,14 @@ type PoliciesArgs struct {
 func (a *PoliciesArgs) withDefaults() *PoliciesArgs {
 	out := *a
 	out.DNS.Namespace = cmp.Or(out.DNS.Namespace, "kube-system")
-	if len(out.DNS.PodLabels) == 0 {
-		out.DNS.PodLabels = map[string]string{"k8s-app": "kube-dns"}
+	if out.DNS.PodLabels == nil {
+		out.DNS.PodLabels = DefaultDNSPodLabels()
 	}
 	if out.Gateway != nil {
 		g := *out.Gateway
-		g.HTTPSPort = cmp.Or(g.HTTPSPort, 443)
+		if g.HTTPSPort == nil {
+			g.HTTPSPort = new(DefaultHTTPSPort)
+		}
 		out.Gateway = &g
 	}
 	return &out
@@ -125,6 +138,9 @@ func ValidateDNS(l *verr.List, path string, d DNS) {
 	if d.Namespace != "" {
 		kname.CheckNamespace(l, path+".namespace", d.Namespace)
 	}
+	if d.PodLabels != nil && len(d.PodLabels) == 0 {
+		l.NotUnset(path+".podLabels", verr.Raw("{}"), "an empty selector would open port 53 to every pod of the DNS namespace", "{k8s-app: kube-dns}", "give the DNS pods' labels")
+	}
 	checkLabels(l, path+".podLabels", d.PodLabels)
 	if c := d.NodeLocalCIDR; c != "" {
 		if pre, err := netip.ParsePrefix(c); err != nil {
@@ -141,8 +157,12 @@ func ValidateGateway(l *verr.List, path string, g Gateway) {
 		l.Add(path+".podLabels", "{}", "an empty selector would restrict every pod as the gateway", `set the gateway's labels, e.g. {"app": "gateway"}`)
 	}
 	checkLabels(l, path+".podLabels", g.PodLabels)
-	if g.HTTPSPort != 0 {
-		checkPort(l, path+".httpsPort", g.HTTPSPort)
+	switch {
+	case g.HTTPSPort == nil:
+	case *g.HTTPSPort == 0:
+		l.NotUnset(path+".httpsPort", 0, verr.NoPort, DefaultHTTPSPort, "give the backends' port")
+	default:
+		checkPort(l, path+".httpsPort", *g.HTTPSPort)
 	}
 	if g.ControlPlane != nil {
 		checkPeer(l, path+".controlPlane", *g.ControlPlane)

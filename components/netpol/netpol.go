@@ -165,7 +165,7 @@ func gatewaySpec(g Gateway) *networkingv1.NetworkPolicySpecArgs {
 			networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String("0.0.0.0/0"), Except: pulumi.ToStringArray(exceptFor(false))}},
 			networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String("::/0"), Except: pulumi.ToStringArray(exceptFor(true))}},
 		},
-		Ports: ports(TCP, g.HTTPSPort),
+		Ports: ports(TCP, *g.HTTPSPort),
 	})
 	for _, t := range g.AllowedTargets {
 		cidr := Canonical(netip.MustParsePrefix(t.CIDR).Masked()).String() // validated

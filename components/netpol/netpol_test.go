@@ -174,6 +174,10 @@ func TestPolicies_RejectBadArgsAndRegisterNothing(t *testing.T) {
 			g.AllowedTargets = []netpol.AllowedTarget{{Name: "db", CIDR: "10.0.0.0/24", Ports: []int{5432}, Justification: strings.Repeat(" ", 25)}}
 		})}, ".gateway.allowedTargets[0].justification"},
 		{"node-local dns range", netpol.PoliciesArgs{Namespace: "a", DNS: netpol.DNS{NodeLocalCIDR: "0.0.0.0/0"}}, ".dns.nodeLocalCidr: \"0.0.0.0/0\": NodeLocal DNSCache is one address"},
+		{"explicit https port 0", netpol.PoliciesArgs{Namespace: "a", Gateway: gw(func(g *netpol.Gateway) { g.HTTPSPort = new(0) })},
+			`.gateway.httpsPort: 0: 0 is not "unset": it is no port, and a NetworkPolicy rule without a port opens every port — remove the key for the default 443`},
+		{"explicit empty dns selector", netpol.PoliciesArgs{Namespace: "a", DNS: netpol.DNS{PodLabels: map[string]string{}}},
+			`.dns.podLabels: {}: {} is not "unset": an empty selector would open port 53 to every pod of the DNS namespace — remove the key for the default {k8s-app: kube-dns}`},
 		{"metadata target", netpol.PoliciesArgs{Namespace: "a", Gateway: gw(func(g *netpol.Gateway) {
 			g.AllowedTargets = []netpol.AllowedTarget{{Name: "md", CIDR: "169.254.169.0/24", Ports: []int{80}, Justification: "we really want the metadata service"}}
 		})}, "contains the cloud metadata address"},

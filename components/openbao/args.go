@@ -37,6 +37,9 @@ const (
 	DefaultVersion = "2.6.2"
 	// HardenedUID is the non-root uid/gid the server runs as (restricted PSS).
 	HardenedUID = 10000
+	// DefaultReplicas is the raft cluster size of args that leave
+	// Replicas unset: a quorum of 2 survives the loss of one server.
+	DefaultReplicas = 3
 )
 
 // minVersion is the oldest OpenBao with declarative self-initialisation and
@@ -62,9 +65,12 @@ type OpenBaoArgs struct {
 	// Namespace is the Kubernetes namespace (ModeChart, required). It should be
 	// a PSS-restricted namespace: nothing here needs an exemption.
 	Namespace string `json:"namespace,omitempty"`
-	// Replicas is the raft cluster size (ModeChart); default 3. Must be odd so
-	// a quorum survives a zone or node loss.
-	Replicas int `json:"replicas,omitempty"`
+	// Replicas is the raft cluster size (ModeChart); default 3 (nil, the
+	// key absent); valid 1 (lab only), 3, 5 or 7: odd, so a quorum survives
+	// a zone or node loss. A pointer because an explicit 0 is not "unset":
+	// it would run no server at all, and is refused at its key rather than
+	// silently becoming 3.
+	Replicas *int `json:"replicas,omitempty"`
 	// Chart selects the openbao-helm chart (ModeChart).
 	Chart ChartArgs `json:"chart,omitzero"`
 	// Storage sizes the raft data and audit volumes (ModeChart).
@@ -88,8 +94,8 @@ type OpenBaoArgs struct {
 	// Bootstrap configures self-initialisation and the deployer identity.
 	Bootstrap BootstrapArgs `json:"bootstrap,omitzero"`
 	// Nodes lists the servers in ModeExternal (one config is rendered per
-	// node, each with its raft node_id). Ignored in ModeChart, where node ids
-	// are the pod names.
+	// node, each with its raft node_id). Refused in ModeChart, where node ids
+	// are the pod names: a list there would be silently ignored.
 	Nodes []Node `json:"nodes,omitempty"`
 	// SkipAwait makes Pulumi not wait for the chart's workloads (only for the
 	// local lab, whose API server has no nodes); default false. A decision of
@@ -166,7 +172,9 @@ func (a OpenBaoArgs) withDefaults(name string) OpenBaoArgs {
 	}
 	a.Mode = cmp.Or(a.Mode, DefaultMode)
 	def(&a.Version, DefaultVersion)
-	a.Replicas = cmp.Or(a.Replicas, 3)
+	if a.Replicas == nil {
+		a.Replicas = new(DefaultReplicas)
+	}
 	def(&a.Chart.Repository, DefaultChartRepository)
 	def(&a.Chart.Version, DefaultChartVersion)
 	v, verErr := parseSemver(a.Version)

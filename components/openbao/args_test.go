@@ -70,8 +70,11 @@ func TestOpenBaoArgs_DecodesEveryConfigKeyExactly(t *testing.T) {
 			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
 		}
 	}
-	if a.Mode != openbao.ModeExternal || a.Replicas != 5 || !a.UI || !a.Bootstrap.Disabled {
-		t.Errorf("mode/replicas/ui/bootstrap.disabled = %v/%d/%v/%v", a.Mode, a.Replicas, a.UI, a.Bootstrap.Disabled)
+	if a.Mode != openbao.ModeExternal || !a.UI || !a.Bootstrap.Disabled {
+		t.Errorf("mode/ui/bootstrap.disabled = %v/%v/%v", a.Mode, a.UI, a.Bootstrap.Disabled)
+	}
+	if a.Replicas == nil || *a.Replicas != 5 {
+		t.Errorf("replicas = %v, want 5", a.Replicas)
 	}
 
 	// Encoding gives back the same document: no key is lost or renamed.

@@ -89,8 +89,15 @@ func (a *OpenBaoArgs) validateChart(l *verr.List, p func(string) string) {
 	if len(a.Namespace) > 63 {
 		l.Add(p("namespace"), a.Namespace, "longer than 63 characters", "use a shorter namespace")
 	}
-	if a.Replicas < 1 || a.Replicas%2 == 0 || a.Replicas > 7 {
-		l.Add(p("replicas"), a.Replicas, "raft needs an odd cluster size to keep a quorum", "set replicas to 1 (lab only), 3 or 5")
+	if len(a.Nodes) > 0 {
+		l.Add(p("nodes"), verr.Raw(fmt.Sprintf("(%d servers)", len(a.Nodes))), "chart mode runs its servers as the StatefulSet's pods and names them itself, so this list would be ignored",
+			"remove nodes, or set mode to external to render one config per listed server")
+	}
+	switch n := *a.Replicas; {
+	case n == 0: // only an explicit 0: the default is DefaultReplicas
+		l.NotUnset(p("replicas"), 0, "a raft cluster of no servers runs no OpenBao at all", DefaultReplicas, "set replicas to 1 (lab only) or 5")
+	case n < 1 || n%2 == 0 || n > 7:
+		l.Add(p("replicas"), n, "raft needs an odd cluster size to keep a quorum", "set replicas to 1 (lab only), 3 or 5")
 	}
 	if !strings.HasPrefix(a.Chart.Repository, "https://") && !strings.HasPrefix(a.Chart.Repository, "oci://") {
 		l.Add(p("chart.repository"), a.Chart.Repository, "the chart must come over https or from an OCI registry",
@@ -148,7 +155,7 @@ func deployChart(ctx *pulumi.Context, name string, a *OpenBaoArgs, cfg string, c
 	// `pulumi destroy` or a refactor cannot delete them (Protect), and removing
 	// the component leaves them in the cluster (RetainOnDelete).
 	deps := []pulumi.Resource{sec}
-	for i := 0; i < a.Replicas; i++ {
+	for i := range *a.Replicas {
 		for _, v := range []struct{ role, size string }{{"data", a.Storage.DataSize}, {"audit", a.Storage.AuditSize}} {
 			spec := &corev1.PersistentVolumeClaimSpecArgs{
 				AccessModes: pulumi.StringArray{pulumi.String("ReadWriteOnce")},
@@ -287,7 +294,7 @@ func chartValues(fn string, a *OpenBaoArgs, cfg, secretName string) pulumi.Map {
 		"dev":                                  pulumi.Map{"enabled": pulumi.Bool(false)},
 		"ha": pulumi.Map{
 			"enabled":  pulumi.Bool(true),
-			"replicas": pulumi.Int(a.Replicas),
+			"replicas": pulumi.Int(*a.Replicas),
 			// Per-pod addresses that match the certificate's SANs. The chart
 			// puts them into BAO_API_ADDR / BAO_CLUSTER_ADDR; Kubernetes expands
 			// $(BAO_K8S_POD_NAME) because the chart defines it earlier in env.
@@ -299,7 +306,7 @@ func chartValues(fn string, a *OpenBaoArgs, cfg, secretName string) pulumi.Map {
 				"config":    pulumi.String(cfg),
 			},
 			// Voluntary disruptions never take raft below quorum.
-			"disruptionBudget": pulumi.Map{"enabled": pulumi.Bool(true), "maxUnavailable": pulumi.Int((a.Replicas - 1) / 2)},
+			"disruptionBudget": pulumi.Map{"enabled": pulumi.Bool(true), "maxUnavailable": pulumi.Int((*a.Replicas - 1) / 2)},
 		},
 		// One server per node (a node loss costs one raft member), spread
 		// across zones where the cluster has them.

@@ -134,7 +134,7 @@ func peers(name string, a *OpenBaoArgs, node *Node) []string {
 	var out []string
 	if a.Mode == ModeChart {
 		fn := fullname(name)
-		for i := 0; i < a.Replicas; i++ {
+		for i := range *a.Replicas {
 			out = append(out, fmt.Sprintf("https://%s-%d.%s-internal:8200", fn, i, fn))
 		}
 		return out

@@ -365,6 +365,18 @@ func TestRenderSeal_FormFollowsVersion(t *testing.T) {
 	}
 }
 
+// TestRenderSeal_RefusesSlotBesideTokenLabel: both used to reach the
+// stanza, where they may name different tokens; now neither form renders.
+func TestRenderSeal_RefusesSlotBesideTokenLabel(t *testing.T) {
+	both := openbao.SealArgs{Lib: "/usr/lib/softhsm/libsofthsm2.so", Slot: "2", TokenLabel: "OpenBao", KeyLabel: "bao-root-key-aes", PluginSHA256: sum}
+	for _, version := range []string{"2.5.5", "2.6.2"} {
+		src, err := openbao.RenderSeal(both, version)
+		if err == nil || !strings.Contains(err.Error(), `openbao.seal.slot: "2": set beside seal.tokenLabel`) {
+			t.Errorf("%s: err = %v, want seal.slot refused beside seal.tokenLabel; rendered:\n%s", version, err, src)
+		}
+	}
+}
+
 func TestRenderConfig_ChartConfigSurvivesTheChartsTemplating(t *testing.T) {
 	a := chartArgs()
 	src, err := openbao.RenderConfig("openbao", a)

@@ -287,7 +287,7 @@ func TestNewOpenBao_OCIMirrorAndLocalProfile(t *testing.T) {
 	r, err := run(t, "bao", func() *openbao.OpenBaoArgs {
 		a := withSecrets(chartArgs())
 		a.Chart.Repository = "oci://registry.internal/mirror/charts/"
-		a.Replicas = 1
+		a.Replicas = new(1)
 		a.SkipAwait = true
 		a.UI = true
 		a.Storage.StorageClass = "retain-ssd"
@@ -464,7 +464,10 @@ func TestNewOpenBao_RejectsBadConfig(t *testing.T) {
 		{"not a version", func(a *openbao.OpenBaoArgs) { a.Version = "latest" }, "version", "not a version"},
 		{"rsa with sha1", func(a *openbao.OpenBaoArgs) { a.Seal.Mechanism, a.Seal.RSAOAEPHash = "CKM_RSA_PKCS_OAEP", "sha1" }, "seal.rsaOaepHash", "SHA-2"},
 		{"oaep hash on aes", func(a *openbao.OpenBaoArgs) { a.Seal.RSAOAEPHash = "sha256" }, "seal.rsaOaepHash", "only to 0x0009"},
-		{"even replicas", func(a *openbao.OpenBaoArgs) { a.Replicas = 2 }, "replicas: 2", "odd cluster size"},
+		{"even replicas", func(a *openbao.OpenBaoArgs) { a.Replicas = new(2) }, "replicas: 2", "odd cluster size"},
+		{"explicit 0 replicas", func(a *openbao.OpenBaoArgs) { a.Replicas = new(0) }, `replicas: 0: 0 is not "unset": a raft cluster of no servers runs no OpenBao`, "remove the key for the default 3"},
+		{"slot beside token label", func(a *openbao.OpenBaoArgs) { a.Seal.Slot = "2" }, `seal.slot: "2": set beside seal.tokenLabel`, "set only one"},
+		{"nodes in chart mode", func(a *openbao.OpenBaoArgs) { a.Nodes = externalArgs().Nodes }, "nodes: (3 servers): chart mode", "set mode to external"},
 		{"no namespace", func(a *openbao.OpenBaoArgs) { a.Namespace = "" }, "namespace", "chart mode needs a namespace"},
 		{"unpinned chart", func(a *openbao.OpenBaoArgs) { a.Chart.Version = "0.29.x" }, "chart.version", "must be pinned"},
 		{"plain http chart repo", func(a *openbao.OpenBaoArgs) { a.Chart.Repository = "http://charts.example" }, "chart.repository", "oci://"},

@@ -54,10 +54,12 @@ type SealArgs struct {
 	// (required), e.g. /openbao/hsm/lib/libsofthsm2.so.
 	Lib string `json:"lib,omitempty"`
 	// Slot is the slot number as a decimal string (OpenBao's documented
-	// form); hex values are rejected with their decimal equivalent. Slot or
-	// TokenLabel is required.
+	// form); hex values are rejected with their decimal equivalent. Exactly
+	// one of Slot and TokenLabel is required: both set is refused, since
+	// the two could name different tokens.
 	Slot string `json:"slot,omitempty"`
-	// TokenLabel selects the token by label. Slot or TokenLabel is required.
+	// TokenLabel selects the token by label (preferred: it survives slot
+	// renumbering). Exactly one of Slot and TokenLabel is required.
 	TokenLabel string `json:"tokenLabel,omitempty"`
 	// KeyLabel is the label of the existing key (OpenBao never creates one).
 	KeyLabel string `json:"keyLabel,omitempty"`
@@ -151,6 +153,10 @@ func (a *OpenBaoArgs) validateSeal(l *verr.List, p func(string) string, plugin, 
 			fix = fmt.Sprintf("set seal.slot to %q (the decimal form of %s)", strconv.FormatUint(n, 10), s.Slot)
 		}
 		l.Add(p("seal.slot"), s.Slot, "OpenBao takes the slot as a decimal string", fix)
+	}
+	if s.Slot != "" && s.TokenLabel != "" {
+		l.Add(p("seal.slot"), s.Slot, "set beside seal.tokenLabel: both select the HSM token and both would be rendered into the seal stanza, where they may name different tokens",
+			"set only one: remove seal.slot (tokenLabel is preferred: a label survives slot renumbering) or remove seal.tokenLabel")
 	}
 	if !hclSafeStr.MatchString(s.TokenLabel) {
 		l.Add(p("seal.tokenLabel"), s.TokenLabel, "contains characters that cannot appear in a label", "use the token label shown by pkcs11-tool -L")

@@ -51,6 +51,8 @@ type CAArgs struct {
 	KeyType KeyType `json:"keyType,omitempty"`
 	// KeyBits of the CA key. Default 384 for EC (P-384, CNSA/ITSP.40.111 for
 	// CAs), 4096 for RSA, 0 for Ed25519. Valid: EC 384/521, RSA 3072/4096.
+	// An explicit 0 means what key_bits 0 means to OpenBao, "the key
+	// type's default", and takes the default above (never a weaker key).
 	KeyBits int `json:"keyBits,omitempty"`
 	// PermittedDNSDomains become a name constraint on the CA certificate;
 	// default none. For the intermediate it limits what a stolen issuing key

@@ -51,7 +51,9 @@ type RoleArgs struct {
 	ClientAuth bool `json:"clientAuth,omitempty"`
 	// KeyType of issued keys. Default KeyEC. ITSG-33 SC-13.
 	KeyType KeyType `json:"keyType,omitempty"`
-	// KeyBits of issued keys. Default 256 for EC (P-256), 3072 for RSA.
+	// KeyBits of issued keys. Default 256 for EC (P-256), 3072 for RSA. An
+	// explicit 0 means what key_bits 0 means to OpenBao, "the key type's
+	// default", and takes the default above.
 	KeyBits int `json:"keyBits,omitempty"`
 	// MaxTTL caps each certificate. Default 720h; must not exceed the
 	// intermediate's MaxLeaseTTL. Short-lived certificates limit exposure

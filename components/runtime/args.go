@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,13 +69,15 @@ type TrivyOperatorArgs struct {
 	// AirGap points the DBs and the checks bundle at mirrors.
 	AirGap AirGapArgs `json:"airGap,omitempty"`
 	// Compliance lists the cluster compliance reports; default k8s-nsa-1.0,
-	// k8s-cis-1.23, k8s-pss-restricted-0.1.
+	// k8s-cis-1.23, k8s-pss-restricted-0.1 (nil, the key absent). An empty
+	// list is refused, not replaced: it would produce no report.
 	Compliance []ComplianceSpec `json:"compliance,omitempty"`
 	// APIServerCIDRs are the API server's addresses (CIDRs); the only
 	// control-plane flow the namespace's egress policy opens. Required.
 	APIServerCIDRs []string `json:"apiServerCidrs,omitempty"`
-	// APIServerPort; default 443.
-	APIServerPort int `json:"apiServerPort,omitempty"`
+	// APIServerPort; default 443 (nil, the key absent). A pointer because
+	// an explicit 0 is refused (verr.NoPort), not silently replaced.
+	APIServerPort *int `json:"apiServerPort,omitempty"`
 	// RegistryCIDRs are the registries (or mirrors) the DBs, the checks and
 	// the scanned images come from, over HTTPS (443). Required.
 	RegistryCIDRs []string `json:"registryCidrs,omitempty"`
@@ -117,7 +120,9 @@ type FalcoArgs struct {
 	// fills it with every namespace that enforces restricted.
 	RestrictedNamespaces []string `json:"restrictedNamespaces,omitempty"`
 	// TokenReaders are the process names allowed to read a ServiceAccount
-	// token; default DefaultTokenReaders.
+	// token; default DefaultTokenReaders (nil, the key absent). An empty
+	// list is refused, not replaced: the platform's own clients would
+	// raise an alert on every token read.
 	TokenReaders []string `json:"tokenReaders,omitempty"`
 	// MetadataAddress is the cloud metadata endpoint whose use is alerted;
 	// default "169.254.169.254".
@@ -141,6 +146,12 @@ type RuntimeArgs struct {
 	Images image.Images `json:"-"`
 }
 
+// defaultCompliance is TrivyOperatorArgs.Compliance when the key is absent.
+var defaultCompliance = []ComplianceSpec{SpecNSA, SpecCIS, SpecPSSRestricted}
+
+// defaultAPIServerPort is TrivyOperatorArgs.APIServerPort when the key is absent.
+const defaultAPIServerPort = 443
+
 // Enabled reports whether a *bool switch is on.
 func Enabled(b *bool) bool { return b != nil && *b }
 
@@ -162,10 +173,12 @@ func (a *RuntimeArgs) withDefaults() *RuntimeArgs {
 	if g.OfflineScan == nil {
 		g.OfflineScan = boolPtr(true)
 	}
-	if len(t.Compliance) == 0 {
-		t.Compliance = []ComplianceSpec{SpecNSA, SpecCIS, SpecPSSRestricted}
+	if t.Compliance == nil {
+		t.Compliance = slices.Clone(defaultCompliance)
 	}
-	t.APIServerPort = cmp.Or(t.APIServerPort, 443)
+	if t.APIServerPort == nil {
+		t.APIServerPort = new(defaultAPIServerPort)
+	}
 
 	f := &out.Falco
 	f.Namespace = cmp.Or(f.Namespace, "falco")
@@ -175,7 +188,7 @@ func (a *RuntimeArgs) withDefaults() *RuntimeArgs {
 		f.LeastPrivileged = boolPtr(true)
 	}
 	f.LokiTenant = cmp.Or(f.LokiTenant, "runtime")
-	if len(f.TokenReaders) == 0 {
+	if f.TokenReaders == nil {
 		f.TokenReaders = DefaultTokenReaders
 	}
 	f.MetadataAddress = cmp.Or(f.MetadataAddress, "169.254.169.254")
@@ -196,6 +209,9 @@ func (a *RuntimeArgs) Validate(path string) error {
 	if t := a.TrivyOperator; Enabled(t.Enabled) {
 		kname.CheckNamespace(&l, p("trivyOperator.namespace"), t.Namespace)
 		checkChart(&l, p("trivyOperator.chart"), t.Chart)
+		if len(t.Compliance) == 0 {
+			l.NotUnset(p("trivyOperator.compliance"), verr.Raw("[]"), "trivy-operator would produce no cluster compliance report", defaultCompliance, "list the reports")
+		}
 		for i, s := range t.Compliance {
 			switch s {
 			case SpecNSA, SpecCIS, SpecPSSRestricted, SpecPSSBaseline:
@@ -206,8 +222,11 @@ func (a *RuntimeArgs) Validate(path string) error {
 		}
 		checkCIDRs(&l, p("trivyOperator.apiServerCidrs"), t.APIServerCIDRs, "the API server")
 		checkCIDRs(&l, p("trivyOperator.registryCidrs"), t.RegistryCIDRs, "the DB/checks registry (or its mirror)")
-		if t.APIServerPort < 1 || t.APIServerPort > 65535 {
-			l.Add(p("trivyOperator.apiServerPort"), t.APIServerPort, "not a port", "use 443 or 6443")
+		switch port := *t.APIServerPort; {
+		case port == 0: // only an explicit 0: the default is 443
+			l.NotUnset(p("trivyOperator.apiServerPort"), 0, verr.NoPort, defaultAPIServerPort, "use 6443")
+		case port < 1 || port > 65535:
+			l.Add(p("trivyOperator.apiServerPort"), port, "not a port", "use 443 or 6443")
 		}
 	}
 	if f := a.Falco; Enabled(f.Enabled) {
@@ -215,6 +234,9 @@ func (a *RuntimeArgs) Validate(path string) error {
 		checkChart(&l, p("falco.chart"), f.Chart)
 		checkURL(&l, p("falco.lokiUrl"), f.LokiURL, true)
 		checkURL(&l, p("falco.alertmanagerUrl"), f.AlertmanagerURL, false)
+		if len(f.TokenReaders) == 0 {
+			l.NotUnset(p("falco.tokenReaders"), verr.Raw("[]"), "the platform's own Kubernetes clients would raise an alert on every token read", DefaultTokenReaders, "list the processes")
+		}
 		for i, r := range f.TokenReaders {
 			if !procName.MatchString(r) {
 				l.Add(p("falco.tokenReaders")+"["+strconv.Itoa(i)+"]", r, "not a process name (Falco's proc.name is at most 15 characters)", "use the executable's name, e.g. trivy-operator")

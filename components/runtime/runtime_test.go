@@ -381,6 +381,12 @@ func TestNewRuntime_RejectsBadConfigAndRegistersNothing(t *testing.T) {
 			[]string{"trivyOperator.compliance[0]"}},
 		{"bad token reader", func(a *runtime.RuntimeArgs) { a.Falco.TokenReaders = []string{"a very long process name"} },
 			[]string{"falco.tokenReaders[0]"}},
+		{"explicit api server port 0", func(a *runtime.RuntimeArgs) { a.TrivyOperator.APIServerPort = new(0) },
+			[]string{`rampart:runtime.trivyOperator.apiServerPort: 0: 0 is not "unset": it is no port`, "remove the key for the default 443"}},
+		{"explicit empty compliance", func(a *runtime.RuntimeArgs) { a.TrivyOperator.Compliance = []runtime.ComplianceSpec{} },
+			[]string{`rampart:runtime.trivyOperator.compliance: []: [] is not "unset"`}},
+		{"explicit empty token readers", func(a *runtime.RuntimeArgs) { a.Falco.TokenReaders = []string{} },
+			[]string{`rampart:runtime.falco.tokenReaders: []: [] is not "unset"`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

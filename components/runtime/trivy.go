@@ -114,7 +114,7 @@ func trivyEgressSpec(t *TrivyOperatorArgs) *networkingv1.NetworkPolicySpecArgs {
 		PodSelector: &metav1.LabelSelectorArgs{},
 		PolicyTypes: pulumi.StringArray{pulumi.String("Egress")},
 		Egress: networkingv1.NetworkPolicyEgressRuleArray{
-			networkingv1.NetworkPolicyEgressRuleArgs{To: peers(t.APIServerCIDRs), Ports: tcp(t.APIServerPort)},
+			networkingv1.NetworkPolicyEgressRuleArgs{To: peers(t.APIServerCIDRs), Ports: tcp(*t.APIServerPort)},
 			networkingv1.NetworkPolicyEgressRuleArgs{To: peers(t.RegistryCIDRs), Ports: tcp(443)},
 		},
 	}

@@ -6,6 +6,7 @@ package verr
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -84,6 +85,37 @@ func (l *List) Add(path string, value any, why, fix string) {
 	l.errs = append(l.errs, fmt.Errorf("%s: %s: %s — %s", path, v, why, fix))
 	l.paths = append(l.paths, path)
 }
+
+// NotUnset records a zero the user wrote (0, [] or {}) where a zero is
+// not "unset": the key was given, so it is kept as written and refused here
+// rather than silently replaced by its default. shown is the value as
+// written, why what it would do, def the default the key takes when it is
+// removed, and fix the other way out.
+func (l *List) NotUnset(path string, shown any, why string, def any, fix string) {
+	v := fmt.Sprintf("%v", shown)
+	if r, ok := shown.(Raw); ok {
+		v = string(r)
+	}
+	l.Add(path, shown, v+" is not \"unset\": "+why, "remove the key for the default "+listed(def)+", or "+fix)
+}
+
+// listed prints v with %v, a list as [a, b] the way a config file writes it.
+func listed(v any) string {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice {
+		return fmt.Sprintf("%v", v)
+	}
+	items := make([]string, rv.Len())
+	for i := range items {
+		items[i] = fmt.Sprintf("%v", rv.Index(i).Interface())
+	}
+	return "[" + strings.Join(items, ", ") + "]"
+}
+
+// NoPort is NotUnset's why for an explicit port 0 of a key that becomes a
+// NetworkPolicy port: 0 is no port, and a rule without a port opens every
+// port, so 0 is never read as the default.
+const NoPort = "it is no port, and a NetworkPolicy rule without a port opens every port"
 
 // Merge appends the problems of err (an errors.Join result or a single error).
 func (l *List) Merge(err error) {

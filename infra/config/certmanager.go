@@ -66,8 +66,10 @@ func (c *Config) certmanagerDefaults() {
 	if (m.Vault != nil || m.IssuerServiceAccount != nil) && o.Namespace == "" && len(o.CIDRs) == 0 &&
 		c.OpenBao.Enabled && c.OpenBao.Mode == openbao.ModeChart {
 		o.Namespace = c.OpenBao.Namespace
-		if u, err := url.Parse(c.OpenBao.APIAddr); err == nil && u.Port() != "" && o.Port == 0 {
-			o.Port, _ = strconv.Atoi(u.Port())
+		if u, err := url.Parse(c.OpenBao.APIAddr); err == nil && u.Port() != "" && o.Port == nil {
+			if n, err := strconv.Atoi(u.Port()); err == nil {
+				o.Port = &n
+			}
 		}
 	}
 }

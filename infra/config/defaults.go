@@ -5,6 +5,7 @@ import (
 
 	"github.com/rampart-dev/rampart/components/ingress"
 	"github.com/rampart-dev/rampart/components/namespace"
+	"github.com/rampart-dev/rampart/components/netpol"
 )
 
 // DefaultPlatformNamespaces are the platform's own namespaces. Falco is the
@@ -58,8 +59,8 @@ func (c *Config) withDefaults() {
 	// floor the profile's (ingressDefaults).
 	c.Ingress.Namespace = cmp.Or(c.Ingress.Namespace, ingress.DefaultNamespace)
 	c.Network.DNS.Namespace = cmp.Or(c.Network.DNS.Namespace, "kube-system")
-	if len(c.Network.DNS.PodLabels) == 0 {
-		c.Network.DNS.PodLabels = map[string]string{"k8s-app": "kube-dns"}
+	if c.Network.DNS.PodLabels == nil {
+		c.Network.DNS.PodLabels = netpol.DefaultDNSPodLabels()
 	}
 	if len(c.Namespaces) == 0 {
 		c.Namespaces = DefaultPlatformNamespaces()
@@ -79,8 +80,8 @@ func (c *Config) withDefaults() {
 			c.Tenants[i].Quota = &tq
 		}
 	}
-	if g := c.Gateway; g != nil && g.HTTPSPort == 0 {
-		g.HTTPSPort = 443
+	if g := c.Gateway; g != nil && g.HTTPSPort == nil {
+		g.HTTPSPort = new(netpol.DefaultHTTPSPort)
 	}
 	c.openBaoDefaults()
 	c.pkiDefaults() // after openbao: it defaults to OpenBao's address

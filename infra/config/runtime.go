@@ -32,7 +32,8 @@ func (c *Config) runtimeDefaults() {
 	if r.Falco.Enabled == nil {
 		r.Falco.Enabled = &on
 	}
-	if len(r.Falco.RestrictedNamespaces) == 0 {
+	// Only an absent key is filled: a written [] is refused in validateRuntime.
+	if r.Falco.RestrictedNamespaces == nil {
 		for _, n := range append(append([]namespace.NamespaceArgs(nil), c.Namespaces...), c.Tenants...) {
 			if n.Exemption == nil {
 				r.Falco.RestrictedNamespaces = append(r.Falco.RestrictedNamespaces, n.Name)
@@ -96,6 +97,10 @@ func (c *Config) validateRuntime(l *verr.List, namespaces map[string]string) {
 				l.Add(k("falco.namespace"), ns, "Falco's privileged exemption has no written justification for the compliance report",
 					"set exemption.justification on that namespace in rampart:namespaces")
 			}
+		}
+		if nss := r.Falco.RestrictedNamespaces; nss != nil && len(nss) == 0 {
+			l.NotUnset(k("falco.restrictedNamespaces"), verr.Raw("[]"), "Falco would watch no namespace for interactive shells",
+				"(every namespace that enforces restricted)", "list the namespaces to watch")
 		}
 	}
 	l.Merge(r.Validate(Namespace + ":runtime"))

@@ -338,7 +338,7 @@ func TestRealm_ServerBacked_PermanentLockoutDisablesTheAccount(t *testing.T) {
 			Realm: realm,
 			SMTP: &keycloak.SMTP{Host: "smtp.rampart.test", From: "no-reply@rampart.test", Username: "keycloak",
 				Password: pulumi.String("smtp-" + testkit.RandHex(8))},
-			BruteForce: keycloak.BruteForce{PermanentLockout: true, MaxLoginFailures: 3},
+			BruteForce: keycloak.BruteForce{PermanentLockout: true, MaxLoginFailures: new(3)},
 			Clients:    []keycloak.Client{{ClientID: "kube-apiserver", RedirectURIs: []string{redirect}}},
 		})
 		return err

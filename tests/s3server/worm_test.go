@@ -158,7 +158,7 @@ func TestWORMBucket_ServerBacked_HasObjectLockAndVersioningForThePresetPeriod(t 
 }
 
 func TestWORMBucket_ServerBacked_LockedVersionCannotBeDeleted(t *testing.T) {
-	d := deploy(t, audit.RetentionArgs{Preset: audit.PresetCustom, Days: 1})
+	d := deploy(t, audit.RetentionArgs{Preset: audit.PresetCustom, Days: new(1)})
 	ver := d.put(t, "audit/2026-12-03.log", []byte("kube-apiserver audit event\n"))
 
 	_, err := d.c.do("DELETE", d.bucket, "audit/2026-12-03.log", opts{query: url.Values{"versionId": {ver}}})
@@ -178,7 +178,7 @@ func TestWORMBucket_ServerBacked_LockedVersionCannotBeDeleted(t *testing.T) {
 }
 
 func TestWORMBucket_ServerBacked_ComplianceRetentionCannotBeShortened(t *testing.T) {
-	d := deploy(t, audit.RetentionArgs{Preset: audit.PresetCustom, Days: 1})
+	d := deploy(t, audit.RetentionArgs{Preset: audit.PresetCustom, Days: new(1)})
 	ver := d.put(t, "audit/held.log", []byte("event\n"))
 	// versitygw does not stamp the bucket's default retention on each
 	// version (a deviation from AWS), so a version's retention is set
@@ -216,7 +216,7 @@ func TestWORMBucket_ServerBacked_ComplianceRetentionCannotBeShortened(t *testing
 }
 
 func TestWORMBucket_ServerBacked_UnversionedDeleteOnlyAddsADeleteMarker(t *testing.T) {
-	d := deploy(t, audit.RetentionArgs{Preset: audit.PresetCustom, Days: 1})
+	d := deploy(t, audit.RetentionArgs{Preset: audit.PresetCustom, Days: new(1)})
 	body := []byte("chunk that Loki's compactor would delete\n")
 	ver := d.put(t, "chunks/a", body)
 
@@ -297,7 +297,7 @@ func TestWORMBucket_ServerBacked_LifecycleExpiresNoncurrentOnlyAfterTheLock(t *t
 // every store enforces it; a store that accepts the PUT is reported, never
 // counted as a pass.
 func TestWORMBucket_ServerBacked_LockedPutWithoutChecksumIsRefused(t *testing.T) {
-	d := deploy(t, audit.RetentionArgs{Preset: audit.PresetCustom, Days: 1})
+	d := deploy(t, audit.RetentionArgs{Preset: audit.PresetCustom, Days: new(1)})
 	_, err := d.c.do("PUT", d.bucket, "no-md5", opts{body: []byte("x"), noMD5: true})
 	if err == nil {
 		t.Skip("known deviation of versitygw v1.8.0: a PUT into an Object Lock bucket without Content-MD5 or " +
