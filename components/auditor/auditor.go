@@ -15,6 +15,7 @@ import (
 	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/kmeta"
 	"github.com/rampart-dev/rampart/helpers/kname"
 )
 
@@ -103,11 +104,8 @@ type builder struct {
 // patch-force annotation every Rampart object carries.
 func meta(name, namespace string) *metav1.ObjectMetaArgs {
 	m := &metav1.ObjectMetaArgs{
-		Name: pulumi.String(name),
-		Labels: pulumi.StringMap{
-			"app.kubernetes.io/managed-by": pulumi.String("rampart"),
-			"app.kubernetes.io/component":  pulumi.String("checkers"),
-		},
+		Name:        pulumi.String(name),
+		Labels:      pulumi.ToStringMap(kmeta.Labels(map[string]string{"app.kubernetes.io/component": "checkers"})),
 		Annotations: pulumi.ToStringMap(hardening.ManagedAnnotations()),
 	}
 	if namespace != "" {

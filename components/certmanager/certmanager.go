@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/kmeta"
 	"github.com/rampart-dev/rampart/helpers/kname"
 )
 
@@ -52,10 +53,9 @@ func NewCertManager(ctx *pulumi.Context, name string, args *CertManagerArgs, opt
 	if err := errors.Join(args.Validate(""), a.Images.Err(Pins())); err != nil {
 		return nil, fmt.Errorf("certmanager %q: %w", name, err)
 	}
-	c := &CertManager{labels: pulumi.StringMap{
-		"app.kubernetes.io/managed-by": pulumi.String("rampart"),
-		"app.kubernetes.io/part-of":    pulumi.String(kname.Join(name)),
-	}}
+	c := &CertManager{labels: pulumi.ToStringMap(kmeta.Labels(map[string]string{
+		"app.kubernetes.io/part-of": kname.Join(name),
+	}))}
 	if err := ctx.RegisterComponentResource(TypeToken, name, c, opts...); err != nil {
 		return nil, fmt.Errorf("certmanager %q: register: %w", name, err)
 	}

@@ -9,6 +9,7 @@ import (
 	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/kmeta"
 	"github.com/rampart-dev/rampart/helpers/kname"
 )
 
@@ -29,7 +30,7 @@ func newCertgen(ctx *pulumi.Context, name string, a *IngressArgs, opts ...pulumi
 	meta := func() *metav1.ObjectMetaArgs {
 		return &metav1.ObjectMetaArgs{
 			Name: pulumi.String(objName), Namespace: pulumi.String(a.Namespace),
-			Labels: pulumi.StringMap{"app.kubernetes.io/managed-by": pulumi.String("rampart")},
+			Labels: pulumi.ToStringMap(kmeta.Labels(nil)),
 		}
 	}
 	sa, err := corev1.NewServiceAccount(ctx, name+"-sa", &corev1.ServiceAccountArgs{

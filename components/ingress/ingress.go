@@ -15,6 +15,7 @@ import (
 	pmetav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/kmeta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -137,7 +138,7 @@ func customResource(ctx *pulumi.Context, name string, obj any, meta metav1.Objec
 	for k, v := range meta.Annotations {
 		ann[k] = v
 	}
-	md := &pmetav1.ObjectMetaArgs{Name: pulumi.String(meta.Name), Labels: pulumi.ToStringMap(withManaged(meta.Labels)), Annotations: pulumi.ToStringMap(ann)}
+	md := &pmetav1.ObjectMetaArgs{Name: pulumi.String(meta.Name), Labels: pulumi.ToStringMap(kmeta.Labels(meta.Labels)), Annotations: pulumi.ToStringMap(ann)}
 	if meta.Namespace != "" {
 		md.Namespace = pulumi.String(meta.Namespace)
 	}
@@ -149,13 +150,4 @@ func customResource(ctx *pulumi.Context, name string, obj any, meta metav1.Objec
 		return nil, fmt.Errorf("create %s %s: %w", kind, meta.Name, err)
 	}
 	return cr, nil
-}
-
-// withManaged adds Rampart's managed-by label.
-func withManaged(l map[string]string) map[string]string {
-	out := map[string]string{"app.kubernetes.io/managed-by": "rampart"}
-	for k, v := range l {
-		out[k] = v
-	}
-	return out
 }

@@ -7,6 +7,7 @@ import (
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/kmeta"
 )
 
 // newIngresses renders one networking/v1 Ingress per route, in the
@@ -28,7 +29,7 @@ func newIngresses(ctx *pulumi.Context, name string, a *IngressArgs, opts ...pulu
 		_, err := networkingv1.NewIngress(ctx, name+"-ingress-"+obj, &networkingv1.IngressArgs{
 			Metadata: &metav1.ObjectMetaArgs{
 				Name: pulumi.String(obj), Namespace: pulumi.String(r.Backend.Namespace),
-				Labels:      pulumi.StringMap{"app.kubernetes.io/managed-by": pulumi.String("rampart")},
+				Labels:      pulumi.ToStringMap(kmeta.Labels(nil)),
 				Annotations: pulumi.ToStringMap(ann),
 			},
 			Spec: &networkingv1.IngressSpecArgs{

@@ -7,7 +7,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/kmeta"
 	"github.com/rampart-dev/rampart/helpers/kname"
 )
 
@@ -62,11 +62,7 @@ func newNetworkPolicy(ctx *pulumi.Context, name string, a *IngressArgs, opts ...
 	// namespace get distinct policies.
 	objName := kname.Join(name)
 	_, err := networkingv1.NewNetworkPolicy(ctx, name, &networkingv1.NetworkPolicyArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name: pulumi.String(objName), Namespace: pulumi.String(a.Namespace),
-			Labels:      pulumi.StringMap{"app.kubernetes.io/managed-by": pulumi.String("rampart")},
-			Annotations: pulumi.ToStringMap(hardening.ManagedAnnotations()),
-		},
+		Metadata: kmeta.Meta(objName, pulumi.String(a.Namespace)),
 		Spec: &networkingv1.NetworkPolicySpecArgs{
 			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(a.ProxyPodLabels)},
 			PolicyTypes: pulumi.ToStringArray([]string{"Ingress", "Egress"}),
@@ -177,12 +173,8 @@ func newChartNetworkPolicies(ctx *pulumi.Context, name string, a *IngressArgs, o
 	for _, s := range specs {
 		child := name + "-" + s.suffix
 		np, err := networkingv1.NewNetworkPolicy(ctx, child, &networkingv1.NetworkPolicyArgs{
-			Metadata: &metav1.ObjectMetaArgs{
-				Name: pulumi.String(kname.Join(child)), Namespace: pulumi.String(a.Namespace),
-				Labels:      pulumi.StringMap{"app.kubernetes.io/managed-by": pulumi.String("rampart")},
-				Annotations: pulumi.ToStringMap(hardening.ManagedAnnotations()),
-			},
-			Spec: s.spec,
+			Metadata: kmeta.Meta(kname.Join(child), pulumi.String(a.Namespace)),
+			Spec:     s.spec,
 		}, append(opts, pulumi.DeleteBeforeReplace(true))...)
 		if err != nil {
 			return nil, fmt.Errorf("create network policy %s: %w", s.suffix, err)

@@ -12,6 +12,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/kmeta"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -26,7 +27,7 @@ const (
 	LabelWarn           = "pod-security.kubernetes.io/warn"
 	LabelWarnVersion    = "pod-security.kubernetes.io/warn-version"
 	// LabelManagedBy marks every object Rampart owns.
-	LabelManagedBy = "app.kubernetes.io/managed-by"
+	LabelManagedBy = kmeta.LabelManagedBy
 )
 
 // Namespace is a hardened namespace.
@@ -48,7 +49,7 @@ func Labels(args *NamespaceArgs) map[string]string {
 	for k, v := range a.Labels {
 		l[k] = v
 	}
-	l[LabelManagedBy] = "rampart"
+	l[LabelManagedBy] = kmeta.ManagedBy
 	l[LabelEnforce] = string(a.EnforceLevel())
 	l[LabelEnforceVersion] = a.PSSVersion
 	l[LabelAudit] = string(PSSRestricted)
@@ -81,14 +82,7 @@ func NewNamespace(ctx *pulumi.Context, name string, args *NamespaceArgs, opts ..
 		return nil, fmt.Errorf("namespace %q: create namespace: %w", name, err)
 	}
 	nsName := ns.Metadata.Name().Elem()
-	meta := func(obj string) *metav1.ObjectMetaArgs {
-		return &metav1.ObjectMetaArgs{
-			Name:        pulumi.String(obj),
-			Namespace:   nsName,
-			Labels:      pulumi.StringMap{LabelManagedBy: pulumi.String("rampart")},
-			Annotations: pulumi.ToStringMap(hardening.ManagedAnnotations()),
-		}
-	}
+	meta := func(obj string) *metav1.ObjectMetaArgs { return kmeta.Meta(obj, nsName) }
 	q := a.Quota
 	if _, err := corev1.NewResourceQuota(ctx, name+"-quota", &corev1.ResourceQuotaArgs{
 		Metadata: meta("rampart-quota"),

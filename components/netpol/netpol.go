@@ -14,7 +14,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/rampart-dev/rampart/helpers/hardening"
+	"github.com/rampart-dev/rampart/helpers/kmeta"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -73,13 +73,8 @@ func NewPolicies(ctx *pulumi.Context, name string, namespace pulumi.StringInput,
 	sort.Strings(names)
 	for _, obj := range names {
 		if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-"+obj, &networkingv1.NetworkPolicyArgs{
-			Metadata: &metav1.ObjectMetaArgs{
-				Name:        pulumi.String(obj),
-				Namespace:   namespace,
-				Labels:      pulumi.StringMap{"app.kubernetes.io/managed-by": pulumi.String("rampart")},
-				Annotations: pulumi.ToStringMap(hardening.ManagedAnnotations()),
-			},
-			Spec: specs[obj],
+			Metadata: kmeta.Meta(obj, namespace),
+			Spec:     specs[obj],
 		}, pulumi.Parent(comp),
 			// The object name is fixed, so a replacement must delete first:
 			// creating first would upsert the same object, then delete it.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/helpers/image"
+	"github.com/rampart-dev/rampart/helpers/kmeta"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
@@ -124,11 +125,10 @@ const (
 func deployChart(ctx *pulumi.Context, name string, a *OpenBaoArgs, cfg string, comp *OpenBao) error {
 	fn := fullname(name)
 	parent := pulumi.Parent(comp)
-	labels := pulumi.StringMap{
-		"app.kubernetes.io/name":       pulumi.String("openbao"),
-		"app.kubernetes.io/instance":   pulumi.String(fn),
-		"app.kubernetes.io/managed-by": pulumi.String("rampart"),
-	}
+	labels := pulumi.ToStringMap(kmeta.Labels(map[string]string{
+		"app.kubernetes.io/name":     "openbao",
+		"app.kubernetes.io/instance": fn,
+	}))
 	meta := func(objName string) *metav1.ObjectMetaArgs {
 		return &metav1.ObjectMetaArgs{Name: pulumi.String(objName), Namespace: pulumi.String(a.Namespace), Labels: labels}
 	}

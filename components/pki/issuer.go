@@ -17,6 +17,7 @@ import (
 	vaultk8s "github.com/pulumi/pulumi-vault/sdk/v6/go/vault/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rampart-dev/rampart/helpers/kmeta"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
@@ -237,10 +238,9 @@ func newIssuer(ctx *pulumi.Context, name string, a *PKIArgs, comp *PKI) (issuerR
 	}
 	meta := &metav1.ObjectMetaArgs{
 		Name: pulumi.String(objName),
-		Labels: pulumi.StringMap{
-			"app.kubernetes.io/managed-by": pulumi.String("rampart"),
-			"app.kubernetes.io/part-of":    pulumi.String(kname.Join(name)),
-		},
+		Labels: pulumi.ToStringMap(kmeta.Labels(map[string]string{
+			"app.kubernetes.io/part-of": kname.Join(name),
+		})),
 		Annotations: pulumi.StringMap{
 			"rampart.dev/openbao-sign-path": pulumi.String(signPath),
 			"rampart.dev/token-ttl-seconds": pulumi.String(strconv.Itoa(ttl)),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/helpers/image"
+	"github.com/rampart-dev/rampart/helpers/kmeta"
 	"github.com/rampart-dev/rampart/helpers/kname"
 )
 
@@ -76,13 +77,8 @@ func trivyValues(t *TrivyOperatorArgs, images image.Images) map[string]any {
 func deployTrivyOperator(ctx *pulumi.Context, name string, t *TrivyOperatorArgs, images image.Images, skipAwait bool, comp *Runtime) error {
 	parent := pulumi.Parent(comp)
 	pol, err := networkingv1.NewNetworkPolicy(ctx, name+"-trivy-egress", &networkingv1.NetworkPolicyArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name:        pulumi.String(kname.Join(TrivyEgressPolicyName)),
-			Namespace:   pulumi.String(t.Namespace),
-			Labels:      pulumi.StringMap{"app.kubernetes.io/managed-by": pulumi.String("rampart")},
-			Annotations: pulumi.ToStringMap(hardening.ManagedAnnotations()),
-		},
-		Spec: trivyEgressSpec(t),
+		Metadata: kmeta.Meta(kname.Join(TrivyEgressPolicyName), pulumi.String(t.Namespace)),
+		Spec:     trivyEgressSpec(t),
 	}, parent, pulumi.DeleteBeforeReplace(true))
 	if err != nil {
 		return fmt.Errorf("runtime %q: create trivy-operator egress policy: %w", name, err)
