@@ -274,7 +274,10 @@ func (g *PodSecurityGate) transform(tctx context.Context, args *pulumi.ResourceT
 	stopped := g.stopped
 	g.mu.Unlock()
 	if update && stopped != nil {
-		return g.refuse(fmt.Errorf("pod security: %s %q not registered: the update stopped at an earlier violation", args.Type, args.Name))
+		// The engine may report this refusal instead of the violation's own
+		// (a chart's children register concurrently): it carries the
+		// violation, so whichever surfaces names the object and its checks.
+		return g.refuse(fmt.Errorf("%w (%s %q not registered after it)", stopped, args.Type, args.Name))
 	}
 	if _, ok := podTemplatePaths[args.Type]; !ok || !args.Custom {
 		return nil

