@@ -56,15 +56,14 @@ if [ "$RAMPART_LAB_NODE" = 1 ]; then
   # listener's certificate with the lab OpenBao's PKI and writes the Secret.
   ca=$(bash lab/node/gateway-certs.sh "$KUBECONFIG" rampart-ingress)
   echo "== ingress (Envoy Gateway on the lab's node)"
-  kubectl=$(bash lab/toolchain.sh bin)/kubectl
-  gw=$("$kubectl" get gateways.gateway.networking.k8s.io -n rampart-ingress -o jsonpath='{.items[0].metadata.name}')
-  "$kubectl" wait -n rampart-ingress --for=condition=Programmed "gateways.gateway.networking.k8s.io/$gw" --timeout=240s
-  svc=$("$kubectl" get service -n rampart-ingress -o jsonpath='{.items[0].spec.clusterIP}' \
+  gw=$("$LAB_BIN/kubectl" get gateways.gateway.networking.k8s.io -n rampart-ingress -o jsonpath='{.items[0].metadata.name}')
+  "$LAB_BIN/kubectl" wait -n rampart-ingress --for=condition=Programmed "gateways.gateway.networking.k8s.io/$gw" --timeout=240s
+  svc=$("$LAB_BIN/kubectl" get service -n rampart-ingress -o jsonpath='{.items[0].spec.clusterIP}' \
     -l "gateway.envoyproxy.io/owning-gateway-name=$gw,gateway.envoyproxy.io/owning-gateway-namespace=rampart-ingress")
   # One HTTPS request from the node's network to the proxy, verified
   # against the lab OpenBao's root (no backend runs: Envoy answers 503).
   for _ in $(seq 30); do
-    if line=$(nsenter --net="$RAMPART_NODE_NETNS" "$(bash lab/toolchain.sh bin)/probe" fetch -ca "$ca" \
+    if line=$(nsenter --net="$RAMPART_NODE_NETNS" "$LAB_BIN/probe" fetch -ca "$ca" \
       -connect "$svc:443" https://team-a.platform.rampart.test/); then break; fi
     sleep 1
   done

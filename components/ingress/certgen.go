@@ -26,7 +26,7 @@ import (
 // role. The pod runs under Rampart's restricted contexts with the
 // controller's image; certgenLabels select it for its API-server egress.
 func newCertgen(ctx *pulumi.Context, name string, a *IngressArgs, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
-	objName := kname.Join(a.Namespace, ReleaseName, "certgen")
+	objName := kname.Join(fullname(a), "certgen")
 	meta := func() *metav1.ObjectMetaArgs {
 		return &metav1.ObjectMetaArgs{
 			Name: pulumi.String(objName), Namespace: pulumi.String(a.Namespace),
@@ -57,16 +57,12 @@ func newCertgen(ctx *pulumi.Context, name string, a *IngressArgs, opts ...pulumi
 	if err != nil {
 		return nil, fmt.Errorf("create certgen role binding: %w", err)
 	}
-	labels := pulumi.StringMap{}
-	for k, v := range certgenLabels {
-		labels[k] = pulumi.String(v)
-	}
 	job, err := batchv1.NewJob(ctx, name, &batchv1.JobArgs{
 		Metadata: meta(),
 		Spec: batchv1.JobSpecArgs{
 			BackoffLimit: pulumi.Int(1),
 			Template: corev1.PodTemplateSpecArgs{
-				Metadata: &metav1.ObjectMetaArgs{Labels: labels},
+				Metadata: &metav1.ObjectMetaArgs{Labels: pulumi.ToStringMap(certgenLabels)},
 				Spec: corev1.PodSpecArgs{
 					ServiceAccountName:           pulumi.String(objName),
 					AutomountServiceAccountToken: pulumi.Bool(true),

@@ -72,17 +72,16 @@ func newChart(ctx *pulumi.Context, name string, a *IngressArgs, opts ...pulumi.R
 		// Cluster-scoped objects (ClusterRoles, bindings) are named after
 		// the namespace, like the controller's controllerName, so two
 		// installs in one cluster never share or delete each other's.
-		"fullnameOverride": pulumi.String(kname.Join(a.Namespace, ReleaseName)),
+		"fullnameOverride": pulumi.String(fullname(a)),
 		"config":           pulumi.Map{"envoyGateway": envoyGatewayConfig(a)},
 		"deployment": pulumi.Map{"envoyGateway": pulumi.Map{
 			"securityContext": pulumi.ToMap(hardening.ContainerSecurityContextValues()),
 		}, "pod": pulumi.Map{"securityContext": pulumi.ToMap(hardening.PodSecurityContextValues(65532))}},
 	}
-	chart := strings.TrimSuffix(a.Chart.Repository, "/") + "/gateway-helm"
 	args := &helmv4.ChartArgs{
 		Name: pulumi.String(ReleaseName), Namespace: pulumi.String(a.Namespace),
 		Version: pulumi.String(a.Chart.Version), Values: values,
-		Chart: pulumi.String(chart),
+		Chart: pulumi.String(strings.TrimSuffix(a.Chart.Repository, "/") + "/gateway-helm"),
 	}
 	// The chart renders no Helm hook: certgen is Rampart's (newCertgen), and
 	// the controller starts once its Secrets exist.
@@ -96,6 +95,10 @@ func newChart(ctx *pulumi.Context, name string, a *IngressArgs, opts ...pulumi.R
 	}
 	return ch, nil
 }
+
+// fullname is the chart's fullnameOverride, the prefix of its object names
+// (and of certgen's): the ingress namespace and the release.
+func fullname(a *IngressArgs) string { return kname.Join(a.Namespace, ReleaseName) }
 
 // envoyGatewayConfig is the controller's EnvoyGateway configuration: its
 // own controllerName, proxies in the Gateway's namespace, the default
