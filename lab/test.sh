@@ -25,7 +25,9 @@ tier() { # name packages...: verbose output to a log, package lines and failures
   t0=$(date +%s)
   set +e; go test -count=1 -v -timeout 40m "$@" >"$log" 2>&1; rc=$?; set -e
   grep -E '^(ok|FAIL|\?|panic:)' "$log" || true
-  if [ $rc -ne 0 ]; then grep -E -A25 -- '--- FAIL|^panic:|cannot|undefined' "$log" | head -200 || true; fi
+  # A failing test's messages come before its "--- FAIL" line; the streamed
+  # pulumi output (localconfig.go) between them is left out.
+  if [ $rc -ne 0 ]; then grep -E -B60 -A25 -- '--- FAIL|^panic:|cannot|undefined' "$log" | grep -v 'localconfig.go:' | head -300 || true; fi
   p=$(grep -cE -- '--- PASS' "$log" || true); f=$(grep -cE -- '--- FAIL' "$log" || true); s=$(grep -cE -- '--- SKIP' "$log" || true)
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
   summary+=("$name: $(($(date +%s) - t0))s, $p passed, $f failed, $s skipped (exit $rc)")
