@@ -21,7 +21,7 @@ func fullProd(t *testing.T) apitype.DeploymentV3 {
 		},
 		"rampart:runtime": map[string]any{
 			"enabled":       true,
-			"trivyOperator": map[string]any{"apiServerCidrs": []any{"10.96.0.1/32"}, "registryCidrs": []any{"10.20.0.0/24"}},
+			"trivyOperator": map[string]any{"apiServer": map[string]any{"cidrs": []any{"10.96.0.1/32"}}, "registryCidrs": []any{"10.20.0.0/24"}},
 			"falco":         map[string]any{"lokiUrl": "http://loki-gateway.rampart-audit.svc:80"},
 		},
 	}, map[string]string{"rampart:auditS3AccessKeyId": "AKIDEXAMPLEKEY", "rampart:auditS3SecretAccessKey": "wJalrXUtnFEMIEXAMPLESECRET"})

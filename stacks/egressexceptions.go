@@ -57,7 +57,7 @@ func EgressExceptions(cfg *config.Config) []EgressException {
 		add("rampart:certManager.openbao.cidrs", "the external OpenBao signing the platform's certificates, on its API port only", cm.OpenBao.CIDRs...)
 	}
 	if rt := cfg.Runtime; rt.Enabled {
-		add("rampart:runtime.trivyOperator.apiServerCidrs", api+" (trivy-operator)", rt.TrivyOperator.APIServerCIDRs...)
+		add("rampart:runtime.trivyOperator.apiServer.cidrs", api+" (trivy-operator)", rt.TrivyOperator.APIServer.CIDRs...)
 		add("rampart:runtime.trivyOperator.registryCidrs", "the image registries or mirrors trivy-operator pulls from, on 443 only", rt.TrivyOperator.RegistryCIDRs...)
 	}
 	if au := cfg.Audit; au.Enabled && au.Loki != nil {

@@ -11,7 +11,7 @@ import (
 func runtimeSection() map[string]any {
 	return map[string]any{
 		"enabled":       true,
-		"trivyOperator": map[string]any{"apiServerCidrs": []any{"10.96.0.1/32"}, "registryCidrs": []any{"10.20.0.0/24"}},
+		"trivyOperator": map[string]any{"apiServer": map[string]any{"cidrs": []any{"10.96.0.1/32"}}, "registryCidrs": []any{"10.20.0.0/24"}},
 		"falco":         map[string]any{"lokiUrl": "http://loki-gateway.rampart-audit.svc:80"},
 	}
 }
@@ -112,12 +112,12 @@ func TestRuntime_RejectsBadConfigAndRegistersNothing(t *testing.T) {
 			[]string{"rampart:runtime.falco.namespace: \"team-sec\": a tenant namespace", "rampart:tenants[0].exemption.level"}},
 		{"falco in an unknown namespace", "prod", with(func(s map[string]any) { s["falco"].(map[string]any)["namespace"] = "nowhere" }), nil,
 			[]string{"rampart:runtime.falco.namespace: \"nowhere\": not a namespace of this stack"}},
-		{"explicit empty watch list and zero api server port", "prod", with(func(s map[string]any) {
+		{"explicit empty watch list and api server ports", "prod", with(func(s map[string]any) {
 			s["falco"].(map[string]any)["restrictedNamespaces"] = []any{}
-			s["trivyOperator"].(map[string]any)["apiServerPort"] = 0
+			s["trivyOperator"].(map[string]any)["apiServer"].(map[string]any)["ports"] = []any{}
 		}), nil, []string{
 			`rampart:runtime.falco.restrictedNamespaces: []: [] is not "unset": Falco would watch no namespace for interactive shells — remove the key for the default (every namespace that enforces restricted)`,
-			`rampart:runtime.trivyOperator.apiServerPort: 0: 0 is not "unset": it is no port`,
+			`rampart:runtime.trivyOperator.apiServer.ports: []: [] is not "unset": an egress rule without ports opens every port`,
 		}},
 		{"charts in the lab", "local", map[string]any{"enabled": true, "falco": map[string]any{"enabled": true, "lokiUrl": "http://127.0.0.1:3100"}}, nil,
 			[]string{"rampart:runtime.falco.enabled: true: the local lab has no nodes"}},

@@ -13,8 +13,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/rampart-dev/rampart/helpers/chart"
 	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
 
@@ -61,6 +63,9 @@ const (
 	controlPlaneRole = "node-role.kubernetes.io/control-plane"
 )
 
+// AgentChartPin is fluent/helm-charts' fluent-bit chart.
+var AgentChartPin = chart.Pin{Name: "fluent-bit", Repository: DefaultAgentChartRepository, Version: DefaultAgentChartVersion}
+
 // AgentImage is Fluent Bit 5.1.1, the chart's appVersion, from Docker Hub
 // (the chart defaults to cr.fluentbit.io/fluent/fluent-bit, the same
 // build; the digest was recorded for Docker Hub) as pinned by a
@@ -95,7 +100,7 @@ type AgentArgs struct {
 	// (root, all capabilities dropped).
 	RunAsUser *int64 `json:"runAsUser,omitempty"`
 	// Chart selects the chart (repository, version).
-	Chart LokiChartArgs `json:"chart,omitzero"`
+	Chart chart.Source `json:"chart,omitzero"`
 	// Images resolves the Fluent Bit image (AgentImage, by digest) through
 	// the registry mirror and the per-image overrides; the stack sets it
 	// from rampart:images. Zero: the upstream pin.
@@ -114,12 +119,7 @@ func (g AgentArgs) WithDefaults() AgentArgs {
 		uid := int64(DefaultAgentUID)
 		g.RunAsUser = &uid
 	}
-	if g.Chart.Repository == "" {
-		g.Chart.Repository = DefaultAgentChartRepository
-	}
-	if g.Chart.Version == "" {
-		g.Chart.Version = DefaultAgentChartVersion
-	}
+	g.Chart = g.Chart.WithDefaults(AgentChartPin)
 	return g
 }
 
@@ -161,12 +161,7 @@ func (g *AgentArgs) Validate(path string) error {
 	if *d.RunAsUser < 0 {
 		l.Add(p("runAsUser"), *d.RunAsUser, "negative", "the UID that owns the audit log (0 on kubeadm and RKE2)")
 	}
-	if !semverLike.MatchString(d.Chart.Version) {
-		l.Add(p("chart.version"), d.Chart.Version, "not a pinned chart version", "e.g. "+DefaultAgentChartVersion)
-	}
-	if r := d.Chart.Repository; !strings.HasPrefix(r, "https://") && !strings.HasPrefix(r, "oci://") {
-		l.Add(p("chart.repository"), r, "not an https:// or oci:// repository", "e.g. "+DefaultAgentChartRepository)
-	}
+	d.Chart.Validate(&l, p("chart"), AgentChartPin)
 	return l.Err()
 }
 
@@ -321,18 +316,7 @@ func NewAgent(ctx *pulumi.Context, name string, args *AgentArgs, auditName, loki
 	}
 	parent := pulumi.Parent(comp)
 	release := AgentRelease(auditName)
-	chartArgs := &helmv4.ChartArgs{
-		Name:      pulumi.String(release),
-		Namespace: pulumi.String(g.Namespace),
-		Version:   pulumi.String(g.Chart.Version),
-		Values:    pulumi.ToMap(AgentValues(release, &g, LokiHost(auditName, lokiNamespace))),
-	}
-	if strings.HasPrefix(g.Chart.Repository, "oci://") {
-		chartArgs.Chart = pulumi.String(strings.TrimSuffix(g.Chart.Repository, "/") + "/fluent-bit")
-	} else {
-		chartArgs.Chart = pulumi.String("fluent-bit")
-		chartArgs.RepositoryOpts = &helmv4.RepositoryOptsArgs{Repo: pulumi.String(g.Chart.Repository)}
-	}
+	chartArgs := g.Chart.Args(AgentChartPin, release, g.Namespace, pulumi.ToMap(AgentValues(release, &g, LokiHost(auditName, lokiNamespace))))
 	if _, err := helmv4.NewChart(ctx, name+"-chart", chartArgs, parent); err != nil {
 		return nil, fmt.Errorf("audit agent %q: chart: %w", name, err)
 	}
@@ -342,11 +326,11 @@ func NewAgent(ctx *pulumi.Context, name string, args *AgentArgs, auditName, loki
 			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(AgentPodLabels(release))},
 			PolicyTypes: pulumi.StringArray{pulumi.String("Egress")},
 			Egress: networkingv1.NetworkPolicyEgressRuleArray{&networkingv1.NetworkPolicyEgressRuleArgs{
-				To: networkingv1.NetworkPolicyPeerArray{&networkingv1.NetworkPolicyPeerArgs{
-					NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String(lokiNamespace)}},
+				To: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{
+					NamespaceSelector: netpolicy.NamespaceSelector(lokiNamespace),
 					PodSelector:       &metav1.LabelSelectorArgs{MatchLabels: lokiPodLabels(kname.Join(auditName, "loki"))},
 				}},
-				Ports: networkingv1.NetworkPolicyPortArray{&networkingv1.NetworkPolicyPortArgs{Port: pulumi.Int(lokiHTTPPort), Protocol: pulumi.String("TCP")}},
+				Ports: netpolicy.TCP(lokiHTTPPort),
 			}},
 		},
 	}, parent); err != nil {

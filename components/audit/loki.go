@@ -2,7 +2,6 @@ package audit
 
 import (
 	"fmt"
-	"strings"
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 )
 
 // Environment variables the S3 keys reach Loki through (Secret → env →
@@ -52,18 +52,7 @@ func newLoki(ctx *pulumi.Context, name string, comp *Audit, a *AuditArgs, deps [
 	}
 
 	values := LokiValues(release, l, rendered, secretName, a.Bucket, a.Region)
-	chartArgs := &helmv4.ChartArgs{
-		Name:      pulumi.String(release),
-		Namespace: pulumi.String(l.Namespace),
-		Version:   pulumi.String(l.Chart.Version),
-		Values:    pulumi.ToMap(values),
-	}
-	if strings.HasPrefix(l.Chart.Repository, "oci://") {
-		chartArgs.Chart = pulumi.String(strings.TrimSuffix(l.Chart.Repository, "/") + "/loki")
-	} else {
-		chartArgs.Chart = pulumi.String("loki")
-		chartArgs.RepositoryOpts = &helmv4.RepositoryOptsArgs{Repo: pulumi.String(l.Chart.Repository)}
-	}
+	chartArgs := l.Chart.Args(LokiChartPin, release, l.Namespace, pulumi.ToMap(values))
 	// Loki starts only once the bucket, its lock and its policy exist.
 	if _, err := helmv4.NewChart(ctx, name+"-loki", chartArgs, parent,
 		pulumi.DependsOn(append(append([]pulumi.Resource{}, deps...), secret))); err != nil {
@@ -129,15 +118,8 @@ func LokiValues(release string, l *LokiArgs, rendered, secretName, bucket, regio
 // pods only, and egress from Loki to the S3 store only.
 func newLokiNetworkPolicies(ctx *pulumi.Context, name, release string, l *LokiArgs, port int, parent pulumi.ResourceOption) error {
 	sel := &metav1.LabelSelectorArgs{MatchLabels: lokiPodLabels(release)}
-	peer := func(p PeerArgs) *networkingv1.NetworkPolicyPeerArgs {
-		return &networkingv1.NetworkPolicyPeerArgs{
-			NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String(p.Namespace)}},
-			PodSelector:       &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(p.PodLabels)},
-		}
-	}
-	tcp := func(p int) networkingv1.NetworkPolicyPortArray {
-		return networkingv1.NetworkPolicyPortArray{&networkingv1.NetworkPolicyPortArgs{Port: pulumi.Int(p), Protocol: pulumi.String("TCP")}}
-	}
+	peer := func(p PeerArgs) networkingv1.NetworkPolicyPeerArgs { return netpolicy.PodsIn(p.Namespace, p.PodLabels) }
+	tcp := netpolicy.TCP
 	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-loki-ingress", &networkingv1.NetworkPolicyArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(kname.Join(release, "ingress")), Namespace: pulumi.String(l.Namespace)},
 		Spec: &networkingv1.NetworkPolicySpecArgs{
@@ -153,10 +135,7 @@ func newLokiNetworkPolicies(ctx *pulumi.Context, name, release string, l *LokiAr
 	}, parent); err != nil {
 		return fmt.Errorf("loki ingress policy: %w", err)
 	}
-	var to networkingv1.NetworkPolicyPeerArray
-	for _, c := range l.StoreCIDRs {
-		to = append(to, &networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String(c)}})
-	}
+	to := netpolicy.IPPeers(l.StoreCIDRs...)
 	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-loki-egress", &networkingv1.NetworkPolicyArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(kname.Join(release, "egress")), Namespace: pulumi.String(l.Namespace)},
 		Spec: &networkingv1.NetworkPolicySpecArgs{

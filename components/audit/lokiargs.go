@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rampart-dev/rampart/helpers/chart"
 	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
@@ -74,7 +75,7 @@ type LokiArgs struct {
 	// Namespace is where Loki runs; default DefaultLokiNamespace.
 	Namespace string `json:"namespace,omitempty"`
 	// Chart selects the chart (repository, version).
-	Chart LokiChartArgs `json:"chart,omitzero"`
+	Chart chart.Source `json:"chart,omitzero"`
 	// RetentionDays is Loki's retention_period in days. Default (nil, the
 	// key absent): the bucket's lock period. Longer is refused (the lock
 	// ends first, so the setting would promise nothing); shorter needs
@@ -98,14 +99,9 @@ type LokiArgs struct {
 	Images image.Images `json:"-"`
 }
 
-// LokiChartArgs selects the chart.
-type LokiChartArgs struct {
-	// Repository is an https chart repository or oci:// registry path;
-	// default DefaultLokiChartRepository.
-	Repository string `json:"repository,omitempty"`
-	// Version pins the chart; default DefaultLokiChartVersion.
-	Version string `json:"version,omitempty"`
-}
+// LokiChartPin is the community Loki chart (config keys chart.repository,
+// chart.version).
+var LokiChartPin = chart.Pin{Name: "loki", Repository: DefaultLokiChartRepository, Version: DefaultLokiChartVersion}
 
 // PeerArgs names the pods allowed to reach Loki.
 type PeerArgs struct {
@@ -119,22 +115,14 @@ func (l LokiArgs) withDefaults(lockDays int) LokiArgs {
 	if l.Namespace == "" {
 		l.Namespace = DefaultLokiNamespace
 	}
-	if l.Chart.Repository == "" {
-		l.Chart.Repository = DefaultLokiChartRepository
-	}
-	if l.Chart.Version == "" {
-		l.Chart.Version = DefaultLokiChartVersion
-	}
+	l.Chart = l.Chart.WithDefaults(LokiChartPin)
 	if l.RetentionDays == nil {
 		l.RetentionDays = new(lockDays)
 	}
 	return l
 }
 
-var (
-	lokiTag    = regexp.MustCompile(`^v?3\.(\d+)\.(\d+)$`)
-	semverLike = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
-)
+var lokiTag = regexp.MustCompile(`^v?3\.(\d+)\.(\d+)$`)
 
 // validate reports the Loki block's problems under path (…loki).
 func (l LokiArgs) validate(lv *verr.List, path string, lockDays int, keysSecret bool) {
@@ -153,12 +141,7 @@ func (l LokiArgs) validate(lv *verr.List, path string, lockDays int, keysSecret 
 		lv.Add(p("shorterRetentionReason"), "", fmt.Sprintf("required: Loki forgets after %d days but the lock keeps the bytes for %d", days, lockDays),
 			"state why queries may stop earlier than the lock")
 	}
-	if !semverLike.MatchString(l.Chart.Version) {
-		lv.Add(p("chart.version"), l.Chart.Version, "not a pinned chart version", "e.g. "+DefaultLokiChartVersion)
-	}
-	if r := l.Chart.Repository; !strings.HasPrefix(r, "https://") && !strings.HasPrefix(r, "oci://") {
-		lv.Add(p("chart.repository"), r, "not an https:// or oci:// repository", "e.g. "+DefaultLokiChartRepository)
-	}
+	l.Chart.Validate(lv, p("chart"), LokiChartPin)
 	for _, peer := range []struct {
 		key string
 		a   PeerArgs

@@ -3,15 +3,16 @@ package certmanager
 import (
 	"cmp"
 	"fmt"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rampart-dev/rampart/helpers/chart"
 	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
 
@@ -39,12 +40,6 @@ const (
 	// SovereigntyException may carry.
 	MinJustification = 20
 )
-
-// DefaultAPIServerPorts are the API server's ports cert-manager reaches:
-// the kubernetes Service (443) and the endpoint port behind it (6443);
-// a NetworkPolicy is evaluated after the Service's DNAT on most CNIs, so
-// both are needed.
-var DefaultAPIServerPorts = []int{443, 6443}
 
 // GatewayIssuer selects which issuer the ingress Gateway's certificates
 // come from.
@@ -101,29 +96,22 @@ type ChartArgs struct {
 	// Enabled installs the chart. Default true; the stack turns it off in
 	// the local profile (the lab has no nodes).
 	Enabled *bool `json:"enabled,omitempty"`
-	// Repository is an https chart repository or an OCI registry path
-	// (oci://registry/path; the chart "cert-manager" is appended). Default
-	// DefaultChartRepository.
-	Repository string `json:"repository,omitempty"`
-	// Version pins the chart; default ChartVersion.
-	Version string `json:"version,omitempty"`
+	// Source is chart.repository (default DefaultChartRepository; the chart
+	// "cert-manager" is appended to an oci:// path) and chart.version
+	// (default ChartVersion).
+	chart.Source
 	// ControllerServiceAccount is the controller's ServiceAccount (the
 	// chart's release name). Default ReleaseName; set it when cert-manager is
 	// installed by someone else under another name.
 	ControllerServiceAccount string `json:"controllerServiceAccount,omitempty"`
 }
 
-// APIServerArgs locates the API server for the NetworkPolicies.
+// APIServerArgs locates the API server for the NetworkPolicies: egress goes
+// to its addresses, and the webhook admits calls from them.
 type APIServerArgs struct {
-	// CIDRs are the API server's addresses: the kubernetes Service's
-	// ClusterIP and the control-plane endpoints. Egress goes to them, and
-	// the webhook admits calls from them. Required (no safe default: 0.0.0.0/0
-	// would let the controller reach any host on these ports).
-	CIDRs []string `json:"cidrs,omitempty"`
-	// Ports are the API server's ports; default DefaultAPIServerPorts (nil,
-	// the key absent). An empty list is refused, not replaced: a
-	// NetworkPolicy rule without ports opens every port.
-	Ports []int `json:"ports,omitempty"`
+	// APIServer is apiServer.cidrs (required) and apiServer.ports (default
+	// netpolicy.DefaultAPIServerPorts).
+	netpolicy.APIServer
 	// WebhookPort is the webhook's port the API server calls; default
 	// DefaultWebhookPort (nil, the key absent; the chart's
 	// webhook.securePort). A pointer because an explicit 0 is refused
@@ -166,9 +154,8 @@ type SovereigntyException struct {
 }
 
 var (
-	dnsLabel     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	exactVersion = regexp.MustCompile(`^v?\d+\.\d+\.\d+$`)
-	mountRe      = regexp.MustCompile(`^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$`)
+	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	mountRe  = regexp.MustCompile(`^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$`)
 )
 
 func (a *CertManagerArgs) withDefaults() *CertManagerArgs {
@@ -177,12 +164,9 @@ func (a *CertManagerArgs) withDefaults() *CertManagerArgs {
 	if out.Chart.Enabled == nil {
 		out.Chart.Enabled = pulumi.BoolRef(true)
 	}
-	out.Chart.Repository = cmp.Or(out.Chart.Repository, DefaultChartRepository)
-	out.Chart.Version = cmp.Or(out.Chart.Version, ChartVersion)
+	out.Chart.Source = out.Chart.WithDefaults(ChartPin)
 	out.Chart.ControllerServiceAccount = cmp.Or(out.Chart.ControllerServiceAccount, ReleaseName)
-	if out.APIServer.Ports == nil {
-		out.APIServer.Ports = DefaultAPIServerPorts
-	}
+	out.APIServer.APIServer = out.APIServer.WithDefaults()
 	if out.APIServer.WebhookPort == nil {
 		out.APIServer.WebhookPort = new(DefaultWebhookPort)
 	}
@@ -213,13 +197,7 @@ func (a *CertManagerArgs) Validate(path string) error {
 	var l verr.List
 	p := func(s string) string { return verr.Path(path, s) }
 	kname.CheckNamespace(&l, p("namespace"), d.Namespace)
-	if !strings.HasPrefix(d.Chart.Repository, "https://") && !strings.HasPrefix(d.Chart.Repository, "oci://") {
-		l.Add(p("chart.repository"), d.Chart.Repository, "the chart must come over https or from an OCI registry",
-			"use "+DefaultChartRepository+" or your OCI mirror (oci://registry/path)")
-	}
-	if !exactVersion.MatchString(d.Chart.Version) {
-		l.Add(p("chart.version"), d.Chart.Version, "the chart version must be pinned", "set an exact version, e.g. "+ChartVersion)
-	}
+	d.Chart.Validate(&l, p("chart"), ChartPin)
 	if d.Chart.Version != ChartVersion {
 		var missing []string
 		for _, pin := range Pins() {
@@ -235,26 +213,16 @@ func (a *CertManagerArgs) Validate(path string) error {
 	if !dnsLabel.MatchString(d.Chart.ControllerServiceAccount) {
 		l.Add(p("chart.controllerServiceAccount"), d.Chart.ControllerServiceAccount, "not a ServiceAccount name", "use the controller's ServiceAccount (default "+ReleaseName+")")
 	}
-	if len(d.APIServer.CIDRs) == 0 {
-		l.Add(p("apiServer.cidrs"), verr.Raw("[]"), "required: cert-manager's egress and its webhook's ingress are limited to the API server",
-			"list the kubernetes Service ClusterIP and the control-plane endpoint addresses, e.g. [10.96.0.1/32, 192.0.2.10/32]")
-	}
-	checkCIDRs(&l, p("apiServer.cidrs"), d.APIServer.CIDRs)
-	if len(d.APIServer.Ports) == 0 {
-		l.NotUnset(p("apiServer.ports"), verr.Raw("[]"), "an egress rule without ports opens every port of the API server's addresses", DefaultAPIServerPorts, "list the API server's ports")
-	}
-	for i, port := range d.APIServer.Ports {
-		checkPort(&l, p(fmt.Sprintf("apiServer.ports[%d]", i)), port)
-	}
-	checkPortKey(&l, p("apiServer.webhookPort"), *d.APIServer.WebhookPort, DefaultWebhookPort)
+	d.APIServer.Validate(&l, p("apiServer"), "cert-manager's egress and its webhook's ingress are limited to the API server")
+	netpolicy.CheckPortKey(&l, p("apiServer.webhookPort"), *d.APIServer.WebhookPort, DefaultWebhookPort)
 	if d.OpenBao.Namespace != "" {
 		kname.CheckNamespace(&l, p("openbao.namespace"), d.OpenBao.Namespace)
 		if len(d.OpenBao.CIDRs) > 0 {
 			l.Add(p("openbao.cidrs"), verr.Raw(fmt.Sprint(d.OpenBao.CIDRs)), "set together with openbao.namespace", "use namespace (in-cluster OpenBao) or cidrs (outside), not both")
 		}
 	}
-	checkCIDRs(&l, p("openbao.cidrs"), d.OpenBao.CIDRs)
-	checkPortKey(&l, p("openbao.port"), *d.OpenBao.Port, DefaultOpenBaoPort)
+	netpolicy.CheckCIDRs(&l, p("openbao.cidrs"), d.OpenBao.CIDRs)
+	netpolicy.CheckPortKey(&l, p("openbao.port"), *d.OpenBao.Port, DefaultOpenBaoPort)
 	if d.Vault != nil {
 		validateVault(&l, p("vault"), d.Vault, d.AllowHTTP)
 		if d.OpenBao.Namespace == "" && len(d.OpenBao.CIDRs) == 0 {
@@ -280,34 +248,6 @@ func (a *CertManagerArgs) Validate(path string) error {
 		kname.CheckNamespace(&l, p("issuerServiceAccount.namespace"), s.Namespace)
 	}
 	return l.Err()
-}
-
-func checkCIDRs(l *verr.List, p string, cidrs []string) {
-	for i, c := range cidrs {
-		pf, err := netip.ParsePrefix(c)
-		switch {
-		case err != nil:
-			l.Add(fmt.Sprintf("%s[%d]", p, i), c, "not a CIDR", "use e.g. 10.96.0.1/32")
-		case pf.Bits() == 0:
-			l.Add(fmt.Sprintf("%s[%d]", p, i), c, "admits every address", "name the hosts (/32 or the smallest range)")
-		}
-	}
-}
-
-func checkPort(l *verr.List, p string, port int) {
-	if port < 1 || port > 65535 {
-		l.Add(p, port, "not a port", "use 1-65535")
-	}
-}
-
-// checkPortKey checks a defaulted port key whose absence means def: a 0
-// there can only have been written, and is refused rather than replaced.
-func checkPortKey(l *verr.List, p string, port, def int) {
-	if port == 0 {
-		l.NotUnset(p, 0, verr.NoPort, def, "give the port")
-		return
-	}
-	checkPort(l, p, port)
 }
 
 // httpsURL checks an absolute https URL (http only when allowHTTP).

@@ -19,6 +19,7 @@ import (
 	"github.com/rampart-dev/rampart/components/certmanager"
 	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/helpers/image"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 	"github.com/rampart-dev/rampart/internal/recmock"
 )
 
@@ -48,7 +49,7 @@ var testCA = func() string {
 
 func validArgs() *certmanager.CertManagerArgs {
 	return &certmanager.CertManagerArgs{
-		APIServer: certmanager.APIServerArgs{CIDRs: []string{"10.96.0.1/32", "192.0.2.10/32"}},
+		APIServer: certmanager.APIServerArgs{APIServer: netpolicy.APIServer{CIDRs: []string{"10.96.0.1/32", "192.0.2.10/32"}}},
 		OpenBao:   certmanager.OpenBaoPeer{Namespace: "openbao"},
 		Vault: &certmanager.VaultIssuerArgs{
 			Server: "https://openbao.openbao.svc:8200", CABundlePEM: testCA,

@@ -2,11 +2,11 @@ package certmanager
 
 import (
 	"context"
-	"strings"
 
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rampart-dev/rampart/helpers/chart"
 	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/helpers/image"
 )
@@ -31,6 +31,9 @@ const (
 	// uid, so Rampart's shared non-root identity is used.
 	runAsUser = 1000
 )
+
+// ChartPin is the upstream cert-manager chart.
+var ChartPin = chart.Pin{Name: "cert-manager", Repository: DefaultChartRepository, Version: ChartVersion}
 
 // The v1.21.2 images, by digest. Sources (no registry is reachable from
 // this machine; quay.io itself was not queried): the OpenLakeForge
@@ -127,18 +130,7 @@ func ChartValues(a *CertManagerArgs) map[string]any {
 }
 
 func deployChart(ctx *pulumi.Context, name string, a *CertManagerArgs, parent pulumi.Resource, deps []pulumi.Resource) (*helmv4.Chart, error) {
-	args := &helmv4.ChartArgs{
-		Name:      pulumi.String(ReleaseName),
-		Namespace: pulumi.String(a.Namespace),
-		Version:   pulumi.String(a.Chart.Version),
-		Values:    pulumi.ToMap(ChartValues(a)),
-	}
-	if strings.HasPrefix(a.Chart.Repository, "oci://") {
-		args.Chart = pulumi.String(strings.TrimSuffix(a.Chart.Repository, "/") + "/cert-manager")
-	} else {
-		args.Chart = pulumi.String("cert-manager")
-		args.RepositoryOpts = &helmv4.RepositoryOptsArgs{Repo: pulumi.String(a.Chart.Repository)}
-	}
+	args := a.Chart.Args(ChartPin, ReleaseName, a.Namespace, pulumi.ToMap(ChartValues(a)))
 	return helmv4.NewChart(ctx, name+"-chart", args, pulumi.Parent(parent), pulumi.DependsOn(deps),
 		pulumi.Transforms([]pulumi.ResourceTransform{retainCRDs}))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
 
@@ -232,7 +233,7 @@ func validateACME(l *verr.List, p string, m *ACMEArgs) {
 	if len(m.EgressCIDRs) == 0 {
 		l.Add(p+".egressCIDRs", verr.Raw("[]"), "required: the default-deny policy would block the ACME directory", "list the CA's API addresses")
 	}
-	checkCIDRs(l, p+".egressCIDRs", m.EgressCIDRs)
+	netpolicy.CheckCIDRs(l, p+".egressCIDRs", m.EgressCIDRs)
 }
 
 func parsablePEM(s string) bool {

@@ -8,6 +8,8 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 )
 
 // NetworkPolicy object names this component adds to cert-manager's
@@ -30,23 +32,6 @@ func componentSelector(component string) *metav1.LabelSelectorArgs {
 	return &metav1.LabelSelectorArgs{MatchLabels: m}
 }
 
-func tcpPorts(nums ...int) networkingv1.NetworkPolicyPortArray {
-	var out networkingv1.NetworkPolicyPortArray
-	for _, n := range nums {
-		out = append(out, networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String("TCP"), Port: pulumi.Int(n)})
-	}
-	return out
-}
-
-func ipPeers(cidrs []string) networkingv1.NetworkPolicyPeerArray {
-	var out networkingv1.NetworkPolicyPeerArray
-	for _, c := range cidrs {
-		p := netip.MustParsePrefix(c).Masked()
-		out = append(out, networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String(p.String())}})
-	}
-	return out
-}
-
 // policySpecs are exactly the flows cert-manager needs: every pod to the
 // API server; the webhook from the API server; the controller to the
 // issuer's OpenBao and to the ACME directory (and the DNS-01 nameserver).
@@ -56,32 +41,30 @@ func policySpecs(a *CertManagerArgs) map[string]*networkingv1.NetworkPolicySpecA
 			PodSelector: componentSelector(""),
 			PolicyTypes: pulumi.StringArray{pulumi.String("Egress")},
 			Egress: networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{
-				To: ipPeers(a.APIServer.CIDRs), Ports: tcpPorts(a.APIServer.Ports...),
+				To: netpolicy.IPPeers(a.APIServer.CIDRs...), Ports: netpolicy.TCP(a.APIServer.Ports...),
 			}},
 		},
 		PolicyWebhookIngress: {
 			PodSelector: componentSelector("webhook"),
 			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress")},
 			Ingress: networkingv1.NetworkPolicyIngressRuleArray{networkingv1.NetworkPolicyIngressRuleArgs{
-				From: ipPeers(a.APIServer.CIDRs), Ports: tcpPorts(*a.APIServer.WebhookPort),
+				From: netpolicy.IPPeers(a.APIServer.CIDRs...), Ports: netpolicy.TCP(*a.APIServer.WebhookPort),
 			}},
 		},
 	}
 	if o := a.OpenBao; o.Namespace != "" || len(o.CIDRs) > 0 {
-		to := ipPeers(o.CIDRs)
+		to := netpolicy.IPPeers(o.CIDRs...)
 		if o.Namespace != "" {
-			to = networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: &metav1.LabelSelectorArgs{
-				MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String(o.Namespace)},
-			}}}
+			to = networkingv1.NetworkPolicyPeerArray{netpolicy.NamespacePeer(o.Namespace)}
 		}
 		specs[PolicyOpenBaoEgress] = &networkingv1.NetworkPolicySpecArgs{
 			PodSelector: componentSelector("controller"),
 			PolicyTypes: pulumi.StringArray{pulumi.String("Egress")},
-			Egress:      networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{To: to, Ports: tcpPorts(*o.Port)}},
+			Egress:      networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{To: to, Ports: netpolicy.TCP(*o.Port)}},
 		}
 	}
 	if m := a.ACME; m != nil {
-		rules := networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{To: ipPeers(m.EgressCIDRs), Ports: tcpPorts(443)}}
+		rules := networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{To: netpolicy.IPPeers(m.EgressCIDRs...), Ports: netpolicy.TCP(443)}}
 		if d := m.DNS01; d != nil {
 			ap := netip.MustParseAddrPort(d.Nameserver)
 			bits := 32
@@ -89,11 +72,8 @@ func policySpecs(a *CertManagerArgs) map[string]*networkingv1.NetworkPolicySpecA
 				bits = 128
 			}
 			rules = append(rules, networkingv1.NetworkPolicyEgressRuleArgs{
-				To: ipPeers([]string{netip.PrefixFrom(ap.Addr(), bits).String()}),
-				Ports: networkingv1.NetworkPolicyPortArray{
-					networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String("TCP"), Port: pulumi.Int(int(ap.Port()))},
-					networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String("UDP"), Port: pulumi.Int(int(ap.Port()))},
-				},
+				To:    netpolicy.IPPeers(netip.PrefixFrom(ap.Addr(), bits).String()),
+				Ports: append(netpolicy.TCP(int(ap.Port())), netpolicy.Ports("UDP", int(ap.Port()))...),
 			})
 		}
 		specs[PolicyACMEEgress] = &networkingv1.NetworkPolicySpecArgs{

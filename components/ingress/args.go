@@ -3,14 +3,15 @@ package ingress
 import (
 	"cmp"
 	"fmt"
-	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/rampart-dev/rampart/helpers/chart"
 	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 	"github.com/rampart-dev/rampart/helpers/verr"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -78,12 +79,6 @@ func ControllerName(a *IngressArgs) string {
 	}
 	return EnvoyGatewayController
 }
-
-// DefaultAPIServerPorts are the API server's ports Envoy Gateway's
-// controller and certgen job reach: 443 (the kubernetes Service) and 6443
-// (the control-plane endpoints the Service's ClusterIP is DNATed to, which is
-// what a NetworkPolicy sees).
-var DefaultAPIServerPorts = []int{443, 6443}
 
 // DefaultCiphers are the TLS 1.2 suites offered with a 1.2 floor: ECDHE key
 // exchange (forward secrecy) and AEAD encryption only, as BSI TR-02102-2,
@@ -166,14 +161,13 @@ type Route struct {
 type Chart struct {
 	// Enabled installs the chart. Default false.
 	Enabled bool `json:"enabled,omitempty"`
-	// Repository is the chart's OCI repository. Default ChartRepository;
-	// set it to an OCI mirror for air-gapped clusters. The local profile
-	// also takes an absolute path to a folder holding gateway-helm/ (the
-	// lab's copy of the chart in Envoy Gateway's module zip); no other
-	// profile does (the stack checks).
-	Repository string `json:"repository,omitempty"`
-	// Version of gateway-helm. Default ChartVersion.
-	Version string `json:"version,omitempty"`
+	// Source is chart.repository, the chart's OCI repository (default
+	// ChartRepository; an OCI mirror for air-gapped clusters; the local
+	// profile also takes an absolute path to a folder holding gateway-helm/,
+	// the lab's copy of the chart in Envoy Gateway's module zip, and no other
+	// profile does: the stack checks), and chart.version (default
+	// ChartVersion).
+	chart.Source
 	// CRDs installs the Gateway API's and Envoy Gateway's CRDs with the
 	// chart (its crds subchart). Default true. false where the cluster's
 	// CRDs are managed apart (the lab installs them before any stack), so
@@ -196,23 +190,6 @@ const (
 	// for clusters reached from inside (the lab's node).
 	ServiceClusterIP ServiceType = "ClusterIP"
 )
-
-// LocalChart reports whether the chart's source is a local folder (an
-// absolute path) rather than an OCI repository.
-func (c Chart) LocalChart() bool { return strings.HasPrefix(c.Repository, "/") }
-
-// APIServerArgs locates the API server for the chart's NetworkPolicies
-// (same shape as rampart:certmanager.apiServer).
-type APIServerArgs struct {
-	// CIDRs are the API server's addresses: the kubernetes Service's
-	// ClusterIP and the control-plane endpoints. Envoy Gateway's controller
-	// and certgen job egress to them. Required when chart.enabled (no safe
-	// default: 0.0.0.0/0 would let the controller reach any host on these
-	// ports, and is refused).
-	CIDRs []string `json:"cidrs,omitempty"`
-	// Ports are the API server's ports; default DefaultAPIServerPorts.
-	Ports []int `json:"ports,omitempty"`
-}
 
 // IssuerRef is the cert-manager issuer that signs the listeners'
 // certificates (the Gateway's cert-manager.io/(cluster-)issuer annotation).
@@ -270,9 +247,10 @@ type IngressArgs struct {
 	// with chart.enabled (it is the installed controller's default
 	// EnvoyProxy).
 	ServiceType ServiceType `json:"serviceType,omitempty"`
-	// APIServer is where the API server is, for the chart's egress and
-	// webhook policies (read only when chart.enabled).
-	APIServer APIServerArgs `json:"apiServer,omitempty"`
+	// APIServer is where the API server is: Envoy Gateway's controller and
+	// certgen job egress to it (read only when chart.enabled; cidrs are then
+	// required, ports default to netpolicy.DefaultAPIServerPorts).
+	APIServer netpolicy.APIServer `json:"apiServer,omitzero"`
 	// ProxyPodLabels select the proxy pods that receive 80/443. Default:
 	// Envoy Gateway's proxy labels (gateway mode); required otherwise.
 	ProxyPodLabels map[string]string `json:"proxyPodLabels,omitempty"`
@@ -319,16 +297,12 @@ func (a *IngressArgs) WithDefaults() *IngressArgs {
 	if o.Issuer.Name != "" {
 		o.Issuer.Kind = cmp.Or(o.Issuer.Kind, "ClusterIssuer")
 	}
-	o.Chart.Repository = cmp.Or(o.Chart.Repository, ChartRepository)
-	o.Chart.Version = cmp.Or(o.Chart.Version, ChartVersion)
+	o.Chart.Source = o.Chart.WithDefaults(ChartPin)
 	if o.Chart.CRDs == nil {
 		on := true
 		o.Chart.CRDs = &on
 	}
-	o.APIServer.CIDRs = slices.Clone(o.APIServer.CIDRs)
-	if len(o.APIServer.Ports) == 0 {
-		o.APIServer.Ports = slices.Clone(DefaultAPIServerPorts)
-	}
+	o.APIServer = o.APIServer.WithDefaults()
 	return &o
 }
 
@@ -454,8 +428,8 @@ func (a *IngressArgs) Validate(path string) error {
 	if a.Mode != ModeGateway && len(a.ProxyPodLabels) == 0 {
 		l.Add(p("proxyPodLabels"), verr.Raw("{}"), "missing: the network policy admits 80/443 only to these pods", "set the labels of your gateway or controller pods")
 	}
-	if a.Chart.Enabled && !strings.HasPrefix(a.Chart.Repository, "oci://") && !a.Chart.LocalChart() {
-		l.Add(p("chart.repository"), a.Chart.Repository, "gateway-helm is published as an OCI chart only", "use oci://docker.io/envoyproxy or your OCI mirror")
+	if a.Chart.Enabled {
+		a.Chart.Validate(&l, p("chart"), ChartPin)
 	}
 	switch {
 	case a.ServiceType == "":
@@ -467,23 +441,8 @@ func (a *IngressArgs) Validate(path string) error {
 	if a.Chart.Enabled && a.Mode != ModeGateway {
 		l.Add(p("chart.enabled"), true, "Envoy Gateway's chart is for gateway mode only", "remove chart.enabled or use mode gateway")
 	}
-	if a.Chart.Enabled && a.Mode == ModeGateway && len(a.APIServer.CIDRs) == 0 {
-		l.Add(p("apiServer.cidrs"), verr.Raw("[]"), "required with chart.enabled: the ingress namespace is default-deny and Envoy Gateway's controller and certgen job reach only the API server",
-			"list the kubernetes Service ClusterIP and the control-plane endpoint addresses, e.g. [10.96.0.1/32, 192.0.2.10/32]")
-	}
-	for i, c := range a.APIServer.CIDRs {
-		pf, err := netip.ParsePrefix(c)
-		switch {
-		case err != nil:
-			l.Add(p(fmt.Sprintf("apiServer.cidrs[%d]", i)), c, "not a CIDR", "use e.g. 10.96.0.1/32")
-		case pf.Bits() == 0:
-			l.Add(p(fmt.Sprintf("apiServer.cidrs[%d]", i)), c, "admits every address", "name the API server's addresses (/32 or the smallest range)")
-		}
-	}
-	for i, port := range a.APIServer.Ports {
-		if port < 1 || port > 65535 {
-			l.Add(p(fmt.Sprintf("apiServer.ports[%d]", i)), port, "not a port", "use 1-65535 (default 443, 6443)")
-		}
+	if a.Chart.Enabled && a.Mode == ModeGateway {
+		a.APIServer.Validate(&l, p("apiServer"), "with chart.enabled: the ingress namespace is default-deny and Envoy Gateway's controller and certgen job reach only the API server")
 	}
 	switch a.Issuer.Kind {
 	case "", "ClusterIssuer", "Issuer":

@@ -7,6 +7,7 @@ import (
 
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/rampart-dev/rampart/helpers/chart"
 	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
@@ -19,6 +20,10 @@ const (
 	// ChartRepository is gateway-helm's upstream OCI repository.
 	ChartRepository = "oci://docker.io/envoyproxy"
 )
+
+// ChartPin is gateway-helm, published as an OCI chart only; the local
+// profile may give a local folder (Chart.Source).
+var ChartPin = chart.Pin{Name: "gateway-helm", Repository: ChartRepository, Version: ChartVersion, OCIOnly: true, LocalOK: true}
 
 // Envoy Gateway's images, pinned in one place; rendered through
 // IngressArgs.Images (rampart:images).
@@ -78,11 +83,7 @@ func newChart(ctx *pulumi.Context, name string, a *IngressArgs, opts ...pulumi.R
 			"securityContext": pulumi.ToMap(hardening.ContainerSecurityContextValues()),
 		}, "pod": pulumi.Map{"securityContext": pulumi.ToMap(hardening.PodSecurityContextValues(65532))}},
 	}
-	args := &helmv4.ChartArgs{
-		Name: pulumi.String(ReleaseName), Namespace: pulumi.String(a.Namespace),
-		Version: pulumi.String(a.Chart.Version), Values: values,
-		Chart: pulumi.String(strings.TrimSuffix(a.Chart.Repository, "/") + "/gateway-helm"),
-	}
+	args := a.Chart.Args(ChartPin, ReleaseName, a.Namespace, values)
 	// The chart renders no Helm hook: certgen is Rampart's (newCertgen), and
 	// the controller starts once its Secrets exist.
 	certgen, err := newCertgen(ctx, name+"-certgen", a, append(opts, pulumi.DependsOn(pols))...)

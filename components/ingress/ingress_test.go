@@ -7,6 +7,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/components/ingress"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 	"github.com/rampart-dev/rampart/internal/recmock"
 )
 
@@ -452,7 +453,7 @@ func TestIngress_DefaultsAreTheSecureOnes(t *testing.T) {
 // (ten routes over five tenants, two cross-namespace) under the mocks.
 func BenchmarkIngress_GatewayModeTenRoutes(b *testing.B) {
 	a := &ingress.IngressArgs{Domain: domain, Chart: ingress.Chart{Enabled: true},
-		APIServer: ingress.APIServerArgs{CIDRs: []string{"10.96.0.1/32"}}}
+		APIServer: netpolicy.APIServer{CIDRs: []string{"10.96.0.1/32"}}}
 	for i := 0; i < 10; i++ {
 		tn := "tenant-" + string(rune('a'+i%5))
 		r := ingress.Route{Host: tn + "-" + string(rune('a'+i)) + "." + domain, Namespace: tn, Backend: &ingress.Backend{Service: "web", Port: 8080}}

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"sort"
 
-	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/helpers/kmeta"
 	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 )
 
 // Envoy Gateway runs its proxies unprivileged: a listener on a port below
@@ -25,10 +25,7 @@ func newNetworkPolicy(ctx *pulumi.Context, name string, a *IngressArgs, opts ...
 	if a.Mode == ModeGateway {
 		in = append(in, 80+envoyPortShift, 443+envoyPortShift)
 	}
-	var inPorts networkingv1.NetworkPolicyPortArray
-	for _, p := range in {
-		inPorts = append(inPorts, networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String("TCP"), Port: pulumi.Int(p)})
-	}
+	inPorts := netpolicy.TCP(in...)
 	// Egress: one rule per backend namespace with exactly its ports.
 	byNS := map[string][]int{}
 	for _, r := range a.Routes {
@@ -47,15 +44,9 @@ func newNetworkPolicy(ctx *pulumi.Context, name string, a *IngressArgs, opts ...
 	var egress networkingv1.NetworkPolicyEgressRuleArray
 	for _, ns := range nss {
 		sort.Ints(byNS[ns])
-		var ports networkingv1.NetworkPolicyPortArray
-		for _, p := range byNS[ns] {
-			ports = append(ports, networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String("TCP"), Port: pulumi.Int(p)})
-		}
 		egress = append(egress, networkingv1.NetworkPolicyEgressRuleArgs{
-			To: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: &metav1.LabelSelectorArgs{
-				MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String(ns)},
-			}}},
-			Ports: ports,
+			To:    networkingv1.NetworkPolicyPeerArray{netpolicy.NamespacePeer(ns)},
+			Ports: netpolicy.TCP(byNS[ns]...),
 		})
 	}
 	// name is the Pulumi child's (<component>-netpol): two ingresses in one
@@ -64,7 +55,7 @@ func newNetworkPolicy(ctx *pulumi.Context, name string, a *IngressArgs, opts ...
 	_, err := networkingv1.NewNetworkPolicy(ctx, name, &networkingv1.NetworkPolicyArgs{
 		Metadata: kmeta.Meta(objName, pulumi.String(a.Namespace)),
 		Spec: &networkingv1.NetworkPolicySpecArgs{
-			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(a.ProxyPodLabels)},
+			PodSelector: netpolicy.Selector(a.ProxyPodLabels),
 			PolicyTypes: pulumi.ToStringArray([]string{"Ingress", "Egress"}),
 			Ingress: networkingv1.NetworkPolicyIngressRuleArray{networkingv1.NetworkPolicyIngressRuleArgs{
 				// No from: clients are anywhere on the internet.
@@ -137,36 +128,34 @@ func newChartNetworkPolicies(ctx *pulumi.Context, name string, a *IngressArgs, o
 	if a.Mode != ModeGateway || !a.Chart.Enabled {
 		return nil, nil
 	}
-	var api networkingv1.NetworkPolicyPeerArray
-	for _, c := range a.APIServer.CIDRs {
-		api = append(api, networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String(c)}})
-	}
-	apiEgress := networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{To: api, Ports: tcpPorts(a.APIServer.Ports...)}}
-	proxies := networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(a.ProxyPodLabels)}}}
-	controller := networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(controllerLabels)}}}
+	apiEgress := networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{
+		To: netpolicy.IPPeers(a.APIServer.CIDRs...), Ports: netpolicy.TCP(a.APIServer.Ports...),
+	}}
+	proxies := networkingv1.NetworkPolicyPeerArray{netpolicy.PodPeer(a.ProxyPodLabels)}
+	controller := networkingv1.NetworkPolicyPeerArray{netpolicy.PodPeer(controllerLabels)}
 	specs := []struct {
 		suffix string
 		spec   *networkingv1.NetworkPolicySpecArgs
 	}{
 		{PolicyControllerAPIServer, &networkingv1.NetworkPolicySpecArgs{
-			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(controllerLabels)},
+			PodSelector: netpolicy.Selector(controllerLabels),
 			PolicyTypes: pulumi.ToStringArray([]string{"Egress"}), Egress: apiEgress,
 		}},
 		{PolicyCertgenAPIServer, &networkingv1.NetworkPolicySpecArgs{
-			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(certgenLabels)},
+			PodSelector: netpolicy.Selector(certgenLabels),
 			PolicyTypes: pulumi.ToStringArray([]string{"Egress"}), Egress: apiEgress,
 		}},
 		{PolicyControllerIngress, &networkingv1.NetworkPolicySpecArgs{
-			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(controllerLabels)},
+			PodSelector: netpolicy.Selector(controllerLabels),
 			PolicyTypes: pulumi.ToStringArray([]string{"Ingress"}),
 			Ingress: networkingv1.NetworkPolicyIngressRuleArray{
-				networkingv1.NetworkPolicyIngressRuleArgs{From: proxies, Ports: tcpPorts(XDSPort)},
+				networkingv1.NetworkPolicyIngressRuleArgs{From: proxies, Ports: netpolicy.TCP(XDSPort)},
 			},
 		}},
 		{PolicyProxyXDS, &networkingv1.NetworkPolicySpecArgs{
-			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(a.ProxyPodLabels)},
+			PodSelector: netpolicy.Selector(a.ProxyPodLabels),
 			PolicyTypes: pulumi.ToStringArray([]string{"Egress"}),
-			Egress:      networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{To: controller, Ports: tcpPorts(XDSPort)}},
+			Egress:      networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{To: controller, Ports: netpolicy.TCP(XDSPort)}},
 		}},
 	}
 	var out []pulumi.Resource
@@ -182,12 +171,4 @@ func newChartNetworkPolicies(ctx *pulumi.Context, name string, a *IngressArgs, o
 		out = append(out, np)
 	}
 	return out, nil
-}
-
-func tcpPorts(ports ...int) networkingv1.NetworkPolicyPortArray {
-	var out networkingv1.NetworkPolicyPortArray
-	for _, p := range ports {
-		out = append(out, networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String("TCP"), Port: pulumi.Int(p)})
-	}
-	return out
 }

@@ -15,6 +15,7 @@ import (
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/helpers/kmeta"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -97,14 +98,10 @@ func ports(proto Protocol, nums ...int) networkingv1.NetworkPolicyPortArray {
 	return out
 }
 
-func nsSelector(ns string) *metav1.LabelSelectorArgs {
-	return &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{nsNameLabel: pulumi.String(ns)}}
-}
-
 func dnsSpec(d DNS) *networkingv1.NetworkPolicySpecArgs {
 	peers := networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{
-		NamespaceSelector: nsSelector(d.Namespace),
-		PodSelector:       &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(d.PodLabels)},
+		NamespaceSelector: netpolicy.NamespaceSelector(d.Namespace),
+		PodSelector:       netpolicy.Selector(d.PodLabels),
 	}}
 	if d.NodeLocalCIDR != "" {
 		peers = append(peers, networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String(d.NodeLocalCIDR)}})
@@ -120,9 +117,9 @@ func dnsSpec(d DNS) *networkingv1.NetworkPolicySpecArgs {
 }
 
 func isolationSpec(ns string, ingressNamespaces []string) *networkingv1.NetworkPolicySpecArgs {
-	from := networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: nsSelector(ns)}}
+	from := networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: netpolicy.NamespaceSelector(ns)}}
 	for _, in := range ingressNamespaces {
-		from = append(from, networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: nsSelector(in)})
+		from = append(from, networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: netpolicy.NamespaceSelector(in)})
 	}
 	return &networkingv1.NetworkPolicySpecArgs{
 		PodSelector: &metav1.LabelSelectorArgs{},
@@ -135,9 +132,9 @@ func isolationSpec(ns string, ingressNamespaces []string) *networkingv1.NetworkP
 }
 
 func peerArgs(p Peer) networkingv1.NetworkPolicyPeerArgs {
-	out := networkingv1.NetworkPolicyPeerArgs{PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(p.PodLabels)}}
+	out := netpolicy.PodPeer(p.PodLabels)
 	if p.NamespaceLabels != nil {
-		out.NamespaceSelector = &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(p.NamespaceLabels)}
+		out.NamespaceSelector = netpolicy.Selector(p.NamespaceLabels)
 	}
 	return out
 }
@@ -170,7 +167,7 @@ func gatewaySpec(g Gateway) *networkingv1.NetworkPolicySpecArgs {
 		})
 	}
 	return &networkingv1.NetworkPolicySpecArgs{
-		PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(g.PodLabels)},
+		PodSelector: netpolicy.Selector(g.PodLabels),
 		PolicyTypes: pulumi.StringArray{pulumi.String("Egress")},
 		Egress:      rules,
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-dev/rampart/helpers/chart"
 	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
@@ -71,8 +72,8 @@ type OpenBaoArgs struct {
 	// it would run no server at all, and is refused at its key rather than
 	// silently becoming 3.
 	Replicas *int `json:"replicas,omitempty"`
-	// Chart selects the openbao-helm chart (ModeChart).
-	Chart ChartArgs `json:"chart,omitzero"`
+	// Chart selects the openbao-helm chart (ModeChart); default ChartPin.
+	Chart chart.Source `json:"chart,omitzero"`
 	// Storage sizes the raft data and audit volumes (ModeChart).
 	Storage StorageArgs `json:"storage,omitzero"`
 	// TLS locates the listener's certificate. TLS 1.3 is the minimum and is
@@ -175,8 +176,7 @@ func (a OpenBaoArgs) withDefaults(name string) OpenBaoArgs {
 	if a.Replicas == nil {
 		a.Replicas = new(DefaultReplicas)
 	}
-	def(&a.Chart.Repository, DefaultChartRepository)
-	def(&a.Chart.Version, DefaultChartVersion)
+	a.Chart = a.Chart.WithDefaults(ChartPin)
 	v, verErr := parseSemver(a.Version)
 	def(&a.Storage.DataSize, "10Gi")
 	def(&a.Storage.AuditSize, "10Gi")
@@ -212,12 +212,10 @@ func (a OpenBaoArgs) withDefaults(name string) OpenBaoArgs {
 }
 
 var (
-	hex64   = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
-	decimal = regexp.MustCompile(`^[0-9]+$`)
-	// exactVersion is a pinned semver, no ranges or wildcards.
-	exactVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
-	userName     = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
-	sizeRe       = regexp.MustCompile(`^[1-9][0-9]*(Mi|Gi|Ti)$`)
+	hex64    = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+	decimal  = regexp.MustCompile(`^[0-9]+$`)
+	userName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
+	sizeRe   = regexp.MustCompile(`^[1-9][0-9]*(Mi|Gi|Ti)$`)
 	// hclSafeStr keeps values that mean the same in HCL 2 (our writer) and
 	// HCL 1 (OpenBao's parser): no quotes, backslashes, template markers
 	// ($, %, braces) or control characters, which the two escape differently.

@@ -10,6 +10,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rampart-dev/rampart/helpers/chart"
 	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kmeta"
@@ -21,21 +22,13 @@ const (
 	// DefaultChartVersion is the openbao-helm chart whose appVersion is v2.6.2.
 	DefaultChartVersion = "0.29.2"
 	// DefaultChartRepository is the upstream chart repository; air-gapped sites
-	// point ChartArgs.Repository at an OCI mirror (oci://…) instead.
+	// point chart.repository at an OCI mirror (oci://…) instead.
 	DefaultChartRepository = "https://openbao.github.io/openbao-helm"
 )
 
-// ChartArgs selects the openbao-helm chart (config keys chart.repository,
-// chart.version).
-type ChartArgs struct {
-	// Repository is an https chart repository or an OCI registry path
-	// (oci://registry/path, the chart "openbao" is appended). Default
-	// DefaultChartRepository. Air-gapped sites use their OCI mirror.
-	Repository string `json:"repository,omitempty"`
-	// Version pins the chart; default DefaultChartVersion. Never left floating:
-	// an unpinned chart would change the server without a reviewed diff.
-	Version string `json:"version,omitempty"`
-}
+// ChartPin is the upstream openbao-helm chart. Config keys chart.repository
+// and chart.version (chart.Source) replace its repository and version.
+var ChartPin = chart.Pin{Name: "openbao", Repository: DefaultChartRepository, Version: DefaultChartVersion}
 
 // The server images Rampart pins: quay.io's UBI builds (glibc, which most
 // vendor PKCS#11 libraries need), tagged with the OpenBao version. Upstream
@@ -100,13 +93,7 @@ func (a *OpenBaoArgs) validateChart(l *verr.List, p func(string) string) {
 	case n < 1 || n%2 == 0 || n > 7:
 		l.Add(p("replicas"), n, "raft needs an odd cluster size to keep a quorum", "set replicas to 1 (lab only), 3 or 5")
 	}
-	if !strings.HasPrefix(a.Chart.Repository, "https://") && !strings.HasPrefix(a.Chart.Repository, "oci://") {
-		l.Add(p("chart.repository"), a.Chart.Repository, "the chart must come over https or from an OCI registry",
-			"use "+DefaultChartRepository+" or your OCI mirror (oci://registry/path)")
-	}
-	if !exactVersion.MatchString(a.Chart.Version) {
-		l.Add(p("chart.version"), a.Chart.Version, "the chart version must be pinned", "set chart.version to an exact version, e.g. "+DefaultChartVersion)
-	}
+	a.Chart.Validate(l, p("chart"), ChartPin)
 	for _, s := range []struct{ k, v string }{{"storage.dataSize", a.Storage.DataSize}, {"storage.auditSize", a.Storage.AuditSize}} {
 		if !sizeRe.MatchString(s.v) {
 			l.Add(p(s.k), s.v, "not a volume size", "use a quantity such as 10Gi")
@@ -181,19 +168,8 @@ func deployChart(ctx *pulumi.Context, name string, a *OpenBaoArgs, cfg string, c
 		}
 	}
 
-	chartArgs := &helmv4.ChartArgs{
-		Name:      pulumi.String(fn),
-		Namespace: pulumi.String(a.Namespace),
-		Version:   pulumi.String(a.Chart.Version),
-		Values:    chartValues(fn, a, cfg, pinSecretName),
-		SkipAwait: pulumi.Bool(a.SkipAwait),
-	}
-	if strings.HasPrefix(a.Chart.Repository, "oci://") {
-		chartArgs.Chart = pulumi.String(strings.TrimSuffix(a.Chart.Repository, "/") + "/openbao")
-	} else {
-		chartArgs.Chart = pulumi.String("openbao")
-		chartArgs.RepositoryOpts = &helmv4.RepositoryOptsArgs{Repo: pulumi.String(a.Chart.Repository)}
-	}
+	chartArgs := a.Chart.Args(ChartPin, fn, a.Namespace, chartValues(fn, a, cfg, pinSecretName))
+	chartArgs.SkipAwait = pulumi.Bool(a.SkipAwait)
 	chart, err := helmv4.NewChart(ctx, name+"-chart", chartArgs, parent, pulumi.DependsOn(deps))
 	if err != nil {
 		return fmt.Errorf("openbao %q: create chart: %w", name, err)

@@ -7,23 +7,13 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 
+	"github.com/rampart-dev/rampart/helpers/chart"
 	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
-
-// ChartArgs selects an upstream chart (keys chart.repository, chart.version).
-type ChartArgs struct {
-	// Repository is an https chart repository or an OCI registry path
-	// (oci://registry/path; the chart name is appended). Air-gapped sites
-	// point it at their mirror.
-	Repository string `json:"repository,omitempty"`
-	// Version pins the chart; never a range: an unpinned chart would change
-	// the workload without a reviewed diff.
-	Version string `json:"version,omitempty"`
-}
 
 // ComplianceSpec is a trivy-operator cluster compliance specification.
 type ComplianceSpec string
@@ -65,19 +55,17 @@ type TrivyOperatorArgs struct {
 	// Namespace; default "trivy-system" (restricted, default-deny).
 	Namespace string `json:"namespace,omitempty"`
 	// Chart; default DefaultTrivyChartRepository at TrivyChartVersion.
-	Chart ChartArgs `json:"chart,omitempty"`
+	Chart chart.Source `json:"chart,omitempty"`
 	// AirGap points the DBs and the checks bundle at mirrors.
 	AirGap AirGapArgs `json:"airGap,omitempty"`
 	// Compliance lists the cluster compliance reports; default k8s-nsa-1.0,
 	// k8s-cis-1.23, k8s-pss-restricted-0.1 (nil, the key absent). An empty
 	// list is refused, not replaced: it would produce no report.
 	Compliance []ComplianceSpec `json:"compliance,omitempty"`
-	// APIServerCIDRs are the API server's addresses (CIDRs); the only
-	// control-plane flow the namespace's egress policy opens. Required.
-	APIServerCIDRs []string `json:"apiServerCidrs,omitempty"`
-	// APIServerPort; default 443 (nil, the key absent). A pointer because
-	// an explicit 0 is refused (verr.NoPort), not silently replaced.
-	APIServerPort *int `json:"apiServerPort,omitempty"`
+	// APIServer is the API server (apiServer.cidrs, required: the only
+	// control-plane flow the namespace's egress policy opens; apiServer.ports,
+	// default netpolicy.DefaultAPIServerPorts).
+	APIServer netpolicy.APIServer `json:"apiServer,omitzero"`
 	// RegistryCIDRs are the registries (or mirrors) the DBs, the checks and
 	// the scanned images come from, over HTTPS (443). Required.
 	RegistryCIDRs []string `json:"registryCidrs,omitempty"`
@@ -103,7 +91,7 @@ type FalcoArgs struct {
 	// exemption with a justification (the stack checks it).
 	Namespace string `json:"namespace,omitempty"`
 	// Chart; default DefaultFalcoChartRepository at FalcoChartVersion.
-	Chart ChartArgs `json:"chart,omitempty"`
+	Chart chart.Source `json:"chart,omitempty"`
 	// LeastPrivileged runs modern_ebpf with capabilities (CAP_BPF,
 	// CAP_PERFMON, CAP_SYS_RESOURCE, CAP_SYS_PTRACE) instead of a
 	// privileged container; default true. Host mounts remain.
@@ -149,9 +137,6 @@ type RuntimeArgs struct {
 // defaultCompliance is TrivyOperatorArgs.Compliance when the key is absent.
 var defaultCompliance = []ComplianceSpec{SpecNSA, SpecCIS, SpecPSSRestricted}
 
-// defaultAPIServerPort is TrivyOperatorArgs.APIServerPort when the key is absent.
-const defaultAPIServerPort = 443
-
 // Enabled reports whether a *bool switch is on.
 func Enabled(b *bool) bool { return b != nil && *b }
 
@@ -161,8 +146,7 @@ func (a *RuntimeArgs) withDefaults() *RuntimeArgs {
 	out := *a
 	t := &out.TrivyOperator
 	t.Namespace = cmp.Or(t.Namespace, "trivy-system")
-	t.Chart.Repository = cmp.Or(t.Chart.Repository, DefaultTrivyChartRepository)
-	t.Chart.Version = cmp.Or(t.Chart.Version, TrivyChartVersion)
+	t.Chart = t.Chart.WithDefaults(TrivyChartPin)
 	g := &t.AirGap
 	g.DBRegistry = cmp.Or(g.DBRegistry, "mirror.gcr.io")
 	g.DBRepository = cmp.Or(g.DBRepository, "aquasec/trivy-db")
@@ -176,14 +160,11 @@ func (a *RuntimeArgs) withDefaults() *RuntimeArgs {
 	if t.Compliance == nil {
 		t.Compliance = slices.Clone(defaultCompliance)
 	}
-	if t.APIServerPort == nil {
-		t.APIServerPort = new(defaultAPIServerPort)
-	}
+	t.APIServer = t.APIServer.WithDefaults()
 
 	f := &out.Falco
 	f.Namespace = cmp.Or(f.Namespace, "falco")
-	f.Chart.Repository = cmp.Or(f.Chart.Repository, DefaultFalcoChartRepository)
-	f.Chart.Version = cmp.Or(f.Chart.Version, FalcoChartVersion)
+	f.Chart = f.Chart.WithDefaults(FalcoChartPin)
 	if f.LeastPrivileged == nil {
 		f.LeastPrivileged = boolPtr(true)
 	}
@@ -196,8 +177,7 @@ func (a *RuntimeArgs) withDefaults() *RuntimeArgs {
 }
 
 var (
-	exactVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
-	procName     = regexp.MustCompile(`^[A-Za-z0-9_.+-]{1,15}$`)
+	procName = regexp.MustCompile(`^[A-Za-z0-9_.+-]{1,15}$`)
 )
 
 // Validate reports every problem of the args (defaults applied to a copy)
@@ -208,7 +188,7 @@ func (a *RuntimeArgs) Validate(path string) error {
 	p := func(sub string) string { return verr.Path(path, sub) }
 	if t := a.TrivyOperator; Enabled(t.Enabled) {
 		kname.CheckNamespace(&l, p("trivyOperator.namespace"), t.Namespace)
-		checkChart(&l, p("trivyOperator.chart"), t.Chart)
+		t.Chart.Validate(&l, p("trivyOperator.chart"), TrivyChartPin)
 		if len(t.Compliance) == 0 {
 			l.NotUnset(p("trivyOperator.compliance"), verr.Raw("[]"), "trivy-operator would produce no cluster compliance report", defaultCompliance, "list the reports")
 		}
@@ -220,18 +200,12 @@ func (a *RuntimeArgs) Validate(path string) error {
 					"use k8s-nsa-1.0, k8s-cis-1.23, k8s-pss-restricted-0.1 or k8s-pss-baseline-0.1")
 			}
 		}
-		checkCIDRs(&l, p("trivyOperator.apiServerCidrs"), t.APIServerCIDRs, "the API server")
+		t.APIServer.Validate(&l, p("trivyOperator.apiServer"), "the namespace is default-deny, so without it the operator reaches no API server")
 		checkCIDRs(&l, p("trivyOperator.registryCidrs"), t.RegistryCIDRs, "the DB/checks registry (or its mirror)")
-		switch port := *t.APIServerPort; {
-		case port == 0: // only an explicit 0: the default is 443
-			l.NotUnset(p("trivyOperator.apiServerPort"), 0, verr.NoPort, defaultAPIServerPort, "use 6443")
-		case port < 1 || port > 65535:
-			l.Add(p("trivyOperator.apiServerPort"), port, "not a port", "use 443 or 6443")
-		}
 	}
 	if f := a.Falco; Enabled(f.Enabled) {
 		kname.CheckNamespace(&l, p("falco.namespace"), f.Namespace)
-		checkChart(&l, p("falco.chart"), f.Chart)
+		f.Chart.Validate(&l, p("falco.chart"), FalcoChartPin)
 		checkURL(&l, p("falco.lokiUrl"), f.LokiURL, true)
 		checkURL(&l, p("falco.alertmanagerUrl"), f.AlertmanagerURL, false)
 		if len(f.TokenReaders) == 0 {
@@ -252,29 +226,11 @@ func (a *RuntimeArgs) Validate(path string) error {
 	return l.Err()
 }
 
-func checkChart(l *verr.List, path string, c ChartArgs) {
-	if !strings.HasPrefix(c.Repository, "https://") && !strings.HasPrefix(c.Repository, "oci://") {
-		l.Add(path+".repository", c.Repository, "the chart must come over https or from an OCI registry", "use the upstream https repository or your OCI mirror (oci://registry/path)")
-	}
-	if !exactVersion.MatchString(c.Version) {
-		l.Add(path+".version", c.Version, "the chart version must be pinned", "set an exact version")
-	}
-}
-
 func checkCIDRs(l *verr.List, path string, cidrs []string, what string) {
 	if len(cidrs) == 0 {
 		l.Add(path, "", "missing: the namespace is default-deny, so without it nothing reaches "+what, "list its addresses as CIDRs, e.g. [\"10.0.0.1/32\"]")
 	}
-	for i, c := range cidrs {
-		pf, err := netip.ParsePrefix(c)
-		if err != nil {
-			l.Add(path+"["+strconv.Itoa(i)+"]", c, "not a CIDR", "use e.g. 10.0.0.1/32")
-			continue
-		}
-		if pf.Bits() == 0 {
-			l.Add(path+"["+strconv.Itoa(i)+"]", c, "opens egress to every address, not exactly "+what, "list "+what+"'s own addresses")
-		}
-	}
+	netpolicy.CheckCIDRs(l, path, cidrs)
 }
 
 func checkURL(l *verr.List, path, raw string, required bool) {

@@ -6,6 +6,7 @@ import (
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rampart-dev/rampart/helpers/chart"
 	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
@@ -21,6 +22,9 @@ const (
 	// SidekickUID is falcosidekick's non-root identity (the chart's own).
 	SidekickUID = 1234
 )
+
+// FalcoChartPin is falcosecurity's falco chart.
+var FalcoChartPin = chart.Pin{Name: "falco", Repository: DefaultFalcoChartRepository, Version: FalcoChartVersion}
 
 // Images by digest (the chart has no digest key; the digest rides in the
 // tag). Digests as published on docker.io for these releases and recorded
@@ -83,7 +87,7 @@ func deployFalco(ctx *pulumi.Context, name string, f *FalcoArgs, images image.Im
 	}
 	release := kname.Join(name, "falco")
 	if _, err := helmv4.NewChart(ctx, name+"-falco",
-		chartArgs("falco", f.Chart, release, f.Namespace, falcoValues(f, images, rules), skipAwait),
+		chartArgs(FalcoChartPin, f.Chart, release, f.Namespace, falcoValues(f, images, rules), skipAwait),
 		pulumi.Parent(comp)); err != nil {
 		return fmt.Errorf("runtime %q: create falco chart: %w", name, err)
 	}

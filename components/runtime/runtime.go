@@ -7,11 +7,11 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rampart-dev/rampart/helpers/chart"
 	"github.com/rampart-dev/rampart/helpers/image"
 )
 
@@ -79,20 +79,9 @@ func NewRuntime(ctx *pulumi.Context, name string, args *RuntimeArgs, opts ...pul
 	return comp, nil
 }
 
-// chartArgs is a helm.v4.Chart from an https repository or an OCI mirror.
-func chartArgs(chart string, c ChartArgs, release, namespace string, values map[string]any, skipAwait bool) *helmv4.ChartArgs {
-	args := &helmv4.ChartArgs{
-		Name:      pulumi.String(release),
-		Namespace: pulumi.String(namespace),
-		Version:   pulumi.String(c.Version),
-		Values:    pulumi.ToMap(values),
-		SkipAwait: pulumi.Bool(skipAwait),
-	}
-	if strings.HasPrefix(c.Repository, "oci://") {
-		args.Chart = pulumi.String(strings.TrimSuffix(c.Repository, "/") + "/" + chart)
-	} else {
-		args.Chart = pulumi.String(chart)
-		args.RepositoryOpts = &helmv4.RepositoryOptsArgs{Repo: pulumi.String(c.Repository)}
-	}
+// chartArgs is the helm.v4.Chart of an upstream chart from its source.
+func chartArgs(pin chart.Pin, c chart.Source, release, namespace string, values map[string]any, skipAwait bool) *helmv4.ChartArgs {
+	args := c.Args(pin, release, namespace, pulumi.ToMap(values))
+	args.SkipAwait = pulumi.Bool(skipAwait)
 	return args
 }

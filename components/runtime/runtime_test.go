@@ -10,6 +10,7 @@ import (
 
 	"github.com/rampart-dev/rampart/components/runtime"
 	"github.com/rampart-dev/rampart/helpers/image"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 	"github.com/rampart-dev/rampart/internal/recmock"
 )
 
@@ -24,7 +25,7 @@ func on() *bool { b := true; return &b }
 // prodArgs is a valid configuration with both charts on.
 func prodArgs() *runtime.RuntimeArgs {
 	return &runtime.RuntimeArgs{
-		TrivyOperator: runtime.TrivyOperatorArgs{Enabled: on(), APIServerCIDRs: []string{"10.96.0.1/32"}, RegistryCIDRs: []string{"10.20.0.0/24"}},
+		TrivyOperator: runtime.TrivyOperatorArgs{Enabled: on(), APIServer: netpolicy.APIServer{CIDRs: []string{"10.96.0.1/32"}}, RegistryCIDRs: []string{"10.20.0.0/24"}},
 		Falco: runtime.FalcoArgs{Enabled: on(), LokiURL: "http://loki-gateway.rampart-audit.svc:80",
 			RestrictedNamespaces: []string{"team-a", "openbao"}},
 	}
@@ -374,15 +375,17 @@ func TestNewRuntime_RejectsBadConfigAndRegistersNothing(t *testing.T) {
 			[]string{"trivyOperator.chart.repository"}},
 		{"no loki", func(a *runtime.RuntimeArgs) { a.Falco.LokiURL = "" }, []string{"falco.lokiUrl", "missing"}},
 		{"bad alertmanager", func(a *runtime.RuntimeArgs) { a.Falco.AlertmanagerURL = "alertmanager:9093" }, []string{"falco.alertmanagerUrl"}},
-		{"no api server", func(a *runtime.RuntimeArgs) { a.TrivyOperator.APIServerCIDRs = nil }, []string{"trivyOperator.apiServerCidrs", "missing"}},
+		{"no api server", func(a *runtime.RuntimeArgs) { a.TrivyOperator.APIServer.CIDRs = nil }, []string{"trivyOperator.apiServer.cidrs", "required"}},
 		{"registry anywhere", func(a *runtime.RuntimeArgs) { a.TrivyOperator.RegistryCIDRs = []string{"0.0.0.0/0"} },
 			[]string{"trivyOperator.registryCidrs[0]", "every address"}},
 		{"unknown compliance spec", func(a *runtime.RuntimeArgs) { a.TrivyOperator.Compliance = []runtime.ComplianceSpec{"k8s-foo"} },
 			[]string{"trivyOperator.compliance[0]"}},
 		{"bad token reader", func(a *runtime.RuntimeArgs) { a.Falco.TokenReaders = []string{"a very long process name"} },
 			[]string{"falco.tokenReaders[0]"}},
-		{"explicit api server port 0", func(a *runtime.RuntimeArgs) { a.TrivyOperator.APIServerPort = new(0) },
-			[]string{`rampart:runtime.trivyOperator.apiServerPort: 0: 0 is not "unset": it is no port`, "remove the key for the default 443"}},
+		{"explicit empty api server ports", func(a *runtime.RuntimeArgs) { a.TrivyOperator.APIServer.Ports = []int{} },
+			[]string{`rampart:runtime.trivyOperator.apiServer.ports: []: [] is not "unset": an egress rule without ports opens every port`, "remove the key for the default [443, 6443]"}},
+		{"api server port 0", func(a *runtime.RuntimeArgs) { a.TrivyOperator.APIServer.Ports = []int{0} },
+			[]string{`rampart:runtime.trivyOperator.apiServer.ports[0]: 0: not a port`}},
 		{"explicit empty compliance", func(a *runtime.RuntimeArgs) { a.TrivyOperator.Compliance = []runtime.ComplianceSpec{} },
 			[]string{`rampart:runtime.trivyOperator.compliance: []: [] is not "unset"`}},
 		{"explicit empty token readers", func(a *runtime.RuntimeArgs) { a.Falco.TokenReaders = []string{} },

@@ -8,10 +8,12 @@ import (
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rampart-dev/rampart/helpers/chart"
 	"github.com/rampart-dev/rampart/helpers/hardening"
 	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kmeta"
 	"github.com/rampart-dev/rampart/helpers/kname"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 )
 
 const (
@@ -24,6 +26,9 @@ const (
 	// TrivyUID is the non-root identity of the operator and its scan jobs.
 	TrivyUID = 10000
 )
+
+// TrivyChartPin is aquasecurity's trivy-operator chart.
+var TrivyChartPin = chart.Pin{Name: "trivy-operator", Repository: DefaultTrivyChartRepository, Version: TrivyChartVersion}
 
 // Images by digest. The chart has no digest keys: the digest rides in the
 // tag. Digests as published for these releases and recorded in public
@@ -85,7 +90,7 @@ func deployTrivyOperator(ctx *pulumi.Context, name string, t *TrivyOperatorArgs,
 	}
 	release := kname.Join(name, "trivy-operator")
 	if _, err := helmv4.NewChart(ctx, name+"-trivy-operator",
-		chartArgs("trivy-operator", t.Chart, release, t.Namespace, trivyValues(t, images), skipAwait),
+		chartArgs(TrivyChartPin, t.Chart, release, t.Namespace, trivyValues(t, images), skipAwait),
 		parent, pulumi.DependsOn([]pulumi.Resource{pol})); err != nil {
 		return fmt.Errorf("runtime %q: create trivy-operator chart: %w", name, err)
 	}
@@ -96,22 +101,12 @@ func deployTrivyOperator(ctx *pulumi.Context, name string, t *TrivyOperatorArgs,
 // namespace's default-deny: the API server, and HTTPS to the registries
 // the DBs, the checks bundle and the scanned images come from.
 func trivyEgressSpec(t *TrivyOperatorArgs) *networkingv1.NetworkPolicySpecArgs {
-	peers := func(cidrs []string) networkingv1.NetworkPolicyPeerArray {
-		var out networkingv1.NetworkPolicyPeerArray
-		for _, c := range cidrs {
-			out = append(out, networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String(c)}})
-		}
-		return out
-	}
-	tcp := func(port int) networkingv1.NetworkPolicyPortArray {
-		return networkingv1.NetworkPolicyPortArray{networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String("TCP"), Port: pulumi.Int(port)}}
-	}
 	return &networkingv1.NetworkPolicySpecArgs{
 		PodSelector: &metav1.LabelSelectorArgs{},
 		PolicyTypes: pulumi.StringArray{pulumi.String("Egress")},
 		Egress: networkingv1.NetworkPolicyEgressRuleArray{
-			networkingv1.NetworkPolicyEgressRuleArgs{To: peers(t.APIServerCIDRs), Ports: tcp(*t.APIServerPort)},
-			networkingv1.NetworkPolicyEgressRuleArgs{To: peers(t.RegistryCIDRs), Ports: tcp(443)},
+			networkingv1.NetworkPolicyEgressRuleArgs{To: netpolicy.IPPeers(t.APIServer.CIDRs...), Ports: netpolicy.TCP(t.APIServer.Ports...)},
+			networkingv1.NetworkPolicyEgressRuleArgs{To: netpolicy.IPPeers(t.RegistryCIDRs...), Ports: netpolicy.TCP(443)},
 		},
 	}
 }

@@ -61,7 +61,7 @@ func (c *Config) validateIngress(l *verr.List, namespaces map[string]string) {
 	}
 	// A chart from a local folder is the lab's (the chart in Envoy
 	// Gateway's module zip): a real stack pulls a published chart.
-	if in.Chart.Enabled && in.Chart.LocalChart() && c.Profile != ProfileLocal {
+	if in.Chart.Enabled && in.Chart.Local() && c.Profile != ProfileLocal {
 		l.Add(k("chart.repository"), in.Chart.Repository, "a local chart folder is for the local profile's lab only", "use oci://docker.io/envoyproxy or your OCI mirror")
 	}
 	for i, r := range d.Routes {

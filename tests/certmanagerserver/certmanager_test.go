@@ -33,6 +33,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/rampart-dev/rampart/components/certmanager"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 	"github.com/rampart-dev/rampart/internal/labenv"
 	"github.com/rampart-dev/rampart/internal/recmock"
 	"github.com/rampart-dev/rampart/internal/testkit"
@@ -117,7 +118,7 @@ func TestCertManager_ServerBackedKubeAPIServer_IssuerSpecsSurviveTheCRDSchema(t 
 	}
 	id := testkit.RandHex(4)
 	rec := render(t, &certmanager.CertManagerArgs{
-		APIServer: certmanager.APIServerArgs{CIDRs: []string{"127.0.0.1/32"}},
+		APIServer: certmanager.APIServerArgs{APIServer: netpolicy.APIServer{CIDRs: []string{"127.0.0.1/32"}}},
 		OpenBao:   certmanager.OpenBaoPeer{Namespace: "openbao"},
 		Vault: &certmanager.VaultIssuerArgs{Name: "openbao-" + id, Server: "https://openbao.openbao.svc:8200", CABundlePEM: testCAPEM(t),
 			Path: "pki_int/sign/workloads", Role: "cert-manager", Audiences: []string{"vault://openbao-" + id}},
@@ -166,7 +167,7 @@ func TestCertManager_ServerBackedKubeAPIServer_ControllerMayMintOnlyTheIssuerTok
 
 	rec := render(t, &certmanager.CertManagerArgs{
 		Namespace: ns,
-		APIServer: certmanager.APIServerArgs{CIDRs: []string{"127.0.0.1/32"}},
+		APIServer: certmanager.APIServerArgs{APIServer: netpolicy.APIServer{CIDRs: []string{"127.0.0.1/32"}}},
 		OpenBao:   certmanager.OpenBaoPeer{Namespace: "openbao"},
 		Vault:     &certmanager.VaultIssuerArgs{Server: "https://openbao.openbao.svc:8200", CABundlePEM: testCAPEM(t), Path: "pki_int/sign/workloads", Role: "cert-manager"},
 	})
