@@ -28,7 +28,7 @@ func minRetentionDays() int {
 // COMPLIANCE mode (nobody, root included, can shorten or delete), with a
 // default retention at least its preset's period; the stack outputs the
 // report reads agree. The API server's audit policy is the cluster's
-// (rampart auditpolicy), not in this state.
+// (rampart apiserver audit-policy), not in this state.
 func checkAuditTrail(s *state) (bool, []Evidence) {
 	var buckets, locks []*object
 	for _, o := range s.under(audit.TypeToken) {

@@ -74,7 +74,7 @@ func Checklist() []Item {
 		{"rbac-no-default-admin", "RBAC roles assigned (no default admin access)", Component,
 			[]string{"components/keycloak", "compliance/rbac.go", "helpers/inventorykinds/kinds.go"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-2, AC-6", "ISM-0432..0445")},
 		{"audit-trail", "Audit trail enabled (API-server audit policy of seed 004; WORM storage)", Component,
-			[]string{"components/auditpolicy", "cmd/rampart/auditpolicy.go", "lab/services/kube.sh", "components/audit/audit.go", "components/audit/args.go", "components/audit/loki.go", "components/audit/agent.go", "infra/config/audit.go", "infra/providers/aws.go", "tests/s3server"}, ctl("Art. 21(2)(b)", "Art. 12", "CE-5", "AU-2, AU-9, AU-11", "ISM-0580..0620")},
+			[]string{"apiserver/auditpolicy", "apiserver/audit.go", "apiserver/snippets.go", "cmd/rampart/apiserver.go", "lab/services/kube.sh", "components/audit/audit.go", "components/audit/args.go", "components/audit/loki.go", "components/audit/agent.go", "infra/config/audit.go", "infra/providers/aws.go", "tests/s3server"}, ctl("Art. 21(2)(b)", "Art. 12", "CE-5", "AU-2, AU-9, AU-11", "ISM-0580..0620")},
 		{"alerting", "Alerting configured (Falco → Loki; Alertmanager only when configured)", Component, []string{"components/runtime/falco.go", "components/runtime/rules.go"}, ctl("Art. 23", "Art. 17, 19", "CE-6", "IR-4, IR-6", "ISM-0123..0140")},
 		{"image-scanning", "Container images scanned (Trivy) and runtime detection (Falco)", Enforced,
 			[]string{"components/runtime", "stacks/podsecurity.go", "tests/e2e/podsecurity_test.go", "tests/trivyscan"},

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
 	"github.com/rampart-dev/rampart/components/audit"
-	"github.com/rampart-dev/rampart/components/auditpolicy"
 	"github.com/rampart-dev/rampart/components/namespace"
 	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/internal/recmock"

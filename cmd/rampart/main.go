@@ -1,6 +1,6 @@
 // Command rampart is Rampart's CLI: compliance evidence, drift, PR previews
-// and the API-server audit policy, over the same Pulumi program `pulumi up`
-// runs (Automation API, local source in --dir).
+// and the files the API server loads (its audit policy), over the same
+// Pulumi program `pulumi up` runs (Automation API, local source in --dir).
 //
 //	rampart check [--stack NAME] [--dir DIR] [--refresh] [--markdown|--json|--html|--oscal [FILE]]
 //	                 evidence-based compliance report read from the stack's
@@ -12,8 +12,11 @@
 //	                 the preview as a PR comment, grouped by component with
 //	                 the controls each implements, capped at N bytes
 //	                 (default 60000, under GitHub's comment limit)
-//	rampart audit-policy [--out FILE] [--snippets DIR] [--policy-path P] [--log-path L]
-//	                 the kube-apiserver audit policy and node snippets
+//	rampart apiserver render --out DIR [--policy-path P] [--log-path L]
+//	                 every file kube-apiserver loads (the audit policy) and
+//	                 the kubeadm, RKE2 and Talos snippets that load them
+//	rampart apiserver audit-policy [--out FILE] [--snippets DIR] [--policy-path P] [--log-path L]
+//	                 one of them (`rampart audit-policy` is a hidden alias)
 //	rampart version [--json]
 //	rampart completion bash|zsh|fish|powershell
 //

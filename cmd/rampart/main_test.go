@@ -109,11 +109,11 @@ func TestExtraArgument_ExitsOneNamingIt(t *testing.T) {
 // text: the command line was right.
 func TestRuntimeError_ExitsOneWithoutUsage(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "missing-dir", "policy.yaml")
-	code, _, stderr := cli(t, "", "audit-policy", "--out", out)
+	code, _, stderr := cli(t, "", "apiserver", "audit-policy", "--out", out)
 	if code != exitError {
 		t.Errorf("exit %d, want %d", code, exitError)
 	}
-	if !strings.HasPrefix(stderr, "rampart: audit-policy: ") || strings.Contains(stderr, "Usage:") {
+	if !strings.HasPrefix(stderr, "rampart: apiserver: ") || strings.Contains(stderr, "Usage:") {
 		t.Errorf("stderr = %q, want one error line and no usage", stderr)
 	}
 }

@@ -71,7 +71,7 @@ func newRoot(a *app) *cobra.Command {
 		Example: `  rampart check --stack local --refresh     # evidence report, exit 2 on a failed item
   rampart drift --json drift.json           # exit 2 on drift, JSON kept for the job
   rampart preview > comment.md              # the PR comment
-  rampart audit-policy --out /etc/kubernetes/audit-policy.yaml
+  rampart apiserver render --out ./nodes     # audit policy + kubeadm/RKE2/Talos snippets
   rampart version --json
   source <(rampart completion bash)         # tab completion in this shell`,
 		Version: version.Get().Version,
@@ -104,7 +104,8 @@ func newRoot(a *app) *cobra.Command {
 		a.newDriftCmd(),
 		a.newPreviewCmd(),
 		a.newVerifyCmd(),
-		newAuditPolicyCmd(),
+		newAPIServerCmd(),
+		newAuditPolicyAliasCmd(),
 		newVersionCmd(),
 	)
 	return root

@@ -11,7 +11,7 @@ import (
 
 // commands are the subcommands Rampart defines (completion and help are
 // cobra's).
-var commands = []string{"check", "drift", "preview", "audit-policy", "version"}
+var commands = []string{"check", "drift", "preview", "apiserver", "version"}
 
 func TestHelp_ListsEveryCommandWithSummaryAndExamples(t *testing.T) {
 	code, stdout, _ := cli(t, "", "--help")
@@ -130,6 +130,7 @@ func TestJoinOutputValues_GivesFormatFlagsTheirFile(t *testing.T) {
 		{"check --stack json --json", "check --stack json --json"},
 		{"version --json extra", "version --json extra"}, // a bool flag, not a format flag
 		{"audit-policy --out p.yaml", "audit-policy --out p.yaml"},
+		{"apiserver render --out d", "apiserver render --out d"},
 	} {
 		got := strings.Join(joinOutputValues(root, strings.Fields(tc.in)), " ")
 		if got != tc.want {

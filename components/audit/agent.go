@@ -40,9 +40,9 @@ const (
 	// namespace stays restricted.
 	DefaultAgentNamespace = "rampart-audit-agent"
 	// DefaultAuditLogPath is the API server's audit log. It copies
-	// auditpolicy.DefaultLogPath (components may not import each other):
-	// the one path the rendered policy's snippets make every distribution
-	// write, so the agent reads one path.
+	// apiserver/auditpolicy.DefaultLogPath (a stacks test keeps the two
+	// equal): the one path the rendered policy's snippets make every
+	// distribution write, so the agent reads one path.
 	DefaultAuditLogPath = "/var/log/audit/kube/kube-apiserver.log"
 	// DefaultAgentUID is root: kube-apiserver writes its audit log 0600 as
 	// its own user (root on kubeadm and RKE2) and has no flag for the file's

@@ -7,17 +7,18 @@
 
 KUBE_DIR=$LAB_STATE/kube
 
-# The audit policy is rendered by Rampart (components/auditpolicy through
-# `rampart audit-policy`), never kept by hand: the lab's kube-apiserver runs on
-# exactly the file Rampart ships. The stamp is a hash of what the rendering
-# reads; when it changes the CLI is rebuilt (Go's build cache keeps that to
-# seconds when warm), the policy re-rendered, and kube-apiserver restarted
+# The audit policy is rendered by Rampart (apiserver/auditpolicy through
+# `rampart apiserver audit-policy`), never kept by hand: the lab's
+# kube-apiserver runs on exactly the file Rampart ships. The stamp is a hash
+# of what the rendering reads (the whole apiserver room, its config packages
+# included); when it changes the CLI is rebuilt (Go's build cache keeps that
+# to seconds when warm), the policy re-rendered, and kube-apiserver restarted
 # only if the policy's bytes changed.
 kube_policy_stamp() {
   (
     cd "$LAB_DIR/.." || exit 1
-    find components/auditpolicy -maxdepth 1 -name '*.go' ! -name '*_test.go' | LC_ALL=C sort | xargs -r cat
-    cat cmd/rampart/auditpolicy.go go.mod go.sum
+    find apiserver -name '*.go' ! -name '*_test.go' | LC_ALL=C sort | xargs -r cat
+    cat cmd/rampart/apiserver.go go.mod go.sum
   ) 2>/dev/null | sha256sum | cut -c1-16
 }
 
@@ -29,7 +30,7 @@ kube_render_policy() {
   local stamp new=$KUBE_DIR/audit-policy.yaml.new
   kube_policy_current && return 0
   stamp=$(kube_policy_stamp)
-  lab_log "kube: rendering the audit policy (rampart audit-policy)"
+  lab_log "kube: rendering the audit policy (rampart apiserver audit-policy)"
   if ! (cd "$LAB_DIR/.." && go build -buildvcs=false -o "$KUBE_DIR/rampart-audit-policy" ./cmd/rampart); then
     # A package the CLI imports may be mid-edit: keep the last rendered
     # policy (the stamp stays old, so the next `up` tries again, and the e2e
@@ -38,7 +39,7 @@ kube_render_policy() {
     lab_log "kube: WARNING: cmd/rampart does not build; keeping the audit policy rendered before"
     return 0
   fi
-  "$KUBE_DIR/rampart-audit-policy" audit-policy --out "$new" || lab_die "kube: rampart audit-policy failed"
+  "$KUBE_DIR/rampart-audit-policy" apiserver audit-policy --out "$new" || lab_die "kube: rampart apiserver audit-policy failed"
   if cmp -s "$new" "$KUBE_DIR/audit-policy.yaml"; then
     rm -f "$new"
   else

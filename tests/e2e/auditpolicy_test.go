@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart-dev/rampart/components/auditpolicy"
+	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
 	"github.com/rampart-dev/rampart/internal/labenv"
 	"github.com/rampart-dev/rampart/internal/testkit"
 	corev1api "k8s.io/api/core/v1"
@@ -24,9 +24,10 @@ import (
 )
 
 // These tests need only the lab's kube-apiserver (no Pulumi stack): the lab
-// starts it on the policy `rampart audit-policy` renders (lab/services/kube.sh),
-// and the tests prove that this file is what the server runs and that real
-// requests land in the audit log at the levels the policy promises.
+// starts it on the policy `rampart apiserver audit-policy` renders
+// (lab/services/kube.sh), and the tests prove that this file is what the
+// server runs and that real requests land in the audit log at the levels the
+// policy promises.
 
 // apEvent is the part of an audit.k8s.io/v1 Event these tests read.
 type apEvent struct {
@@ -114,8 +115,8 @@ func apObject(verb, resource, sub, ns, name string) func(apEvent) bool {
 
 // TestE2E_AuditPolicy_LabAPIServerRunsTheRenderedPolicy proves one source of
 // truth: the file the lab's kube-apiserver was started with (its own command
-// line, read from /proc) is byte-identical to what `rampart audit-policy`
-// renders now, and was not rewritten after the server started.
+// line, read from /proc) is byte-identical to what `rampart apiserver
+// audit-policy` renders now, and was not rewritten after the server started.
 func TestE2E_AuditPolicy_LabAPIServerRunsTheRenderedPolicy(t *testing.T) {
 	env := labenv.Require(t, "RAMPART_LAB_KUBECONFIG", "RAMPART_LAB_AUDIT_LOG", "RAMPART_LAB_AUDIT_POLICY")
 	policyPath, logPath := env["RAMPART_LAB_AUDIT_POLICY"], env["RAMPART_LAB_AUDIT_LOG"]
@@ -129,16 +130,16 @@ func TestE2E_AuditPolicy_LabAPIServerRunsTheRenderedPolicy(t *testing.T) {
 			policyPath, loaded, want)
 	}
 	gobin := labenv.RequireCommand(t, "go")
-	cmd := exec.Command(gobin, "run", "./cmd/rampart", "audit-policy")
+	cmd := exec.Command(gobin, "run", "./cmd/rampart", "apiserver", "audit-policy")
 	cmd.Dir = "../.."
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cli, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("rampart audit-policy: %v\n%s", err, stderr.String())
+		t.Fatalf("rampart apiserver audit-policy: %v\n%s", err, stderr.String())
 	}
 	if !bytes.Equal(loaded, cli) {
-		t.Errorf("the lab's policy differs from `rampart audit-policy`'s output")
+		t.Errorf("the lab's policy differs from `rampart apiserver audit-policy`'s output")
 	}
 
 	pidFile := filepath.Join(filepath.Dir(labenv.Path()), "kube-apiserver.pid")

@@ -1,6 +1,8 @@
 // Package layout keeps the import floors of ../shared/STYLE.md: cmd →
-// stacks → components → helpers, with the config layer and the providers
-// (infra/) beside stacks, never above it. It reads every package's
+// stacks → components → apiserver → helpers, with the config layer and the
+// providers (infra/) beside stacks, never above it. apiserver/ (the files
+// kube-apiserver loads and their node snippets) sits between components and
+// helpers: a component may quote its defaults, it never builds a resource. It reads every package's
 // transitive dependencies from `go list`, so an indirect import through a
 // third package is caught too.
 package layout
@@ -21,26 +23,33 @@ type floor struct {
 	same bool // packages of this floor may import each other
 }
 
+// cmdRank is the entry points' floor, above everything.
+const cmdRank = 6
+
 // floorOf classifies an in-module package path (without the module prefix).
 func floorOf(p string) (floor, bool) {
 	switch {
 	case strings.HasPrefix(p, "helpers/"):
 		return floor{"helpers", 0, true}, true
+	case p == "apiserver" || strings.HasPrefix(p, "apiserver/"):
+		// The room and its configs' packages: the room registers them.
+		return floor{"apiserver", 1, true}, true
 	case strings.HasPrefix(p, "components/"):
-		return floor{"components", 1, false}, true
+		return floor{"components", 2, false}, true
 	case strings.HasPrefix(p, "infra/"):
-		return floor{"infra (config, providers)", 2, true}, true
+		return floor{"infra (config, providers)", 3, true}, true
 	case p == "stacks":
-		return floor{"stacks", 3, false}, true
+		return floor{"stacks", 4, false}, true
 	case strings.HasPrefix(p, "cmd/"):
-		return floor{"cmd", 5, false}, true
+		return floor{"cmd", cmdRank, false}, true
 	}
 	return floor{}, false
 }
 
 // TestImports_RunOneWay: no package depends on a package of a higher floor;
 // components never depend on one another (each could be lifted into another
-// program alone); nothing but cmd depends on cmd.
+// program alone); nothing but cmd depends on cmd; apiserver/ uses no Pulumi
+// package.
 func TestImports_RunOneWay(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, "../../...").CombinedOutput()
 	if err != nil {
@@ -57,12 +66,17 @@ func TestImports_RunOneWay(t *testing.T) {
 		for _, d := range fields[1:] {
 			dep, ok := strings.CutPrefix(d, module)
 			if !ok {
+				// The files the API server loads are node configuration,
+				// never Pulumi resources.
+				if from.name == "apiserver" && strings.HasPrefix(d, "github.com/pulumi/") {
+					t.Errorf("%s (apiserver) depends on %s: what the API server loads is never a Pulumi resource", pkg, d)
+				}
 				continue
 			}
 			to, depClassified := floorOf(dep)
 			if !depClassified {
-				if classified && from.rank < 5 {
-					// helpers, components, infra and stacks use no test or tool package
+				if classified && from.rank < cmdRank {
+					// helpers, apiserver, components, infra and stacks use no test or tool package
 					t.Errorf("%s (%s) depends on %s, which belongs to no floor", pkg, from.name, dep)
 				}
 				continue
@@ -76,7 +90,7 @@ func TestImports_RunOneWay(t *testing.T) {
 			}
 			switch {
 			case to.rank > from.rank:
-				t.Errorf("%s (%s) depends on %s (%s): imports run cmd → stacks → components → helpers", pkg, from.name, dep, to.name)
+				t.Errorf("%s (%s) depends on %s (%s): imports run cmd → stacks → components → apiserver → helpers", pkg, from.name, dep, to.name)
 			case to.rank == from.rank && !from.same && pkg != dep && !strings.HasPrefix(dep, pkg+"/"):
 				t.Errorf("%s depends on %s: two %s must not depend on each other", pkg, dep, from.name)
 			}

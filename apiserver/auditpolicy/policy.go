@@ -8,7 +8,11 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Header heads the rendered policy file so nobody edits a copy by hand.
+// Header heads the rendered policy file so nobody edits a copy by hand. It
+// still names components/auditpolicy, the package's home before the apiserver
+// room: the header is part of the file's bytes, which every node and the
+// lab's kube-apiserver load, and the move was to change no byte
+// (testdata/policy.golden.yaml). `rampart audit-policy` still works.
 const Header = "# Kubernetes API-server audit policy (seed 004), rendered by `rampart audit-policy`\n" +
 	"# from components/auditpolicy. Do not edit: change the Go rules and render again.\n"
 

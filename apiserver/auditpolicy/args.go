@@ -1,16 +1,14 @@
-// Package auditpolicy renders the Kubernetes API-server audit policy of seed
-// 004 ("Audit Logging Configuration") from the typed audit.k8s.io/v1 Go types,
-// plus the node-configuration snippets that make a cluster load it (kubeadm,
-// RKE2, Talos).
+// Package auditpolicy is the Kubernetes API-server audit policy of seed 004
+// ("Audit Logging Configuration"), built from the typed audit.k8s.io/v1 Go
+// types, and the settings that go with it on a control-plane node (policy
+// and log paths, log rotation).
 //
 // The audit policy is an API-server flag (--audit-policy-file), not an API
 // object: nothing in the Kubernetes API accepts it, so Pulumi cannot apply it
-// to a running cluster. Rampart renders the policy and the snippets; the
-// platform team's node configuration (kubeadm, RKE2 config.yaml, Talos
-// machine config) puts the file on the control-plane nodes and sets the
-// flags. That is also why this package registers no Pulumi resource: it is a
-// renderer, used by `rampart audit-policy` and by the lab, which starts its
-// kube-apiserver on the rendered file (one source of truth).
+// to a running cluster. This package registers no Pulumi resource: it is one
+// of the files of the apiserver room (package apiserver, which turns it into
+// the kubeadm, RKE2 and Talos snippets), rendered by `rampart apiserver
+// audit-policy` and loaded by the lab's kube-apiserver (one source of truth).
 //
 // NIS2 Art. 21(2)(b), DORA Art. 12, ITSG-33 AU-2/AU-9/AU-11, ISM-0580..0620.
 package auditpolicy
@@ -106,6 +104,10 @@ func (a Args) withDefaults() Args {
 	}
 	return a
 }
+
+// WithDefaults returns a copy with every unset field filled in: the paths
+// and rotation settings the node configuration carries.
+func (a Args) WithDefaults() Args { return a.withDefaults() }
 
 // levels are the audit levels the API server accepts.
 var levels = []auditv1.Level{auditv1.LevelNone, auditv1.LevelMetadata, auditv1.LevelRequest, auditv1.LevelRequestResponse}

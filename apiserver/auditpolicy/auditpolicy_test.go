@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-dev/rampart/components/auditpolicy"
+	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
 	auditinternal "k8s.io/apiserver/pkg/apis/audit"
 	auditv1 "k8s.io/apiserver/pkg/apis/audit/v1"
 	"k8s.io/apiserver/pkg/audit/policy"
@@ -220,9 +220,6 @@ func TestArgs_RejectsBadConfig(t *testing.T) {
 			}
 			if _, err := auditpolicy.Render(&c.args); err == nil {
 				t.Error("Render accepted what Validate refuses")
-			}
-			if _, err := auditpolicy.RenderSnippets(&c.args); err == nil {
-				t.Error("RenderSnippets accepted what Validate refuses")
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package auditpolicy_test
+package apiserver_test
 
 import (
 	"bytes"
@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/rampart-dev/rampart/components/auditpolicy"
+	"github.com/rampart-dev/rampart/apiserver"
+	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
 	"k8s.io/apiserver/pkg/audit/policy"
 	"sigs.k8s.io/yaml"
 )
@@ -21,7 +22,7 @@ func parsed(t *testing.T, files map[string][]byte, name string) map[string]any {
 		t.Fatalf("no snippet %s (have %d)", name, len(files))
 	}
 	if !bytes.Contains(b, []byte("not an API object")) {
-		t.Errorf("%s does not say the policy is an API-server flag, not an API object", name)
+		t.Errorf("%s does not say its files are API-server flags, not API objects", name)
 	}
 	var m map[string]any
 	if err := yaml.Unmarshal(b, &m); err != nil {
@@ -55,7 +56,7 @@ func TestSnippets_NameTheSamePolicyAndLogAsTheArgs(t *testing.T) {
 			logDir := path.Dir(a.LogPath)
 			flags := map[string]string{"audit-log-path": a.LogPath, "audit-log-maxage": strconv.Itoa(a.MaxAge),
 				"audit-log-maxbackup": strconv.Itoa(a.MaxBackup), "audit-log-maxsize": strconv.Itoa(a.MaxSize)}
-			files, err := auditpolicy.RenderSnippets(args)
+			files, err := apiserver.RenderSnippets([]apiserver.Config{apiserver.AuditPolicy(args)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +65,7 @@ func TestSnippets_NameTheSamePolicyAndLogAsTheArgs(t *testing.T) {
 			}
 
 			// kubeadm: flags, the policy mounted read-only as a file, the log dir writable.
-			k := parsed(t, files, auditpolicy.KubeadmFile)
+			k := parsed(t, files, apiserver.KubeadmFile)
 			if k["apiVersion"] != "kubeadm.k8s.io/v1beta4" || k["kind"] != "ClusterConfiguration" {
 				t.Errorf("kubeadm apiVersion/kind = %v/%v", k["apiVersion"], k["kind"])
 			}
@@ -96,7 +97,7 @@ func TestSnippets_NameTheSamePolicyAndLogAsTheArgs(t *testing.T) {
 			}
 
 			// RKE2: the policy file option, the log flags, the log dir mounted.
-			r := parsed(t, files, auditpolicy.RKE2File)
+			r := parsed(t, files, apiserver.RKE2File)
 			if r["audit-policy-file"] != a.PolicyPath {
 				t.Errorf("rke2 audit-policy-file = %v, want %s", r["audit-policy-file"], a.PolicyPath)
 			}
@@ -115,7 +116,7 @@ func TestSnippets_NameTheSamePolicyAndLogAsTheArgs(t *testing.T) {
 
 			// Talos: the same policy inline (the API server's loader accepts it),
 			// the log flags, an extra volume only outside Talos's own log dir.
-			tp := parsed(t, files, auditpolicy.TalosFile)
+			tp := parsed(t, files, apiserver.TalosFile)
 			inline, err := yaml.Marshal(dig(tp, "cluster", "apiServer", "auditPolicy"))
 			if err != nil {
 				t.Fatal(err)
