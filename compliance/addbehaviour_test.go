@@ -11,6 +11,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/rampart-dev/rampart/compliance"
+	"github.com/rampart-dev/rampart/compliance/report"
 )
 
 // TestAddBehaviour_FailedCheckFailsItsItemWithATestObservation: a failed
@@ -54,7 +55,7 @@ func TestAddBehaviour_FailedCheckFailsItsItemWithATestObservation(t *testing.T) 
 	}
 
 	var js strings.Builder
-	if err := a.OSCAL(&js); err != nil {
+	if err := report.OSCAL(&js, a); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -113,7 +114,7 @@ func TestAddBehaviour_FailedCheckFailsItsItemWithATestObservation(t *testing.T) 
 			t.Errorf("netpol finding links observations %v, want its EXAMINE and TEST ones", linked)
 		}
 	}
-	md := report(t, a)
+	md := rendered(t, a)
 	i := strings.Index(md, "### Behaviour (rampart verify)")
 	if i < 0 || !strings.Contains(md[i:], "| ✘ | `netpol` | team-a → team-b 10.244.0.7:8080/TCP | closed | open | tenants are isolated: rampart:tenants\\[1\\] (observed: connected in 3ms) |\n| ✔ |") ||
 		!strings.Contains(md[i:], "[+]kms-providers ok") {
@@ -137,9 +138,9 @@ func TestAddBehaviour_FailedCheckFailsItsItemWithATestObservation(t *testing.T) 
 func TestAddBehaviour_NotesShowInEveryReport(t *testing.T) {
 	a := compliance.Assess("local", apitype.DeploymentV3{}, time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC))
 	a.AddBehaviour(&compliance.Behaviour{Server: "https://127.0.0.1:6443", Notes: []string{"no --private-address given: no private-address check was made"}})
-	for name, render := range map[string]func(io.Writer) error{"markdown": a.Markdown, "html": a.HTML, "oscal": a.OSCAL, "json": a.JSON} {
+	for name, render := range map[string]func(io.Writer, *compliance.Assessment) error{"markdown": report.Markdown, "html": report.HTML, "oscal": report.OSCAL, "json": report.JSON} {
 		var b bytes.Buffer
-		if err := render(&b); err != nil {
+		if err := render(&b, a); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(b.String(), "no private-address check was made") {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rampart-dev/rampart/compliance"
+	"github.com/rampart-dev/rampart/compliance/report"
 )
 
 // BenchmarkAssess measures judging a state and rendering every format for
@@ -22,8 +23,8 @@ func BenchmarkAssess(b *testing.B) {
 		b.Run(fmt.Sprintf("tenants=%d,resources=%d", n, len(dep.Resources)), func(b *testing.B) {
 			for b.Loop() {
 				a := compliance.Assess("bench", dep, now)
-				for _, render := range []func(io.Writer) error{a.Markdown, a.JSON, a.HTML, a.OSCAL} {
-					if err := render(io.Discard); err != nil {
+				for _, render := range []func(io.Writer, *compliance.Assessment) error{report.Markdown, report.JSON, report.HTML, report.OSCAL} {
+					if err := render(io.Discard, a); err != nil {
 						b.Fatal(err)
 					}
 				}

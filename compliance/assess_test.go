@@ -9,6 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/rampart-dev/rampart/compliance"
+	"github.com/rampart-dev/rampart/compliance/report"
 	"github.com/rampart-dev/rampart/components/namespace"
 	"github.com/rampart-dev/rampart/components/netpol"
 )
@@ -35,13 +36,13 @@ func verdictOf(t *testing.T, a *compliance.Assessment, id string) compliance.Res
 	return r
 }
 
-func report(t *testing.T, a *compliance.Assessment) string {
+func rendered(t *testing.T, a *compliance.Assessment) string {
 	t.Helper()
 	var md, js strings.Builder
-	if err := a.Markdown(&md); err != nil {
+	if err := report.Markdown(&md, a); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.JSON(&js); err != nil {
+	if err := report.JSON(&js, a); err != nil {
 		t.Fatal(err)
 	}
 	return md.String() + js.String()
@@ -59,7 +60,7 @@ func TestAssess_RenderedStacksPassEveryItemTheyDeploy(t *testing.T) {
 		t.Run(file, func(t *testing.T) {
 			a := compliance.Assess("test", renderedDeployment(t, file), now)
 			if a.Failed() {
-				t.Errorf("failing items %v:\n%s", failing(a), report(t, a))
+				t.Errorf("failing items %v:\n%s", failing(a), rendered(t, a))
 			}
 			for _, r := range a.Results {
 				want := compliance.NotDeployed
@@ -148,7 +149,7 @@ func TestAssess_EachWeakeningFailsExactlyItsItemNamingTheObject(t *testing.T) {
 			if !named {
 				t.Errorf("no failing evidence on *%s field %s: %+v", tc.urnSuffix, tc.field, verdictOf(t, a, tc.item).Evidence)
 			}
-			if md := report(t, a); !strings.Contains(md, "### ✘ `"+tc.item+"` fails") {
+			if md := rendered(t, a); !strings.Contains(md, "### ✘ `"+tc.item+"` fails") {
 				t.Errorf("report shows no failing section for %s:\n%s", tc.item, md)
 			}
 		})
@@ -197,7 +198,7 @@ func TestAssess_ExemptionsNeedTheStackRecord(t *testing.T) {
 		ex[0].Value != "privileged" || !strings.Contains(ex[0].Note, "Falco's kernel driver") {
 		t.Fatalf("pss-restricted %s, exemptions %+v", r.Verdict, ex)
 	}
-	if md := report(t, a); !strings.Contains(md, "Namespace falco-ns `pss-restricted`") {
+	if md := rendered(t, a); !strings.Contains(md, "Namespace falco-ns `pss-restricted`") {
 		t.Errorf("report lacks the exemption:\n%s", md)
 	}
 
@@ -221,7 +222,7 @@ func TestAssess_SecretsNeverAppear(t *testing.T) {
 	tls := at(t, find(t, &dep, "ingress-tls-floor").Outputs, "spec", "tls").(map[string]any)
 	tls["minVersion"] = map[string]any{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "plaintext": "1.0"}
 	a := compliance.Assess("test", dep, now)
-	out := report(t, a)
+	out := rendered(t, a)
 	if strings.Contains(out, "placeholder-") || strings.Contains(out, `"1.0"`) {
 		t.Error("a secret's plaintext is in the report")
 	}
@@ -297,7 +298,7 @@ func TestMarkdown_SummaryFailingEvidenceAndControls(t *testing.T) {
 	a := compliance.Assess("local", dep, now)
 	a.Refreshed = true
 	var b strings.Builder
-	if err := a.Markdown(&b); err != nil {
+	if err := report.Markdown(&b, a); err != nil {
 		t.Fatal(err)
 	}
 	md := b.String()
@@ -318,7 +319,7 @@ func TestMarkdown_SummaryFailingEvidenceAndControls(t *testing.T) {
 	}
 	var back compliance.Assessment
 	var js strings.Builder
-	if err := a.JSON(&js); err != nil || json.Unmarshal([]byte(js.String()), &back) != nil || len(back.Results) != len(a.Results) || !back.Failed() {
+	if err := report.JSON(&js, a); err != nil || json.Unmarshal([]byte(js.String()), &back) != nil || len(back.Results) != len(a.Results) || !back.Failed() {
 		t.Errorf("JSON does not round-trip: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -175,4 +176,19 @@ func (a *Assessment) Result(id string) (Result, bool) {
 		}
 	}
 	return Result{}, false
+}
+
+// Counts returns how many items got each verdict.
+func (a *Assessment) Counts() map[Verdict]int {
+	n := map[Verdict]int{}
+	for _, r := range a.Results {
+		n[r.Verdict]++
+	}
+	return n
+}
+
+// Summary is the one-line count: "9 pass, 1 fail, 0 exempt, 3 not deployed".
+func (a *Assessment) Summary() string {
+	n := a.Counts()
+	return fmt.Sprintf("%d pass, %d fail, %d exempt, %d not deployed", n[Pass], n[Fail], n[Exempt], n[NotDeployed])
 }

@@ -113,8 +113,9 @@ func (r Result) Sources() []Source {
 	return out
 }
 
-// failedFirst are the checks, failures first, each group in run order.
-func (b *Behaviour) failedFirst() []Check {
+// FailedFirst are the checks, failures first, each group in run order, as
+// the reports list them.
+func (b *Behaviour) FailedFirst() []Check {
 	out := make([]Check, 0, len(b.Checks))
 	for _, ok := range []bool{false, true} {
 		for _, c := range b.Checks {

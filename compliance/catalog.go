@@ -9,6 +9,7 @@
 // stack's deployed state: Assess and FromStack evaluate every item against
 // the resources actually in the state (`rampart check --stack <name>`), and
 // AssessLive against the live cluster too (`rampart check --live`).
+// compliance/report renders an Assessment (Markdown, JSON, HTML, OSCAL).
 package compliance
 
 // Status is what this repository lets a stack satisfy, not whether a given
@@ -77,7 +78,7 @@ func Checklist() []Item {
 			[]string{"apiserver/auditpolicy", "apiserver/audit.go", "apiserver/snippets.go", "cmd/rampart/apiserver.go", "lab/services/kube.sh", "components/audit/audit.go", "components/audit/args.go", "components/audit/loki.go", "components/audit/agent.go", "infra/config/audit.go", "infra/providers/aws.go", "tests/s3server"}, ctl("Art. 21(2)(b)", "Art. 12", "CE-5", "AU-2, AU-9, AU-11", "ISM-0580..0620")},
 		{"alerting", "Alerting configured (Falco → Loki; Alertmanager only when configured)", Component, []string{"components/runtime/falco.go", "components/runtime/rules.go"}, ctl("Art. 23", "Art. 17, 19", "CE-6", "IR-4, IR-6", "ISM-0123..0140")},
 		{"image-scanning", "Container images scanned (Trivy) and runtime detection (Falco)", Enforced,
-			[]string{"components/runtime", "stacks/podsecurity.go", "tests/e2e/podsecurity_test.go", "tests/trivyscan"},
+			[]string{"components/runtime", "helpers/podsecurity", "tests/e2e/podsecurity_test.go", "tests/trivyscan"},
 			ctl("Art. 21(2)(d)", "Art. 28", "N/A", "SA-12, SI-3", "ISM-1406..1430")},
 		// An undeclared webhook sees (and a mutating one rewrites) every
 		// matching request: logical access to the cluster's objects

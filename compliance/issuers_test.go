@@ -34,7 +34,7 @@ func TestAssess_USControlledACMEIssuerNeedsItsSovereigntyException(t *testing.T)
 	if got := failing(a); !slices.Equal(got, []string{"tls-ingress"}) {
 		t.Fatalf("US CA without an exception: failing %v, want [tls-ingress]", got)
 	}
-	if md := report(t, a); !strings.Contains(md, "ClusterIssuer acme") || !strings.Contains(md, "without a sovereignty exception") {
+	if md := rendered(t, a); !strings.Contains(md, "ClusterIssuer acme") || !strings.Contains(md, "without a sovereignty exception") {
 		t.Errorf("report does not name the issuer and the fix:\n%s", md)
 	}
 

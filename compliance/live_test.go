@@ -168,7 +168,7 @@ func TestAssessLive_CleanClusterPassesOnLiveFacts(t *testing.T) {
 	dep, inv := liveLocal(t)
 	a := compliance.AssessLive("local", dep, inv, now)
 	if a.Failed() {
-		t.Fatalf("failing items %v:\n%s", failing(a), report(t, a))
+		t.Fatalf("failing items %v:\n%s", failing(a), rendered(t, a))
 	}
 	for _, id := range []string{"tls-ingress", "netpol", "pss-restricted", "ssrf-blocklist", "security-headers", "rbac-no-default-admin", "admission-webhooks"} {
 		if r := verdictOf(t, a, id); r.Verdict != compliance.Pass {
@@ -205,7 +205,7 @@ func TestAssessLive_CleanClusterPassesOnLiveFacts(t *testing.T) {
 		len(a.Live.Unmanaged) != 0 || len(a.Live.Rules) != 1 {
 		t.Errorf("live summary %+v", a.Live)
 	}
-	md := report(t, a)
+	md := rendered(t, a)
 	for _, want := range []string{"### Live cluster", "#### Unmanaged objects", "None: every object listed is declared",
 		"#### Classification rules", "declared = in the stack's state; owned = follows ownerReferences to its root",
 		"| kube-apiserver bootstrap RBAC | kinds ClusterRole, ClusterRoleBinding; field manager kube-apiserver | the API server creates",
@@ -234,7 +234,7 @@ func TestAssessLive_UnmanagedAllowAllPolicyFailsNetpolNamingItsCreator(t *testin
 		!strings.Contains(e.Note, "overrides team-a's default-deny") {
 		t.Errorf("netpol fact %+v: want the policy, unmanaged, its creator, no URN", e)
 	}
-	md := report(t, a)
+	md := rendered(t, a)
 	for _, want := range []string{
 		"| NetworkPolicy team-a/allow-all (unmanaged, earliest field manager kubectl-client-side-apply, created 2026-12-05T09:00:00Z) | `spec.ingress[0].from` |",
 		"| NetworkPolicy | `NetworkPolicy team-a/allow-all` | unmanaged | earliest field manager kubectl-client-side-apply, created 2026-12-05T09:00:00Z |",

@@ -48,7 +48,7 @@ func TestAssess_FullProdPassesEveryInfrastructureItem(t *testing.T) {
 			t.Errorf("%s = %s, want %s: %+v", r.Item.ID, r.Verdict, want, r.Evidence)
 		}
 	}
-	out := report(t, a)
+	out := rendered(t, a)
 	if strings.Contains(out, "wJalrXUtnFEMIEXAMPLESECRET") || strings.Contains(out, "placeholder-") {
 		t.Error("a secret is in the report")
 	}

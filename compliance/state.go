@@ -280,22 +280,6 @@ func shortURN(urn string) string {
 	return urn
 }
 
-// kind is the last part of a URN's type ("NetworkPolicy").
-func kind(urn string) string {
-	parts := strings.Split(urn, "::")
-	if len(parts) < 4 {
-		return ""
-	}
-	t := parts[2]
-	if i := strings.LastIndex(t, "$"); i >= 0 {
-		t = t[i+1:]
-	}
-	if i := strings.LastIndex(t, ":"); i >= 0 {
-		t = t[i+1:]
-	}
-	return t
-}
-
 // listOf reads a list field.
 func listOf(o *object, path string) []any {
 	v, _ := o.get(path)

@@ -52,7 +52,7 @@ func TestAssess_TLSFloorIsTheProfilesOrATypedExceptionWithItsJustification(t *te
 		if !e.Exempt || e.Value != "1.2" || !strings.Contains(e.Note, "below the profile's 1.3") || !strings.HasSuffix(e.Note, "rampart:ingress.tls12Justification: "+reason) {
 			t.Errorf("floor evidence %+v", e)
 		}
-		if md := report(t, a); !strings.Contains(md, "### Exemptions") || !strings.Contains(md, reason) {
+		if md := rendered(t, a); !strings.Contains(md, "### Exemptions") || !strings.Contains(md, reason) {
 			t.Errorf("report does not list the exception with its justification:\n%s", md)
 		}
 	})

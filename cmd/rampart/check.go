@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/rampart-dev/rampart/compliance"
+	"github.com/rampart-dev/rampart/compliance/report"
 	"github.com/rampart-dev/rampart/inventory"
 	"github.com/spf13/cobra"
 )
@@ -93,15 +94,23 @@ func (a *app) checkStack(cmd *cobra.Command, out *outputs, stack, dir string, re
 		}
 	}
 	p.done("assessment", "%d items, %d failed", len(as.Results), failed)
-	if err := out.write(cmd.OutOrStdout(), map[string]func(io.Writer) error{
-		fmtMarkdown: as.Markdown, fmtJSON: as.JSON, fmtHTML: as.HTML, fmtOSCAL: as.OSCAL,
-	}); err != nil {
+	if err := out.write(cmd.OutOrStdout(), reports(as)); err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
 	if as.Failed() {
 		return fmt.Errorf("%w: %d on stack %s (see the report)", errFailed, failed, stack)
 	}
 	return nil
+}
+
+// reports are an assessment's renderings by output format.
+func reports(as *compliance.Assessment) map[string]func(io.Writer) error {
+	bind := func(render func(io.Writer, *compliance.Assessment) error) func(io.Writer) error {
+		return func(w io.Writer) error { return render(w, as) }
+	}
+	return map[string]func(io.Writer) error{
+		fmtMarkdown: bind(report.Markdown), fmtJSON: bind(report.JSON), fmtHTML: bind(report.HTML), fmtOSCAL: bind(report.OSCAL),
+	}
 }
 
 // assessStack is app.assess outside tests: the stack from its local source

@@ -93,10 +93,10 @@ func TestCheck_FailedItemExitsTwoAfterWritingEveryReport(t *testing.T) {
 	if want := []string{"assess prod infra refresh"}; strings.Join(f.got, "|") != strings.Join(want, "|") {
 		t.Errorf("operations = %q, want %q", f.got, want)
 	}
-	if want := render(t, f.assessment.Markdown); stdout != want {
+	if want := render(t, reports(f.assessment)[fmtMarkdown]); stdout != want {
 		t.Errorf("stdout is not the Markdown report:\n%s", stdout)
 	}
-	if got, err := os.ReadFile(jsonFile); err != nil || string(got) != render(t, f.assessment.JSON) {
+	if got, err := os.ReadFile(jsonFile); err != nil || string(got) != render(t, reports(f.assessment)[fmtJSON]) {
 		t.Errorf("--json %s: %v, want the JSON report", jsonFile, err)
 	}
 	for _, want := range []string{
@@ -120,7 +120,7 @@ func TestCheck_CleanExitsZeroAndQuietLeavesStderrEmpty(t *testing.T) {
 	if want := []string{"assess local . no-refresh"}; strings.Join(f.got, "|") != strings.Join(want, "|") {
 		t.Errorf("operations = %q, want the defaults %q", f.got, want)
 	}
-	if want := render(t, f.assessment.OSCAL); stdout != want {
+	if want := render(t, reports(f.assessment)[fmtOSCAL]); stdout != want {
 		t.Errorf("--oscal alone: stdout is not the OSCAL report (%d bytes, want %d)", len(stdout), len(want))
 	}
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/rampart-dev/rampart/compliance"
 	"github.com/rampart-dev/rampart/drift"
-	"github.com/rampart-dev/rampart/internal/version"
+	"github.com/rampart-dev/rampart/helpers/version"
 	"github.com/spf13/cobra"
 )
 

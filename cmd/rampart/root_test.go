@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-dev/rampart/internal/version"
+	"github.com/rampart-dev/rampart/helpers/version"
 )
 
 // commands are the subcommands Rampart defines (completion and help are

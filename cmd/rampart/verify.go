@@ -142,9 +142,7 @@ func (a *app) runVerify(cmd *cobra.Command, out *outputs, req verifyRequest, run
 		checks, failedChecks = len(b.Checks), b.Failed()
 	}
 	p.done("verification", "%d behaviour checks, %d failed, %d notes", checks, failedChecks, len(res.notes))
-	if werr := out.write(cmd.OutOrStdout(), map[string]func(io.Writer) error{
-		fmtMarkdown: as.Markdown, fmtJSON: as.JSON, fmtHTML: as.HTML, fmtOSCAL: as.OSCAL,
-	}); werr != nil {
+	if werr := out.write(cmd.OutOrStdout(), reports(as)); werr != nil {
 		return fmt.Errorf("verify: %w", werr)
 	}
 	// What was not checked is said even with --quiet: it bounds what the

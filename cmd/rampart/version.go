@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"io"
 
-	"github.com/rampart-dev/rampart/internal/version"
+	"github.com/rampart-dev/rampart/helpers/version"
 	"github.com/spf13/cobra"
 )
 
 // newVersionCmd is `rampart version [--json]`: the build's version, commit,
-// Go version and Pulumi SDK version (internal/version).
+// Go version and Pulumi SDK version (helpers/version).
 func newVersionCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{

@@ -11,6 +11,7 @@ import (
 	"github.com/rampart-dev/rampart/components/namespace"
 	"github.com/rampart-dev/rampart/components/netpol"
 	"github.com/rampart-dev/rampart/helpers/image"
+	"github.com/rampart-dev/rampart/helpers/podsecurity"
 )
 
 // Namespace is the Pulumi config namespace of every key ("rampart:…").
@@ -273,20 +274,17 @@ func (s *Secrets) all() []*Secret {
 	return out
 }
 
-// Exemption is one exempted namespace, for outputs and reports.
-type Exemption struct {
-	Namespace     string `json:"namespace"`
-	Level         string `json:"level"`
-	Justification string `json:"justification"`
-	Control       string `json:"control"`
-}
+// Exemption is one exempted namespace, for the pod security gate, outputs
+// and reports. The gate (helpers/podsecurity) defines it: it sits on a lower
+// floor and reads no config.
+type Exemption = podsecurity.Exemption
 
 // Exemptions lists the namespaces that do not enforce restricted.
 func (c *Config) Exemptions() []Exemption {
 	var out []Exemption
 	for _, n := range c.Namespaces {
 		if e := n.Exemption; e != nil {
-			out = append(out, Exemption{n.Name, string(e.Level), e.Justification, e.Control})
+			out = append(out, Exemption{Namespace: n.Name, Level: string(e.Level), Justification: e.Justification, Control: e.Control})
 		}
 	}
 	return out

@@ -16,6 +16,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/compliance"
+	// report is the drift reports' name in this file.
+	compliancereport "github.com/rampart-dev/rampart/compliance/report"
 	"github.com/rampart-dev/rampart/components/namespace"
 	"github.com/rampart-dev/rampart/components/netpol"
 	"github.com/rampart-dev/rampart/drift"
@@ -101,7 +103,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 			t.Fatal(err)
 		}
 		var md strings.Builder
-		must(t, a.Markdown(&md))
+		must(t, compliancereport.Markdown(&md, a))
 		t.Log(md.String())
 		if a.Failed() || a.Refreshed || a.Profile != "local" {
 			t.Errorf("assessment after up: failed %v, refreshed %v, profile %q", a.Failed(), a.Refreshed, a.Profile)
@@ -256,7 +258,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 			t.Fatal(err)
 		}
 		md.Reset()
-		must(t, weakened.Markdown(&md))
+		must(t, compliancereport.Markdown(&md, weakened))
 		t.Log(md.String())
 		if !weakened.Failed() || !weakened.Refreshed {
 			t.Errorf("assessment of the weakened cluster: failed %v, refreshed %v", weakened.Failed(), weakened.Refreshed)
@@ -320,7 +322,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		if err != nil || restored.Failed() {
 			var md strings.Builder
 			if restored != nil {
-				_ = restored.Markdown(&md)
+				_ = compliancereport.Markdown(&md, restored)
 			}
 			t.Errorf("assessment after restore fails (%v):\n%s", err, md.String())
 		}

@@ -16,10 +16,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/rampart-dev/rampart/helpers/podsecurity"
 	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/internal/labenv"
 	"github.com/rampart-dev/rampart/internal/testkit"
-	"github.com/rampart-dev/rampart/stacks"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	k8smeta "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -33,7 +33,7 @@ const pssChart = "../testdata/pss-chart"
 // the pod security gate registered first with the given exemptions and its
 // verdict returned last, run by the real pulumi CLI and kubernetes plugin
 // against the lab. The gate is the last run's.
-func pssStack(t *testing.T, stackName, ns string, exemptions []config.Exemption) (auto.Stack, func() *stacks.PodSecurityGate) {
+func pssStack(t *testing.T, stackName, ns string, exemptions []config.Exemption) (auto.Stack, func() *podsecurity.Gate) {
 	t.Helper()
 	env := labenv.Require(t, "RAMPART_LAB_KUBECONFIG")
 	labenv.RequireCommand(t, "pulumi")
@@ -44,9 +44,9 @@ func pssStack(t *testing.T, stackName, ns string, exemptions []config.Exemption)
 	work := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(work, "Pulumi.yaml"), []byte("name: rampart-pss\nruntime: go\n"), 0o600))
 
-	var gate *stacks.PodSecurityGate
+	var gate *podsecurity.Gate
 	program := func(ctx *pulumi.Context) error {
-		g, err := stacks.RegisterPodSecurity(ctx, exemptions)
+		g, err := podsecurity.Register(ctx, exemptions)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func pssStack(t *testing.T, stackName, ns string, exemptions []config.Exemption)
 		t.Fatalf("upsert %s: %v", stackName, err)
 	}
 	t.Cleanup(func() { _ = stk.Workspace().RemoveStack(context.Background(), stackName) })
-	return stk, func() *stacks.PodSecurityGate { return gate }
+	return stk, func() *podsecurity.Gate { return gate }
 }
 
 // pssViolation is the gate's error for the chart's privileged Deployment

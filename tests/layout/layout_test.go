@@ -2,7 +2,10 @@
 // stacks → components → apiserver → helpers, with the config layer and the
 // providers (infra/) beside stacks, never above it. apiserver/ (the files
 // kube-apiserver loads and their node snippets) sits between components and
-// helpers: a component may quote its defaults, it never builds a resource. It reads every package's
+// helpers: a component may quote its defaults, it never builds a resource.
+// Beside the floors it keeps the rooms' boundaries (internal/ holds test
+// helpers only; the compliance model never depends on its renderers). It
+// reads every package's
 // transitive dependencies from `go list`, so an indirect import through a
 // third package is caught too.
 package layout
@@ -27,6 +30,10 @@ type floor struct {
 const cmdRank = 6
 
 // floorOf classifies an in-module package path (without the module prefix).
+// helpers/ holds what is not a component and reads no config: naming, the
+// error list, the restricted security context, the PSS evaluator and the
+// pod security gate built on it (helpers/podsecurity, which stacks
+// registers with the config's exemptions), the build's version stamp.
 func floorOf(p string) (floor, bool) {
 	switch {
 	case strings.HasPrefix(p, "helpers/"):
@@ -51,28 +58,10 @@ func floorOf(p string) (floor, bool) {
 // program alone); nothing but cmd depends on cmd; apiserver/ uses no Pulumi
 // package.
 func TestImports_RunOneWay(t *testing.T) {
-	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, "../../...").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
-	}
 	checked := 0
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		fields := strings.Fields(line)
-		pkg, ok := strings.CutPrefix(fields[0], module)
-		if !ok {
-			continue
-		}
+	for pkg, deps := range moduleDeps(t) {
 		from, classified := floorOf(pkg)
-		for _, d := range fields[1:] {
-			dep, ok := strings.CutPrefix(d, module)
-			if !ok {
-				// The files the API server loads are node configuration,
-				// never Pulumi resources.
-				if from.name == "apiserver" && strings.HasPrefix(d, "github.com/pulumi/") {
-					t.Errorf("%s (apiserver) depends on %s: what the API server loads is never a Pulumi resource", pkg, d)
-				}
-				continue
-			}
+		for _, dep := range deps {
 			to, depClassified := floorOf(dep)
 			if !depClassified {
 				if classified && from.rank < cmdRank {
@@ -86,7 +75,7 @@ func TestImports_RunOneWay(t *testing.T) {
 				t.Errorf("%s depends on the entry point %s", pkg, dep)
 			}
 			if !classified {
-				continue // tests, bench, compliance, drift, preview: any floor below cmd
+				continue // tests, bench, compliance, drift, preview, verify, inventory: any floor below cmd
 			}
 			switch {
 			case to.rank > from.rank:
@@ -98,5 +87,94 @@ func TestImports_RunOneWay(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no in-module dependency was checked: the go list output was not understood")
+	}
+}
+
+// moduleDeps maps every in-module package (without the module prefix) to
+// the in-module packages it depends on, directly or not. Test files are
+// not read: a _test.go file may use any package.
+func moduleDeps(t *testing.T) map[string][]string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, "../../...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	deps := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg, ok := strings.CutPrefix(fields[0], module)
+		if !ok {
+			continue
+		}
+		deps[pkg] = []string{}
+		for _, d := range fields[1:] {
+			if dep, ok := strings.CutPrefix(d, module); ok {
+				deps[pkg] = append(deps[pkg], dep)
+			}
+		}
+	}
+	return deps
+}
+
+// under is true when package p is room or inside it.
+func under(p, room string) bool { return p == room || strings.HasPrefix(p, room+"/") }
+
+// TestRooms_KeepTheirBoundaries: internal/ holds test helpers only, so
+// nothing but the tests (tests/, bench/ and _test.go files) and the
+// helpers themselves depend on it; the compliance model (items, catalog,
+// evaluation from the state and the live cluster) never depends on its
+// renderers (compliance/report), which read an Assessment and judge nothing.
+func TestRooms_KeepTheirBoundaries(t *testing.T) {
+	rules := []struct {
+		name     string
+		to       string
+		mayUseIt func(pkg string) bool
+	}{
+		{"internal/ holds test helpers only", "internal", func(p string) bool {
+			return under(p, "internal") || under(p, "tests") || under(p, "bench")
+		}},
+		{"the compliance model never depends on its renderers", "compliance/report", func(p string) bool {
+			return !under(p, "compliance") || under(p, "compliance/report")
+		}},
+	}
+	deps := moduleDeps(t)
+	for _, r := range rules {
+		used := false
+		for pkg, ds := range deps {
+			for _, d := range ds {
+				if !under(d, r.to) {
+					continue
+				}
+				used = true
+				if !r.mayUseIt(pkg) {
+					t.Errorf("%s depends on %s: %s", pkg, d, r.name)
+				}
+			}
+		}
+		if !used {
+			t.Errorf("%s: nothing depends on %s: the rule checks nothing (moved or renamed?)", r.name, r.to)
+		}
+	}
+}
+
+// TestAPIServer_UsesNoPulumi: the files the API server loads are node
+// configuration, never Pulumi resources, so apiserver/ depends on no Pulumi
+// package.
+func TestAPIServer_UsesNoPulumi(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, "../../apiserver/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("go list found %d apiserver packages: the check would check nothing", len(lines))
+	}
+	for _, line := range lines {
+		fields := strings.Fields(line)
+		for _, d := range fields[1:] {
+			if strings.HasPrefix(d, "github.com/pulumi/") {
+				t.Errorf("%s depends on %s: what the API server loads is never a Pulumi resource", fields[0], d)
+			}
+		}
 	}
 }

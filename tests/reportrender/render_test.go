@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rampart-dev/rampart/compliance"
+	"github.com/rampart-dev/rampart/compliance/report"
 )
 
 // browser finds Chromium: a missing one fails the test under `make test`
@@ -70,7 +71,7 @@ func writeHTML(t *testing.T, dir string, a *compliance.Assessment) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.HTML(f); err != nil {
+	if err := report.HTML(f, a); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
@@ -103,7 +104,7 @@ func keep(t *testing.T, png string) {
 	})
 }
 
-// failColour is compliance.FailColour as an RGB triple.
+// failColour is report.FailColour as an RGB triple.
 var failColour = [3]uint8{0xb0, 0x00, 0x20}
 
 // pixels counts the pixels of the fail colour (±6 per channel, for any
@@ -158,8 +159,8 @@ func screenshot(t *testing.T, br Browser, a *compliance.Assessment) (image.Image
 // the failure has none of it.
 func TestReport_RendersInHeadlessChromium_FailureVisible(t *testing.T) {
 	br := browser(t)
-	if compliance.FailColour != "#b00020" {
-		t.Fatalf("FailColour is %s: update failColour here", compliance.FailColour)
+	if report.FailColour != "#b00020" {
+		t.Fatalf("FailColour is %s: update failColour here", report.FailColour)
 	}
 	img, path, took := screenshot(t, br, sample(true))
 	t.Logf("screenshot %s rendered in %v", path, took.Round(time.Millisecond))
@@ -173,7 +174,7 @@ func TestReport_RendersInHeadlessChromium_FailureVisible(t *testing.T) {
 	}
 	// The banner alone is about 1130x80 px; each FAIL badge about 120x24.
 	if fail < 20_000 {
-		t.Errorf("only %d pixels of the fail colour %s: the failure is not visibly marked", fail, compliance.FailColour)
+		t.Errorf("only %d pixels of the fail colour %s: the failure is not visibly marked", fail, report.FailColour)
 	}
 	passImg, _, tookPass := screenshot(t, br, sample(false))
 	pf, _, _ := pixels(passImg)

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/rampart-dev/rampart/compliance"
+	"github.com/rampart-dev/rampart/compliance/report"
 	"github.com/rampart-dev/rampart/tests/reportrender"
 )
 
@@ -79,7 +80,7 @@ func htmlFromJSON(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := a.HTML(f); err != nil {
+	if err := report.HTML(f, &a); err != nil {
 		_ = f.Close()
 		return "", err
 	}

@@ -1,4 +1,4 @@
-package compliance
+package report
 
 import (
 	"cmp"
@@ -8,12 +8,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-dev/rampart/compliance"
 	"github.com/rampart-dev/rampart/inventory"
 )
 
 // mdBehaviour writes the "Behaviour (rampart verify)" section: the checks,
 // failures first, and the API server's /readyz?verbose as recorded.
-func (a *Assessment) mdBehaviour(b *strings.Builder) {
+func (a assessment) mdBehaviour(b *strings.Builder) {
 	bh := a.Behaviour
 	if bh == nil {
 		return
@@ -22,10 +23,10 @@ func (a *Assessment) mdBehaviour(b *strings.Builder) {
 		code(cmp.Or(bh.Server, "unknown")), code(cmp.Or(bh.ProbeImage, "unknown")), mdTime(bh.Started), mdTime(bh.Finished), len(bh.Checks), bh.Failed())
 	if len(bh.Checks) > 0 {
 		b.WriteString("| | item | check | expected | observed | why |\n|---|---|---|---|---|---|\n")
-		for _, c := range bh.failedFirst() {
-			mark := mdMarks[Pass]
+		for _, c := range bh.FailedFirst() {
+			mark := mdMarks[compliance.Pass]
 			if !c.OK {
-				mark = mdMarks[Fail]
+				mark = mdMarks[compliance.Fail]
 			}
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", mark, tableCode(c.Item), cell(c.Name), cell(c.Expected), cell(c.Observed), cell(checkWhy(c)))
 		}
@@ -43,7 +44,7 @@ func (a *Assessment) mdBehaviour(b *strings.Builder) {
 }
 
 // checkWhy is a check's intent with its raw observation.
-func checkWhy(c Check) string {
+func checkWhy(c compliance.Check) string {
 	if c.Detail == "" {
 		return c.Why
 	}
@@ -74,7 +75,7 @@ func mdTime(t time.Time) string {
 // mdLive writes the "Live cluster" section: what was read, the objects
 // nobody declared with their earliest field manager, the declared objects the cluster
 // lacks, and the rules that classified and judged the objects.
-func (a *Assessment) mdLive(b *strings.Builder) {
+func (a assessment) mdLive(b *strings.Builder) {
 	l := a.Live
 	if l == nil {
 		return
@@ -96,7 +97,7 @@ func (a *Assessment) mdLive(b *strings.Builder) {
 			fmt.Fprintf(b, "- %s\n", code(g))
 		}
 	}
-	fmt.Fprintf(b, "\n#### Classification rules\n\n%s.\n\n", cell(ClassificationNote))
+	fmt.Fprintf(b, "\n#### Classification rules\n\n%s.\n\n", cell(compliance.ClassificationNote))
 	if len(l.Rules) == 0 {
 		b.WriteString("No controller rule was applied.\n")
 	} else {

@@ -1,9 +1,11 @@
-package compliance
+package report
 
 import (
 	"bytes"
 	"testing"
 	"time"
+
+	"github.com/rampart-dev/rampart/compliance"
 )
 
 // The renderers' tests run on hand-built assessments, not on Assess, so
@@ -18,55 +20,55 @@ func renderURN(typ, name string) string {
 // renderSample is a realistic production report: 12 items, two failing
 // with evidence, one exempt with its justification, three not deployed,
 // and the control roll-ups of the five frameworks.
-func renderSample() *Assessment {
-	items := map[string]Item{}
-	for _, it := range Checklist() {
+func renderSample() *compliance.Assessment {
+	items := map[string]compliance.Item{}
+	for _, it := range compliance.Checklist() {
 		items[it.ID] = it
 	}
 	gw := renderURN("rampart:ingress:Ingress$kubernetes:gateway.networking.k8s.io/v1:Gateway", "edge-gateway")
 	route := renderURN("rampart:ingress:Ingress$kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "edge-app")
-	ev := func(urn, field, value string, ok bool, note string) Evidence {
-		return Evidence{URN: urn, Field: field, Value: value, OK: ok, Note: note}
+	ev := func(urn, field, value string, ok bool, note string) compliance.Evidence {
+		return compliance.Evidence{URN: urn, Field: field, Value: value, OK: ok, Note: note}
 	}
-	exempt := func(e Evidence) Evidence { e.Exempt = true; return e }
-	res := []Result{
-		{items["tls-ingress"], Fail, []Evidence{
+	exempt := func(e compliance.Evidence) compliance.Evidence { e.Exempt = true; return e }
+	res := []compliance.Result{
+		{Item: items["tls-ingress"], Verdict: compliance.Fail, Evidence: []compliance.Evidence{
 			ev(gw, "spec.listeners[0].tls.mode", "Terminate", true, ""),
 			ev(gw, "spec.listeners[2].tls", "<none>", false, "listener admin on port 8080 serves plain HTTP"),
 		}},
-		{items["netpol"], Pass, []Evidence{
+		{Item: items["netpol"], Verdict: compliance.Pass, Evidence: []compliance.Evidence{
 			ev(renderURN("rampart:netpol:NetworkPolicies$kubernetes:networking.k8s.io/v1:NetworkPolicy", "apps-default-deny"), "spec.policyTypes", "[Ingress Egress]", true, ""),
 		}},
-		{items["pss-restricted"], Pass, []Evidence{
+		{Item: items["pss-restricted"], Verdict: compliance.Pass, Evidence: []compliance.Evidence{
 			ev(renderURN("rampart:namespace:Namespace$kubernetes:core/v1:Namespace", "apps"), "metadata.labels[pod-security.kubernetes.io/enforce]", "restricted", true, ""),
 			exempt(ev(renderURN("rampart:namespace:Namespace$kubernetes:core/v1:Namespace", "falco"), "metadata.labels[pod-security.kubernetes.io/enforce]", "privileged", false,
 				"Falco's modern_ebpf probe needs host mounts and CAP_BPF (NIS2 Art. 21(2)(e) runtime detection outweighs it)")),
 		}},
-		{items["keycloak-bruteforce"], NotDeployed, nil},
-		{items["token-lifespans"], NotDeployed, nil},
-		{items["ssrf-blocklist"], Pass, []Evidence{
+		{Item: items["keycloak-bruteforce"], Verdict: compliance.NotDeployed, Evidence: nil},
+		{Item: items["token-lifespans"], Verdict: compliance.NotDeployed, Evidence: nil},
+		{Item: items["ssrf-blocklist"], Verdict: compliance.Pass, Evidence: []compliance.Evidence{
 			ev(renderURN("rampart:netpol:NetworkPolicies$kubernetes:networking.k8s.io/v1:NetworkPolicy", "gateway-egress"), "spec.egress[0].to[0].ipBlock.except", "[169.254.169.254/32 10.0.0.0/8]", true, ""),
 		}},
-		{items["security-headers"], Fail, []Evidence{
+		{Item: items["security-headers"], Verdict: compliance.Fail, Evidence: []compliance.Evidence{
 			ev(route, "spec.rules[0].filters[0].responseHeaderModifier.set[X-XSS-Protection]", "1; mode=block", false, "seed 000 wants X-XSS-Protection: 0"),
 			ev(route, "spec.rules[0].filters[0].responseHeaderModifier.set[Strict-Transport-Security]", "max-age=31536000; includeSubDomains", true, ""),
 		}},
-		{items["secrets-vault"], Exempt, []Evidence{
+		{Item: items["secrets-vault"], Verdict: compliance.Exempt, Evidence: []compliance.Evidence{
 			exempt(ev(renderURN("rampart:openbao:OpenBao$kubernetes:core/v1:Secret", "openbao-seal-pin"), "data.pin", "[secret]", false,
 				"ITSG-33 SC-12: this provider offers no HSM; the seal key is in the cloud KMS, approved by the CISO on 2026-11-20")),
 		}},
-		{items["rbac-no-default-admin"], NotDeployed, nil},
-		{items["audit-trail"], Pass, []Evidence{
+		{Item: items["rbac-no-default-admin"], Verdict: compliance.NotDeployed, Evidence: nil},
+		{Item: items["audit-trail"], Verdict: compliance.Pass, Evidence: []compliance.Evidence{
 			ev(renderURN("rampart:audit:Audit$aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2", "audit-lock"), "rule.defaultRetention.mode", "COMPLIANCE", true, ""),
 		}},
-		{items["alerting"], Pass, []Evidence{
+		{Item: items["alerting"], Verdict: compliance.Pass, Evidence: []compliance.Evidence{
 			ev(renderURN("rampart:runtime:Runtime$kubernetes:helm.sh/v3:Release", "falco"), "values.falcosidekick.config.loki.hostport", "loki.audit:3100", true, ""),
 		}},
-		{items["image-scanning"], Pass, []Evidence{
+		{Item: items["image-scanning"], Verdict: compliance.Pass, Evidence: []compliance.Evidence{
 			ev(renderURN("rampart:runtime:Runtime$kubernetes:helm.sh/v3:Release", "trivy-operator"), "status.status", "deployed", true, ""),
 		}},
 	}
-	return &Assessment{
+	return &compliance.Assessment{
 		Stack:     renderStack,
 		Profile:   "production",
 		Generated: time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC),
@@ -78,9 +80,9 @@ func renderSample() *Assessment {
 
 // renderRollUp is the tests' own roll-up (fail > exempt > pass > not deployed;
 // "N/A" skipped), so the renderers are tested without Assess.
-func renderRollUp(res []Result) []ControlResult {
-	var out []ControlResult
-	for _, fw := range Frameworks {
+func renderRollUp(res []compliance.Result) []compliance.ControlResult {
+	var out []compliance.ControlResult
+	for _, fw := range compliance.Frameworks {
 		idx := map[string]int{}
 		for _, r := range res {
 			for _, c := range r.Item.Controls[fw] {
@@ -91,7 +93,7 @@ func renderRollUp(res []Result) []ControlResult {
 				if !ok {
 					i = len(out)
 					idx[c] = i
-					out = append(out, ControlResult{Framework: fw, Control: c, Verdict: NotDeployed})
+					out = append(out, compliance.ControlResult{Framework: fw, Control: c, Verdict: compliance.NotDeployed})
 				}
 				out[i].Items = append(out[i].Items, r.Item.ID)
 				if renderRank(r.Verdict) < renderRank(out[i].Verdict) {
@@ -103,24 +105,24 @@ func renderRollUp(res []Result) []ControlResult {
 	return out
 }
 
-func renderRank(v Verdict) int {
-	return map[Verdict]int{Fail: 0, Exempt: 1, Pass: 2, NotDeployed: 3}[v]
+func renderRank(v compliance.Verdict) int {
+	return map[compliance.Verdict]int{compliance.Fail: 0, compliance.Exempt: 1, compliance.Pass: 2, compliance.NotDeployed: 3}[v]
 }
 
 func TestSampleAssessment_IsRealistic(t *testing.T) {
 	a := renderSample()
-	n := map[Verdict]int{}
+	n := map[compliance.Verdict]int{}
 	for _, r := range a.Results {
 		n[r.Verdict]++
 	}
-	if len(a.Results) != 12 || n[Fail] != 2 || n[Exempt] != 1 || n[NotDeployed] != 3 || !a.Failed() {
+	if len(a.Results) != 12 || n[compliance.Fail] != 2 || n[compliance.Exempt] != 1 || n[compliance.NotDeployed] != 3 || !a.Failed() {
 		t.Fatalf("sample: %d items, verdicts %v, failed %v", len(a.Results), n, a.Failed())
 	}
 	fws := map[string]bool{}
 	for _, c := range a.Controls {
 		fws[c.Framework] = true
 	}
-	for _, f := range Frameworks {
+	for _, f := range compliance.Frameworks {
 		if !fws[f] {
 			t.Errorf("sample has no %s control", f)
 		}
@@ -130,9 +132,9 @@ func TestSampleAssessment_IsRealistic(t *testing.T) {
 // TestRenderers_AreDeterministic: the same assessment renders byte for byte
 // the same, so reports diff cleanly between runs.
 func TestRenderers_AreDeterministic(t *testing.T) {
-	for name, render := range map[string]func(*Assessment, *bytes.Buffer) error{
-		"html":  func(a *Assessment, b *bytes.Buffer) error { return a.HTML(b) },
-		"oscal": func(a *Assessment, b *bytes.Buffer) error { return a.OSCAL(b) },
+	for name, render := range map[string]func(*compliance.Assessment, *bytes.Buffer) error{
+		"html":  func(a *compliance.Assessment, b *bytes.Buffer) error { return HTML(b, a) },
+		"oscal": func(a *compliance.Assessment, b *bytes.Buffer) error { return OSCAL(b, a) },
 	} {
 		var first, second bytes.Buffer
 		if err := render(renderSample(), &first); err != nil {

@@ -6,8 +6,8 @@
 //
 // A release build sets both variables:
 //
-//	go build -ldflags "-X github.com/rampart-dev/rampart/internal/version.Version=v0.4.0 \
-//	  -X github.com/rampart-dev/rampart/internal/version.Commit=$(git rev-parse HEAD)" ./cmd/rampart
+//	go build -ldflags "-X github.com/rampart-dev/rampart/helpers/version.Version=v0.4.0 \
+//	  -X github.com/rampart-dev/rampart/helpers/version.Commit=$(git rev-parse HEAD)" ./cmd/rampart
 package version
 
 import (

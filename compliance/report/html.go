@@ -1,4 +1,4 @@
-package compliance
+package report
 
 import (
 	"cmp"
@@ -8,6 +8,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/rampart-dev/rampart/compliance"
 )
 
 // htmlReport is the page's template: one document, its CSS inline, no
@@ -43,7 +45,7 @@ const FailColour = "#b00020"
 // exemptions with their justification, rampart verify's checks, the live
 // read (unmanaged objects, classification rules) when there is one, and
 // one control roll-up table per framework.
-func (a *Assessment) HTML(w io.Writer) error {
+func HTML(w io.Writer, a *compliance.Assessment) error {
 	if err := htmlTemplate.Execute(w, newHTMLView(a)); err != nil {
 		return fmt.Errorf("compliance report: render HTML for stack %q: %w", a.Stack, err)
 	}
@@ -53,18 +55,18 @@ func (a *Assessment) HTML(w io.Writer) error {
 // htmlView is what the template reads: the assessment already sorted and
 // counted, so the template holds no logic beyond loops.
 type htmlView struct {
-	A          *Assessment
+	A          *compliance.Assessment
 	Failed     bool
 	Generated  string
 	Counts     []htmlVerdictCount
 	Total      int
-	Items      []htmlItem // failing first, then exempt, pass, not deployed
-	Evidence   []Result   // the items that have evidence, in Items order
+	Items      []htmlItem          // failing first, then exempt, pass, not deployed
+	Evidence   []compliance.Result // the items that have evidence, in Items order
 	Exemptions []htmlExemption
 	Frameworks []controlsOfFramework
 	// Checks are the behaviour checks, failures first (nil without a
 	// rampart verify run).
-	Checks []Check
+	Checks []compliance.Check
 	// Classification is ClassificationNote, for the live section.
 	Classification string
 }
@@ -73,32 +75,32 @@ type htmlView struct {
 // the notes of its failing evidence (or the field and value when a note is
 // missing), and each exemption's justification.
 type htmlItem struct {
-	Result
+	compliance.Result
 	Why []string
 }
 
 // htmlExemption is one exempted fact: an item that passes with some objects
 // exempted lists them here as much as an item whose verdict is exempt.
 type htmlExemption struct {
-	Item     Item
-	Verdict  Verdict
-	Evidence Evidence
+	Item     compliance.Item
+	Verdict  compliance.Verdict
+	Evidence compliance.Evidence
 }
 
 type htmlVerdictCount struct {
-	Verdict Verdict
+	Verdict compliance.Verdict
 	N       int
 }
 
 type controlsOfFramework struct {
 	Name     string
-	Controls []ControlResult
+	Controls []compliance.ControlResult
 }
 
 // htmlVerdictOrder puts what needs action first.
-var htmlVerdictOrder = []Verdict{Fail, Exempt, Pass, NotDeployed}
+var htmlVerdictOrder = []compliance.Verdict{compliance.Fail, compliance.Exempt, compliance.Pass, compliance.NotDeployed}
 
-func htmlVerdictRank(v Verdict) int {
+func htmlVerdictRank(v compliance.Verdict) int {
 	for i, o := range htmlVerdictOrder {
 		if v == o {
 			return i
@@ -107,19 +109,19 @@ func htmlVerdictRank(v Verdict) int {
 	return len(htmlVerdictOrder)
 }
 
-func newHTMLView(a *Assessment) htmlView {
+func newHTMLView(a *compliance.Assessment) htmlView {
 	v := htmlView{A: a, Failed: a.Failed(), Generated: "unknown", Total: len(a.Results)}
 	if !a.Generated.IsZero() {
 		v.Generated = a.Generated.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
-	n := map[Verdict]int{}
+	n := map[compliance.Verdict]int{}
 	for _, r := range a.Results {
 		n[r.Verdict]++
 	}
 	for _, vd := range htmlVerdictOrder {
 		v.Counts = append(v.Counts, htmlVerdictCount{vd, n[vd]})
 	}
-	sorted := append([]Result(nil), a.Results...)
+	sorted := append([]compliance.Result(nil), a.Results...)
 	sort.SliceStable(sorted, func(i, j int) bool { return htmlVerdictRank(sorted[i].Verdict) < htmlVerdictRank(sorted[j].Verdict) })
 	for _, r := range sorted {
 		v.Items = append(v.Items, htmlItem{r, htmlWhy(r)})
@@ -134,19 +136,19 @@ func newHTMLView(a *Assessment) htmlView {
 	}
 	v.Frameworks = controlsByFramework(a.Controls)
 	if a.Behaviour != nil {
-		v.Checks = a.Behaviour.failedFirst()
+		v.Checks = a.Behaviour.FailedFirst()
 	}
-	v.Classification = ClassificationNote
+	v.Classification = compliance.ClassificationNote
 	return v
 }
 
 // htmlResource names the object of a fact in the Resource column: its URN
 // when the stack declares it, else its Kubernetes name.
-func htmlResource(e Evidence) string {
+func htmlResource(e compliance.Evidence) string {
 	if e.URN != "" {
 		return e.URN
 	}
-	if e.Source == FromBehaviour {
+	if e.Source == compliance.FromBehaviour {
 		return "rampart verify: " + e.Field
 	}
 	return e.Object
@@ -154,25 +156,25 @@ func htmlResource(e Evidence) string {
 
 // htmlSource says what a fact stands on, with a live object's name,
 // origin and provenance (earliest field manager, creation time).
-func htmlSource(e Evidence) string {
+func htmlSource(e compliance.Evidence) string {
 	switch {
-	case e.Source == FromLive && e.Object != "" && e.Origin != "":
+	case e.Source == compliance.FromLive && e.Object != "" && e.Origin != "":
 		return fmt.Sprintf("live: %s, %s, %s", e.Object, e.Origin, cmp.Or(e.Creator, "provenance unknown"))
-	case e.Source == FromLive && e.Object != "":
+	case e.Source == compliance.FromLive && e.Object != "":
 		return "live: " + e.Object
 	case e.Source == "":
-		return string(FromState)
+		return string(compliance.FromState)
 	}
 	return string(e.Source)
 }
 
 // htmlExempted: the fact is under an exemption (marked, or the item's
 // verdict is exempt and the fact does not hold).
-func htmlExempted(r Result, e Evidence) bool {
-	return e.Exempt || (r.Verdict == Exempt && !e.OK)
+func htmlExempted(r compliance.Result, e compliance.Evidence) bool {
+	return e.Exempt || (r.Verdict == compliance.Exempt && !e.OK)
 }
 
-func htmlWhy(r Result) []string {
+func htmlWhy(r compliance.Result) []string {
 	var out []string
 	for _, e := range r.Evidence {
 		switch {
@@ -190,13 +192,13 @@ func htmlWhy(r Result) []string {
 
 // controlsByFramework makes one table per framework: Frameworks' order first, then
 // any other framework by name, each keeping the assessment's control order.
-func controlsByFramework(cs []ControlResult) []controlsOfFramework {
-	by := map[string][]ControlResult{}
+func controlsByFramework(cs []compliance.ControlResult) []controlsOfFramework {
+	by := map[string][]compliance.ControlResult{}
 	for _, c := range cs {
 		by[c.Framework] = append(by[c.Framework], c)
 	}
 	var out []controlsOfFramework
-	for _, f := range Frameworks {
+	for _, f := range compliance.Frameworks {
 		if len(by[f]) > 0 {
 			out = append(out, controlsOfFramework{f, by[f]})
 			delete(by, f)
@@ -214,11 +216,11 @@ func controlsByFramework(cs []ControlResult) []controlsOfFramework {
 }
 
 // htmlVerdictClass is the CSS class of a verdict's badge and row.
-func htmlVerdictClass(v Verdict) string {
+func htmlVerdictClass(v compliance.Verdict) string {
 	switch v {
-	case Pass, Fail, Exempt:
+	case compliance.Pass, compliance.Fail, compliance.Exempt:
 		return string(v)
-	case NotDeployed:
+	case compliance.NotDeployed:
 		return "not-deployed"
 	}
 	return "unknown"
@@ -226,15 +228,15 @@ func htmlVerdictClass(v Verdict) string {
 
 // htmlVerdictMark is a glyph beside the badge's text, so a verdict reads without
 // colour (grey-scale print, colour blindness).
-func htmlVerdictMark(v Verdict) string {
+func htmlVerdictMark(v compliance.Verdict) string {
 	switch v {
-	case Pass:
+	case compliance.Pass:
 		return "✓"
-	case Fail:
+	case compliance.Fail:
 		return "✗"
-	case Exempt:
+	case compliance.Exempt:
 		return "!"
-	case NotDeployed:
+	case compliance.NotDeployed:
 		return "–"
 	}
 	return "?"

@@ -1,11 +1,10 @@
-package stacks_test
+package podsecurity_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-dev/rampart/infra/config"
-	"github.com/rampart-dev/rampart/stacks"
+	"github.com/rampart-dev/rampart/helpers/podsecurity"
 )
 
 func restrictedPod() map[string]any {
@@ -41,45 +40,45 @@ func deployment(name, ns string, pod any) map[string]any {
 	return map[string]any{"metadata": meta, "spec": map[string]any{"template": pod}}
 }
 
-var falcoExemption = []config.Exemption{{Namespace: "falco", Level: "privileged", Justification: "eBPF driver needs host access on every node", Control: "ISM-1034"}}
+var falcoExemption = []podsecurity.Exemption{{Namespace: "falco", Level: "privileged", Justification: "eBPF driver needs host access on every node", Control: "ISM-1034"}}
 
 func TestDecidePodSecurity_AdmitsExemptsSkipsAndRefuses(t *testing.T) {
 	withUnknownImage := restrictedPod()
-	withUnknownImage["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["image"] = stacks.Unknown
+	withUnknownImage["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["image"] = podsecurity.Unknown
 	cases := []struct {
 		name, typ string
 		props     map[string]any
-		ex        []config.Exemption
-		want      stacks.PodSecurityOutcome
+		ex        []podsecurity.Exemption
+		want      podsecurity.Outcome
 		wantErr   []string
 	}{
-		{"compliant deployment", "kubernetes:apps/v1:Deployment", deployment("web", "team-a", restrictedPod()), nil, stacks.PodSecurityAdmitted, nil},
+		{"compliant deployment", "kubernetes:apps/v1:Deployment", deployment("web", "team-a", restrictedPod()), nil, podsecurity.Admitted, nil},
 		{"compliant pod", "kubernetes:core/v1:Pod", func() map[string]any {
 			p := restrictedPod()
 			p["metadata"] = map[string]any{"name": "p", "namespace": "team-a"}
 			return p
-		}(), nil, stacks.PodSecurityAdmitted, nil},
+		}(), nil, podsecurity.Admitted, nil},
 		{"privileged deployment in a restricted namespace", "kubernetes:apps/v1:Deployment", deployment("agent", "team-a", privilegedPod()), nil, "",
 			[]string{`kubernetes:apps/v1:Deployment "agent" in namespace "team-a"`, "restricted", "privileged", "host namespaces", "runAsNonRoot", "seccompProfile"}},
 		{"privileged daemonset without namespace is checked in default", "kubernetes:apps/v1:DaemonSet", deployment("agent", "", privilegedPod()), falcoExemption, "",
 			[]string{`in namespace "default"`, "privileged"}},
 		{"privileged cronjob", "kubernetes:batch/v1:CronJob", map[string]any{"metadata": map[string]any{"name": "c", "namespace": "team-a"},
 			"spec": map[string]any{"jobTemplate": map[string]any{"spec": map[string]any{"template": privilegedPod()}}}}, nil, "", []string{"kubernetes:batch/v1:CronJob", "privileged"}},
-		{"privileged in the exempted namespace", "kubernetes:apps/v1:DaemonSet", deployment("falco", "falco", privilegedPod()), falcoExemption, stacks.PodSecurityExempted, nil},
-		{"compliant in the exempted namespace needs no exemption", "kubernetes:apps/v1:Deployment", deployment("web", "falco", restrictedPod()), falcoExemption, stacks.PodSecurityAdmitted, nil},
+		{"privileged in the exempted namespace", "kubernetes:apps/v1:DaemonSet", deployment("falco", "falco", privilegedPod()), falcoExemption, podsecurity.Exempted, nil},
+		{"compliant in the exempted namespace needs no exemption", "kubernetes:apps/v1:Deployment", deployment("web", "falco", restrictedPod()), falcoExemption, podsecurity.Admitted, nil},
 		{"privileged in a baseline exemption is still refused", "kubernetes:apps/v1:Deployment", deployment("agent", "falco", privilegedPod()),
-			[]config.Exemption{{Namespace: "falco", Level: "baseline", Justification: "x", Control: "y"}}, "", []string{"baseline", "privileged"}},
-		{"unknown namespace is skipped", "kubernetes:apps/v1:Deployment", deployment("agent", "", privilegedPod()), nil, stacks.PodSecuritySkipped, nil},
-		{"unknown container field is skipped", "kubernetes:apps/v1:Deployment", deployment("web", "team-a", withUnknownImage), nil, stacks.PodSecuritySkipped, nil},
-		{"unknown template is skipped", "kubernetes:apps/v1:StatefulSet", deployment("db", "team-a", stacks.Unknown), nil, stacks.PodSecuritySkipped, nil},
-		{"not a pod", "kubernetes:core/v1:ConfigMap", map[string]any{"data": map[string]any{"privileged": "true"}}, nil, stacks.PodSecurityNotAPod, nil},
+			[]podsecurity.Exemption{{Namespace: "falco", Level: "baseline", Justification: "x", Control: "y"}}, "", []string{"baseline", "privileged"}},
+		{"unknown namespace is skipped", "kubernetes:apps/v1:Deployment", deployment("agent", "", privilegedPod()), nil, podsecurity.Skipped, nil},
+		{"unknown container field is skipped", "kubernetes:apps/v1:Deployment", deployment("web", "team-a", withUnknownImage), nil, podsecurity.Skipped, nil},
+		{"unknown template is skipped", "kubernetes:apps/v1:StatefulSet", deployment("db", "team-a", podsecurity.Unknown), nil, podsecurity.Skipped, nil},
+		{"not a pod", "kubernetes:core/v1:ConfigMap", map[string]any{"data": map[string]any{"privileged": "true"}}, nil, podsecurity.NotAPod, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.name == "unknown namespace is skipped" {
-				tc.props["metadata"].(map[string]any)["namespace"] = stacks.Unknown
+				tc.props["metadata"].(map[string]any)["namespace"] = podsecurity.Unknown
 			}
-			d, err := stacks.DecidePodSecurity(tc.typ, "logical", tc.props, tc.ex)
+			d, err := podsecurity.Decide(tc.typ, "logical", tc.props, tc.ex)
 			if len(tc.wantErr) > 0 {
 				if err == nil {
 					t.Fatalf("admitted (%+v), want a violation", d)
@@ -97,10 +96,10 @@ func TestDecidePodSecurity_AdmitsExemptsSkipsAndRefuses(t *testing.T) {
 			if d.Outcome != tc.want {
 				t.Fatalf("outcome %q, want %q (%+v)", d.Outcome, tc.want, d)
 			}
-			if tc.want == stacks.PodSecurityExempted && (d.Level != "privileged" || !strings.Contains(d.Detail, "ISM-1034")) {
+			if tc.want == podsecurity.Exempted && (d.Level != "privileged" || !strings.Contains(d.Detail, "ISM-1034")) {
 				t.Errorf("exemption not reported with its level and control: %+v", d)
 			}
-			if tc.want == stacks.PodSecuritySkipped && !strings.Contains(d.Detail, "not known yet") {
+			if tc.want == podsecurity.Skipped && !strings.Contains(d.Detail, "not known yet") {
 				t.Errorf("skip does not say why: %+v", d)
 			}
 		})

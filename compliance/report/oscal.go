@@ -1,4 +1,4 @@
-package compliance
+package report
 
 import (
 	"cmp"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/rampart-dev/rampart/compliance"
 )
 
 // OSCALVersion is the OSCAL release whose assessment-results model OSCAL
@@ -53,7 +54,9 @@ var oscalUUIDSpace = uuid.NewSHA1(uuid.NameSpaceURL, []byte(OSCALNamespace))
 // TEST observations, one per item, next to its EXAMINE one (which holds
 // only the state's and the cluster's facts), both linked from the item's
 // finding; every item's observation and finding say what it stands on.
-func (a *Assessment) OSCAL(w io.Writer) error {
+func OSCAL(w io.Writer, a *compliance.Assessment) error { return assessment{a}.oscal(w) }
+
+func (a assessment) oscal(w io.Writer) error {
 	if a.Generated.IsZero() {
 		// OSCAL requires last-modified, start and collected: a date is not
 		// invented for them.
@@ -71,13 +74,13 @@ func (a *Assessment) OSCAL(w io.Writer) error {
 
 // oscalRunID is the UUID of a statement of this assessment: it changes with
 // Generated (see OSCAL).
-func (a *Assessment) oscalRunID(parts ...string) string {
+func (a assessment) oscalRunID(parts ...string) string {
 	return a.oscalID(append([]string{"run", a.Generated.UTC().Format(time.RFC3339Nano)}, parts...)...)
 }
 
 // oscalID is the UUID of something that is the same in every run of the
 // stack (a resource, the plan).
-func (a *Assessment) oscalID(parts ...string) string {
+func (a assessment) oscalID(parts ...string) string {
 	return uuid.NewSHA1(oscalUUIDSpace, []byte(strings.Join(append([]string{a.Stack}, parts...), "\x00"))).String()
 }
 
@@ -92,16 +95,16 @@ func oscalNSProp(name, value string) oscalProp {
 	return oscalProp{Name: name, NS: OSCALNamespace, Value: value}
 }
 
-func (a *Assessment) oscalDoc() oscalDocument {
+func (a assessment) oscalDoc() oscalDocument {
 	when := a.Generated.UTC().Format(time.RFC3339)
 	plan := a.oscalID("assessment-plan")
 	state := "the last saved state (not refreshed from the live cluster)"
 	if a.Refreshed {
 		state = "the state refreshed from the live cluster"
 	}
-	overall := string(Pass)
+	overall := string(compliance.Pass)
 	if a.Failed() {
-		overall = string(Fail)
+		overall = string(compliance.Fail)
 	}
 	meta := []oscalProp{oscalNSProp("stack", a.Stack), oscalNSProp("refreshed", fmt.Sprint(a.Refreshed))}
 	if a.Profile != "" {
@@ -143,7 +146,7 @@ func (a *Assessment) oscalDoc() oscalDocument {
 	}
 	if a.Live != nil {
 		for _, o := range a.Live.Unmanaged {
-			a.oscalAddSubject(inv, Evidence{Source: FromLive, Object: o.Object, Origin: o.Origin, Creator: o.Creator})
+			a.oscalAddSubject(inv, compliance.Evidence{Source: compliance.FromLive, Object: o.Object, Origin: o.Origin, Creator: o.Creator})
 		}
 	}
 	for _, c := range a.Controls {
@@ -174,7 +177,7 @@ func (a *Assessment) oscalDoc() oscalDocument {
 // oscalReviewedControls lists the assessed controls, one selection per
 // framework in report order. OSCAL wants at least one selection: with no
 // control roll-up it says "all" with the reason.
-func (a *Assessment) oscalReviewedControls() oscalReviewedControls {
+func (a assessment) oscalReviewedControls() oscalReviewedControls {
 	var sels []oscalControlSelection
 	for _, fc := range controlsByFramework(a.Controls) {
 		sel := oscalControlSelection{Description: fc.Name + " controls supported by the checklist", Props: []oscalProp{oscalNSProp("framework", fc.Name)}}
@@ -194,7 +197,7 @@ func (a *Assessment) oscalReviewedControls() oscalReviewedControls {
 	return oscalReviewedControls{ControlSelections: sels}
 }
 
-func (a *Assessment) oscalObservation(r Result, when string) oscalObservation {
+func (a assessment) oscalObservation(r compliance.Result, when string) oscalObservation {
 	o := oscalObservation{
 		UUID:        a.oscalRunID("observation", r.Item.ID),
 		Title:       r.Item.Title,
@@ -210,7 +213,7 @@ func (a *Assessment) oscalObservation(r Result, when string) oscalObservation {
 	}
 	seen := map[string]bool{}
 	for _, e := range r.Evidence {
-		if e.Source == FromBehaviour {
+		if e.Source == compliance.FromBehaviour {
 			continue // a TEST observation of its own (oscalTestObservation)
 		}
 		if id, title, ok := a.oscalSubjectOf(e); ok && !seen[id] {
@@ -218,7 +221,7 @@ func (a *Assessment) oscalObservation(r Result, when string) oscalObservation {
 			o.Subjects = append(o.Subjects, oscalSubject{SubjectUUID: id, Type: "inventory-item", Title: title})
 		}
 		sat := "satisfies the item"
-		exempt := e.Exempt || (r.Verdict == Exempt && !e.OK)
+		exempt := e.Exempt || (r.Verdict == compliance.Exempt && !e.OK)
 		switch {
 		case exempt:
 			sat = "does not satisfy the item, under an exemption (remarks: its justification)"
@@ -226,7 +229,7 @@ func (a *Assessment) oscalObservation(r Result, when string) oscalObservation {
 			sat = "does not satisfy the item"
 		}
 		o.RelevantEvidence = append(o.RelevantEvidence, oscalRelevantEvidence{
-			Description: fmt.Sprintf("%s = %s on %s (%s): %s", e.Field, e.Value, oscalSubjectName(e), cmp.Or(e.Source, FromState), sat),
+			Description: fmt.Sprintf("%s = %s on %s (%s): %s", e.Field, e.Value, oscalSubjectName(e), cmp.Or(e.Source, compliance.FromState), sat),
 			Props: append(oscalEvidenceProps(e), oscalNSProp("field", e.Field), oscalNSProp("value", e.Value),
 				oscalNSProp("ok", fmt.Sprint(e.OK)), oscalNSProp("exempt", fmt.Sprint(exempt))),
 			Remarks: e.Note,
@@ -235,7 +238,7 @@ func (a *Assessment) oscalObservation(r Result, when string) oscalObservation {
 	return o
 }
 
-func (a *Assessment) oscalItemFinding(r Result, obs []string) oscalFinding {
+func (a assessment) oscalItemFinding(r compliance.Result, obs []string) oscalFinding {
 	f := oscalFinding{
 		UUID:        a.oscalRunID("finding", r.Item.ID),
 		Title:       r.Item.Title,
@@ -258,7 +261,7 @@ func (a *Assessment) oscalItemFinding(r Result, obs []string) oscalFinding {
 	return f
 }
 
-func (a *Assessment) oscalControlFinding(c ControlResult, obsOf map[string][]string) oscalFinding {
+func (a assessment) oscalControlFinding(c compliance.ControlResult, obsOf map[string][]string) oscalFinding {
 	f := oscalFinding{
 		UUID:  a.oscalRunID("control-finding", c.Framework, c.Control),
 		Title: c.Framework + " " + c.Control,
@@ -278,27 +281,27 @@ func (a *Assessment) oscalControlFinding(c ControlResult, obsOf map[string][]str
 
 // oscalStatus maps a verdict to OSCAL's two states: only a pass is
 // satisfied.
-func oscalStatus(v Verdict, remarks string) oscalTargetStatus {
+func oscalStatus(v compliance.Verdict, remarks string) oscalTargetStatus {
 	switch v {
-	case Pass:
+	case compliance.Pass:
 		return oscalTargetStatus{State: "satisfied", Reason: "pass", Remarks: remarks}
-	case Fail:
+	case compliance.Fail:
 		return oscalTargetStatus{State: "not-satisfied", Reason: "fail", Remarks: remarks}
-	case Exempt:
+	case compliance.Exempt:
 		return oscalTargetStatus{State: "not-satisfied", Reason: "other", Remarks: remarks}
 	}
 	return oscalTargetStatus{State: "not-satisfied", Reason: "other", Remarks: oscalVerdictSentence(v)}
 }
 
-func oscalVerdictSentence(v Verdict) string {
+func oscalVerdictSentence(v compliance.Verdict) string {
 	switch v {
-	case Pass:
+	case compliance.Pass:
 		return "pass: every resource it looks at is there with the right values"
-	case Fail:
+	case compliance.Fail:
 		return "FAIL: a resource is missing or a value is wrong"
-	case Exempt:
+	case compliance.Exempt:
 		return "exempt: it does not hold, under a typed exemption with a justification"
-	case NotDeployed:
+	case compliance.NotDeployed:
 		return "not deployed: the stack does not enable what it looks at"
 	}
 	return "verdict " + string(v)
@@ -306,11 +309,11 @@ func oscalVerdictSentence(v Verdict) string {
 
 // oscalNotes are a failure's notes and every exemption's justification
 // (prefixed "exempted <URN>:"), so a pass with exempted objects says so.
-func oscalNotes(r Result) string {
+func oscalNotes(r compliance.Result) string {
 	var notes []string
 	for _, e := range r.Evidence {
 		switch {
-		case e.Exempt || (r.Verdict == Exempt && !e.OK):
+		case e.Exempt || (r.Verdict == compliance.Exempt && !e.OK):
 			notes = append(notes, fmt.Sprintf("exempted %s: %s", oscalSubjectName(e), e.Note))
 		case !e.OK && e.Note != "":
 			notes = append(notes, e.Note)
@@ -321,14 +324,14 @@ func oscalNotes(r Result) string {
 
 func oscalFrameworkOrder(m map[string][]string) []string {
 	var out []string
-	for _, f := range Frameworks {
+	for _, f := range compliance.Frameworks {
 		if _, ok := m[f]; ok {
 			out = append(out, f)
 		}
 	}
 	var rest []string
 	for f := range m {
-		if !slices.Contains(Frameworks, f) {
+		if !slices.Contains(compliance.Frameworks, f) {
 			rest = append(rest, f)
 		}
 	}

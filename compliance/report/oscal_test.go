@@ -1,107 +1,15 @@
-package compliance
+package report
 
 import (
 	"bytes"
-	"encoding/json"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rampart-dev/rampart/compliance"
 )
-
-// Patterns of OSCAL 1.1.x's JSON schema datatypes.
-var (
-	oscalUUIDRe     = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[45][0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$`)
-	oscalStringRe   = regexp.MustCompile(`^\S(.*\S)?$`)
-	oscalTokenRe    = regexp.MustCompile(`^(\p{L}|_)(\p{L}|\p{N}|[.\-_])*$`)
-	oscalDateTimeRe = regexp.MustCompile(`^(((2000|2400|2800|(19|2[0-9](0[48]|[2468][048]|[13579][26])))-02-29)|(((19|2[0-9])[0-9]{2})-02-(0[1-9]|1[0-9]|2[0-8]))|(((19|2[0-9])[0-9]{2})-(0[13578]|10|12)-(0[1-9]|[12][0-9]|3[01]))|(((19|2[0-9])[0-9]{2})-(0[469]|11)-(0[1-9]|[12][0-9]|30)))T(2[0-3]|[01][0-9]):([0-5][0-9]):([0-5][0-9])(\.[0-9]+)?(Z|(-((0[0-9]|1[0-2]):00|0[39]:30)|\+((0[0-9]|1[0-4]):00|(0[34569]|10):30|(0[58]|12):45)))$`)
-)
-
-// oscalKeys are the keys OSCAL 1.1.3's assessment-results model allows on
-// each object Rampart writes (from the model's JSON reference); required
-// ones are listed in oscalRequired.
-var oscalKeys = map[string][]string{
-	"root":               {"assessment-results"},
-	"assessment-results": {"uuid", "metadata", "import-ap", "local-definitions", "results", "back-matter"},
-	"metadata":           {"title", "published", "last-modified", "version", "oscal-version", "revisions", "document-ids", "props", "links", "roles", "locations", "parties", "responsible-parties", "actions", "remarks"},
-	"import-ap":          {"href", "remarks"},
-	"result":             {"uuid", "title", "description", "start", "end", "props", "links", "local-definitions", "reviewed-controls", "attestations", "assessment-log", "observations", "risks", "findings", "remarks"},
-	"reviewed-controls":  {"description", "props", "links", "control-selections", "control-objective-selections", "remarks"},
-	"control-selection":  {"description", "props", "links", "include-all", "include-controls", "exclude-controls", "remarks"},
-	"observation":        {"uuid", "title", "description", "props", "links", "methods", "types", "origins", "subjects", "relevant-evidence", "collected", "expires", "remarks"},
-	"finding":            {"uuid", "title", "description", "props", "links", "origins", "target", "implementation-statement-uuid", "related-observations", "related-risks", "remarks"},
-	"target":             {"type", "target-id", "title", "description", "props", "links", "status", "implementation-status", "remarks"},
-	"status":             {"state", "reason", "remarks"},
-	"prop":               {"name", "uuid", "ns", "value", "class", "group", "remarks"},
-}
-
-var oscalRequired = map[string][]string{
-	"assessment-results": {"uuid", "metadata", "import-ap", "results"},
-	"metadata":           {"title", "last-modified", "version", "oscal-version"},
-	"import-ap":          {"href"},
-	"result":             {"uuid", "title", "description", "start", "reviewed-controls"},
-	"reviewed-controls":  {"control-selections"},
-	"observation":        {"uuid", "description", "methods", "collected"},
-	"finding":            {"uuid", "title", "description", "target"},
-	"target":             {"type", "target-id", "status"},
-	"status":             {"state"},
-	"prop":               {"name", "value"},
-}
-
-type osObj = map[string]any
-
-func renderOSCAL(t *testing.T, a *Assessment) osObj {
-	t.Helper()
-	var b bytes.Buffer
-	if err := a.OSCAL(&b); err != nil {
-		t.Fatalf("OSCAL: %v", err)
-	}
-	var doc osObj
-	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
-		t.Fatalf("OSCAL output is not JSON: %v", err)
-	}
-	return doc
-}
-
-func osCheck(t *testing.T, kind, path string, v any) osObj {
-	t.Helper()
-	o, ok := v.(osObj)
-	if !ok {
-		t.Fatalf("%s: %T, want an object", path, v)
-	}
-	for k := range o {
-		if !slices.Contains(oscalKeys[kind], k) {
-			t.Errorf("%s: key %q is not in OSCAL's %s", path, k, kind)
-		}
-	}
-	for _, k := range oscalRequired[kind] {
-		if _, ok := o[k]; !ok {
-			t.Errorf("%s: required key %q missing", path, k)
-		} else if s, isStr := o[k].(string); isStr && s == "" {
-			t.Errorf("%s.%s is empty", path, k)
-		}
-	}
-	if props, ok := o["props"].([]any); ok {
-		for _, p := range props {
-			po := osCheck(t, "prop", path+".props", p)
-			if !oscalTokenRe.MatchString(po["name"].(string)) || po["ns"] == nil || !oscalStringRe.MatchString(po["value"].(string)) {
-				t.Errorf("%s: prop %v needs a token name and Rampart's ns", path, po)
-			}
-		}
-	}
-	return o
-}
-
-func osList(t *testing.T, path string, v any) []any {
-	t.Helper()
-	l, ok := v.([]any)
-	if !ok || len(l) == 0 {
-		t.Fatalf("%s: %T (len %d), want a non-empty array", path, v, len(l))
-	}
-	return l
-}
 
 // TestOSCAL_ModelShape: every object has OSCAL's required keys and no key
 // outside the model; UUIDs, tokens and date-times match OSCAL's patterns;
@@ -224,11 +132,11 @@ func TestOSCAL_VerdictsBecomeStates(t *testing.T) {
 	fails := 0
 	for _, r := range a.Results {
 		_, st := osFinding(t, doc, r.Item.ID)
-		want := map[Verdict][2]string{Pass: {"satisfied", "pass"}, Fail: {"not-satisfied", "fail"}, Exempt: {"not-satisfied", "other"}, NotDeployed: {"not-satisfied", "other"}}[r.Verdict]
+		want := map[compliance.Verdict][2]string{compliance.Pass: {"satisfied", "pass"}, compliance.Fail: {"not-satisfied", "fail"}, compliance.Exempt: {"not-satisfied", "other"}, compliance.NotDeployed: {"not-satisfied", "other"}}[r.Verdict]
 		if st["state"] != want[0] || st["reason"] != want[1] {
 			t.Errorf("%s (%s): status %v, want %v", r.Item.ID, r.Verdict, st, want)
 		}
-		if r.Verdict == Fail {
+		if r.Verdict == compliance.Fail {
 			fails++
 			for _, e := range r.Evidence {
 				if !e.OK && !strings.Contains(st["remarks"].(string), e.Note) {
@@ -263,7 +171,7 @@ func TestOSCAL_VerdictsBecomeStates(t *testing.T) {
 	}
 	for _, c := range a.Controls {
 		f, st := osFinding(t, doc, oscalControlToken(c.Framework, c.Control)+"_smt")
-		if (c.Verdict == Pass) != (st["state"] == "satisfied") {
+		if (c.Verdict == compliance.Pass) != (st["state"] == "satisfied") {
 			t.Errorf("%s %s (%s): state %v", c.Framework, c.Control, c.Verdict, st["state"])
 		}
 		if f["title"] != c.Framework+" "+c.Control {
@@ -299,7 +207,7 @@ func osUUIDs(v any, key string, out map[string][]string) {
 // theirs; another stack gets other ones; an evidence change alone moves
 // none.
 func TestOSCAL_UUIDsAreValidAndPerAssessment(t *testing.T) {
-	ids := func(a *Assessment) map[string][]string {
+	ids := func(a *compliance.Assessment) map[string][]string {
 		out := map[string][]string{}
 		osUUIDs(renderOSCAL(t, a), "$", out)
 		return out
@@ -401,7 +309,7 @@ func TestOSCAL_ControlToken(t *testing.T) {
 // TestOSCAL_EmptyAssessment is still a valid document: reviewed-controls
 // needs one selection even without a roll-up.
 func TestOSCAL_EmptyAssessment(t *testing.T) {
-	doc := renderOSCAL(t, &Assessment{Stack: "dev", Generated: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)})
+	doc := renderOSCAL(t, &compliance.Assessment{Stack: "dev", Generated: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)})
 	res := doc["assessment-results"].(osObj)["results"].([]any)[0].(osObj)
 	rc := osCheck(t, "reviewed-controls", "reviewed-controls", res["reviewed-controls"])
 	osList(t, "control-selections", rc["control-selections"])
@@ -412,7 +320,7 @@ func TestOSCAL_EmptyAssessment(t *testing.T) {
 // Generated is an error that names the field, not a made-up date.
 func TestOSCAL_NeedsGenerationTime(t *testing.T) {
 	var b bytes.Buffer
-	err := (&Assessment{Stack: "dev"}).OSCAL(&b)
+	err := OSCAL(&b, &compliance.Assessment{Stack: "dev"})
 	if err == nil || !strings.Contains(err.Error(), "Assessment.Generated") || b.Len() != 0 {
 		t.Fatalf("err = %v, output %d bytes: want an error naming Assessment.Generated and no output", err, b.Len())
 	}

@@ -1,4 +1,4 @@
-package compliance
+package report
 
 // The subset of NIST OSCAL 1.1.x's assessment-results model that Rampart
 // writes (https://pages.nist.gov/OSCAL/reference/1.1.3/assessment-results/json-reference/).

@@ -1,10 +1,12 @@
-package compliance
+package report
 
 import (
 	"cmp"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/rampart-dev/rampart/compliance"
 )
 
 // oscalInventory collects the inventory items: one per resource of the
@@ -17,9 +19,9 @@ type oscalInventory struct {
 
 // oscalSubjectOf is the inventory item a fact is about, if any: a behaviour
 // check and a fact of the stack's outputs have none.
-func (a *Assessment) oscalSubjectOf(e Evidence) (id, title string, ok bool) {
+func (a assessment) oscalSubjectOf(e compliance.Evidence) (id, title string, ok bool) {
 	switch {
-	case e.Source == FromBehaviour:
+	case e.Source == compliance.FromBehaviour:
 		return "", "", false
 	case e.URN != "":
 		return a.oscalID("resource", e.URN), e.URN, true
@@ -31,7 +33,7 @@ func (a *Assessment) oscalSubjectOf(e Evidence) (id, title string, ok bool) {
 
 // oscalAddSubject adds the inventory item of e's object once, and its
 // Kubernetes name to a resource's item the first time a live fact names it.
-func (a *Assessment) oscalAddSubject(inv *oscalInventory, e Evidence) {
+func (a assessment) oscalAddSubject(inv *oscalInventory, e compliance.Evidence) {
 	id, title, ok := a.oscalSubjectOf(e)
 	if !ok {
 		return
@@ -70,13 +72,13 @@ func (a *Assessment) oscalAddSubject(inv *oscalInventory, e Evidence) {
 }
 
 // oscalSubjectName names a fact's object in a sentence.
-func oscalSubjectName(e Evidence) string {
+func oscalSubjectName(e compliance.Evidence) string {
 	switch {
 	case e.URN != "":
 		return e.URN
 	case e.Object != "":
 		return e.Object
-	case e.Source == FromBehaviour:
+	case e.Source == compliance.FromBehaviour:
 		return "the cluster (rampart verify)"
 	}
 	return "the stack"
@@ -85,8 +87,8 @@ func oscalSubjectName(e Evidence) string {
 // oscalEvidenceProps say where a fact comes from: its source, its
 // resource's URN and its live object's name, origin and provenance
 // (prop "creator": the earliest field manager and creation time).
-func oscalEvidenceProps(e Evidence) []oscalProp {
-	props := []oscalProp{oscalNSProp("source", string(cmp.Or(e.Source, FromState)))}
+func oscalEvidenceProps(e compliance.Evidence) []oscalProp {
+	props := []oscalProp{oscalNSProp("source", string(cmp.Or(e.Source, compliance.FromState)))}
 	if e.URN != "" {
 		props = append(props, oscalNSProp("pulumi-urn", e.URN))
 	}
@@ -104,8 +106,8 @@ func oscalEvidenceProps(e Evidence) []oscalProp {
 
 // oscalSources is what an item stands on ("state live"); "" when it is
 // not deployed.
-func oscalSources(r Result) string {
-	if r.Verdict == NotDeployed {
+func oscalSources(r compliance.Result) string {
+	if r.Verdict == compliance.NotDeployed {
 		return ""
 	}
 	var out []string
@@ -117,11 +119,11 @@ func oscalSources(r Result) string {
 
 // oscalTestObservation is the TEST observation of an item's behaviour
 // checks (rampart verify exercised the cluster), if it has any.
-func (a *Assessment) oscalTestObservation(r Result, when string) (oscalObservation, bool) {
-	var checks []Evidence
+func (a assessment) oscalTestObservation(r compliance.Result, when string) (oscalObservation, bool) {
+	var checks []compliance.Evidence
 	failed := 0
 	for _, e := range r.Evidence {
-		if e.Source == FromBehaviour {
+		if e.Source == compliance.FromBehaviour {
 			checks = append(checks, e)
 			if !e.OK {
 				failed++
@@ -145,7 +147,7 @@ func (a *Assessment) oscalTestObservation(r Result, when string) (oscalObservati
 		Title: r.Item.Title + " (behaviour)",
 		Description: fmt.Sprintf("Checklist item %s exercised by rampart verify%s: %d checks, %d failed.",
 			r.Item.ID, on, len(checks), failed),
-		Props: []oscalProp{oscalNSProp("item", r.Item.ID), oscalNSProp("verdict", string(r.Verdict)), oscalNSProp("stands-on", string(FromBehaviour))},
+		Props: []oscalProp{oscalNSProp("item", r.Item.ID), oscalNSProp("verdict", string(r.Verdict)), oscalNSProp("stands-on", string(compliance.FromBehaviour))},
 		// TEST: the cluster was exercised (connections, dry runs, health
 		// checks), not its configuration read.
 		Methods:   []string{"TEST"},
@@ -158,7 +160,7 @@ func (a *Assessment) oscalTestObservation(r Result, when string) (oscalObservati
 		}
 		o.RelevantEvidence = append(o.RelevantEvidence, oscalRelevantEvidence{
 			Description: fmt.Sprintf("%s: %s (%s)", e.Field, e.Value, sat),
-			Props: []oscalProp{oscalNSProp("source", string(FromBehaviour)), oscalNSProp("check", e.Field),
+			Props: []oscalProp{oscalNSProp("source", string(compliance.FromBehaviour)), oscalNSProp("check", e.Field),
 				oscalNSProp("result", e.Value), oscalNSProp("ok", fmt.Sprint(e.OK))},
 			Remarks: e.Note,
 		})
@@ -169,12 +171,12 @@ func (a *Assessment) oscalTestObservation(r Result, when string) (oscalObservati
 // oscalLiveResources are the back-matter records of a live read (the
 // classification and judgement rules) and of a behaviour run (the API
 // server's /readyz?verbose).
-func (a *Assessment) oscalLiveResources() []oscalResource {
+func (a assessment) oscalLiveResources() []oscalResource {
 	var out []oscalResource
 	if l := a.Live; l != nil {
 		var b strings.Builder
 		fmt.Fprintf(&b, "Objects read from %s at %s in namespaces %s; by origin: %s. %s.",
-			cmp.Or(l.Server, "unknown"), mdTime(l.Read), listOrNone(l.Namespaces), originCounts(l.Counts), ClassificationNote)
+			cmp.Or(l.Server, "unknown"), mdTime(l.Read), listOrNone(l.Namespaces), originCounts(l.Counts), compliance.ClassificationNote)
 		for _, r := range l.Rules {
 			fmt.Fprintf(&b, " Controller rule %q (%s): %s.", r.Name, controllerMatch(r), r.Reason)
 		}

@@ -1,9 +1,11 @@
-package compliance
+package report
 
 import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rampart-dev/rampart/compliance"
 )
 
 // nastyValues break a Markdown report written naively: a backtick run
@@ -23,19 +25,19 @@ var unescapedPipe = regexp.MustCompile(`(^|[^\\])(\\\\)*\|`)
 // code spans whose fence is longer than any backtick run inside (with | escaped
 // in table cells).
 func TestMarkdown_EscapesNastyEvidence(t *testing.T) {
-	it := Checklist()[0]
-	var fail, exempt []Evidence
+	it := compliance.Checklist()[0]
+	var fail, exempt []compliance.Evidence
 	for _, v := range nastyValues {
-		fail = append(fail, Evidence{URN: "urn:pulumi:s::p::kubernetes:core/v1:Namespace::" + v, Field: v, Value: v, Note: v})
-		exempt = append(exempt, Evidence{URN: "urn:pulumi:s::p::kubernetes:core/v1:Namespace::ns", Field: v, Value: v, Note: v, Exempt: true})
+		fail = append(fail, compliance.Evidence{URN: "urn:pulumi:s::p::kubernetes:core/v1:Namespace::" + v, Field: v, Value: v, Note: v})
+		exempt = append(exempt, compliance.Evidence{URN: "urn:pulumi:s::p::kubernetes:core/v1:Namespace::ns", Field: v, Value: v, Note: v, Exempt: true})
 	}
-	a := &Assessment{Stack: "s`|<!--", Profile: "p|\n", Generated: fixedNow, Results: []Result{
-		{Item: it, Verdict: Fail, Evidence: fail},
-		{Item: Checklist()[1], Verdict: Exempt, Evidence: exempt},
+	a := &compliance.Assessment{Stack: "s`|<!--", Profile: "p|\n", Generated: fixedNow, Results: []compliance.Result{
+		{Item: it, Verdict: compliance.Fail, Evidence: fail},
+		{Item: compliance.Checklist()[1], Verdict: compliance.Exempt, Evidence: exempt},
 	}}
-	a.Controls = rollUp(a.Results)
+	a.Controls = renderRollUp(a.Results)
 	var b strings.Builder
-	if err := a.Markdown(&b); err != nil {
+	if err := Markdown(&b, a); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -61,7 +63,7 @@ func TestMarkdown_EscapesNastyEvidence(t *testing.T) {
 				t.Errorf("line %d: field and value of %q are not the table code span %s: %q", i, v, tableCode(v), l)
 			}
 		}
-		if strings.HasPrefix(l, "- "+mdMarks[Exempt]) {
+		if strings.HasPrefix(l, "- "+mdMarks[compliance.Exempt]) {
 			items++
 		}
 	}

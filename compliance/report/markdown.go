@@ -1,37 +1,22 @@
-package compliance
+package report
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 
+	"github.com/rampart-dev/rampart/compliance"
 	"github.com/rampart-dev/rampart/inventory"
 )
 
 // mdMarks are the verdict mdMarks of the report: plain characters that read in
 // a terminal and in a PR comment alike.
-var mdMarks = map[Verdict]string{Pass: "✔", Fail: "✘", Exempt: "⚑", NotDeployed: "·"}
+var mdMarks = map[compliance.Verdict]string{compliance.Pass: "✔", compliance.Fail: "✘", compliance.Exempt: "⚑", compliance.NotDeployed: "·"}
 
 // mdOrder puts failing items first, then exemptions, passes, not deployed.
-var mdOrder = map[Verdict]int{Fail: 0, Exempt: 1, Pass: 2, NotDeployed: 3}
-
-// Counts returns how many items got each verdict.
-func (a *Assessment) Counts() map[Verdict]int {
-	n := map[Verdict]int{}
-	for _, r := range a.Results {
-		n[r.Verdict]++
-	}
-	return n
-}
-
-// Summary is the one-line count: "9 pass, 1 fail, 0 exempt, 3 not deployed".
-func (a *Assessment) Summary() string {
-	n := a.Counts()
-	return fmt.Sprintf("%d pass, %d fail, %d exempt, %d not deployed", n[Pass], n[Fail], n[Exempt], n[NotDeployed])
-}
+var mdOrder = map[compliance.Verdict]int{compliance.Fail: 0, compliance.Exempt: 1, compliance.Pass: 2, compliance.NotDeployed: 3}
 
 // Markdown writes the report for a terminal or a PR comment: the summary,
 // the items (failing first) with what each stands on (state, live,
@@ -39,7 +24,9 @@ func (a *Assessment) Summary() string {
 // justification, rampart verify's checks and /readyz record (when added),
 // the live read (unmanaged objects with their earliest field manager, the classification
 // and judgement rules) and the framework controls.
-func (a *Assessment) Markdown(w io.Writer) error {
+func Markdown(w io.Writer, a *compliance.Assessment) error { return assessment{a}.markdown(w) }
+
+func (a assessment) markdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Compliance of stack %s (profile %s)\n\n", code(a.Stack), cell(cmp.Or(a.Profile, "unknown")))
 	src := "the state as the last `pulumi up` recorded it (`--refresh` reads the live cluster first)"
@@ -56,17 +43,17 @@ func (a *Assessment) Markdown(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\n\n**%s**\n\n", a.Summary())
 
-	results := append([]Result(nil), a.Results...)
+	results := append([]compliance.Result(nil), a.Results...)
 	sort.SliceStable(results, func(i, j int) bool { return mdOrder[results[i].Verdict] < mdOrder[results[j].Verdict] })
 	b.WriteString("| | item | verdict | facts | stands on |\n|---|---|---|---|---|\n")
 	for _, r := range results {
 		fmt.Fprintf(&b, "| %s | `%s` %s | %s | %s | %s |\n", mdMarks[r.Verdict], r.Item.ID, cell(r.Item.Title), r.Verdict, facts(r), standsOn(r))
 	}
 	for _, r := range results {
-		if r.Verdict != Fail {
+		if r.Verdict != compliance.Fail {
 			continue
 		}
-		fmt.Fprintf(&b, "\n### %s `%s` fails\n\n| object | field | value | why |\n|---|---|---|---|\n", mdMarks[Fail], r.Item.ID)
+		fmt.Fprintf(&b, "\n### %s `%s` fails\n\n| object | field | value | why |\n|---|---|---|---|\n", mdMarks[compliance.Fail], r.Item.ID)
 		for _, e := range r.Evidence {
 			if !e.OK && !e.Exempt {
 				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(evidenceObject(e)), tableCode(e.Field), tableCode(e.Value), cell(e.Note))
@@ -77,7 +64,7 @@ func (a *Assessment) Markdown(w io.Writer) error {
 	for _, r := range a.Results {
 		for _, e := range r.Evidence {
 			if e.Exempt {
-				ex = append(ex, fmt.Sprintf("- %s %s %s: %s = %s, %s\n", mdMarks[Exempt], cell(evidenceObject(e)), code(r.Item.ID), code(e.Field), code(e.Value), cell(e.Note)))
+				ex = append(ex, fmt.Sprintf("- %s %s %s: %s = %s, %s\n", mdMarks[compliance.Exempt], cell(evidenceObject(e)), code(r.Item.ID), code(e.Field), code(e.Value), cell(e.Note)))
 			}
 		}
 	}
@@ -97,7 +84,7 @@ func (a *Assessment) Markdown(w io.Writer) error {
 }
 
 // facts summarises an item's evidence for the item table.
-func facts(r Result) string {
+func facts(r compliance.Result) string {
 	var ok, bad, exempt int
 	for _, e := range r.Evidence {
 		switch {
@@ -110,9 +97,9 @@ func facts(r Result) string {
 		}
 	}
 	switch {
-	case r.Verdict == NotDeployed && len(r.Evidence) > 0:
+	case r.Verdict == compliance.NotDeployed && len(r.Evidence) > 0:
 		return cell(r.Evidence[0].Note)
-	case r.Verdict == NotDeployed:
+	case r.Verdict == compliance.NotDeployed:
 		return "nothing in the state"
 	case bad > 0:
 		return fmt.Sprintf("%d of %d fail", bad, len(r.Evidence))
@@ -126,9 +113,9 @@ func facts(r Result) string {
 // its kind and logical name, a declared live object the same (marked
 // live), an object the stack does not declare by its Kubernetes name with
 // its origin and provenance, a behaviour check as rampart verify's.
-func evidenceObject(e Evidence) string {
+func evidenceObject(e compliance.Evidence) string {
 	switch {
-	case e.Source == FromBehaviour:
+	case e.Source == compliance.FromBehaviour:
 		return "rampart verify"
 	case e.Object != "" && e.Origin == string(inventory.Declared) && e.URN != "":
 		return objectName(e.URN) + " (live)"
@@ -142,8 +129,8 @@ func evidenceObject(e Evidence) string {
 
 // standsOn is what an item's verdict stands on ("state, live"); "—" for an
 // item not deployed.
-func standsOn(r Result) string {
-	if r.Verdict == NotDeployed {
+func standsOn(r compliance.Result) string {
+	if r.Verdict == compliance.NotDeployed {
 		return "—"
 	}
 	var out []string
@@ -163,6 +150,31 @@ func objectName(urn string) string {
 		return k + " " + shortURN(urn)
 	}
 	return shortURN(urn)
+}
+
+// shortURN is a URN's logical name (as the assessment's own, which it
+// does not export).
+func shortURN(urn string) string {
+	if i := strings.LastIndex(urn, "::"); i >= 0 {
+		return urn[i+2:]
+	}
+	return urn
+}
+
+// kind is the last part of a URN's type ("NetworkPolicy").
+func kind(urn string) string {
+	parts := strings.Split(urn, "::")
+	if len(parts) < 4 {
+		return ""
+	}
+	t := parts[2]
+	if i := strings.LastIndex(t, "$"); i >= 0 {
+		t = t[i+1:]
+	}
+	if i := strings.LastIndex(t, ":"); i >= 0 {
+		t = t[i+1:]
+	}
+	return t
 }
 
 // mdText escapes plain text for Markdown: line breaks become spaces (a
@@ -208,10 +220,3 @@ func code(s string) string {
 // an unescaped | even inside a code span, so | is escaped there. Field
 // paths and values read as written (brackets, quotes, JSON), unescaped.
 func tableCode(s string) string { return code(strings.ReplaceAll(s, "|", `\|`)) }
-
-// JSON writes the assessment for machines, indented.
-func (a *Assessment) JSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(a)
-}

@@ -1,4 +1,4 @@
-package stacks
+package podsecurity
 
 import (
 	"context"
@@ -41,8 +41,8 @@ func TestPlainProps_KnownOutputsResolveUnknownOnesAreMarked(t *testing.T) {
 	if p := unknownPath(dig(got, "spec", "template"), "spec.template"); p != "spec.template.spec.containers[0].image" {
 		t.Errorf("unknown path %q", p)
 	}
-	d, err := DecidePodSecurity("kubernetes:apps/v1:Deployment", "web", got, nil)
-	if err != nil || d.Outcome != PodSecuritySkipped {
+	d, err := Decide("kubernetes:apps/v1:Deployment", "web", got, nil)
+	if err != nil || d.Outcome != Skipped {
 		t.Errorf("decision %+v, %v; want skipped", d, err)
 	}
 }
@@ -83,7 +83,7 @@ func preview(ri *pulumi.RunInfo) { ri.DryRun = true }
 // transform while it registers, here a slow mock) and returns all their
 // violations as one error, sorted.
 func TestPodSecurityGate_PreviewCollectsEveryViolationAndFailsOnceAtTheEnd(t *testing.T) {
-	var g *PodSecurityGate
+	var g *Gate
 	rec := recmock.New()
 	rec.OnNewResource = func(args pulumi.MockResourceArgs) (string, resource.PropertyMap, bool, error) {
 		if args.TypeToken == "test:index:Chart" {
@@ -98,7 +98,7 @@ func TestPodSecurityGate_PreviewCollectsEveryViolationAndFailsOnceAtTheEnd(t *te
 	}
 	err := rec.Run(func(ctx *pulumi.Context) error {
 		var err error
-		if g, err = RegisterPodSecurity(ctx, nil); err != nil {
+		if g, err = Register(ctx, nil); err != nil {
 			return err
 		}
 		var chart pulumi.CustomResourceState
@@ -138,7 +138,7 @@ func TestPodSecurityGate_UpdateRefusesTheViolationAndEverythingAfterIt(t *testin
 		return err
 	}
 	err := recmock.New().Run(func(ctx *pulumi.Context) error {
-		g, err := RegisterPodSecurity(ctx, nil)
+		g, err := Register(ctx, nil)
 		if err != nil {
 			return err
 		}

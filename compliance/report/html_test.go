@@ -1,4 +1,4 @@
-package compliance
+package report
 
 import (
 	"bytes"
@@ -8,12 +8,14 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/rampart-dev/rampart/compliance"
 )
 
-func renderHTML(t *testing.T, a *Assessment) (string, *html.Node) {
+func renderHTML(t *testing.T, a *compliance.Assessment) (string, *html.Node) {
 	t.Helper()
 	var b bytes.Buffer
-	if err := a.HTML(&b); err != nil {
+	if err := HTML(&b, a); err != nil {
 		t.Fatalf("HTML: %v", err)
 	}
 	doc, err := html.Parse(bytes.NewReader(b.Bytes()))
@@ -130,10 +132,10 @@ func TestHTML_IsSemanticAndPrintable(t *testing.T) {
 	if !strings.Contains(title, "prod") || !strings.Contains(title, "FAIL") {
 		t.Errorf("title %q does not name the stack and the outcome", title)
 	}
-	if framework != len(Frameworks) {
-		t.Errorf("%d framework tables, want %d", framework, len(Frameworks))
+	if framework != len(compliance.Frameworks) {
+		t.Errorf("%d framework tables, want %d", framework, len(compliance.Frameworks))
 	}
-	for _, f := range Frameworks {
+	for _, f := range compliance.Frameworks {
 		if !captions[f] {
 			t.Errorf("no table captioned %q", f)
 		}
@@ -297,9 +299,9 @@ func TestHTML_EscapesStateValues(t *testing.T) {
 // row is marked failing.
 func TestHTML_PassBanner(t *testing.T) {
 	a := renderSample()
-	var kept []Result
+	var kept []compliance.Result
 	for _, r := range a.Results {
-		if r.Verdict != Fail {
+		if r.Verdict != compliance.Fail {
 			kept = append(kept, r)
 		}
 	}
@@ -318,7 +320,7 @@ func TestHTML_PassBanner(t *testing.T) {
 
 // TestHTML_EmptyAssessment still renders a complete page.
 func TestHTML_EmptyAssessment(t *testing.T) {
-	out, doc := renderHTML(t, &Assessment{Stack: "dev"})
+	out, doc := renderHTML(t, &compliance.Assessment{Stack: "dev"})
 	if htByID(doc, "controls") == nil {
 		t.Fatal("no controls section")
 	}
