@@ -11,6 +11,8 @@
 // AssessLive against the live cluster too (`rampart check --live`).
 package compliance
 
+//go:generate go run ./controlsgen -o ../docs/reference/controls.md
+
 // Status is what this repository lets a stack satisfy, not whether a given
 // stack does (see Assess for that).
 type Status string

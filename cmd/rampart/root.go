@@ -106,6 +106,7 @@ func newRoot(a *app) *cobra.Command {
 		a.newVerifyCmd(),
 		newAuditPolicyCmd(),
 		newVersionCmd(),
+		newReferenceCmd(),
 	)
 	return root
 }
