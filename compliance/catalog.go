@@ -12,6 +12,8 @@
 // compliance/report renders an Assessment (Markdown, JSON, HTML, OSCAL).
 package compliance
 
+//go:generate go run ./controlsgen -o ../docs/reference/controls.md
+
 // Status is what this repository lets a stack satisfy, not whether a given
 // stack does (see Assess for that).
 type Status string

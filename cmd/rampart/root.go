@@ -107,6 +107,7 @@ func newRoot(a *app) *cobra.Command {
 		newAPIServerCmd(),
 		newAuditPolicyAliasCmd(),
 		newVersionCmd(),
+		newReferenceCmd(),
 	)
 	return root
 }

@@ -5,6 +5,7 @@
 package config
 
 //go:generate go run ./schemagen -w ../../Pulumi.yaml
+//go:generate go run ./schemagen -docs ../../docs/reference/config.md
 
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"

@@ -46,7 +46,10 @@ func StartOutside(t testing.TB, gwNetns string, hosts []string, ports ...int) *O
 	}
 	run("netns", "add", o.Name)
 	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", o.Name).Run() })
-	// A /30 between the gateway (.1) and the outside namespace (.2).
+	// A /30 between the gateway (.1) and the outside namespace (.2). A run
+	// killed before its cleanup leaves its ext0 behind: removed first, so
+	// the next run does not fail on "File exists".
+	_ = exec.Command("ip", "-n", gw, "link", "del", "ext0").Run()
 	run("-n", gw, "link", "add", "ext0", "type", "veth", "peer", "name", "eth0", "netns", o.Name)
 	run("-n", gw, "addr", "add", "10.78.0.1/30", "dev", "ext0")
 	run("-n", gw, "link", "set", "ext0", "up")

@@ -48,9 +48,92 @@ func TestRender_EveryConfigFieldIsDocumented(t *testing.T) {
 	}
 }
 
-// TestREADME_KeyTableListsExactlyTheConfigKeys: the README's key table
-// names every key Pulumi.yaml declares and no other.
-func TestREADME_KeyTableListsExactlyTheConfigKeys(t *testing.T) {
+// TestConfigReference_MatchesTheGoTypes fails when docs/reference/config.md
+// differs from a fresh rendering of infra/config's types and comments: run
+// `go generate ./infra/config` and commit the result.
+func TestConfigReference_MatchesTheGoTypes(t *testing.T) {
+	src, err := configSource()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := RenderReference(src, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(rel(root, "docs", "reference", "config.md"))
+	if err != nil {
+		t.Fatalf("%v: run `go generate ./infra/config`", err)
+	}
+	if string(got) != want {
+		t.Errorf("docs/reference/config.md is stale: run `go generate ./infra/config` and commit the result")
+	}
+}
+
+// TestConfigReference_ListsEveryKeyPulumiYAMLDeclares: the reference and
+// Pulumi.yaml's schema come from the same types; every top-level key of one
+// is a row of the other.
+func TestConfigReference_ListsEveryKeyPulumiYAMLDeclares(t *testing.T) {
+	src, err := configSource()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, err := Render(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := RenderReference(src, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(gen, "\n") {
+		if !strings.HasPrefix(line, "  ") || strings.HasPrefix(line, "   ") || !strings.HasSuffix(line, ":") {
+			continue
+		}
+		key := strings.TrimSuffix(strings.TrimSpace(line), ":")
+		if !strings.Contains(ref, "| `"+key+"` |") && !strings.Contains(ref, "| [`"+key+"`](#") {
+			t.Errorf("the configuration reference has no row for %s", key)
+		}
+	}
+}
+
+// TestConfigReference_DescribesEveryNestedKey: a nested key without a doc
+// comment on its Go field shows an empty description; say what it is.
+func TestConfigReference_DescribesEveryNestedKey(t *testing.T) {
+	src, err := configSource()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := RenderReference(src, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	for _, line := range strings.Split(ref, "\n") {
+		if strings.HasPrefix(line, "| `rampart:") && strings.HasSuffix(line, "|  |") {
+			missing = append(missing, strings.Split(line, "`")[1])
+		}
+	}
+	for _, k := range missing {
+		t.Errorf("%s has no doc comment on its Go field: add one (it becomes its description)", k)
+	}
+}
+
+// TestConfigurationDoc_KeyTableListsExactlyTheConfigKeys: the hand-written
+// key table of docs/configuration.md names every key Pulumi.yaml declares
+// and no other.
+func TestConfigurationDoc_KeyTableListsExactlyTheConfigKeys(t *testing.T) {
 	src, err := configSource()
 	if err != nil {
 		t.Fatal(err)
@@ -65,14 +148,14 @@ func TestREADME_KeyTableListsExactlyTheConfigKeys(t *testing.T) {
 			declared[strings.TrimSuffix(strings.TrimSpace(line), ":")] = true
 		}
 	}
-	readme, err := os.ReadFile(rel("..", "..", "..", "README.md"))
+	doc, err := os.ReadFile(rel("..", "..", "..", "docs", "configuration.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := string(readme)
+	text := string(doc)
 	start := strings.Index(text, "| key | type | default |")
 	if start < 0 {
-		t.Fatal("README has no key table (| key | type | default | …)")
+		t.Fatal("docs/configuration.md has no key table (| key | type | default | …)")
 	}
 	listed := map[string]bool{}
 	for _, line := range strings.Split(text[start:], "\n")[2:] {
@@ -88,12 +171,12 @@ func TestREADME_KeyTableListsExactlyTheConfigKeys(t *testing.T) {
 	}
 	for k := range declared {
 		if !listed[k] {
-			t.Errorf("README key table lacks %s", k)
+			t.Errorf("docs/configuration.md's key table lacks %s", k)
 		}
 	}
 	for k := range listed {
 		if !declared[k] {
-			t.Errorf("README key table lists %s, which no config type declares", k)
+			t.Errorf("docs/configuration.md's key table lists %s, which no config type declares", k)
 		}
 	}
 }
