@@ -206,8 +206,16 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 	manifests = append(manifests, podYAML(n, outsideNS, "client", map[string]string{"app": "probe-client"}, "pause"))
 	clients = append(clients, nodetraffic.Peer{Namespace: outsideNS, Pod: "client", Labels: map[string]string{"app": "probe-client"}})
 	n.Apply(t, manifests...)
+	// Only this test's pods: a stack deployed on the node (make up) leaves
+	// pods that are never Ready in the same namespaces, such as the
+	// completed certgen Job's in rampart-ingress.
 	for _, ns := range append(probeNS, outsideNS) {
-		if _, err := n.Kubectl("", "wait", "-n", ns, "--for=condition=Ready", "pod", "--all", "--timeout=90s"); err != nil {
+		pods := []string{"server", "client"}
+		if ns == outsideNS {
+			pods = []string{"client"}
+		}
+		args := append([]string{"wait", "-n", ns, "--for=condition=Ready", "--timeout=90s"}, prefixed("pod/", pods)...)
+		if _, err := n.Kubectl("", args...); err != nil {
 			t.Fatalf("probe pods in %s not Ready: %v", ns, err)
 		}
 	}
@@ -307,4 +315,13 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 	n.Apply(t, polDocs...)
 	got = probeUntil(t, n, want)
 	agree(t, "policies re-applied", got, nodetraffic.Simulate(t, n, simNS, clients, servers), want)
+}
+
+// prefixed returns each name with prefix (kubectl's kind/name form).
+func prefixed(prefix string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + n
+	}
+	return out
 }
