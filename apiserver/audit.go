@@ -8,7 +8,7 @@ import (
 	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
 )
 
-// auditConfig is the audit policy (seed 004) as a Config: --audit-policy-file,
+// auditConfig is the audit policy (the sovereign-cloud hardening guide) as a Config: --audit-policy-file,
 // with the log flags and the log directory it comes with.
 type auditConfig struct{ args *auditpolicy.Args }
 

@@ -1,6 +1,6 @@
-// Package compliance is Rampart's control catalog: seed 000's production
+// Package compliance is Rampart's control catalog: the STOA security hardening checklist's production
 // hardening checklist, each item mapped to the framework controls it
-// supports (seed 004's mapping table: UK Cyber Essentials Plus, EU NIS2,
+// supports (the sovereign-cloud hardening guide's mapping table: UK Cyber Essentials Plus, EU NIS2,
 // Canada ITSG-33, Australia ISM, plus DORA) and to the code that implements
 // it.
 //
@@ -37,7 +37,7 @@ const (
 type Item struct {
 	// ID is stable for reports and diffs.
 	ID string `json:"id"`
-	// Title is seed 000's checklist wording.
+	// Title is the STOA security hardening checklist's checklist wording.
 	Title string `json:"title"`
 	// Status is what a stack built from this repository can satisfy.
 	Status Status `json:"status"`
@@ -50,7 +50,7 @@ type Item struct {
 // Frameworks in report order.
 var Frameworks = []string{"NIS2", "DORA", "CE+", "ITSG-33", "ISM"}
 
-// Checklist is seed 000's production hardening checklist.
+// Checklist is the STOA security hardening checklist's production hardening checklist.
 func Checklist() []Item {
 	return []Item{
 		{"tls-ingress", "TLS on all ingress endpoints", Enforced,
@@ -76,7 +76,7 @@ func Checklist() []Item {
 			[]string{"components/openbao", "components/pki"}, ctl("Art. 21(2)(h)", "Art. 9(4)(d)", "CE-3", "SC-12, SC-13, SC-28", "ISM-0457..0494")},
 		{"rbac-no-default-admin", "RBAC roles assigned (no default admin access)", Component,
 			[]string{"components/keycloak", "compliance/rbac.go", "helpers/inventorykinds/kinds.go"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-2, AC-6", "ISM-0432..0445")},
-		{"audit-trail", "Audit trail enabled (API-server audit policy of seed 004; WORM storage)", Component,
+		{"audit-trail", "Audit trail enabled (API-server audit policy of the sovereign-cloud hardening guide; WORM storage)", Component,
 			[]string{"apiserver/auditpolicy", "apiserver/audit.go", "apiserver/snippets.go", "cmd/rampart/apiserver.go", "lab/services/kube.sh", "components/audit/audit.go", "components/audit/args.go", "components/audit/loki.go", "components/audit/agent.go", "infra/config/audit.go", "infra/providers/aws.go", "tests/s3server"}, ctl("Art. 21(2)(b)", "Art. 12", "CE-5", "AU-2, AU-9, AU-11", "ISM-0580..0620")},
 		{"alerting", "Alerting configured (Falco → Loki; Alertmanager only when configured)", Component, []string{"components/runtime/falco.go", "components/runtime/rules.go"}, ctl("Art. 23", "Art. 17, 19", "CE-6", "IR-4, IR-6", "ISM-0123..0140")},
 		{"image-scanning", "Container images scanned (Trivy) and runtime detection (Falco)", Enforced,

@@ -22,7 +22,7 @@ const (
 // checkTLSIngress: every Gateway serves HTTPS (a TLS-terminating listener
 // with a certificate), its HTTP listener only redirects to HTTPS, and the
 // ClientTrafficPolicy's floor is TLS 1.2 or later (RFC 8996) and no lower
-// than the profile's (1.3 in prod, seed 004) unless the stack records the
+// than the profile's (1.3 in prod, the sovereign-cloud hardening guide) unless the stack records the
 // floor's typed exception (tlsFloor); every networking/v1 Ingress has TLS;
 // no ACME issuer uses a US-controlled CA without its sovereignty exception
 // (issuers.go).
@@ -112,10 +112,10 @@ func floorEvidence(e Evidence, got string, d declaredFloor, declared bool) Evide
 		}
 	case d.Justification != "" && d.MinVersion == got:
 		e.Exempt = true
-		e.Note = fmt.Sprintf("floor TLS %s, below the profile's %s (seed 004: TLS 1.3 in transit), a typed choice justified in rampart:ingress.tls12Justification: %s",
+		e.Note = fmt.Sprintf("floor TLS %s, below the profile's %s (the sovereign-cloud hardening guide: TLS 1.3 in transit), a typed choice justified in rampart:ingress.tls12Justification: %s",
 			got, d.ProfileMinVersion, d.Justification)
 	default:
-		e.Note = fmt.Sprintf("floor TLS %s, below the profile's %s (seed 004) without a written justification: remove rampart:ingress.tlsMinVersion, or set rampart:ingress.tls12Justification",
+		e.Note = fmt.Sprintf("floor TLS %s, below the profile's %s (the sovereign-cloud hardening guide) without a written justification: remove rampart:ingress.tlsMinVersion, or set rampart:ingress.tls12Justification",
 			got, d.ProfileMinVersion)
 	}
 	return e
@@ -193,7 +193,7 @@ func redirectFor(s *state, gw *object, listener string) *object {
 var maxAgeRe = regexp.MustCompile(`(?i)max-age=(\d+)`)
 
 // checkSecurityHeaders: every rule of every HTTPRoute that serves a backend
-// sets HSTS (max-age of at least a year, includeSubDomains) and seed 000's
+// sets HSTS (max-age of at least a year, includeSubDomains) and the STOA security hardening checklist's
 // headers (ingress.SecurityHeaders) with their exact values.
 func checkSecurityHeaders(s *state) (bool, []Evidence) {
 	var ev []Evidence

@@ -27,7 +27,7 @@ func (s *state) sovereigntyExceptions() map[string]sovereigntyException {
 	return out
 }
 
-// issuerSovereignty: seed 004 allows no US-controlled CA. Every ACME
+// issuerSovereignty: the sovereign-cloud hardening guide allows no US-controlled CA. Every ACME
 // ClusterIssuer's directory is checked with certmanager.USControlledCA; one
 // run by a US-controlled CA is exempt when the stack carries its typed
 // sovereignty exception (justification and approver shown), else it fails.

@@ -11,7 +11,7 @@ import (
 )
 
 // TestAssess_USControlledACMEIssuerNeedsItsSovereigntyException: an ACME
-// ClusterIssuer on a US-controlled CA (seed 004) fails tls-ingress unless
+// ClusterIssuer on a US-controlled CA (the sovereign-cloud hardening guide) fails tls-ingress unless
 // the stack records its typed sovereignty exception, which the report
 // then shows with the approver; a European CA holds.
 func TestAssess_USControlledACMEIssuerNeedsItsSovereigntyException(t *testing.T) {

@@ -16,11 +16,11 @@ const (
 	defaultRolesType = "keycloak:index/defaultRoles:DefaultRoles"
 )
 
-// Seed 000's bounds.
+// The STOA security hardening checklist's bounds.
 const (
-	// maxAccessToken is seed 000's access token lifespan.
+	// maxAccessToken is the STOA security hardening checklist's access token lifespan.
 	maxAccessToken = 5 * time.Minute
-	// maxSSOIdle is seed 000's idle session timeout.
+	// maxSSOIdle is the STOA security hardening checklist's idle session timeout.
 	maxSSOIdle = 15 * time.Minute
 	// maxLoginFailures is the most failures before lockout the keycloak
 	// component accepts (ISM-1403).
@@ -62,7 +62,7 @@ func checkBruteForce(s *state) (bool, []Evidence) {
 }
 
 // checkTokenLifespans: access tokens live at most 5 minutes and idle
-// sessions end after at most 15 (seed 000), in every realm and in every
+// sessions end after at most 15 (the STOA security hardening checklist), in every realm and in every
 // OpenID client that overrides the realm's access token lifespan (a client
 // without the override inherits its realm's).
 func checkTokenLifespans(s *state) (bool, []Evidence) {
@@ -78,7 +78,7 @@ func checkTokenLifespans(s *state) (bool, []Evidence) {
 			d, err := time.ParseDuration(str)
 			switch {
 			case err != nil:
-				e.Note = "not a duration; Keycloak's default (access 5m, idle 30m) is not seed 000's"
+				e.Note = "not a duration; Keycloak's default (access 5m, idle 30m) is not the STOA security hardening checklist's"
 			case d <= 0 || d > f.max:
 				e.Note = "want at most " + f.max.String()
 			default:

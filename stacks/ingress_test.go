@@ -39,8 +39,8 @@ func floorOf(t *testing.T, rec *recmock.Recorder) (string, any) {
 }
 
 // TestIngress_TLSFloorPerProfile: prod renders a 1.3 floor without ciphers
-// by default (seed 004), and 1.2 with the ECDHE + AEAD suites only as a
-// justified typed choice; local keeps seed 000's 1.2 by default.
+// by default (the sovereign-cloud hardening guide), and 1.2 with the ECDHE + AEAD suites only as a
+// justified typed choice; local keeps the STOA security hardening checklist's 1.2 by default.
 func TestIngress_TLSFloorPerProfile(t *testing.T) {
 	aead := make([]any, len(ingress.DefaultCiphers))
 	for i, c := range ingress.DefaultCiphers {
@@ -83,7 +83,7 @@ func TestIngress_ProdRejectsTLS12WithoutJustificationAtItsKey(t *testing.T) {
 		want []string
 	}{
 		{"1.2 without justification", map[string]any{"tlsMinVersion": "1.2"}, []string{
-			`rampart:ingress.tls12Justification: "": missing: the prod profile's TLS floor is 1.3 (seed 004)`,
+			`rampart:ingress.tls12Justification: "": missing: the prod profile's TLS floor is 1.3 (the sovereign-cloud hardening guide)`,
 			"say which clients cannot negotiate TLS 1.3", "remove rampart:ingress.tlsMinVersion",
 		}},
 		{"1.2 with a blank justification", map[string]any{"tlsMinVersion": "1.2", "tls12Justification": "   "}, []string{

@@ -1,4 +1,4 @@
-// Package auditpolicy is the Kubernetes API-server audit policy of seed 004
+// Package auditpolicy is the Kubernetes API-server audit policy of the sovereign-cloud hardening guide
 // ("Audit Logging Configuration"), built from the typed audit.k8s.io/v1 Go
 // types, and the settings that go with it on a control-plane node (policy
 // and log paths, log rotation).

@@ -13,7 +13,7 @@ import (
 // room: the header is part of the file's bytes, which every node and the
 // lab's kube-apiserver load, and the move was to change no byte
 // (testdata/policy.golden.yaml). `rampart audit-policy` still works.
-const Header = "# Kubernetes API-server audit policy (seed 004), rendered by `rampart audit-policy`\n" +
+const Header = "# Kubernetes API-server audit policy (the sovereign-cloud hardening guide), rendered by `rampart audit-policy`\n" +
 	"# from components/auditpolicy. Do not edit: change the Go rules and render again.\n"
 
 // sensitiveResources are read and written at Metadata only: the log says who
@@ -63,14 +63,14 @@ var HealthURLs = []string{"/healthz*", "/livez*", "/readyz*"}
 // API server uses the first rule that matches a request, so the order below
 // is the policy:
 //
-//  1. Secrets, ConfigMaps, TokenReviews, TokenRequests at Metadata (seed
-//     004's first rule, plus the token-bearing APIs): never a payload.
-//  2. RBAC changes at RequestResponse (seed 004).
-//  3. pods/exec, pods/attach, pods/portforward at RequestResponse (seed 004).
+//  1. Secrets, ConfigMaps, TokenReviews, TokenRequests at Metadata (the
+//     sovereign-cloud hardening guide's first rule, plus the token-bearing APIs): never a payload.
+//  2. RBAC changes at RequestResponse (the sovereign-cloud hardening guide).
+//  3. pods/exec, pods/attach, pods/portforward at RequestResponse (the sovereign-cloud hardening guide).
 //  4. Noise at None: health probes, kube-proxy's watches, Events (an Event is
 //     itself a record of something that is audited elsewhere).
 //  5. The caller's extra rules.
-//  6. Everything else at Metadata. Seed 004 logs the rest at Request; request
+//  6. Everything else at Metadata. The sovereign-cloud hardening guide logs the rest at Request; request
 //     bodies of arbitrary resources (custom resources included) can hold
 //     credentials the rules above do not know about, so Rampart keeps
 //     Metadata — who did what to which object, when, from where — and logs

@@ -24,7 +24,7 @@ func newAPIServerCmd() *cobra.Command {
 		Use:   "apiserver",
 		Short: "Render the files kube-apiserver loads (audit policy) and their kubeadm, RKE2, Talos snippets",
 		Long: `Renders the files kube-apiserver loads through a flag, from typed upstream
-structs (the audit policy: audit.k8s.io/v1, seed 004), and the kubeadm, RKE2
+structs (the audit policy: audit.k8s.io/v1, the sovereign-cloud hardening guide), and the kubeadm, RKE2
 and Talos snippets that make the control-plane nodes load them. These files
 are API-server flags, not API objects: they belong in the node
 configuration, never in a Pulumi stack.`,

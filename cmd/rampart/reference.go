@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/rampart-dev/rampart/helpers/sources"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -91,7 +90,7 @@ func renderCLIReference(root *cobra.Command) string {
 			fmt.Fprintf(&b, "\nExamples:\n\n```sh\n%s\n```\n", strings.TrimRight(c.Example, "\n"))
 		}
 	}
-	return sources.Name(b.String())
+	return b.String()
 }
 
 // flagRows is one table row per visible flag of fs, help excluded (every

@@ -93,7 +93,7 @@ the component), **planned**, **out of scope** (a repository or organisational se
 		}
 		fmt.Fprintf(&b, "\nImplemented in: %s.\n", files(it.Implementation))
 	}
-	return sources.Name(b.String())
+	return b.String()
 }
 
 // files links each repository path from docs/reference/.

@@ -215,7 +215,7 @@ func TestHTML_FailingItemsFirstAndMarked(t *testing.T) {
 	if !strings.HasPrefix(first, "✗ FAIL tls-ingress") || !strings.Contains(first, "listener admin on port 8080 serves plain HTTP") {
 		t.Errorf("first row %q: want the failing tls-ingress with its note", first)
 	}
-	if !strings.Contains(htText(rows[1]), "seed 000 wants X-XSS-Protection: 0") {
+	if !strings.Contains(htText(rows[1]), "the STOA security hardening checklist wants X-XSS-Protection: 0") {
 		t.Errorf("second row %q lacks the failing header's note", htText(rows[1]))
 	}
 	if !regexp.MustCompile(`\.badge\.fail \{ background: var\(--fail\)`).MatchString(out) || !strings.Contains(out, "--fail: "+FailColour) {

@@ -50,7 +50,7 @@ func renderSample() *compliance.Assessment {
 			ev(renderURN("rampart:netpol:NetworkPolicies$kubernetes:networking.k8s.io/v1:NetworkPolicy", "gateway-egress"), "spec.egress[0].to[0].ipBlock.except", "[169.254.169.254/32 10.0.0.0/8]", true, ""),
 		}},
 		{Item: items["security-headers"], Verdict: compliance.Fail, Evidence: []compliance.Evidence{
-			ev(route, "spec.rules[0].filters[0].responseHeaderModifier.set[X-XSS-Protection]", "1; mode=block", false, "seed 000 wants X-XSS-Protection: 0"),
+			ev(route, "spec.rules[0].filters[0].responseHeaderModifier.set[X-XSS-Protection]", "1; mode=block", false, "the STOA security hardening checklist wants X-XSS-Protection: 0"),
 			ev(route, "spec.rules[0].filters[0].responseHeaderModifier.set[Strict-Transport-Security]", "max-age=31536000; includeSubDomains", true, ""),
 		}},
 		{Item: items["secrets-vault"], Verdict: compliance.Exempt, Evidence: []compliance.Evidence{

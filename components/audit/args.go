@@ -34,7 +34,7 @@ const (
 	// PresetISM is the Australian ISM preset. The Australian ISM's ISM-0859 (event logs kept at least 7
 	// years) was rescinded in the December 2024 ISM; the ISM now sets no
 	// number and retention follows the agency's records authority under the
-	// Archives Act 1983. Rampart keeps seed 004's 7 years (2557 days, leap
+	// Archives Act 1983. Rampart keeps the sovereign-cloud hardening guide's 7 years (2557 days, leap
 	// days included) as an explicit, conservative choice, not an ISM demand.
 	PresetISM Preset = "ism"
 	// PresetITSG33 is the ITSG-33 preset. ITSG-33 AU-11 (audit record retention) leaves the period

@@ -46,7 +46,7 @@ const (
 type GatewayIssuer string
 
 const (
-	// GatewayIssuerSovereign is the OpenBao PKI issuer (default; seed 004:
+	// GatewayIssuerSovereign is the OpenBao PKI issuer (default; the sovereign-cloud hardening guide:
 	// no US-controlled CA in the trust path).
 	GatewayIssuerSovereign GatewayIssuer = "sovereign"
 	// GatewayIssuerACME is the ACME issuer (publicly trusted names).
@@ -140,14 +140,14 @@ type ServiceAccountRef struct {
 }
 
 // SovereigntyException is the written, approved exception that admits an
-// ACME directory run by a US-controlled CA (seed 004). It is exported as a
+// ACME directory run by a US-controlled CA (the sovereign-cloud hardening guide). It is exported as a
 // stack output so the compliance report lists it.
 type SovereigntyException struct {
 	// Justification says why no non-US CA will do; at least
 	// MinJustification characters.
 	Justification string `json:"justification"`
-	// Control is the control the exception is recorded against (e.g. seed
-	// 004 "no US-controlled CA", NIS2 Art. 21(2)(d)).
+	// Control is the control the exception is recorded against (e.g. the sovereign-cloud
+	// hardening guide's "no US-controlled CA", NIS2 Art. 21(2)(d)).
 	Control string `json:"control"`
 	// ApprovedBy names who accepted the risk.
 	ApprovedBy string `json:"approvedBy"`

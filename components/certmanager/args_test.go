@@ -50,12 +50,12 @@ func TestCertManagerArgs_RejectsBadConfig(t *testing.T) {
 		{"exception without justification", func(a *certmanager.CertManagerArgs) {
 			a.ACME = acmeArgs()
 			a.ACME.Server = le
-			a.ACME.SovereigntyException = &certmanager.SovereigntyException{Justification: "because", Control: "seed-004", ApprovedBy: "CISO"}
+			a.ACME.SovereigntyException = &certmanager.SovereigntyException{Justification: "because", Control: "sovereign-guide", ApprovedBy: "CISO"}
 		}, "acme.sovereigntyException.justification"},
 		{"exception without approver", func(a *certmanager.CertManagerArgs) {
 			a.ACME = acmeArgs()
 			a.ACME.Server = le
-			a.ACME.SovereigntyException = &certmanager.SovereigntyException{Justification: strings.Repeat("x", 30), Control: "seed-004"}
+			a.ACME.SovereigntyException = &certmanager.SovereigntyException{Justification: strings.Repeat("x", 30), Control: "sovereign-guide"}
 		}, "acme.sovereigntyException.approvedBy"},
 		{"EAB key id without the secret", func(a *certmanager.CertManagerArgs) {
 			a.ACME = acmeArgs()
@@ -109,7 +109,7 @@ func TestCertManagerArgs_AcceptsHTTPVaultOnlyWhenTheStackAllowsIt(t *testing.T) 
 	if _, err := run(t, func(a *certmanager.CertManagerArgs) {
 		a.ACME = acmeArgs()
 		a.ACME.Server = "https://acme-v02.api.letsencrypt.org/directory"
-		a.ACME.SovereigntyException = &certmanager.SovereigntyException{Justification: strings.Repeat("j", 20), Control: "seed-004", ApprovedBy: "CISO"}
+		a.ACME.SovereigntyException = &certmanager.SovereigntyException{Justification: strings.Repeat("j", 20), Control: "sovereign-guide", ApprovedBy: "CISO"}
 	}, nil); err != nil {
 		t.Errorf("a justified exception was refused: %v", err)
 	}

@@ -3,7 +3,7 @@
 // the network flows it needs, and the platform's issuers: the sovereign
 // ClusterIssuer on OpenBao PKI (bound ServiceAccount tokens, sign/ only) and
 // an optional ACME ClusterIssuer that refuses US-controlled CAs unless a
-// written exception is recorded (seed 004).
+// written exception is recorded (the sovereign-cloud hardening guide).
 package certmanager
 
 import (

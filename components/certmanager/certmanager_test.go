@@ -397,7 +397,7 @@ func TestCertManager_SovereigntyExceptionIsExportedForTheComplianceReport(t *tes
 		a.ACME.Server = "https://acme-v02.api.letsencrypt.org/directory"
 		a.ACME.SovereigntyException = &certmanager.SovereigntyException{
 			Justification: "public browser trust for the customer portal; no EU CA covers our TLD",
-			Control:       "seed-004 no-US-CA", ApprovedBy: "CISO",
+			Control:       "sovereign-guide no-US-CA", ApprovedBy: "CISO",
 		}
 	}, func(c *certmanager.CertManager) {
 		c.SovereigntyExceptions.ApplyT(func(v []map[string]any) int { got <- v; return 0 })
@@ -410,7 +410,7 @@ func TestCertManager_SovereigntyExceptionIsExportedForTheComplianceReport(t *tes
 		t.Fatalf("exceptions = %v", ex)
 	}
 	for k, v := range map[string]string{"issuer": "acme", "server": "https://acme-v02.api.letsencrypt.org/directory",
-		"ca": "Let's Encrypt (ISRG, US)", "control": "seed-004 no-US-CA", "approvedBy": "CISO"} {
+		"ca": "Let's Encrypt (ISRG, US)", "control": "sovereign-guide no-US-CA", "approvedBy": "CISO"} {
 		if ex[0][k] != v {
 			t.Errorf("exception %s = %v, want %q", k, ex[0][k], v)
 		}

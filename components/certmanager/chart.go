@@ -77,7 +77,7 @@ func imageValues(d *CertManagerArgs, pin image.Ref) map[string]any {
 	return v
 }
 
-// podResources are requests and limits per pod (seed 004 sizes; the
+// podResources are requests and limits per pod (the sovereign-cloud hardening guide sizes; the
 // controller gets the full default, the small helpers less).
 var podResources = map[string]hardening.Resources{
 	"controller":      hardening.DefaultResources,

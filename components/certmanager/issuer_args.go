@@ -52,7 +52,7 @@ type ACMEArgs struct {
 	// Name of the ClusterIssuer; default DefaultACMEIssuerName.
 	Name string `json:"name,omitempty"`
 	// Server is the ACME directory URL (https). Required. A directory run by
-	// a US-controlled CA is refused without SovereigntyException (seed 004).
+	// a US-controlled CA is refused without SovereigntyException (the sovereign-cloud hardening guide).
 	Server string `json:"server"`
 	// Email is the ACME account contact. Optional.
 	Email string `json:"email,omitempty"`
@@ -106,8 +106,8 @@ type RFC2136Args struct {
 	TSIGSecretKey string `json:"tsigSecretKey"`
 }
 
-// usControlledACME are ACME directory hosts run by US-controlled CAs (seed
-// 004), matched by host or parent domain. Buypass (Norway), HARICA (Greece)
+// usControlledACME are ACME directory hosts run by US-controlled CAs (the
+// sovereign-cloud hardening guide), matched by host or parent domain. Buypass (Norway), HARICA (Greece)
 // and Actalis (Italy) are not on it.
 var usControlledACME = map[string]string{
 	"api.letsencrypt.org": "Let's Encrypt (ISRG, US)",
@@ -182,7 +182,7 @@ func validateACME(l *verr.List, p string, m *ACMEArgs) {
 	httpsURL(l, p+".server", m.Server, false, "the ACME directory URL")
 	if who, us := USControlledCA(m.Server); us {
 		if m.SovereigntyException == nil {
-			l.Add(p+".server", m.Server, "the directory is run by "+who+": seed 004 admits no US-controlled CA",
+			l.Add(p+".server", m.Server, "the directory is run by "+who+": the sovereign-cloud hardening guide admits no US-controlled CA",
 				"use a non-US ACME CA (e.g. Buypass, HARICA) or add acme.sovereigntyException {justification, control, approvedBy}")
 		}
 	}
@@ -192,7 +192,7 @@ func validateACME(l *verr.List, p string, m *ACMEArgs) {
 				fmt.Sprintf("a written justification of at least %d characters is required", MinJustification), "say why no non-US CA will do")
 		}
 		if strings.TrimSpace(e.Control) == "" {
-			l.Add(p+".sovereigntyException.control", "", "required: the control the exception is recorded against", "e.g. seed 004 no-US-CA")
+			l.Add(p+".sovereigntyException.control", "", "required: the control the exception is recorded against", "e.g. the sovereign-cloud hardening guide no-US-CA")
 		}
 		if strings.TrimSpace(e.ApprovedBy) == "" {
 			l.Add(p+".sovereigntyException.approvedBy", "", "required: who accepted the risk", "name the approver")

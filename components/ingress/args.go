@@ -96,7 +96,7 @@ var DefaultCiphers = []string{
 // ALPN is what the HTTPS listeners negotiate.
 var ALPN = []string{"h2", "http/1.1"}
 
-// SecurityHeaders are seed 000's five response headers, set on every HTTPS
+// SecurityHeaders are the STOA security hardening checklist's five response headers, set on every HTTPS
 // route besides HSTS. X-XSS-Protection is "0": the legacy filter it would
 // enable is itself an XSS vector (OWASP), "1; mode=block" is wrong.
 var SecurityHeaders = [][2]string{
@@ -201,8 +201,8 @@ type IssuerRef struct {
 	Kind string `json:"kind,omitempty"`
 }
 
-// IngressArgs is rampart:ingress. Seed 000: TLS 1.2+ at the edge, HTTP →
-// HTTPS redirect, HSTS and five security headers; seed 004: TLS 1.3 in
+// IngressArgs is rampart:ingress. The STOA security hardening checklist: TLS 1.2+ at the edge, HTTP →
+// HTTPS redirect, HSTS and five security headers; the sovereign-cloud hardening guide: TLS 1.3 in
 // transit (the prod profile's floor); NIS2 Art. 21(2)(h); ISM-1139.
 type IngressArgs struct {
 	// Mode is gateway (default), external or ingress.
@@ -210,9 +210,9 @@ type IngressArgs struct {
 	// Namespace of the Gateway and its proxies. Default DefaultNamespace.
 	Namespace string `json:"namespace,omitempty"`
 	// TLSMinVersion is the floor, "1.2" or "1.3"; TLS 1.3 is always
-	// offered. Default "1.2", seed 000's floor ("TLS 1.2+"): external
+	// offered. Default "1.2", the STOA security hardening checklist's floor ("TLS 1.2+"): external
 	// clients cannot all negotiate 1.3. The stack's prod profile defaults it
-	// to "1.3" (seed 004: TLS 1.3 in transit) and takes "1.2" there only
+	// to "1.3" (the sovereign-cloud hardening guide: TLS 1.3 in transit) and takes "1.2" there only
 	// with TLS12Justification. NIS2 Art. 21(2)(h); ISM-1139.
 	TLSMinVersion TLSVersion `json:"tlsMinVersion,omitempty"`
 	// TLS12Justification says why the floor is 1.2 where 1.3 is asked:

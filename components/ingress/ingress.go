@@ -1,7 +1,7 @@
 // Package ingress is Rampart's entry point: the Gateway API on Envoy Gateway
 // (default), an external Gateway API implementation, or Ingress objects for
 // an existing controller; the TLS floor, the HTTP → HTTPS redirect, HSTS and
-// seed 000's five security headers, and the ingress namespace's network
+// the STOA security hardening checklist's five security headers, and the ingress namespace's network
 // policy.
 package ingress
 

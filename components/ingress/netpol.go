@@ -19,7 +19,7 @@ const envoyPortShift = 10000
 // newNetworkPolicy admits 80/443 from anywhere to the proxy pods only, and
 // lets the proxies reach only the route backends' namespaces and ports. The
 // namespace's default-deny (from the baseline) stays: nothing else gets in
-// or out. NIS2 Art. 21(2)(e); seed 000 tenant isolation.
+// or out. NIS2 Art. 21(2)(e); the STOA security hardening checklist tenant isolation.
 func newNetworkPolicy(ctx *pulumi.Context, name string, a *IngressArgs, opts ...pulumi.ResourceOption) error {
 	in := []int{80, 443}
 	if a.Mode == ModeGateway {

@@ -268,7 +268,7 @@ func TestRealm_FourRolesFormACompositeChainMappedToGroups(t *testing.T) {
 	rec, _ := run(t, testArgs())
 	roles := PlatformRoles()
 	if len(roles) != 4 {
-		t.Fatalf("%d platform roles, seed 000 asks for 4", len(roles))
+		t.Fatalf("%d platform roles, the STOA security hardening checklist asks for 4", len(roles))
 	}
 	for _, r := range roles {
 		m := get(t, rec, tRole, "r-role-"+r.Name)

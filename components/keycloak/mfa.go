@@ -134,7 +134,7 @@ func (o *OTPPolicy) inputs() *kc.RealmOtpPolicyArgs {
 }
 
 // WebAuthnPolicy is the realm WebAuthn policy, used as the hardware key
-// factor of privileged roles (seed 004: hardware MFA with FIDO2).
+// factor of privileged roles (the sovereign-cloud hardening guide: hardware MFA with FIDO2).
 type WebAuthnPolicy struct {
 	// RelyingPartyName defaults to the display name.
 	RelyingPartyName string `json:"relyingPartyName,omitempty"`
@@ -172,7 +172,7 @@ func (w *WebAuthnPolicy) validate(path string, l *verr.List) {
 		l.Add(verr.Path(path, "userVerification"), string(w.UserVerification), "privileged roles log in with the hardware key: without user verification a stolen key alone is a login (ISM-1173)", `use "required"`)
 	}
 	if w.Attachment != AttachmentCrossPlatform && w.Attachment != AttachmentPlatform && w.Attachment != AttachmentAny {
-		l.Add(verr.Path(path, "attachment"), string(w.Attachment), "must be cross-platform, platform or not specified", `use "cross-platform" (a FIDO2 hardware key, seed 004)`)
+		l.Add(verr.Path(path, "attachment"), string(w.Attachment), "must be cross-platform, platform or not specified", `use "cross-platform" (a FIDO2 hardware key, the sovereign-cloud hardening guide)`)
 	}
 	if w.RelyingPartyID != "" && (!hostName.MatchString(w.RelyingPartyID) || strings.Contains(w.RelyingPartyID, "..")) {
 		l.Add(verr.Path(path, "relyingPartyId"), w.RelyingPartyID, "a WebAuthn RP ID is the login host's domain, without scheme, port or path", `use e.g. "id.example.org" or leave it empty`)

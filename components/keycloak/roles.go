@@ -8,7 +8,7 @@ import (
 )
 
 // Role is one of the platform's realm roles, as listed in the compliance
-// report. Seed 000: "Keycloak RBAC, 4 roles". NIS2 Art. 21(2)(i), ISM-1507
+// report. The STOA security hardening checklist: "Keycloak RBAC, 4 roles". NIS2 Art. 21(2)(i), ISM-1507
 // (privileged access is limited to what duties need), DORA Art. 9(4)(c).
 type Role struct {
 	// Name of the realm role.
@@ -20,7 +20,7 @@ type Role struct {
 	// are a superset); "" for the least-privileged role.
 	Includes string
 	// Privileged roles must log in with a hardware key (WebAuthn, user
-	// verification required); the others with TOTP. Seed 004, ISM-1173.
+	// verification required); the others with TOTP. The sovereign-cloud hardening guide, ISM-1173.
 	Privileged bool
 	// Description is stored on the role in Keycloak.
 	Description string

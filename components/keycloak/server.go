@@ -47,7 +47,7 @@ type ServerArgs struct {
 	DB Database
 	// BootstrapAdminSecret (required) names a Secret with keys client-id and
 	// client-secret: Keycloak bootstraps a temporary service-account client
-	// from it, never an admin user with a password (seed 000: no default
+	// from it, never an admin user with a password (the STOA security hardening checklist: no default
 	// admin). The keycloak provider authenticates with that client.
 	BootstrapAdminSecret string
 	// Instances defaults to 2 (one may restart while the other serves); valid 1-9.

@@ -9,7 +9,7 @@ import (
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
 
-// Sessions holds lifespans. Seed 000: 5 min access tokens, 15 min idle
+// Sessions holds lifespans. The STOA security hardening checklist: 5 min access tokens, 15 min idle
 // sessions. Each unset lifespan takes its default on its own, so setting
 // one keeps the defaults of the others.
 type Sessions struct {
@@ -58,8 +58,8 @@ const day = 24 * time.Hour
 func (s *Sessions) lifespans() []lifespan {
 	sec := time.Second
 	return []lifespan{
-		{"accessToken", &s.AccessToken, 5 * time.Minute, time.Minute, 15 * time.Minute, sec, "use 5m (seed 000)"},
-		{"ssoIdle", &s.SSOIdle, 15 * time.Minute, s.AccessToken.Value(), s.SSOMax.Value(), sec, "use 15m (seed 000): at least accessToken, at most ssoMax"},
+		{"accessToken", &s.AccessToken, 5 * time.Minute, time.Minute, 15 * time.Minute, sec, "use 5m (the STOA security hardening checklist)"},
+		{"ssoIdle", &s.SSOIdle, 15 * time.Minute, s.AccessToken.Value(), s.SSOMax.Value(), sec, "use 15m (the STOA security hardening checklist): at least accessToken, at most ssoMax"},
 		{"ssoMax", &s.SSOMax, 10 * time.Hour, s.SSOIdle.Value(), day, sec, "use 10h: at least ssoIdle, at most 24h"},
 		{"clientIdle", &s.ClientIdle, 15 * time.Minute, time.Minute, s.SSOIdle.Value(), sec, "use 15m, at most ssoIdle (Keycloak ends the client session with the SSO session anyway)"},
 		{"clientMax", &s.ClientMax, 10 * time.Hour, s.ClientIdle.Value(), s.SSOMax.Value(), sec, "use 10h: at least clientIdle, at most ssoMax"},

@@ -86,7 +86,7 @@ type NamespaceArgs struct {
 	// Name is the Kubernetes namespace name (DNS-1123 label, ≤ 63). Required.
 	Name string `json:"name"`
 	// Exemption, when set, enforces Exemption.Level instead of restricted.
-	// Default nil: restricted, the only level that meets seed 000/004.
+	// Default nil: restricted, the only level that meets the STOA security hardening checklist and the sovereign-cloud hardening guide.
 	Exemption *Exemption `json:"exemption,omitempty"`
 	// PSSVersion is the policy version for the -version labels. Default
 	// "latest": the newest checks apply as soon as the cluster knows them;

@@ -96,7 +96,7 @@ func NewNamespace(ctx *pulumi.Context, name string, args *NamespaceArgs, opts ..
 	}, parent); err != nil {
 		return nil, fmt.Errorf("namespace %q: create resource quota: %w", name, err)
 	}
-	// Containers that set no requests/limits get seed 004's sizes, so the
+	// Containers that set no requests/limits get the sovereign-cloud hardening guide's sizes, so the
 	// quota above never rejects a pod merely for omitting them.
 	d := hardening.DefaultResources
 	if _, err := corev1.NewLimitRange(ctx, name+"-limits", &corev1.LimitRangeArgs{

@@ -21,15 +21,15 @@ const (
 )
 
 // DNS says where cluster DNS runs. Every namespace gets egress to it on UDP
-// and TCP 53: TCP carries truncated and large (DNSSEC) answers, and seed
-// 000's UDP-only rule breaks those.
+// and TCP 53: TCP carries truncated and large (DNSSEC) answers, and the STOA
+// security hardening checklist's UDP-only rule breaks those.
 type DNS struct {
 	// Namespace of the DNS pods. Default "kube-system".
 	Namespace string `json:"namespace,omitempty"`
 	// PodLabels select the DNS pods. Default {"k8s-app": "kube-dns"} (nil,
 	// the key absent); an empty map is refused, not replaced: it would
 	// select every pod of Namespace. The
-	// namespace and pod selectors form one peer (AND), unlike seed 004's
+	// namespace and pod selectors form one peer (AND), unlike the sovereign-cloud hardening guide's
 	// two list items, which would admit every kube-system pod.
 	PodLabels map[string]string `json:"podLabels,omitempty"`
 	// NodeLocalCIDR, when set, also allows NodeLocal DNSCache (usually
@@ -67,7 +67,7 @@ type AllowedTarget struct {
 	Justification string `json:"justification,omitempty"`
 }
 
-// Gateway restricts a gateway's egress (seed 000 "Gateway Egress
+// Gateway restricts a gateway's egress (the STOA security hardening checklist "Gateway Egress
 // Restriction"): the control-plane API on its port, HTTPS to the internet
 // minus the SSRF blocklist, DNS, and nothing else.
 type Gateway struct {
@@ -79,7 +79,7 @@ type Gateway struct {
 	// pointer because an explicit 0 is refused (verr.NoPort), not silently
 	// replaced.
 	HTTPSPort *int `json:"httpsPort,omitempty"`
-	// InClusterBackends replace seed 000's `namespaceSelector: {}` on 443,
+	// InClusterBackends replace the STOA security hardening checklist's `namespaceSelector: {}` on 443,
 	// which admits every pod in the cluster, with an explicit list.
 	InClusterBackends []Peer `json:"inClusterBackends,omitempty"`
 	// AllowedTargets are explicit exceptions to the SSRF blocklist.
@@ -93,10 +93,10 @@ type PoliciesArgs struct {
 	// DNS defaults to kube-dns in kube-system.
 	DNS DNS
 	// IngressNamespaces may reach every pod of the namespace besides the
-	// namespace itself (seed 000 tenant isolation: the ingress controller's
+	// namespace itself (the STOA security hardening checklist tenant isolation: the ingress controller's
 	// namespace). Default none.
 	IngressNamespaces []string
-	// Isolation adds seed 000's tenant-isolation policy (same-namespace
+	// Isolation adds the STOA security hardening checklist's tenant-isolation policy (same-namespace
 	// traffic plus IngressNamespaces). Default true for tenants.
 	Isolation bool
 	// Gateway, when set, adds the gateway egress restriction.

@@ -2,7 +2,7 @@ package netpol
 
 import "net/netip"
 
-// SSRFBlocklist is seed 000's SSRF blocklist — loopback, RFC 1918 private
+// SSRFBlocklist is the STOA security hardening checklist's SSRF blocklist — loopback, RFC 1918 private
 // networks, link-local (169.254.0.0/16 holds the cloud metadata address
 // 169.254.169.254), IPv6 loopback and unique-local (fd00::/8 holds AWS's
 // IPv6 metadata address fd00:ec2::254) — plus what the seed misses:

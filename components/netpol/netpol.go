@@ -1,6 +1,6 @@
 // Package netpol provides the network policy component of a namespace:
-// default-deny for ingress and egress, DNS egress on UDP and TCP 53, seed
-// 000's tenant isolation, and its gateway egress restriction with the SSRF
+// default-deny for ingress and egress, DNS egress on UDP and TCP 53, the STOA
+// security hardening checklist's tenant isolation, and its gateway egress restriction with the SSRF
 // blocklist excepted from every ipBlock. NIS2 Art. 21(2)(e); ISM-1182;
 // ITSG-33 SC-7.
 package netpol

@@ -26,7 +26,7 @@ const (
 	SpecPSSBaseline   ComplianceSpec = "k8s-pss-baseline-0.1"
 )
 
-// AirGapArgs points every download of Trivy at a mirror (seed 004,
+// AirGapArgs points every download of Trivy at a mirror (the sovereign-cloud hardening guide,
 // sovereign/air-gapped operation). Each field defaults to upstream's.
 type AirGapArgs struct {
 	// DBRegistry holds the vulnerability DB; default "mirror.gcr.io".

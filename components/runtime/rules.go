@@ -91,7 +91,7 @@ func Rules(f *FalcoArgs) ([]FalcoList, []FalcoRule) {
 		},
 		{
 			Rule:      RuleMetadataConnect,
-			Desc:      "An outbound connection from a container to the cloud metadata address, the classic SSRF target for node credentials (seed 000's blocklist).",
+			Desc:      "An outbound connection from a container to the cloud metadata address, the classic SSRF target for node credentials (the STOA security hardening checklist's blocklist).",
 			Condition: fmt.Sprintf("outbound and container and fd.sip = %q", f.MetadataAddress),
 			Output:    "Connection to the cloud metadata address (connection=%fd.name ns=%k8s.ns.name pod=%k8s.pod.name container=%container.name process=%proc.name cmdline=%proc.cmdline)",
 			Priority:  PriorityCritical,

@@ -1,7 +1,7 @@
 // Package runtime is Rampart's runtime security: trivy-operator (image
 // vulnerability, configuration and compliance reports in the cluster) and
 // Falco (syscall-level threat detection) with falcosidekick shipping events
-// to Loki. Seed 004 "Container Security"; NIS2 Art. 21(2)(b),(e); ISM-1034.
+// to Loki. The sovereign-cloud hardening guide "Container Security"; NIS2 Art. 21(2)(b),(e); ISM-1034.
 package runtime
 
 import (

@@ -1,5 +1,5 @@
 // Package hardening holds the restricted pod and container settings every
-// Rampart workload starts from (seed 004's "compliant deployment", seed 000's
+// Rampart workload starts from (the sovereign-cloud hardening guide's "compliant deployment", the STOA security hardening checklist's
 // "Security Context (All Containers)") and the Pod Security Standards check
 // that runs Kubernetes' own evaluator, k8s.io/pod-security-admission, on any
 // pod spec — the same code the API server's admission plugin runs.
@@ -23,7 +23,7 @@ func ManagedAnnotations() map[string]string { return map[string]string{PatchForc
 // volumes is predictable (fsGroup) and no image's USER line can make a pod
 // root.
 const (
-	// UID is the default runAsUser (seed 004): non-zero, outside system ranges.
+	// UID is the default runAsUser (the sovereign-cloud hardening guide): non-zero, outside system ranges.
 	UID = 10000
 	// GID is the default runAsGroup and fsGroup.
 	GID = 10000
@@ -57,7 +57,7 @@ func ContainerSecurityContext() *corev1.SecurityContextArgs {
 }
 
 // ScratchPaths are the writable emptyDir mounts a read-only root filesystem
-// needs (seed 004: /tmp and /var/cache).
+// needs (the sovereign-cloud hardening guide: /tmp and /var/cache).
 var ScratchPaths = map[string]string{"tmp": "/tmp", "cache": "/var/cache"}
 
 // ScratchVolumes returns the emptyDir volumes and matching mounts for
@@ -72,7 +72,7 @@ func ScratchVolumes() (corev1.VolumeArray, corev1.VolumeMountArray) {
 	return vols, mounts
 }
 
-// Resources are a container's requests and limits (seed 004 sizes by
+// Resources are a container's requests and limits (the sovereign-cloud hardening guide sizes by
 // default). Limits stop one workload from starving its namespace (DoS).
 type Resources struct {
 	// CPURequest defaults to "250m".
@@ -85,7 +85,7 @@ type Resources struct {
 	MemoryLimit string
 }
 
-// DefaultResources are seed 004's requests and limits.
+// DefaultResources are the sovereign-cloud hardening guide's requests and limits.
 var DefaultResources = Resources{CPURequest: "250m", MemoryRequest: "256Mi", CPULimit: "500m", MemoryLimit: "512Mi"}
 
 // Args renders r as Kubernetes ResourceRequirements.

@@ -4,7 +4,7 @@
 // template the engine sees — the program's own and the children a
 // helm.v4.Chart renders inside the kubernetes provider — and fails the run
 // on a violation, unless the namespace carries a typed Exemption (the stack
-// config's, handed in by stacks: the gate reads no config). Seed 000/004
+// config's, handed in by stacks: the gate reads no config). The STOA security hardening checklist and the sovereign-cloud hardening guide
 // (PSS restricted everywhere); CIS 5.2.x; NIS2 Art. 21(2)(e).
 //
 // How it fails. A Go transform has no error return, and the SDK turns a

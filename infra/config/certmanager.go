@@ -135,7 +135,7 @@ func (c *Config) validateCertManager(l *verr.List, namespaces map[string]string)
 		l.Add(k("vault"), verr.Raw("(set)"), "rampart:pki.issuer already renders the sovereign OpenBao issuer; two would sign the same names under different policies",
 			"remove rampart:certManager.vault (or rampart:pki.issuer)")
 	case is == nil && m.Vault == nil && c.Profile != ProfileLocal:
-		l.Add(k("vault"), verr.Raw("(unset)"), "no sovereign issuer: seed 004 wants certificates from the platform's own PKI by default",
+		l.Add(k("vault"), verr.Raw("(unset)"), "no sovereign issuer: the sovereign-cloud hardening guide wants certificates from the platform's own PKI by default",
 			"set rampart:pki.issuer (this stack's PKI) or rampart:certManager.vault (an existing OpenBao PKI)")
 	}
 	if is != nil && is.Kind != pki.KindIssuer && is.ServiceAccountNamespace != m.Namespace {

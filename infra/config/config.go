@@ -158,7 +158,7 @@ type Network struct {
 	DNS netpol.DNS `json:"dns,omitempty"`
 }
 
-// GatewayConfig places seed 000's gateway egress restriction.
+// GatewayConfig places the STOA security hardening checklist's gateway egress restriction.
 type GatewayConfig struct {
 	// Namespace holding the gateway; must be a platform namespace or tenant.
 	Namespace string `json:"namespace"`

@@ -38,8 +38,8 @@ var profileQuotas = map[Profile]namespace.Quota{
 
 // TLSFloor is the profile's ingress TLS floor: the default of
 // rampart:ingress.tlsMinVersion, and the lowest floor the profile takes
-// without rampart:ingress.tls12Justification. prod: 1.3, as seed 004 asks
-// for data in transit. local, dev and staging keep seed 000's 1.2 (ECDHE +
+// without rampart:ingress.tls12Justification. prod: 1.3, as the sovereign-cloud hardening guide asks
+// for data in transit. local, dev and staging keep the STOA security hardening checklist's 1.2 (ECDHE +
 // AEAD suites only): the external clients they serve (partner systems,
 // older JDK and .NET runtimes, TLS-inspecting corporate proxies) cannot all
 // negotiate 1.3; such a stack sets "1.3" when its clients can.

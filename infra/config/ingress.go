@@ -50,7 +50,7 @@ func (c *Config) validateIngress(l *verr.List, namespaces map[string]string) {
 	// A floor below the profile's is a typed choice: its written reason
 	// reaches the compliance report as the floor's exception.
 	if floor := c.Profile.TLSFloor(); d.TLSMinVersion == ingress.TLS12 && floor != ingress.TLS12 && strings.TrimSpace(in.TLS12Justification) == "" {
-		l.Add(k("tls12Justification"), in.TLS12Justification, fmt.Sprintf(`missing: the %s profile's TLS floor is %s (seed 004) and rampart:ingress.tlsMinVersion "1.2" lowers it; the compliance report shows the written reason as the floor's exception`, c.Profile, floor),
+		l.Add(k("tls12Justification"), in.TLS12Justification, fmt.Sprintf(`missing: the %s profile's TLS floor is %s (the sovereign-cloud hardening guide) and rampart:ingress.tlsMinVersion "1.2" lowers it; the compliance report shows the written reason as the floor's exception`, c.Profile, floor),
 			fmt.Sprintf(`say which clients cannot negotiate TLS 1.3 (at least %d characters), or remove rampart:ingress.tlsMinVersion for the %s floor`, ingress.MinJustification, floor))
 	}
 	if !in.Enabled {

@@ -25,8 +25,8 @@ type Keycloak struct {
 // KeycloakProvider is the keycloak provider's connection. It authenticates
 // with the client credentials grant: ClientID is a confidential client with
 // a service account (realm-admin) in Realm, its secret is
-// rampart:keycloakClientSecret. No admin password is ever configured (seed
-// 000: no default admin).
+// rampart:keycloakClientSecret. No admin password is ever configured (the
+// STOA security hardening checklist: no default admin).
 type KeycloakProvider struct {
 	// URL is Keycloak's base URL (required); https, http only to the local lab.
 	URL string `json:"url,omitempty"`

@@ -102,7 +102,7 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 	return l.Err()
 }
 
-// checkBackend enforces seed 000's SSRF blocklist on a backend URL through
+// checkBackend enforces the STOA security hardening checklist's SSRF blocklist on a backend URL through
 // netpol.CheckBackendURL, which normalises every textual form of the host
 // (zones, IPv4-mapped and translated forms, trailing dots, loopback and
 // metadata names, …) before checking it, and accepts a blocked address an

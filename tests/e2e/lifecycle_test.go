@@ -172,7 +172,7 @@ func TestE2E_LocalLab_UpPreviewRefreshDriftRestoreDestroy(t *testing.T) {
 		must(t, l.kube.AppsV1().Deployments(teamA).Delete(ctx, "probe", metav1.DeleteOptions{}))
 	})
 
-	t.Run("audit log follows seed 004's policy", func(t *testing.T) {
+	t.Run("audit log follows the sovereign-cloud hardening guide's policy", func(t *testing.T) {
 		id := fmt.Sprint(time.Now().UnixNano())
 		secret := "audit-probe-" + id
 		_, err := l.kube.CoreV1().Secrets(teamA).Create(ctx, &corev1api.Secret{ObjectMeta: metav1.ObjectMeta{Name: secret},

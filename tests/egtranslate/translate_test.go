@@ -225,7 +225,7 @@ func TestTranslator_RampartStacksBecomeTheEnvoyConfigurationSeed000Asks(t *testi
 			})
 
 			t.Run("every HTTPS route sets HSTS and the five headers", func(t *testing.T) {
-				// Seed 000's values, written out here rather than taken from
+				// The STOA security hardening checklist's values, written out here rather than taken from
 				// the component, so a change there fails this test.
 				want := map[string]string{
 					"Strict-Transport-Security": "max-age=31536000; includeSubDomains",

@@ -11,7 +11,6 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/rampart-dev/rampart/helpers/sources"
 	"github.com/rampart-dev/rampart/infra/config"
 )
 
@@ -184,7 +183,7 @@ what it changes. How the configuration is loaded and validated: [../configuratio
 		}
 		rows(&b, fd, t, "rampart:"+key, 0)
 	}
-	return sources.Name(b.String()), nil
+	return b.String(), nil
 }
 
 // rows writes one table row per nested key of struct t under prefix,
