@@ -190,7 +190,12 @@ func TestNewOpenBao_InvalidArgsNamePathsRelativeToArgs(t *testing.T) {
 	}
 }
 
-func TestNewOpenBao_ChartPodPassesPSSRestricted(t *testing.T) {
+// TestNewOpenBao_ChartValuesSecurityContextsPassPSSRestricted evaluates the
+// pod the chart would render, assembled here from the values Rampart passes
+// (contexts, init containers, volumes): the mocks render no chart, and
+// openbao-helm cannot be fetched here. The pod-security gate evaluates the
+// chart's real pods on every preview that renders it.
+func TestNewOpenBao_ChartValuesSecurityContextsPassPSSRestricted(t *testing.T) {
 	r, err := run(t, "openbao", func() *openbao.OpenBaoArgs { return withSecrets(chartArgs()) })
 	if err != nil {
 		t.Fatal(err)

@@ -108,13 +108,15 @@ spec:
       podSelector: {matchLabels: {app: client}}
     ports: [{protocol: TCP, port: 8080}]`
 
-// TestNodeTraffic_PoliciesHoldByTraffic_RealNode runs on the lab's real
-// node: with no policy every client reaches every server (the dataplane
+// TestNodeTraffic_HandWrittenPoliciesHoldByTraffic_RealNode checks the
+// harness, not Rampart's rendering (TestNodeTraffic_LocalStackPolicies_RealNode
+// does that): on the lab's real node, with hand-written policies. With no
+// policy every client reaches every server (the dataplane
 // works, so a later deny is the policy's doing); with the policies the
 // matrix measured by `probe connect` equals both the expected matrix and
 // the one cyclonus computes from the stored policies. DNS resolves the
 // servers' Services over UDP and TCP from a restricted pod.
-func TestNodeTraffic_PoliciesHoldByTraffic_RealNode(t *testing.T) {
+func TestNodeTraffic_HandWrittenPoliciesHoldByTraffic_RealNode(t *testing.T) {
 	n := nodetraffic.RequireNode(t)
 	t.Cleanup(func() {
 		_, _ = n.Kubectl("", "delete", "namespace", "nt-a", "nt-b", "--wait=false", "--ignore-not-found")
