@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
 	"github.com/rampart-dev/rampart/components/audit"
 	"github.com/rampart-dev/rampart/components/namespace"
 	"github.com/rampart-dev/rampart/infra/config"
@@ -311,12 +310,6 @@ func TestProgram_AuditAgentShipsToLokiFromItsExemptNamespaceAndLokiAdmitsIt(t *t
 	}
 	if lvl, _ := recmock.Path(n.Plain(), "metadata", "labels", "pod-security.kubernetes.io/enforce"); lvl != "privileged" {
 		t.Errorf("agent namespace enforces %v, want privileged", lvl)
-	}
-}
-
-func TestProgram_AuditAgentDefaultLogPathIsTheRenderedPolicysLogPath(t *testing.T) {
-	if audit.DefaultAuditLogPath != auditpolicy.DefaultLogPath {
-		t.Errorf("agent reads %s but the API server writes %s", audit.DefaultAuditLogPath, auditpolicy.DefaultLogPath)
 	}
 }
 

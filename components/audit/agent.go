@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
 	"github.com/rampart-dev/rampart/helpers/chart"
 	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/kname"
@@ -39,11 +40,10 @@ const (
 	// one that carries a hostPath exemption for the audit pipeline, so Loki's
 	// namespace stays restricted.
 	DefaultAgentNamespace = "rampart-audit-agent"
-	// DefaultAuditLogPath is the API server's audit log. It copies
-	// apiserver/auditpolicy.DefaultLogPath (a stacks test keeps the two
-	// equal): the one path the rendered policy's snippets make every
-	// distribution write, so the agent reads one path.
-	DefaultAuditLogPath = "/var/log/audit/kube/kube-apiserver.log"
+	// DefaultAuditLogPath is the API server's audit log: the one path the
+	// rendered policy's snippets make every distribution write
+	// (apiserver/auditpolicy), so the agent reads one path.
+	DefaultAuditLogPath = auditpolicy.DefaultLogPath
 	// DefaultAgentUID is root: kube-apiserver writes its audit log 0600 as
 	// its own user (root on kubeadm and RKE2) and has no flag for the file's
 	// mode or group (--audit-log-mode is the backend's batch/blocking mode),
