@@ -33,7 +33,11 @@ spec:
 
 // podYAML is a probe pod as Rampart's restricted template runs it: uid
 // 10000, no privilege escalation, every capability dropped, read-only root,
-// RuntimeDefault seccomp.
+// RuntimeDefault seccomp, pinned to the node. Its requests are explicit and
+// small: in Rampart's namespaces the LimitRange would give each
+// container 250m, and the local-stack test's eight pods alone would then ask
+// for the node's two CPUs, so the kubelet refused one with OutOfcpu whenever
+// anything else ran (the CI failure of TestNodeTraffic_LocalStackPolicies).
 func podYAML(n *nodetraffic.Node, ns, name string, labels map[string]string, args ...string) string {
 	ports, probe := "", ""
 	if args[0] == "serve" {
@@ -60,6 +64,7 @@ spec:
     image: %s
     imagePullPolicy: Never
     args: [%s]%s%s
+    resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {cpu: 100m, memory: 64Mi}}
     securityContext:
       allowPrivilegeEscalation: false
       readOnlyRootFilesystem: true

@@ -150,12 +150,7 @@ func Render(src []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	fields := map[string]reflect.StructField{}
-	ct := reflect.TypeFor[config.Config]()
-	for i := 0; i < ct.NumField(); i++ {
-		name, _, _ := strings.Cut(ct.Field(i).Tag.Get("json"), ",")
-		fields[name] = ct.Field(i)
-	}
+	fields := topFields()
 	for _, key := range order {
 		f, ok := fields[key]
 		if !ok {
@@ -281,3 +276,14 @@ func leaf(t reflect.Type) bool {
 
 // rel is used by the test to find Pulumi.yaml from this package.
 func rel(parts ...string) string { return filepath.Join(parts...) }
+
+// topFields are config.Config's fields by their config key.
+func topFields() map[string]reflect.StructField {
+	fields := map[string]reflect.StructField{}
+	ct := reflect.TypeFor[config.Config]()
+	for i := 0; i < ct.NumField(); i++ {
+		name, _, _ := strings.Cut(ct.Field(i).Tag.Get("json"), ",")
+		fields[name] = ct.Field(i)
+	}
+	return fields
+}

@@ -11,7 +11,6 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/rampart-dev/rampart/infra/config"
 )
 
 // module is this repository's module path: a type whose package starts with
@@ -127,12 +126,7 @@ func RenderReference(src []byte, root string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	fields := map[string]reflect.StructField{}
-	ct := reflect.TypeFor[config.Config]()
-	for i := 0; i < ct.NumField(); i++ {
-		name, _, _ := strings.Cut(ct.Field(i).Tag.Get("json"), ",")
-		fields[name] = ct.Field(i)
-	}
+	fields := topFields()
 	var b bytes.Buffer
 	b.WriteString(ReferenceHeader)
 	b.WriteString(`
