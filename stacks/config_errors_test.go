@@ -151,3 +151,21 @@ func TestProgram_ExplicitZeroPortAndEmptySelectorAreRefusedNotDefaulted(t *testi
 		t.Errorf("%d resources registered for a bad config", n)
 	}
 }
+
+// TestConfigErrors_BadIngressNamespaceIsOneProblem: a namespace name that is
+// not a DNS label is reported once at its key (the component's check), not
+// again as "not one of rampart:namespaces".
+func TestConfigErrors_BadIngressNamespaceIsOneProblem(t *testing.T) {
+	cfg := validConfig()
+	cfg["rampart:ingress"] = js(map[string]any{"enabled": true, "namespace": "Bad_NS"})
+	err := recmock.New().Run(programWithKeys(cfg), recmock.WithConfig(cfg))
+	if err == nil {
+		t.Fatal("a bad ingress namespace was accepted")
+	}
+	if n := strings.Count(err.Error(), "rampart:ingress.namespace: "); n != 1 {
+		t.Errorf("rampart:ingress.namespace reported %d times, want once:\n%v", n, err)
+	}
+	if !strings.Contains(err.Error(), `rampart:ingress.namespace: "Bad_NS": not a valid namespace name`) {
+		t.Errorf("error lacks the name check:\n%v", err)
+	}
+}

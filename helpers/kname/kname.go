@@ -39,7 +39,12 @@ func Join(parts ...string) string {
 // DNS-1123 label of at most 63 characters). Components and the stack config
 // share it, so every namespace key is judged and worded alike.
 func CheckNamespace(l *verr.List, path, v string) {
-	if msgs := validation.IsDNS1123Label(v); len(msgs) > 0 {
-		l.Add(path, v, "not a valid namespace name: "+strings.Join(msgs, "; "), "use lower-case letters, digits and '-', at most 63 characters")
+	if !IsNamespace(v) {
+		l.Add(path, v, "not a valid namespace name: "+strings.Join(validation.IsDNS1123Label(v), "; "), "use lower-case letters, digits and '-', at most 63 characters")
 	}
 }
+
+// IsNamespace reports whether v is a valid namespace name (a DNS-1123
+// label); a caller checking where a name points skips one CheckNamespace
+// refuses, so the key carries one problem, not two.
+func IsNamespace(v string) bool { return len(validation.IsDNS1123Label(v)) == 0 }

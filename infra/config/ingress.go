@@ -35,18 +35,13 @@ func (c *Config) IngressArgs() *ingress.IngressArgs {
 	return &a
 }
 
-// validateIngress reports rampart:ingress's problems, but not again at a key
-// already reported (by the decoder or the common checks), and a TLS floor
-// below the profile's without its justification.
+// validateIngress reports rampart:ingress's problems and a TLS floor below
+// the profile's without its justification.
 func (c *Config) validateIngress(l *verr.List, namespaces map[string]string) {
 	in := &c.Ingress
 	k := func(s string) string { return Namespace + ":ingress." + s }
-	reported := map[string]bool{}
-	for _, p := range l.Paths() {
-		reported[p] = true
-	}
 	d := in.WithDefaults()
-	l.MergeUnless(d.Validate(Namespace+":ingress"), func(path string) bool { return reported[path] })
+	l.Merge(d.Validate(Namespace + ":ingress"))
 	// A floor below the profile's is a typed choice: its written reason
 	// reaches the compliance report as the floor's exception.
 	if floor := c.Profile.TLSFloor(); d.TLSMinVersion == ingress.TLS12 && floor != ingress.TLS12 && strings.TrimSpace(in.TLS12Justification) == "" {

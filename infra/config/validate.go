@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rampart-dev/rampart/components/netpol"
+	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -62,7 +63,7 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 		}
 		claim(k(p+".name"), t.Name)
 	}
-	if _, ok := seen[c.Ingress.Namespace]; !ok && c.Ingress.Namespace != "" {
+	if _, ok := seen[c.Ingress.Namespace]; !ok && kname.IsNamespace(c.Ingress.Namespace) {
 		l.Add(k("ingress.namespace"), c.Ingress.Namespace, "not one of rampart:namespaces, so no policy would admit it", "add it to rampart:namespaces or use one listed there")
 	}
 	if g := c.Gateway; g != nil {

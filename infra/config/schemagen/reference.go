@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-
 )
 
 // module is this repository's module path: a type whose package starts with
