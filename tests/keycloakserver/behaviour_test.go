@@ -379,15 +379,32 @@ func TestRealm_ServerBacked_PermanentLockoutDisablesTheAccount(t *testing.T) {
 
 func TestRealm_ServerBacked_RapidFailuresTriggerTheQuickLoginLockout(t *testing.T) {
 	d := deploy(t)
-	u := newUser(t, d, "viewers")
-	b := newBrowser(t, d)
-	p := b.authorize(nil)
 	// Two failures well inside QuickLoginCheck (1 s): a script, not a typo.
-	p = b.password(p, u.name, "Wrong-"+strongPassword())
-	b.password(p, u.name, "Wrong-"+strongPassword())
+	// Keycloak compares the server-side times of the two failures; when the
+	// two round trips together took 1 s or more (a loaded machine), the
+	// premise did not hold and the attempt proves nothing either way: it is
+	// repeated with a new user, a bounded number of times.
+	const window = time.Second
 	var s map[string]any
-	if _, err := d.adm.must("GET", "/"+d.realm+"/attack-detection/brute-force/users/"+u.id, nil, &s); err != nil {
-		t.Fatal(err)
+	for attempt := 1; ; attempt++ {
+		u := newUser(t, d, "viewers")
+		b := newBrowser(t, d)
+		p := b.authorize(nil)
+		start := time.Now()
+		p = b.password(p, u.name, "Wrong-"+strongPassword())
+		b.password(p, u.name, "Wrong-"+strongPassword())
+		took := time.Since(start)
+		if _, err := d.adm.must("GET", "/"+d.realm+"/attack-detection/brute-force/users/"+u.id, nil, &s); err != nil {
+			t.Fatal(err)
+		}
+		if took < window {
+			t.Logf("two failures within %s (attempt %d)", took.Round(time.Millisecond), attempt)
+			break
+		}
+		if attempt == 3 {
+			t.Fatalf("three attempts each took %s or more for two failed logins: the quick-login window (%s) could not be exercised", window, window)
+		}
+		t.Logf("attempt %d: the two failures took %s, not within %s: inconclusive, retrying", attempt, took.Round(time.Millisecond), window)
 	}
 	if s["disabled"] != true || s["numFailures"] != float64(2) {
 		t.Fatalf("after two failures in quick succession: %v; want locked (minimumQuickLoginWait) at 2 failures", s)
