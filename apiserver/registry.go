@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
+	"github.com/rampart-dev/rampart/apiserver/authn"
 )
 
 // Settings carries the args of every registered config; a zero field takes
@@ -10,18 +11,42 @@ type Settings struct {
 	// Audit is the audit policy's args (auditpolicy.Args): paths on the
 	// node, log rotation, extra rules.
 	Audit auditpolicy.Args
+	// Authn is the AuthenticationConfiguration's args (authn.Args): the OIDC
+	// issuer, its CA, audiences and claim mappings. The file is written only
+	// when Authn.IssuerURL is set: there is no default issuer, and a cluster
+	// without OIDC login keeps its API server as it is.
+	Authn authn.Args
 }
 
-// Configs returns the registered configs built from s (nil: every default),
-// in the order their flags and mounts appear in the snippets. This is the
-// registration: a new file the API server loads is one line here and one
-// field in Settings.
+// Configs returns the configs s turns on (nil: every default), in the order
+// their flags and mounts appear in the snippets: every registered config
+// except the AuthenticationConfiguration while no issuer is set, so the
+// default rendering is the audit policy alone.
 func Configs(s *Settings) []Config {
+	if s == nil {
+		s = &Settings{}
+	}
+	var out []Config
+	for _, c := range Registered(s) {
+		if _, ok := c.(authnConfig); ok && s.Authn.IssuerURL == "" {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Registered returns every registered config built from s (nil: every
+// default), whether s turns it on or not: the CLI's subcommands and flags.
+// This is the registration: a new file the API server loads is one line here
+// and one field in Settings.
+func Registered(s *Settings) []Config {
 	if s == nil {
 		s = &Settings{}
 	}
 	return []Config{
 		AuditPolicy(&s.Audit),
+		Authentication(&s.Authn),
 	}
 }
 

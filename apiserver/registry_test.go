@@ -1,13 +1,22 @@
 package apiserver_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart-dev/rampart/apiserver"
 	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
+	"github.com/rampart-dev/rampart/apiserver/authn"
 	"sigs.k8s.io/yaml"
 )
 
@@ -29,8 +38,42 @@ func (genericConfig) Node() (apiserver.Node, error) {
 	}, nil
 }
 
+// allOn returns settings that turn every registered config on (an issuer and
+// its CA for the authentication configuration).
+func allOn(t *testing.T) *apiserver.Settings {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, IsCA: true,
+		BasicConstraintsValid: true, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &apiserver.Settings{Authn: authn.Args{IssuerURL: "https://keycloak.example/realms/platform",
+		CertificateAuthority: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}}
+}
+
+func TestConfigs_AuthenticationOnlyWithAnIssuer(t *testing.T) {
+	names := func(cs []apiserver.Config) (out []string) {
+		for _, c := range cs {
+			out = append(out, c.Name())
+		}
+		return out
+	}
+	if got := names(apiserver.Configs(nil)); slices.Contains(got, "authentication-config") {
+		t.Errorf("Configs(nil) = %v: without an issuer there is no authentication configuration to write", got)
+	}
+	s := allOn(t)
+	if got, all := names(apiserver.Configs(s)), names(apiserver.Registered(s)); !reflect.DeepEqual(got, all) {
+		t.Errorf("Configs with an issuer = %v, want every registered config %v", got, all)
+	}
+}
+
 func TestConfigs_NamesFlagsAndFilesAreUnique(t *testing.T) {
-	configs := apiserver.Configs(nil)
+	configs := apiserver.Registered(allOn(t))
 	if len(configs) == 0 {
 		t.Fatal("no config registered")
 	}
@@ -119,7 +162,7 @@ func contains(all, sub any) bool {
 // of every distribution written for all configs together, and says how the
 // file is loaded there. The generic config stands for the next files.
 func TestSnippets_EveryConfigAppearsInEveryDistribution(t *testing.T) {
-	configs := append(apiserver.Configs(nil), genericConfig{})
+	configs := append(apiserver.Registered(allOn(t)), genericConfig{})
 	all := snippetTree(t, configs)
 	for _, c := range configs {
 		n, err := c.Node()
@@ -205,7 +248,7 @@ func TestSnippets_RefuseWhatTheAuditArgsRefuse(t *testing.T) {
 }
 
 func TestRenderAll_WritesEveryFileAndTheSnippets(t *testing.T) {
-	configs := apiserver.Configs(nil)
+	configs := apiserver.Configs(allOn(t))
 	files, err := apiserver.RenderAll(configs)
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,10 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-LAB_SERVICES=(kube crds openbao softhsm keycloak s3)
+# keycloak before kube: the API server's authentication config names the lab
+# Keycloak's issuer and carries its CA (lab/services/kube.sh), so a renewed
+# Keycloak CA is re-rendered into it in the same `up`.
+LAB_SERVICES=(keycloak kube crds openbao softhsm s3)
 # The node (issue 13) joins a plain `up` unless RAMPART_LAB_NODE=0 (lib.sh);
 # down and status always include it.
 LAB_OPTIONAL=(node)

@@ -9,32 +9,35 @@ import (
 
 	"github.com/rampart-dev/rampart/apiserver"
 	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
+	"github.com/rampart-dev/rampart/apiserver/authn"
 	"github.com/spf13/cobra"
 )
 
 // newAPIServerCmd is `rampart apiserver`: the files kube-apiserver loads
-// through a flag (the audit policy today) and the kubeadm / RKE2 / Talos
+// through a flag (the audit policy, the authentication configuration) and the kubeadm / RKE2 / Talos
 // snippets that make the control-plane nodes load them. They are node
 // configuration, never API objects, so never Pulumi resources. The lab's
 // kube-apiserver runs on this output (lab/services/kube.sh), byte for byte.
-// One subcommand per registered config (apiserver.Configs), plus render for
-// all of them.
+// One subcommand per registered config (apiserver.Registered), plus render
+// for all of them.
 func newAPIServerCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apiserver",
-		Short: "Render the files kube-apiserver loads (audit policy) and their kubeadm, RKE2, Talos snippets",
+		Short: "Render the files kube-apiserver loads (audit policy, authentication config) and their kubeadm, RKE2, Talos snippets",
 		Long: `Renders the files kube-apiserver loads through a flag, from typed upstream
-structs (the audit policy: audit.k8s.io/v1, the sovereign-cloud hardening guide), and the kubeadm, RKE2
-and Talos snippets that make the control-plane nodes load them. These files
-are API-server flags, not API objects: they belong in the node
-configuration, never in a Pulumi stack.`,
+structs (the audit policy: audit.k8s.io/v1, the sovereign-cloud hardening guide;
+the OIDC login: apiserver.config.k8s.io/v1 AuthenticationConfiguration), and
+the kubeadm, RKE2 and Talos snippets that make the control-plane nodes load
+them. These files are API-server flags, not API objects: they belong in the
+node configuration, never in a Pulumi stack.`,
 		Example: `  rampart apiserver render --out ./nodes        # every file and the three snippets
-  rampart apiserver audit-policy > audit-policy.yaml`,
+  rampart apiserver audit-policy > audit-policy.yaml
+  rampart apiserver authentication-config --oidc-issuer https://keycloak.example/realms/platform --oidc-ca-file ca.crt`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newAPIServerRenderCmd())
-	for _, c := range apiserver.Configs(nil) {
+	for _, c := range apiserver.Registered(nil) {
 		cmd.AddCommand(newAPIServerFileCmd(c.Name(), c.Name(), "rampart apiserver "+c.Name()))
 	}
 	return cmd
@@ -47,6 +50,17 @@ var configFlags = map[string]func(cmd *cobra.Command, s *apiserver.Settings){
 		cmd.Flags().StringVar(&s.Audit.PolicyPath, "policy-path", "", "audit policy file `PATH` on the control-plane nodes (default "+auditpolicy.DefaultPolicyPath+")")
 		cmd.Flags().StringVar(&s.Audit.LogPath, "log-path", "", "audit log `PATH` on the control-plane nodes (default "+auditpolicy.DefaultLogPath+")")
 	},
+	"authentication-config": func(cmd *cobra.Command, s *apiserver.Settings) {
+		f := cmd.Flags()
+		f.StringVar(&s.Authn.IssuerURL, "oidc-issuer", "", "OIDC issuer `URL`, exactly the tokens' iss (https; required for the authentication config)")
+		f.StringVar(&s.Authn.CAFile, "oidc-ca-file", "", "PEM `FILE` of the CA that signs the issuer's TLS certificate, written into the file (default: the node's system roots)")
+		f.StringSliceVar(&s.Authn.Audiences, "oidc-audience", nil, "client `ID` a token must be issued to; repeat for more (default "+authn.DefaultAudience+")")
+		f.StringVar(&s.Authn.UsernameClaim, "oidc-username-claim", "", "`CLAIM` that becomes the username (default "+authn.DefaultUsernameClaim+")")
+		f.StringVar(&s.Authn.UsernamePrefix, "oidc-username-prefix", "", "`PREFIX` of every username; never system: (default "+authn.DefaultUsernamePrefix+")")
+		f.StringVar(&s.Authn.GroupsClaim, "oidc-groups-claim", "", "`CLAIM` listing the groups (default "+authn.DefaultGroupsClaim+")")
+		f.StringVar(&s.Authn.GroupsPrefix, "oidc-groups-prefix", "", "`PREFIX` of every group; never system: (default "+authn.DefaultGroupsPrefix+")")
+		f.StringVar(&s.Authn.ConfigPath, "authentication-config-path", "", "authentication config file `PATH` on the control-plane nodes (default "+authn.DefaultConfigPath+")")
+	},
 }
 
 // newAPIServerRenderCmd is `rampart apiserver render --out DIR`.
@@ -57,10 +71,12 @@ func newAPIServerRenderCmd() *cobra.Command {
 		Use:   "render",
 		Short: "Write every file kube-apiserver loads and the kubeadm, RKE2, Talos snippets into a directory",
 		Long: `Writes every registered file (` + fileNames() + `) and the
-kubeadm, RKE2 and Talos snippets that load them all into --out DIR. Files are
-replaced atomically.`,
+kubeadm, RKE2 and Talos snippets that load them all into --out DIR. The
+authentication config is written only with --oidc-issuer: there is no
+default issuer. Files are replaced atomically.`,
 		Example: `  rampart apiserver render --out ./nodes
-  rampart apiserver render --out ./nodes --policy-path /etc/rancher/rke2/audit-policy.yaml`,
+  rampart apiserver render --out ./nodes --policy-path /etc/rancher/rke2/audit-policy.yaml
+  rampart apiserver render --out ./nodes --oidc-issuer https://keycloak.example/realms/platform --oidc-ca-file ca.crt`,
 		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			files, err := apiserver.RenderAll(apiserver.Configs(&s))
@@ -73,7 +89,7 @@ replaced atomically.`,
 	cmd.Flags().StringVar(&out, "out", "", "write the files into `DIR` (created if missing)")
 	_ = cmd.MarkFlagRequired("out")
 	_ = cmd.MarkFlagDirname("out")
-	for _, c := range apiserver.Configs(nil) {
+	for _, c := range apiserver.Registered(nil) {
 		if bind, ok := configFlags[c.Name()]; ok {
 			bind(cmd, &s)
 		}
@@ -88,7 +104,7 @@ replaced atomically.`,
 func newAPIServerFileCmd(use, name, example string) *cobra.Command {
 	var s apiserver.Settings
 	var out, snippets string
-	c, _ := apiserver.Lookup(apiserver.Configs(nil), name)
+	c, _ := apiserver.Lookup(apiserver.Registered(nil), name)
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: "Render " + c.FileName() + " (--" + c.Flag() + ") and its kubeadm, RKE2, Talos snippets",
@@ -101,7 +117,7 @@ the node configuration, never in a Pulumi stack.`,
 			example + " --snippets ./nodes",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, _ := apiserver.Lookup(apiserver.Configs(&s), name)
+			c, _ := apiserver.Lookup(apiserver.Registered(&s), name)
 			return runAPIServerFile(cmd.OutOrStdout(), c, out, snippets)
 		},
 	}
@@ -168,7 +184,7 @@ func writeFiles(dir string, files map[string][]byte) error {
 // fileNames lists the registered configs' file names for the help text.
 func fileNames() string {
 	var s string
-	for i, c := range apiserver.Configs(nil) {
+	for i, c := range apiserver.Registered(nil) {
 		if i > 0 {
 			s += ", "
 		}

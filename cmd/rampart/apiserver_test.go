@@ -107,7 +107,7 @@ func TestAPIServerRender_WithoutOutIsAUsageError(t *testing.T) {
 // Every registered config has its subcommand with an example; the alias
 // stays out of the command list.
 func TestAPIServer_EveryConfigHasASubcommandAndTheAliasIsHidden(t *testing.T) {
-	for _, c := range apiserver.Configs(nil) {
+	for _, c := range apiserver.Registered(nil) {
 		code, stdout, _ := cli(t, "", "apiserver", c.Name(), "--help")
 		if code != exitOK || !strings.Contains(stdout, "rampart apiserver "+c.Name()+" --out") || !strings.Contains(stdout, "--"+c.Flag()) {
 			t.Errorf("apiserver %s --help: exit %d:\n%s", c.Name(), code, stdout)

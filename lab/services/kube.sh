@@ -7,49 +7,94 @@
 
 KUBE_DIR=$LAB_STATE/kube
 
-# The audit policy is rendered by Rampart (apiserver/auditpolicy through
-# `rampart apiserver audit-policy`), never kept by hand: the lab's
-# kube-apiserver runs on exactly the file Rampart ships. The stamp is a hash
-# of what the rendering reads (the whole apiserver room, its config packages
-# included); when it changes the CLI is rebuilt (Go's build cache keeps that
-# to seconds when warm), the policy re-rendered, and kube-apiserver restarted
-# only if the policy's bytes changed.
-kube_policy_stamp() {
+# The files kube-apiserver loads through a flag are rendered by Rampart
+# (`rampart apiserver audit-policy` and `rampart apiserver
+# authentication-config`), never kept by hand: the lab's kube-apiserver runs
+# on exactly the files Rampart ships.
+#
+# The authentication config is the OIDC login through the lab's Keycloak:
+# issuer https://127.0.0.1:$LAB_PORT_KEYCLOAK/realms/$KUBE_OIDC_REALM,
+# audience "kubernetes", Keycloak's lab CA written into the file. The realm
+# is created by the identity tests, not here: the API server retries the
+# issuer's discovery every 10 s until the realm answers, and meanwhile
+# refuses only the tokens of that issuer (client certificates and service
+# account tokens are other authenticators). --authentication-config replaces
+# only the --oidc-* flags (mutually exclusive with it, and never set here);
+# anonymous auth stays with --anonymous-auth=false since the file has no
+# anonymous section.
+#
+# The stamp is a hash of what the renderings read: the whole apiserver room
+# (its config packages included), the CLI, the issuer URL (Keycloak's port)
+# and the CA's bytes. When it changes the CLI is rebuilt (Go's build cache
+# keeps that to seconds when warm), both files re-rendered, and
+# kube-apiserver restarted only if a file's bytes changed.
+KUBE_OIDC_REALM=rampart-oidc
+
+# kube_oidc_issuer: the lab's OIDC issuer URL ("" until Keycloak has a port).
+kube_oidc_issuer() {
+  local port
+  port=$(lab_env_get LAB_PORT_KEYCLOAK)
+  if [ -n "$port" ]; then echo "https://127.0.0.1:$port/realms/$KUBE_OIDC_REALM"; fi
+}
+
+kube_files_stamp() {
+  local ca
+  ca=$(lab_env_get KEYCLOAK_CA_FILE)
   (
     cd "$LAB_DIR/.." || exit 1
     find apiserver -name '*.go' ! -name '*_test.go' | LC_ALL=C sort | xargs -r cat
     cat cmd/rampart/apiserver.go go.mod go.sum
+    echo "issuer=$(kube_oidc_issuer)"
+    if [ -f "$ca" ]; then cat "$ca"; else echo "no CA"; fi
   ) 2>/dev/null | sha256sum | cut -c1-16
 }
 
-kube_policy_current() {
-  [ -f "$KUBE_DIR/audit-policy.yaml" ] && [ "$(cat "$KUBE_DIR/audit-policy.stamp" 2>/dev/null)" = "$(kube_policy_stamp)" ]
+kube_files_current() {
+  [ -f "$KUBE_DIR/audit-policy.yaml" ] && [ -f "$KUBE_DIR/authentication-config.yaml" ] &&
+    [ "$(cat "$KUBE_DIR/apiserver-files.stamp" 2>/dev/null)" = "$(kube_files_stamp)" ]
 }
 
-kube_render_policy() {
-  local stamp new=$KUBE_DIR/audit-policy.yaml.new
-  kube_policy_current && return 0
-  stamp=$(kube_policy_stamp)
-  lab_log "kube: rendering the audit policy (rampart apiserver audit-policy)"
-  if ! (cd "$LAB_DIR/.." && go build -buildvcs=false -o "$KUBE_DIR/rampart-audit-policy" ./cmd/rampart); then
+# kube_install_file NAME: moves NAME.new over NAME when the bytes differ;
+# succeeds when NAME changed.
+kube_install_file() {
+  if cmp -s "$KUBE_DIR/$1.new" "$KUBE_DIR/$1"; then
+    rm -f "$KUBE_DIR/$1.new"
+    return 1
+  fi
+  mv "$KUBE_DIR/$1.new" "$KUBE_DIR/$1"
+}
+
+kube_render_files() {
+  local stamp issuer ca cli=$KUBE_DIR/rampart-apiserver changed=0
+  kube_files_current && return 0
+  issuer=$(kube_oidc_issuer)
+  ca=$(lab_env_get KEYCLOAK_CA_FILE)
+  [ -n "$issuer" ] && [ -f "$ca" ] ||
+    lab_die "kube: the API server's OIDC issuer is the lab's Keycloak, which has no port or CA yet: run lab/lab.sh up keycloak kube"
+  stamp=$(kube_files_stamp)
+  lab_log "kube: rendering the audit policy and the authentication config (rampart apiserver)"
+  if ! (cd "$LAB_DIR/.." && go build -buildvcs=false -o "$cli" ./cmd/rampart); then
     # A package the CLI imports may be mid-edit: keep the last rendered
-    # policy (the stamp stays old, so the next `up` tries again, and the e2e
-    # test comparing the loaded file with a fresh rendering fails meanwhile).
-    [ -f "$KUBE_DIR/audit-policy.yaml" ] || lab_die "kube: building cmd/rampart for the audit policy failed"
-    lab_log "kube: WARNING: cmd/rampart does not build; keeping the audit policy rendered before"
+    # files (the stamp stays old, so the next `up` tries again, and the e2e
+    # tests comparing the loaded files with fresh renderings fail meanwhile).
+    [ -f "$KUBE_DIR/audit-policy.yaml" ] && [ -f "$KUBE_DIR/authentication-config.yaml" ] ||
+      lab_die "kube: building cmd/rampart for the API server's files failed"
+    lab_log "kube: WARNING: cmd/rampart does not build; keeping the files rendered before"
     return 0
   fi
-  "$KUBE_DIR/rampart-audit-policy" apiserver audit-policy --out "$new" || lab_die "kube: rampart apiserver audit-policy failed"
-  if cmp -s "$new" "$KUBE_DIR/audit-policy.yaml"; then
-    rm -f "$new"
-  else
-    mv "$new" "$KUBE_DIR/audit-policy.yaml"
-    if lab_running kube-apiserver; then
-      lab_log "kube: audit policy changed: restarting kube-apiserver on it"
-      lab_stop kube-apiserver
-    fi
+  "$cli" apiserver audit-policy --out "$KUBE_DIR/audit-policy.yaml.new" || lab_die "kube: rampart apiserver audit-policy failed"
+  "$cli" apiserver authentication-config --oidc-issuer "$issuer" --oidc-ca-file "$ca" --oidc-audience kubernetes \
+    --out "$KUBE_DIR/authentication-config.yaml.new" || lab_die "kube: rampart apiserver authentication-config failed"
+  kube_install_file audit-policy.yaml && changed=1
+  kube_install_file authentication-config.yaml && changed=1
+  if [ "$changed" = 1 ] && lab_running kube-apiserver; then
+    # The API server would pick up a changed authentication config by
+    # itself (it re-reads the file about once a minute), but not a changed
+    # audit policy; a restart makes both certain before `up` returns.
+    lab_log "kube: the API server's files changed: restarting kube-apiserver on them"
+    lab_stop kube-apiserver
   fi
-  echo "$stamp" >"$KUBE_DIR/audit-policy.stamp"
+  echo "$stamp" >"$KUBE_DIR/apiserver-files.stamp"
 }
 
 kube_pki() {
@@ -105,7 +150,7 @@ KCFG
 
 kube_healthy() {
   [ -x "$LAB_BIN/kubectl" ] || return 1
-  kube_policy_current || return 1
+  kube_files_current || return 1
   lab_running etcd && lab_running kube-apiserver && lab_running kube-controller-manager &&
     "$LAB_BIN/kubectl" --kubeconfig "$KUBE_DIR/admin.kubeconfig" get --raw /readyz >/dev/null 2>&1
 }
@@ -122,7 +167,7 @@ kube_start() {
   api_port=$(lab_port kube-apiserver); cm_port=$(lab_port kube-controller-manager)
   kube_kubeconfig admin "$KUBE_DIR/admin.kubeconfig"
   kube_kubeconfig controller-manager "$KUBE_DIR/controller-manager.kubeconfig"
-  kube_render_policy
+  kube_render_files
 
   if ! lab_running etcd; then
     # fsync off: lab data is disposable and the disk is shared with builds.
@@ -143,7 +188,8 @@ kube_start() {
       --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none \
       --allow-privileged=true \
       --audit-policy-file "$KUBE_DIR/audit-policy.yaml" --audit-log-path "$KUBE_DIR/audit.log" \
-      --audit-log-maxsize 100 --audit-log-maxbackup 2
+      --audit-log-maxsize 100 --audit-log-maxbackup 2 \
+      --authentication-config "$KUBE_DIR/authentication-config.yaml"
     lab_wait kube-apiserver 120 "$LAB_BIN/kubectl" --kubeconfig "$KUBE_DIR/admin.kubeconfig" get --raw /readyz
   fi
   if ! lab_running kube-controller-manager; then
@@ -159,6 +205,8 @@ kube_start() {
   lab_env_set RAMPART_LAB_KUBECONFIG "$KUBE_DIR/admin.kubeconfig"
   lab_env_set RAMPART_LAB_AUDIT_LOG "$KUBE_DIR/audit.log"
   lab_env_set RAMPART_LAB_AUDIT_POLICY "$KUBE_DIR/audit-policy.yaml"
+  lab_env_set RAMPART_LAB_AUTHN_CONFIG "$KUBE_DIR/authentication-config.yaml"
+  lab_env_set RAMPART_LAB_OIDC_ISSUER "$(kube_oidc_issuer)"
 }
 
 kube_stop() {
