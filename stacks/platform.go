@@ -26,7 +26,8 @@ type Platform struct {
 // dependency order: OpenBao in its namespace (after the namespace and its
 // policies exist), then the PKI inside OpenBao (vault provider) with its
 // cert-manager issuer (kubernetes provider), then the Keycloak realm
-// (keycloak provider). Disabled services are not built, and their
+// (keycloak provider), with the groups of every tenant of rampart:tenants
+// (cfg.RealmArgs passes them). Disabled services are not built, and their
 // providers do not exist.
 func NewPlatform(ctx *pulumi.Context, cfg *config.Config, p *providers.Providers, b *Baseline) (*Platform, error) {
 	out := &Platform{}

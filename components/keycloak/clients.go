@@ -56,31 +56,37 @@ func validateClients(clients []Client, path string, l *verr.List) {
 	seen := map[string]bool{}
 	for i, c := range clients {
 		p := verr.Path(path, fmt.Sprintf("[%d]", i))
-		at := func(key string) string { return verr.Path(p, key) }
-		if !clientName.MatchString(c.ClientID) {
-			l.Add(at("clientId"), c.ClientID, "a client id is 1-64 lower-case letters, digits, '.', '_' or '-'", `use e.g. "kube-apiserver"`)
-		} else if seen[c.ClientID] {
-			l.Add(at("clientId"), c.ClientID, "client ids must be unique in the realm", "rename one of the clients")
+		validateClient(c, p, l)
+		if clientName.MatchString(c.ClientID) && seen[c.ClientID] {
+			l.Add(verr.Path(p, "clientId"), c.ClientID, "client ids must be unique in the realm", "rename one of the clients")
 		}
 		seen[c.ClientID] = true
-		if c.Kind != ClientPublic && c.Kind != ClientConfidential {
-			l.Add(at("kind"), string(c.Kind), "must be public or confidential", `use "public" for kubectl, "confidential" for a server-side gateway`)
+	}
+}
+
+// validateClient checks one client, its problems named under p.
+func validateClient(c Client, p string, l *verr.List) {
+	at := func(key string) string { return verr.Path(p, key) }
+	if !clientName.MatchString(c.ClientID) {
+		l.Add(at("clientId"), c.ClientID, "a client id is 1-64 lower-case letters, digits, '.', '_' or '-'", `use e.g. "kube-apiserver"`)
+	}
+	if c.Kind != ClientPublic && c.Kind != ClientConfidential {
+		l.Add(at("kind"), string(c.Kind), "must be public or confidential", `use "public" for kubectl, "confidential" for a server-side gateway`)
+	}
+	if c.ServiceAccount && c.Kind != ClientConfidential {
+		l.Add(at("serviceAccount"), c.ServiceAccount, "a public client has no secret to authenticate a service account with", `set kind "confidential" or drop serviceAccount`)
+	}
+	if len(c.RedirectURIs) == 0 {
+		l.Add(at("redirectUris"), "[]", "the authorization code flow needs at least one exact redirect URI", "list the callback URLs")
+	}
+	for j, u := range c.RedirectURIs {
+		if why := checkRedirect(u); why != "" {
+			l.Add(at(fmt.Sprintf("redirectUris[%d]", j)), u, why, "give the exact https:// callback URL (http:// only for localhost)")
 		}
-		if c.ServiceAccount && c.Kind != ClientConfidential {
-			l.Add(at("serviceAccount"), c.ServiceAccount, "a public client has no secret to authenticate a service account with", `set kind "confidential" or drop serviceAccount`)
-		}
-		if len(c.RedirectURIs) == 0 {
-			l.Add(at("redirectUris"), "[]", "the authorization code flow needs at least one exact redirect URI", "list the callback URLs")
-		}
-		for j, u := range c.RedirectURIs {
-			if why := checkRedirect(u); why != "" {
-				l.Add(at(fmt.Sprintf("redirectUris[%d]", j)), u, why, "give the exact https:// callback URL (http:// only for localhost)")
-			}
-		}
-		for j, o := range c.WebOrigins {
-			if why := checkOrigin(o); why != "" {
-				l.Add(at(fmt.Sprintf("webOrigins[%d]", j)), o, why, "give an exact origin such as https://app.example.org")
-			}
+	}
+	for j, o := range c.WebOrigins {
+		if why := checkOrigin(o); why != "" {
+			l.Add(at(fmt.Sprintf("webOrigins[%d]", j)), o, why, "give an exact origin such as https://app.example.org")
 		}
 	}
 }
@@ -128,50 +134,15 @@ func newClients(ctx *pulumi.Context, name string, a *RealmArgs, realmID pulumi.S
 	clients := append([]Client(nil), a.Clients...)
 	sort.SliceStable(clients, func(i, j int) bool { return clients[i].ClientID < clients[j].ClientID })
 	for _, c := range clients {
-		access := "PUBLIC"
-		if c.Kind == ClientConfidential {
-			access = "CONFIDENTIAL"
-		}
-		client, err := openid.NewClient(ctx, name+"-client-"+c.ClientID, &openid.ClientArgs{
-			RealmId:    realmID,
-			ClientId:   pulumi.String(c.ClientID),
-			Name:       pulumi.String(c.ClientID),
-			Enabled:    pulumi.Bool(true),
-			AccessType: pulumi.String(access),
-			// Authorization code + PKCE only: the implicit flow leaks tokens in
-			// URLs, direct grants take passwords and skip the MFA flow.
-			StandardFlowEnabled:                   pulumi.Bool(true),
-			PkceCodeChallengeMethod:               pulumi.String("S256"),
-			ImplicitFlowEnabled:                   pulumi.Bool(false),
-			DirectAccessGrantsEnabled:             pulumi.Bool(false),
-			Oauth2DeviceAuthorizationGrantEnabled: pulumi.Bool(false),
-			ServiceAccountsEnabled:                pulumi.Bool(c.ServiceAccount),
-			ValidRedirectUris:                     pulumi.ToStringArray(c.RedirectURIs),
-			WebOrigins:                            pulumi.ToStringArray(c.WebOrigins),
-			ConsentRequired:                       pulumi.Bool(false),
-			// Tokens carry only the roles the client is scoped to.
-			FullScopeAllowed:                 pulumi.Bool(false),
-			ClientSessionIdleTimeout:         dur(a.Sessions.ClientIdle),
-			ClientSessionMaxLifespan:         dur(a.Sessions.ClientMax),
-			AccessTokenLifespan:              dur(a.Sessions.AccessToken),
-			BackchannelLogoutSessionRequired: pulumi.Bool(true),
-			FrontchannelLogoutEnabled:        pulumi.Bool(false),
-		}, parent)
+		client, err := openid.NewClient(ctx, name+"-client-"+c.ClientID, clientInputs(c, a, realmID), parent)
 		if err != nil {
 			return nil, fmt.Errorf("keycloak %q: create client %s: %w", name, c.ClientID, err)
 		}
 		// Kubernetes (--oidc-groups-claim=groups) and the gateway authorise on
 		// group names, see PlatformRoles.
-		if _, err := openid.NewGroupMembershipProtocolMapper(ctx, name+"-client-"+c.ClientID+"-groups", &openid.GroupMembershipProtocolMapperArgs{
-			RealmId:          realmID,
-			ClientId:         client.ID().ToStringOutput(),
-			Name:             pulumi.String("groups"),
-			ClaimName:        pulumi.String("groups"),
-			FullPath:         pulumi.Bool(false),
-			AddToIdToken:     pulumi.Bool(true),
-			AddToAccessToken: pulumi.Bool(true),
-			AddToUserinfo:    pulumi.Bool(true),
-		}, parent); err != nil {
+		m := groupsClaim(realmID)
+		m.ClientId = client.ID().ToStringOutput()
+		if _, err := openid.NewGroupMembershipProtocolMapper(ctx, name+"-client-"+c.ClientID+"-groups", m, parent); err != nil {
 			return nil, fmt.Errorf("keycloak %q: groups claim for client %s: %w", name, c.ClientID, err)
 		}
 		if c.Kind == ClientConfidential {
@@ -179,4 +150,54 @@ func newClients(ctx *pulumi.Context, name string, a *RealmArgs, realmID pulumi.S
 		}
 	}
 	return secrets, nil
+}
+
+// clientInputs are the settings every platform client shares: the
+// authorization code flow with PKCE S256 and nothing else.
+func clientInputs(c Client, a *RealmArgs, realmID pulumi.StringOutput) *openid.ClientArgs {
+	access := "PUBLIC"
+	if c.Kind == ClientConfidential {
+		access = "CONFIDENTIAL"
+	}
+	return &openid.ClientArgs{
+		RealmId:    realmID,
+		ClientId:   pulumi.String(c.ClientID),
+		Name:       pulumi.String(c.ClientID),
+		Enabled:    pulumi.Bool(true),
+		AccessType: pulumi.String(access),
+		// Authorization code + PKCE only: the implicit flow leaks tokens in
+		// URLs, direct grants take passwords and skip the MFA flow.
+		StandardFlowEnabled:                   pulumi.Bool(true),
+		PkceCodeChallengeMethod:               pulumi.String("S256"),
+		ImplicitFlowEnabled:                   pulumi.Bool(false),
+		DirectAccessGrantsEnabled:             pulumi.Bool(false),
+		Oauth2DeviceAuthorizationGrantEnabled: pulumi.Bool(false),
+		ServiceAccountsEnabled:                pulumi.Bool(c.ServiceAccount),
+		ValidRedirectUris:                     pulumi.ToStringArray(c.RedirectURIs),
+		WebOrigins:                            pulumi.ToStringArray(c.WebOrigins),
+		ConsentRequired:                       pulumi.Bool(false),
+		// Tokens carry only the roles the client is scoped to.
+		FullScopeAllowed:                 pulumi.Bool(false),
+		ClientSessionIdleTimeout:         dur(a.Sessions.ClientIdle),
+		ClientSessionMaxLifespan:         dur(a.Sessions.ClientMax),
+		AccessTokenLifespan:              dur(a.Sessions.AccessToken),
+		BackchannelLogoutSessionRequired: pulumi.Bool(true),
+		FrontchannelLogoutEnabled:        pulumi.Bool(false),
+	}
+}
+
+// groupsClaim is the "groups" claim: the names (not paths) of the groups the
+// user is a direct member of, in the ID token (what kubectl sends to the API
+// server), the access token and userinfo. The caller sets the client or the
+// client scope that carries it.
+func groupsClaim(realmID pulumi.StringOutput) *openid.GroupMembershipProtocolMapperArgs {
+	return &openid.GroupMembershipProtocolMapperArgs{
+		RealmId:          realmID,
+		Name:             pulumi.String("groups"),
+		ClaimName:        pulumi.String("groups"),
+		FullPath:         pulumi.Bool(false),
+		AddToIdToken:     pulumi.Bool(true),
+		AddToAccessToken: pulumi.Bool(true),
+		AddToUserinfo:    pulumi.Bool(true),
+	}
 }

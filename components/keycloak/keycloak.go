@@ -2,8 +2,10 @@
 // the pulumi-keycloak provider: brute-force detection, short tokens and
 // sessions, a validated password policy, MFA enforced by the browser flow
 // (hardware keys for privileged roles, TOTP for the others), login and admin
-// events, the four platform roles with their groups, and OIDC clients that
-// can only use the authorization code flow with PKCE.
+// events, the four platform roles with their groups and the tenants'
+// subgroups, and OIDC clients that can only use the authorization code flow
+// with PKCE, among them the kubernetes client kubectl logs in with, whose
+// tokens carry the user's groups.
 //
 // The component never builds a provider: pass pulumi.Provider(...) for the
 // Keycloak server (an operator-managed one, a managed service or the lab's).
@@ -32,6 +34,9 @@ type Realm struct {
 	// ClientSecrets maps the client id of each confidential client to its
 	// generated secret (a Pulumi secret).
 	ClientSecrets pulumi.StringMapOutput `pulumi:"clientSecrets"`
+	// KubernetesClientID is the kubernetes client's id, the aud of the ID
+	// tokens kubectl sends to the API server; "" when the client is off.
+	KubernetesClientID pulumi.StringOutput `pulumi:"kubernetesClientId"`
 }
 
 // NewRealm registers the realm and its children. opts must carry the
@@ -64,7 +69,7 @@ func NewRealm(ctx *pulumi.Context, name string, args *RealmArgs, opts ...pulumi.
 	if err := newDefaultRoles(ctx, name, realmID, parent); err != nil {
 		return nil, err
 	}
-	roles, err := newRoles(ctx, name, realmID, parent)
+	roles, err := newRoles(ctx, name, realmID, a.Tenants, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -75,14 +80,20 @@ func NewRealm(ctx *pulumi.Context, name string, args *RealmArgs, opts ...pulumi.
 	if err != nil {
 		return nil, err
 	}
+	kubeClient, err := newKubernetesClient(ctx, name, &a, realmID, parent)
+	if err != nil {
+		return nil, err
+	}
 
 	comp.RealmID = realmID
 	comp.BrowserFlow = pulumi.String(BrowserFlowAlias).ToStringOutput()
 	comp.ClientSecrets = pulumi.ToSecret(secrets.ToStringMapOutput()).(pulumi.StringMapOutput)
+	comp.KubernetesClientID = pulumi.String(kubeClient).ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"realmId":       comp.RealmID,
-		"browserFlow":   comp.BrowserFlow,
-		"clientSecrets": comp.ClientSecrets,
+		"realmId":            comp.RealmID,
+		"browserFlow":        comp.BrowserFlow,
+		"clientSecrets":      comp.ClientSecrets,
+		"kubernetesClientId": comp.KubernetesClientID,
 	}); err != nil {
 		return nil, fmt.Errorf("keycloak %q: register outputs: %w", name, err)
 	}

@@ -25,6 +25,8 @@ const (
 	tClient   = "keycloak:openid/client:Client"
 	tMapper   = "keycloak:openid/groupMembershipProtocolMapper:GroupMembershipProtocolMapper"
 	tDefRoles = "keycloak:index/defaultRoles:DefaultRoles"
+	tScope    = "keycloak:openid/clientScope:ClientScope"
+	tDefScope = "keycloak:openid/clientDefaultScopes:ClientDefaultScopes"
 )
 
 func testArgs() *RealmArgs {
@@ -36,6 +38,7 @@ func testArgs() *RealmArgs {
 			{ClientID: "gateway", Kind: ClientConfidential, RedirectURIs: []string{"https://gateway.example.org/oauth2/callback"},
 				WebOrigins: []string{"https://gateway.example.org"}},
 		},
+		Tenants: []string{"team-a", "team-b"},
 	}
 }
 
@@ -80,8 +83,11 @@ func at(t *testing.T, m map[string]any, want any, steps ...any) {
 
 func TestNewRealm_RegistersEveryChildUnderTheComponent(t *testing.T) {
 	rec, _ := run(t, testArgs())
-	want := map[string]int{TypeToken: 1, tRealm: 1, tEvents: 1, tAction: 2, tRole: 4, tGroup: 4, tGroupRol: 4,
-		tFlow: 2, tSubflow: 3, tExec: 9, tExecCfg: 2, tBindings: 1, tClient: 2, tMapper: 2, tDefRoles: 1}
+	// Groups: one per role, and one per tenant (2) and tenant role (3).
+	// Clients: the two of Clients and the kubernetes client, whose groups
+	// mapper is on the groups client scope.
+	want := map[string]int{TypeToken: 1, tRealm: 1, tEvents: 1, tAction: 2, tRole: 4, tGroup: 4 + 2*3, tGroupRol: 4,
+		tFlow: 2, tSubflow: 3, tExec: 9, tExecCfg: 2, tBindings: 1, tClient: 3, tMapper: 3, tDefRoles: 1, tScope: 1, tDefScope: 1}
 	total := 0
 	for typ, n := range want {
 		total += n
@@ -347,7 +353,8 @@ func TestNewRealm_RejectsNilArgs(t *testing.T) {
 func TestNewRealm_DoesNotModifyTheCallersArgs(t *testing.T) {
 	a := testArgs()
 	run(t, a)
-	if a.PasswordPolicy != nil || a.Sessions.AccessToken.IsSet() || a.Clients[0].Kind != "" {
+	if a.PasswordPolicy != nil || a.Sessions.AccessToken.IsSet() || a.Clients[0].Kind != "" ||
+		a.KubernetesClient.Enabled != nil || a.KubernetesClient.RedirectURIs != nil {
 		t.Errorf("NewRealm wrote defaults into the caller's args: %+v", a)
 	}
 }

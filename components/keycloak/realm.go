@@ -61,6 +61,17 @@ type RealmArgs struct {
 	Events Events `json:"events,omitzero"`
 	// Clients are the platform's OIDC clients (kube API server, gateway, …).
 	Clients []Client `json:"clients,omitempty"`
+	// KubernetesClient is the client kubectl logs in with (kubelogin,
+	// `kubectl oidc-login`): public, code flow with PKCE S256 only, and a
+	// "groups" claim naming the user's groups (a default client scope). On
+	// by default.
+	KubernetesClient KubernetesClient `json:"kubernetesClient,omitzero"`
+	// Tenants are the platform's tenants (not a key: a config layer passes
+	// the stack's tenants, rampart:tenants). Each gets one subgroup per
+	// tenant role (identity.TenantGroup: "team-a-devops") under the role's
+	// group, whose members inherit the role. Default none. Names are DNS
+	// labels, unique.
+	Tenants []string `json:"-"`
 }
 
 // defaulted returns a copy of a with every unset field set to the secure
@@ -68,6 +79,7 @@ type RealmArgs struct {
 func (a *RealmArgs) defaulted() RealmArgs {
 	d := *a
 	d.Clients = append([]Client(nil), a.Clients...)
+	d.Tenants = append([]string(nil), a.Tenants...)
 	d.withDefaults()
 	return d
 }
@@ -101,6 +113,7 @@ func (a *RealmArgs) withDefaults() {
 	for i := range a.Clients {
 		a.Clients[i].withDefaults()
 	}
+	a.KubernetesClient.withDefaults()
 }
 
 var (
@@ -140,5 +153,7 @@ func (a *RealmArgs) validate(prefix string) error {
 	a.WebAuthn.validate(verr.Path(prefix, "webAuthn"), &l)
 	a.Events.validate(verr.Path(prefix, "events"), &l)
 	validateClients(a.Clients, verr.Path(prefix, "clients"), &l)
+	a.KubernetesClient.validate(verr.Path(prefix, "kubernetesClient"), a.Clients, &l)
+	validateTenants(a.Tenants, verr.Path(prefix, "tenants"), &l)
 	return l.Err()
 }

@@ -54,6 +54,12 @@ func TestNewRealm_RejectsBadConfigBeforeRegisteringAnything(t *testing.T) {
 		{"wildcard origin", func(a *RealmArgs) { a.Clients[1].WebOrigins = []string{"+"} }, "clients[1].webOrigins[0]", "wildcard"},
 		{"duplicate client", func(a *RealmArgs) { a.Clients[1].ClientID = "kube-apiserver" }, "clients[1].clientId", "unique"},
 		{"public service account", func(a *RealmArgs) { a.Clients[0].ServiceAccount = true }, "clients[0].serviceAccount", "public client"},
+		{"kubernetes client id taken by clients", func(a *RealmArgs) { a.KubernetesClient.ClientID = "kube-apiserver" }, "kubernetesClient.clientId", "clients[0] has the same"},
+		{"kubernetes client wildcard redirect", func(a *RealmArgs) { a.KubernetesClient.RedirectURIs = []string{"http://localhost:*"} }, "kubernetesClient.redirectUris[0]", "wildcards"},
+		{"kubernetes client empty redirects", func(a *RealmArgs) { a.KubernetesClient.RedirectURIs = []string{} }, "kubernetesClient.redirectUris", "at least one"},
+		{"kubernetes client bad id", func(a *RealmArgs) { a.KubernetesClient.ClientID = "Kubernetes" }, "kubernetesClient.clientId", "lower-case"},
+		{"tenant not a DNS label", func(a *RealmArgs) { a.Tenants = []string{"team-a", "Team_B"} }, "tenants[1]", "DNS label"},
+		{"duplicate tenant", func(a *RealmArgs) { a.Tenants = []string{"team-a", "team-a"} }, "tenants[1]", "share their groups"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,9 +2,12 @@ package keycloak
 
 import (
 	"fmt"
+	"slices"
 
 	kc "github.com/pulumi/pulumi-keycloak/sdk/v5/go/keycloak"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rampart-dev/rampart/helpers/identity"
 )
 
 // Role is one of the platform's realm roles, as listed in the compliance
@@ -13,8 +16,10 @@ import (
 type Role struct {
 	// Name of the realm role.
 	Name string
-	// Group is the realm group whose members hold the role; the group name is
-	// what the "groups" token claim carries to Kubernetes and the gateway.
+	// Group is the realm group whose members hold the role
+	// (identity.Role.Group). Its per-tenant subgroups (identity.TenantGroup)
+	// inherit the role; the groups claim carries the group a user is a
+	// direct member of, for Kubernetes and the gateway.
 	Group string
 	// Includes names the role this one is a composite of (its permissions
 	// are a superset); "" for the least-privileged role.
@@ -30,16 +35,17 @@ type Role struct {
 	Permissions []string
 }
 
-// Role names, one constant each so callers bind to them without typos.
+// Role names, one constant each so callers bind to them without typos. They
+// are helpers/identity's, the vocabulary Kubernetes RBAC binds too.
 const (
 	// RoleViewer reads the tenant's resources.
-	RoleViewer = "viewer"
+	RoleViewer = string(identity.Viewer)
 	// RoleDevOps deploys and operates the tenant's workloads.
-	RoleDevOps = "devops"
+	RoleDevOps = string(identity.DevOps)
 	// RoleTenantAdmin administers one tenant (hardware key required).
-	RoleTenantAdmin = "tenant-admin"
+	RoleTenantAdmin = string(identity.TenantAdmin)
 	// RolePlatformAdmin operates the platform (hardware key required).
-	RolePlatformAdmin = "platform-admin"
+	RolePlatformAdmin = string(identity.PlatformAdmin)
 )
 
 // privilegeFloor is the lowest privileged role. The roles are a chain of
@@ -52,7 +58,7 @@ const privilegeFloor = RoleTenantAdmin
 func PlatformRoles() []Role {
 	return []Role{
 		{
-			Name: RoleViewer, Group: "viewers",
+			Name: RoleViewer, Group: identity.Viewer.Group(),
 			Description: "Read-only access to the tenant's platform resources",
 			Permissions: []string{
 				"kubernetes: ClusterRole view in the tenant's namespaces (no Secrets)",
@@ -61,7 +67,7 @@ func PlatformRoles() []Role {
 			},
 		},
 		{
-			Name: RoleDevOps, Group: "devops", Includes: RoleViewer,
+			Name: RoleDevOps, Group: identity.DevOps.Group(), Includes: RoleViewer,
 			Description: "Deploy and operate workloads of the tenant",
 			Permissions: []string{
 				"kubernetes: ClusterRole edit in the tenant's namespaces (workloads, Services, ConfigMaps, the tenant's Secrets); no RBAC, no namespace or quota changes",
@@ -69,7 +75,7 @@ func PlatformRoles() []Role {
 			},
 		},
 		{
-			Name: RoleTenantAdmin, Group: "tenant-admins", Includes: RoleDevOps, Privileged: true,
+			Name: RoleTenantAdmin, Group: identity.TenantAdmin.Group(), Includes: RoleDevOps, Privileged: true,
 			Description: "Administer one tenant: its access, quotas and consumers (hardware key required)",
 			Permissions: []string{
 				"kubernetes: ClusterRole admin in the tenant's namespaces (RoleBindings inside the tenant); no cluster-scoped objects",
@@ -78,7 +84,7 @@ func PlatformRoles() []Role {
 			},
 		},
 		{
-			Name: RolePlatformAdmin, Group: "platform-admins", Includes: RoleTenantAdmin, Privileged: true,
+			Name: RolePlatformAdmin, Group: identity.PlatformAdmin.Group(), Includes: RoleTenantAdmin, Privileged: true,
 			Description: "Operate the platform itself (hardware key required)",
 			Permissions: []string{
 				"kubernetes: cluster-admin (namespaces, CRDs, admission, PSS exemptions)",
@@ -109,8 +115,13 @@ func newDefaultRoles(ctx *pulumi.Context, name string, realmID pulumi.StringOutp
 }
 
 // newRoles creates the four roles as a composite chain, one group per role
-// and the group's role mapping. It returns the roles by name.
-func newRoles(ctx *pulumi.Context, name string, realmID pulumi.StringOutput, parent pulumi.ResourceOption) (map[string]*kc.Role, error) {
+// and the group's role mapping, and under the group of each tenant role
+// (identity.TenantRoles) one subgroup per tenant. A subgroup has no role
+// mapping of its own: Keycloak gives members of a subgroup the roles of
+// its parents, so a tenant's devops hold the devops role, and the MFA
+// flow's role condition (tenant-admin: hardware key) applies to them as to
+// the role group's members. It returns the roles by name.
+func newRoles(ctx *pulumi.Context, name string, realmID pulumi.StringOutput, tenants []string, parent pulumi.ResourceOption) (map[string]*kc.Role, error) {
 	roles := map[string]*kc.Role{}
 	for _, r := range PlatformRoles() {
 		args := &kc.RoleArgs{
@@ -140,6 +151,19 @@ func newRoles(ctx *pulumi.Context, name string, realmID pulumi.StringOutput, par
 			Exhaustive: pulumi.Bool(true),
 		}, parent); err != nil {
 			return nil, fmt.Errorf("keycloak %q: map role %s to group %s: %w", name, r.Name, r.Group, err)
+		}
+		if !slices.Contains(identity.TenantRoles(), identity.Role(r.Name)) {
+			continue
+		}
+		for _, t := range tenants {
+			g := identity.TenantGroup(t, identity.Role(r.Name))
+			if _, err := kc.NewGroup(ctx, name+"-group-"+g, &kc.GroupArgs{
+				RealmId:  realmID,
+				ParentId: group.ID().ToStringOutput(),
+				Name:     pulumi.String(g),
+			}, parent); err != nil {
+				return nil, fmt.Errorf("keycloak %q: create group %s: %w", name, g, err)
+			}
 		}
 	}
 	return roles, nil

@@ -37,7 +37,8 @@ const everyKey = `{
                "acceptableAAGUIDs": ["ee882879-721c-4913-9775-3dfcce97072a"]},
   "events": {"expiration": "43800h", "listeners": ["jboss-logging", "email"], "adminDetails": true},
   "clients": [{"clientId": "gateway", "kind": "confidential", "redirectUris": ["https://gateway.example.org/cb"],
-               "webOrigins": ["https://gateway.example.org"], "serviceAccount": true}]
+               "webOrigins": ["https://gateway.example.org"], "serviceAccount": true}],
+  "kubernetesClient": {"enabled": true, "clientId": "k8s", "redirectUris": ["http://localhost:8000"]}
 }`
 
 // decodeArgs decodes doc strictly, as a config layer would.
@@ -126,7 +127,7 @@ func TestRealmArgs_DecodesEveryConfigKeyStrictlyAndExactly(t *testing.T) {
 
 	if a.Sessions.AccessToken.String() != "10m" || a.BruteForce.QuickLoginCheck.Value().Milliseconds() != 500 ||
 		a.PasswordPolicy.HashIterations != 700000 || *a.OTP.LookAheadWindow != 2 || a.WebAuthn.RelyingPartyID != "platform.example.org" ||
-		a.Clients[0].Kind != ClientConfidential || *a.SMTP.Port != 465 {
+		a.Clients[0].Kind != ClientConfidential || *a.SMTP.Port != 465 || a.KubernetesClient.ClientID != "k8s" {
 		t.Errorf("decoded args: %+v", a)
 	}
 	a.SMTP.Password = pulumi.String("injected by the config layer")

@@ -57,9 +57,15 @@ func (c *Config) keycloakDefaults() {
 	}
 }
 
-// RealmArgs is the component's args with the SMTP password injected.
+// RealmArgs is the component's args with the SMTP password and the
+// stack's tenants (rampart:tenants, whose groups the realm creates)
+// injected.
 func (c *Config) RealmArgs() *keycloak.RealmArgs {
 	a := c.Keycloak.RealmArgs
+	a.Tenants = nil
+	for _, t := range c.Tenants {
+		a.Tenants = append(a.Tenants, t.Name)
+	}
 	if m := a.SMTP; m != nil {
 		smtp := *m
 		if s := c.Secrets.KeycloakSMTPPassword; s != nil {
@@ -91,6 +97,10 @@ func (c *Config) validateKeycloak(l *verr.List) {
 			"set rampart:keycloak.smtp.username, or pulumi config rm "+s.Key)
 	}
 	a := c.RealmArgs()
+	// Tenant names are checked at their own keys, rampart:tenants[i].name
+	// (a namespace name is a DNS label, as a tenant's group prefix must be);
+	// the realm has no key of its own to report them under.
+	a.Tenants = nil
 	if m := k.SMTP; m != nil && m.Username != "" && requireSecret(l, c.Secrets.KeycloakSMTPPassword, "keycloakSmtpPassword",
 		"rampart:keycloak.smtp.username is set, so the mail server expects a password", "<SMTP password>") {
 		a.SMTP.Password = SecretOutput("") // reported once, at the key users set

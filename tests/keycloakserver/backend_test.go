@@ -27,6 +27,7 @@ import (
 	"os"
 	"path"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -221,6 +222,10 @@ func (b *backend) hook(args pulumi.MockResourceArgs) (string, resource.PropertyM
 		id, err = b.defaultRoles(args.Name, in)
 	case "keycloak:openid/groupMembershipProtocolMapper:GroupMembershipProtocolMapper":
 		id, err = b.groupMapper(args.Name, in)
+	case "keycloak:openid/clientScope:ClientScope":
+		id, err = b.clientScope(args.Name, in)
+	case "keycloak:openid/clientDefaultScopes:ClientDefaultScopes":
+		id, err = b.clientDefaultScopes(args.Name, in)
 	default:
 		err = fmt.Errorf("no server backing for %s: add it to the backend", args.TypeToken)
 	}
@@ -416,12 +421,112 @@ func (b *backend) role(name string, in map[string]any) (string, error) {
 	return id, nil
 }
 
+// group creates a top-level group, or with parentId a subgroup (POST to the
+// parent's children, as the provider does).
 func (b *backend) group(name string, in map[string]any) (string, error) {
-	realm := str(in["realmId"])
+	realm, parent := str(in["realmId"]), str(in["parentId"])
 	rep := map[string]any{"name": in["name"]}
-	id, err := b.a.must("POST", "/"+realm+"/groups", rep, nil)
+	if parent == "" {
+		id, err := b.a.must("POST", "/"+realm+"/groups", rep, nil)
+		b.record(name, rep)
+		return id, err
+	}
+	if _, err := b.a.must("POST", "/"+realm+"/groups/"+parent+"/children", rep, nil); err != nil {
+		return "", err
+	}
 	b.record(name, rep)
-	return id, err
+	var children []map[string]any
+	if _, err := b.a.must("GET", "/"+realm+"/groups/"+parent+"/children?exact=true&search="+url.QueryEscape(str(in["name"])), nil, &children); err != nil {
+		return "", err
+	}
+	for _, c := range children {
+		if c["name"] == in["name"] && c["parentId"] == parent {
+			return str(c["id"]), nil
+		}
+	}
+	return "", fmt.Errorf("subgroup %v not found under %s after creation: %v", in["name"], parent, children)
+}
+
+// clientScope creates an OIDC client scope with the ClientScopeRepresentation
+// the provider sends (its settings travel as attributes) and reads it back.
+func (b *backend) clientScope(name string, in map[string]any) (string, error) {
+	realm := str(in["realmId"])
+	attrs := map[string]any{
+		"include.in.token.scope":    fmt.Sprint(boolOf(in["includeInTokenScope"])),
+		"display.on.consent.screen": fmt.Sprint(str(in["consentScreenText"]) != ""),
+	}
+	if t := str(in["consentScreenText"]); t != "" {
+		attrs["consent.screen.text"] = t
+	}
+	if o, ok := in["guiOrder"].(float64); ok {
+		attrs["gui.order"] = fmt.Sprint(int(o))
+	}
+	rep := map[string]any{"name": in["name"], "description": in["description"], "protocol": "openid-connect", "attributes": attrs}
+	id, err := b.a.must("POST", "/"+realm+"/client-scopes", rep, nil)
+	if err != nil {
+		return "", err
+	}
+	b.record(name, rep)
+	var got map[string]any
+	if _, err := b.a.must("GET", "/"+realm+"/client-scopes/"+id, nil, &got); err != nil {
+		return "", err
+	}
+	if err := sameAsSent(rep, got); err != nil {
+		return "", fmt.Errorf("keycloak did not keep the client scope: %w", err)
+	}
+	return id, nil
+}
+
+// clientDefaultScopes makes the named scopes the client's default scopes,
+// exactly (the provider detaches every other default scope), and reads the
+// list back.
+func (b *backend) clientDefaultScopes(name string, in map[string]any) (string, error) {
+	realm, client := str(in["realmId"]), str(in["clientId"])
+	var all []map[string]any
+	if _, err := b.a.must("GET", "/"+realm+"/client-scopes", nil, &all); err != nil {
+		return "", err
+	}
+	ids := map[string]string{}
+	for _, sc := range all {
+		ids[str(sc["name"])] = str(sc["id"])
+	}
+	want := map[string]bool{}
+	names, _ := in["defaultScopes"].([]any)
+	for _, n := range names {
+		if ids[str(n)] == "" {
+			return "", fmt.Errorf("client scope %v does not exist in the realm", n)
+		}
+		want[str(n)] = true
+	}
+	base := "/" + realm + "/clients/" + client + "/default-client-scopes"
+	var have []map[string]any
+	if _, err := b.a.must("GET", base, nil, &have); err != nil {
+		return "", err
+	}
+	for _, sc := range have {
+		if !want[str(sc["name"])] {
+			if _, err := b.a.must("DELETE", base+"/"+str(sc["id"]), nil, nil); err != nil {
+				return "", err
+			}
+		}
+	}
+	for n := range want {
+		if _, err := b.a.must("PUT", base+"/"+ids[n], nil, nil); err != nil {
+			return "", err
+		}
+	}
+	b.record(name, map[string]any{"defaultScopes": names})
+	if _, err := b.a.must("GET", base, nil, &have); err != nil {
+		return "", err
+	}
+	got := map[string]bool{}
+	for _, sc := range have {
+		got[str(sc["name"])] = true
+	}
+	if !reflect.DeepEqual(got, want) {
+		return "", fmt.Errorf("default scopes: sent %v, stored %v", want, got)
+	}
+	return realm + "/" + client, nil
 }
 
 func (b *backend) groupRoles(name string, in map[string]any) (string, error) {
@@ -615,6 +720,12 @@ func (b *backend) client(name string, in map[string]any) (string, string, error)
 	if _, err := b.a.must("GET", "/"+realm+"/clients/"+id, nil, &got); err != nil {
 		return "", "", err
 	}
+	// Keycloak keeps both lists as sets (it returns them in its own order),
+	// and the provider declares them sets (valid_redirect_uris and
+	// web_origins are schema.TypeSet): compare them as sets.
+	for _, k := range []string{"redirectUris", "webOrigins"} {
+		rep[k], got[k] = sortedList(rep[k]), sortedList(got[k])
+	}
 	if err := sameAsSent(rep, got); err != nil {
 		return "", "", fmt.Errorf("keycloak did not keep the client settings: %w", err)
 	}
@@ -628,8 +739,21 @@ func (b *backend) client(name string, in map[string]any) (string, string, error)
 	return id, sec.Value, nil
 }
 
+// sortedList returns a copy of a JSON list of strings, sorted.
+func sortedList(v any) any {
+	l, _ := v.([]any)
+	out := append([]any{}, l...)
+	sort.Slice(out, func(i, j int) bool { return str(out[i]) < str(out[j]) })
+	return out
+}
+
+// groupMapper adds the group membership mapper to a client, or with
+// clientScopeId to a client scope.
 func (b *backend) groupMapper(name string, in map[string]any) (string, error) {
-	realm, client := str(in["realmId"]), str(in["clientId"])
+	realm, owner := str(in["realmId"]), "/clients/"+str(in["clientId"])
+	if sc := str(in["clientScopeId"]); sc != "" {
+		owner = "/client-scopes/" + sc
+	}
 	rep := map[string]any{
 		"name": in["name"], "protocol": "openid-connect", "protocolMapper": "oidc-group-membership-mapper",
 		"config": map[string]any{
@@ -638,7 +762,7 @@ func (b *backend) groupMapper(name string, in map[string]any) (string, error) {
 			"userinfo.token.claim": fmt.Sprint(boolOf(in["addToUserinfo"])),
 		},
 	}
-	id, err := b.a.must("POST", "/"+realm+"/clients/"+client+"/protocol-mappers/models", rep, nil)
+	id, err := b.a.must("POST", "/"+realm+owner+"/protocol-mappers/models", rep, nil)
 	b.record(name, rep)
 	return id, err
 }

@@ -69,6 +69,9 @@ func deploy(t *testing.T) *deployed {
 				{ClientID: "gateway", Kind: keycloak.ClientConfidential, RedirectURIs: []string{"https://gateway.rampart.test/oauth2/callback"},
 					WebOrigins: []string{"https://gateway.rampart.test"}},
 			},
+			// The kubernetes client is on by default; its tests log in as
+			// members of the tenant's groups.
+			Tenants: []string{"team-a", "team-b"},
 		}
 		start := time.Now()
 		var comp *keycloak.Realm
