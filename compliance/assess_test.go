@@ -53,7 +53,7 @@ func rendered(t *testing.T, a *compliance.Assessment) string {
 // stack deploys what its file enables.
 func TestAssess_RenderedStacksPassEveryItemTheyDeploy(t *testing.T) {
 	for file, deployed := range map[string][]string{
-		"Pulumi.local.yaml": {"tls-ingress", "netpol", "pss-restricted", "ssrf-blocklist", "security-headers"},
+		"Pulumi.local.yaml": {"tls-ingress", "netpol", "pss-restricted", "ssrf-blocklist", "security-headers", "rbac-bindings"},
 		"Pulumi.prod.yaml": {"tls-ingress", "netpol", "pss-restricted", "ssrf-blocklist", "security-headers",
 			"keycloak-bruteforce", "token-lifespans", "rbac-no-default-admin", "secrets-vault"},
 	} {
@@ -264,7 +264,7 @@ func TestAssess_ControlsRollUpFromTheirItems(t *testing.T) {
 		"NIS2 Art. 21(2)(e)":        compliance.Fail, // netpol fails, pss-restricted passes
 		"ITSG-33 SC-7":              compliance.Fail,
 		"ITSG-33 CM-6, CM-7":        compliance.Pass,
-		"NIS2 Art. 21(2)(i)":        compliance.NotDeployed, // Keycloak only
+		"NIS2 Art. 21(2)(i)":        compliance.Pass, // rbac-bindings (rampart:rbac); the Keycloak items are not deployed
 		"ISM ISM-1406..1430":        compliance.NotDeployed,
 		"NIS2 Art. 21(2)(h)":        compliance.Pass,
 		"ITSG-33 SC-7(5)":           compliance.Pass,
@@ -305,7 +305,7 @@ func TestMarkdown_SummaryFailingEvidenceAndControls(t *testing.T) {
 	for _, want := range []string{
 		"## Compliance of stack `local` (profile local)",
 		"the state refreshed from the live cluster",
-		"**4 pass, 1 fail, 0 exempt, 9 not deployed**", // admission-webhooks: live only
+		"**5 pass, 1 fail, 0 exempt, 9 not deployed**", // admission-webhooks: live only
 		"| ✘ | `netpol` NetworkPolicy applied to every namespace (default-deny, DNS, tenant isolation) | fail | 1 of ",
 		"| Namespace team-b-ns | `NetworkPolicy team-b/default-deny-all` | `absent` | no default-deny NetworkPolicy in namespace team-b",
 		"| NIS2 | Art. 21(2)(e) | ✘ fail | netpol, pss-restricted, ssrf-blocklist, security-headers |",

@@ -117,6 +117,7 @@ var evaluators = map[string]evaluator{
 	"image-scanning":        checkImageScanning,
 	"signed-commits":        checkSignedCommits,
 	"admission-webhooks":    checkAdmissionWebhooks,
+	"rbac-bindings":         checkRBACBindings,
 }
 
 // Assess evaluates every checklist item against a stack's deployment. It

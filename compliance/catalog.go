@@ -90,6 +90,13 @@ func Checklist() []Item {
 		{"admission-webhooks", "No undeclared admission webhook intercepts managed namespaces", Enforced,
 			[]string{"compliance/webhooks.go", "inventory/inventory.go", "helpers/inventorykinds/kinds.go"},
 			ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "CE-4 (secure configuration)", "CM-8, SI-7", "ISM-1584")},
+		// The platform's own roles: least privilege per role (ISM-1508
+		// privileged, ISM-1852 unprivileged access), account management
+		// by group (AC-2), cluster-admin only as a typed, approved
+		// break-glass.
+		{"rbac-bindings", "RBAC: least-verb roles bound per tenant to its OIDC groups; cluster-admin only as typed break-glass; nothing bound to the broad system groups", Component,
+			[]string{"components/rbac", "infra/config/rbac.go", "stacks/rbac.go", "compliance/rbacbindings.go", "inventory/reach.go"},
+			ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "User access control", "AC-2, AC-6", "ISM-1508, ISM-1852")},
 		{"signed-commits", "Signed commits enforced", OutOfScope, nil, ctl("Art. 21(2)(d)", "Art. 28", "N/A", "SA-12", "ISM-1406..1430")},
 	}
 }

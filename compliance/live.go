@@ -369,7 +369,7 @@ func (s *state) liveSummary() *LiveSummary {
 	inv := s.inv
 	l := &LiveSummary{Server: inv.Server, Read: inv.Read.UTC(), Namespaces: slices.Clone(inv.Namespaces),
 		Kinds: slices.Clone(inv.Kinds), Rules: slices.Clone(inv.Controllers),
-		AllowRules: []AllowRule{broadGroupAllowance, delegatedBinding}, Counts: map[string]int{}}
+		AllowRules: []AllowRule{broadGroupAllowance, delegatedBinding, bootstrapSuperuser}, Counts: map[string]int{}}
 	for _, o := range []inventory.Origin{inventory.Declared, inventory.Owned, inventory.KnownController, inventory.Unmanaged} {
 		l.Counts[string(o)] = 0
 	}

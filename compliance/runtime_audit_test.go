@@ -9,11 +9,12 @@ import (
 	"github.com/rampart-dev/rampart/compliance"
 )
 
-// fullProd is the prod stack with the audit store and the runtime
-// components on.
+// fullProd is the prod stack with the audit store, the runtime
+// components and the platform's RBAC on.
 func fullProd(t *testing.T) apitype.DeploymentV3 {
 	t.Helper()
 	dep := renderedWith(t, "Pulumi.prod.yaml", map[string]any{
+		"rampart:rbac": map[string]any{"enabled": true},
 		"rampart:audit": map[string]any{
 			"enabled": true, "bucket": "rampart-audit-prod", "endpoint": "https://s3.example.internal",
 			"retention":           map[string]any{"preset": "ism"},

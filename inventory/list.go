@@ -60,7 +60,8 @@ var allNamespaces = map[string]bool{
 //     RoleBindings with one call across every namespace, keeping those in
 //     a managed namespace and those elsewhere whose subjects are a managed
 //     namespace's identities (SubjectsIn);
-//   - ClusterRoleBindings that BindingReaches the managed namespaces;
+//   - ClusterRoleBindings that BindingReaches the managed namespaces, or
+//     that bind cluster-admin to a user or group (GrantsClusterAdmin);
 //   - ClusterRoles bound by those or by a kept RoleBinding
 //     (ReferencedClusterRoles);
 //   - webhook configurations whose webhooks could intercept a request in a
@@ -139,8 +140,8 @@ func List(ctx context.Context, c *Client, st State, rules []Controller) (*Invent
 
 	crbKind, _ := inventorykinds.Lookup("rbac.authorization.k8s.io", "ClusterRoleBinding")
 	crbs, err := listKind(ctx, c, crbKind, "", func(o *Object) (bool, error) {
-		subjects, _, err := bindingSubjects(o.Object)
-		return BindingReaches(subjects, inv.Namespaces), err
+		subjects, ref, err := bindingSubjects(o.Object)
+		return BindingReaches(subjects, inv.Namespaces) || GrantsClusterAdmin(subjects, ref, inv.Namespaces), err
 	})
 	if err != nil {
 		return nil, err

@@ -38,6 +38,26 @@ func BindingReaches(subjects []rbacv1.Subject, namespaces []string) bool {
 	return SubjectsIn(subjects, namespaces)
 }
 
+// clusterAdmin is the API server's superuser ClusterRole.
+const clusterAdmin = "cluster-admin"
+
+// GrantsClusterAdmin reports whether a ClusterRoleBinding binds
+// cluster-admin to a user or group: superuser in every managed namespace,
+// whoever the subject is, so List keeps it for the compliance item that
+// accepts cluster-admin only as the stack's typed break-glass. With no
+// managed namespace nothing reaches in.
+func GrantsClusterAdmin(subjects []rbacv1.Subject, ref rbacv1.RoleRef, namespaces []string) bool {
+	if len(namespaces) == 0 || ref.Kind != "ClusterRole" || ref.Name != clusterAdmin {
+		return false
+	}
+	for _, s := range subjects {
+		if s.Kind == rbacv1.GroupKind || s.Kind == rbacv1.UserKind {
+			return true
+		}
+	}
+	return false
+}
+
 // SubjectsIn reports whether a binding names an identity of one of the
 // namespaces: a ServiceAccount in one, the group
 // system:serviceaccounts:<ns>, or the User spelling of a ServiceAccount

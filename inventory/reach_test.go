@@ -124,3 +124,30 @@ func TestReferencedClusterRoles_FromBothBindingKinds(t *testing.T) {
 		t.Errorf("ReferencedClusterRoles = %v, want %v (a Role is no ClusterRole)", got, want)
 	}
 }
+
+func TestGrantsClusterAdmin_KeepsSuperuserBindingsToPeopleOnly(t *testing.T) {
+	managed := []string{"tenant-a"}
+	admin := rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"}
+	for _, tc := range []struct {
+		test    string
+		subject rbacv1.Subject
+		ref     rbacv1.RoleRef
+		want    bool
+	}{
+		{"GroupOfAnIdentityProvider", rbacv1.Subject{Kind: "Group", Name: "oidc:ops"}, admin, true},
+		{"NamedPerson", rbacv1.Subject{Kind: "User", Name: "alice"}, admin, true},
+		{"SystemMasters", rbacv1.Subject{Kind: "Group", Name: "system:masters"}, admin, true},
+		{"ServiceAccountElsewhereIsLeftOut", rbacv1.Subject{Kind: "ServiceAccount", Namespace: "kube-system", Name: "ci"}, admin, false},
+		{"OtherClusterRoleIsLeftOut", rbacv1.Subject{Kind: "Group", Name: "oidc:ops"}, rbacv1.RoleRef{Kind: "ClusterRole", Name: "view"}, false},
+		{"RoleOfTheSameNameIsLeftOut", rbacv1.Subject{Kind: "Group", Name: "oidc:ops"}, rbacv1.RoleRef{Kind: "Role", Name: "cluster-admin"}, false},
+	} {
+		t.Run(tc.test, func(t *testing.T) {
+			if got := GrantsClusterAdmin([]rbacv1.Subject{tc.subject}, tc.ref, managed); got != tc.want {
+				t.Errorf("GrantsClusterAdmin(%+v, %+v) = %v, want %v", tc.subject, tc.ref, got, tc.want)
+			}
+		})
+	}
+	if GrantsClusterAdmin([]rbacv1.Subject{{Kind: "Group", Name: "oidc:ops"}}, admin, nil) {
+		t.Error("with no managed namespace nothing reaches in")
+	}
+}

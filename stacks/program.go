@@ -37,6 +37,9 @@ func Run(ctx *pulumi.Context, cfg *config.Config) error {
 	if err := newCheckers(ctx, cfg, p, b); err != nil {
 		return err
 	}
+	if err := newRBAC(ctx, cfg, p, b); err != nil {
+		return err
+	}
 	names := pulumi.StringArray{}
 	enforce := pulumi.StringMap{}
 	policies := pulumi.StringArrayMap{}

@@ -138,6 +138,21 @@ type Config struct {
 	// only)}; groups that take in everyone are refused. Defaults and valid
 	// values: components/auditor (auditor.CheckersArgs).
 	Checkers Checkers `json:"checkers"`
+	// RBAC (rampart:rbac): the platform's Kubernetes RBAC (off unless
+	// enabled=true): ClusterRoles <namePrefix>-viewer (read, no Secrets),
+	// -devops (deploys workloads; Secrets write-only; no exec, RBAC,
+	// namespace, quota or network policy writes), -tenant-admin (devops plus
+	// Secrets read, exec, port-forward, ServiceAccounts) and -platform-admin
+	// (operates the cluster, not cluster-admin: no escalate, bind,
+	// impersonate, nodes/proxy or CSR approval); in each tenant namespace a
+	// RoleBinding per tenant role to the group groupsPrefix (default
+	// "oidc:", the API server's groups prefix) + <tenant>-<role group>, and
+	// a ClusterRoleBinding of platform-admin to groupsPrefix +
+	// platform-admins. cluster-admin only as breakGlass {group,
+	// justification (20+ characters), approvedBy, control}, shown in the
+	// compliance report. Defaults and valid values: components/rbac
+	// (rbac.RBACArgs).
+	RBAC RBAC `json:"rbac"`
 
 	// Secrets hold secret-bearing keys; each must be a Pulumi secret.
 	Secrets Secrets `json:"-"`

@@ -87,6 +87,7 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 	c.validateAudit(&l, seen)
 	c.validateRuntime(&l, seen)
 	c.validateCheckers(&l, seen)
+	c.validateRBAC(&l)
 	c.validateImages(&l)
 	for _, s := range c.Secrets.all() {
 		if s.IsSecret {
