@@ -2,6 +2,7 @@ package authn
 
 import (
 	"fmt"
+	"regexp"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
@@ -31,9 +32,18 @@ const (
 // ruleUsernameClaimSet is the rule that the username claim is a non-empty
 // value: without it a token whose claim is "" becomes the user named just
 // the prefix ("oidc:"), one name shared by every such token.
+// The has() form is the one the API server evaluates (an `in claims` test
+// compiles but fails there with "no such overload" on every token); a claim
+// name that is not a CEL identifier is read with CEL's optional index.
 func ruleUsernameClaimSet(claim string) string {
-	return `"` + claim + `" in claims && claims["` + claim + `"] != ""`
+	if celIdent.MatchString(claim) {
+		return "has(claims." + claim + ") && claims." + claim + " != ''"
+	}
+	return "claims[?'" + claim + "'].orValue('') != ''"
 }
+
+// celIdent is a claim name usable as a CEL field (claims.name).
+var celIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Configuration builds the AuthenticationConfiguration from args (defaults
 // applied; call it on validated args): one JWT authenticator for the issuer.
