@@ -6,17 +6,17 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/rampart-dev/rampart/apiserver/authn"
 	"github.com/rampart-dev/rampart/helpers/identity"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 )
 
 // DefaultGroupsPrefix is the prefix the API server's AuthenticationConfiguration
-// puts on every group of the OIDC groups claim (claimMappings.groups.prefix).
-// It must equal the API server's groups prefix (apiserver/authn's
-// DefaultGroupsPrefix): a binding names the group as the API server reports
-// it, so with another prefix it binds nobody.
-const DefaultGroupsPrefix = "oidc:"
+// puts on every group of the OIDC groups claim (claimMappings.groups.prefix),
+// taken from the rendering itself: a binding names the group as the API
+// server reports it, so with another prefix it would bind nobody.
+const DefaultGroupsPrefix = authn.DefaultGroupsPrefix
 
 // DefaultNamePrefix starts the name of every object the component renders.
 const DefaultNamePrefix = "rampart"
