@@ -269,7 +269,13 @@ func strongPassword() string { return "Kc-" + testkit.RandHex(8) + "!Zq7" }
 // Keycloak does not ask for it, in the given groups, with a password.
 func newUser(t *testing.T, d *deployed, groups ...string) user {
 	t.Helper()
-	u := user{name: "u-" + testkit.RandHex(5), password: strongPassword()}
+	return newNamedUser(t, d, "u-"+testkit.RandHex(5), groups...)
+}
+
+// newNamedUser is newUser with the username given.
+func newNamedUser(t *testing.T, d *deployed, name string, groups ...string) user {
+	t.Helper()
+	u := user{name: name, password: strongPassword()}
 	var paths []string
 	for _, g := range groups {
 		paths = append(paths, "/"+g)

@@ -2,6 +2,7 @@ package keycloakserver_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"path"
@@ -18,9 +19,13 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/rampart-dev/rampart/apiserver/authn"
+	"github.com/rampart-dev/rampart/components/rbac"
 	"github.com/rampart-dev/rampart/helpers/identity"
 	"github.com/rampart-dev/rampart/internal/labenv"
+	"github.com/rampart-dev/rampart/internal/recmock"
 	"github.com/rampart-dev/rampart/internal/testkit"
 )
 
@@ -236,6 +241,17 @@ func TestIdentity_ServerBacked_KeycloakTokensMeetRampartRBACOnTheRealAPIServer(t
 		t.Errorf("user without groups listed pods in %s: %v", a, err)
 	}
 
+	// A username that would read as a Kubernetes system: user: Keycloak
+	// itself refuses the name (no ':' in usernames), so no token can carry
+	// it; behind that, the API server puts every username under the prefix
+	// and its user rule refuses system: names (apiserver/authn's tests,
+	// with the upstream validation and CEL).
+	sysName := "system:masters-" + testkit.RandHex(3)
+	st, _, body, err := l.d.adm.do("POST", "/"+l.d.realm+"/users", map[string]any{"username": sysName, "enabled": true})
+	if err != nil || st != 400 || !strings.Contains(string(body), "username-invalid-character") {
+		t.Errorf("creating user %q: HTTP %d %s %v; want Keycloak's refusal of the name", sysName, st, body, err)
+	}
+
 	// A token of another issuer (a realm the API server does not trust) is
 	// not authenticated at all.
 	other := deploy(t)
@@ -283,4 +299,61 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// applyRBAC renders components/rbac for the tenants under the recording
+// mock and creates exactly the objects it renders on the API server, as
+// Rampart would send them. The objects' names carry a fresh prefix, so the
+// cluster-wide roles never meet a deployed stack's.
+func applyRBAC(t *testing.T, admin kubernetes.Interface, tenants []string) {
+	t.Helper()
+	rec := recmock.New()
+	if err := rec.Run(func(ctx *pulumi.Context) error {
+		_, err := rbac.NewRBAC(ctx, "rbac", &rbac.RBACArgs{NamePrefix: "id-" + testkit.RandHex(3), Tenants: tenants})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	decode := func(r recmock.Resource, into any) {
+		b, err := json.Marshal(r.Plain())
+		if err == nil {
+			err = json.Unmarshal(b, into)
+		}
+		if err != nil {
+			t.Fatalf("%s %s: %v", r.Type, r.Name, err)
+		}
+	}
+	n := 0
+	for _, r := range rec.ByType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole") {
+		var o rbacv1.ClusterRole
+		decode(r, &o)
+		if _, err := admin.RbacV1().ClusterRoles().Create(ctx, &o, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = admin.RbacV1().ClusterRoles().Delete(context.Background(), o.Name, metav1.DeleteOptions{}) })
+		n++
+	}
+	for _, r := range rec.ByType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding") {
+		var o rbacv1.ClusterRoleBinding
+		decode(r, &o)
+		if _, err := admin.RbacV1().ClusterRoleBindings().Create(ctx, &o, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = admin.RbacV1().ClusterRoleBindings().Delete(context.Background(), o.Name, metav1.DeleteOptions{})
+		})
+		n++
+	}
+	for _, r := range rec.ByType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding") {
+		var o rbacv1.RoleBinding
+		decode(r, &o)
+		if _, err := admin.RbacV1().RoleBindings(o.Namespace).Create(ctx, &o, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if want := 4 + 1 + 3*len(tenants); n != want {
+		t.Fatalf("components/rbac rendered %d objects, want %d (4 roles, the platform-admin binding, 3 per tenant)", n, want)
+	}
 }

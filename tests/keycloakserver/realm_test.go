@@ -53,49 +53,53 @@ func deploy(t *testing.T) *deployed {
 	t.Helper()
 	env := labenv.Require(t, "KEYCLOAK_URL", "KEYCLOAK_CA_FILE", "KEYCLOAK_ADMIN_USER", "KEYCLOAK_ADMIN_PASSWORD")
 	once.Do(func() {
-		d := &deployed{env: env, realm: "rampart-it-" + testkit.RandHex(4), rec: recmock.New()}
-		shared = d
-		if d.adm, d.err = newAdmin(env); d.err != nil {
-			return
-		}
-		d.be = newBackend(d.adm)
-		d.rec.OnNewResource = d.be.hook
-		f := false
-		args := &keycloak.RealmArgs{
-			Realm:       d.realm,
-			VerifyEmail: &f, // the lab has no SMTP server (local profile)
-			Clients: []keycloak.Client{
-				{ClientID: "kube-apiserver", RedirectURIs: []string{redirect}},
-				{ClientID: "gateway", Kind: keycloak.ClientConfidential, RedirectURIs: []string{"https://gateway.rampart.test/oauth2/callback"},
-					WebOrigins: []string{"https://gateway.rampart.test"}},
-			},
-			// The kubernetes client is on by default; its tests log in as
-			// members of the tenant's groups.
-			Tenants: []string{"team-a", "team-b"},
-		}
-		start := time.Now()
-		var comp *keycloak.Realm
-		d.err = d.rec.Run(func(ctx *pulumi.Context) error {
-			var err error
-			comp, err = keycloak.NewRealm(ctx, "kc", args)
-			if err != nil {
-				return err
-			}
-			comp.ClientSecrets.ApplyT(func(m map[string]string) error { d.secrets = m; return nil })
-			return nil
+		// The kubernetes client is on by default; its tests log in as
+		// members of the tenant's groups.
+		shared = applyRealm(env, "rampart-it-"+testkit.RandHex(4), []string{"team-a", "team-b"}, []keycloak.Client{
+			{ClientID: "kube-apiserver", RedirectURIs: []string{redirect}},
+			{ClientID: "gateway", Kind: keycloak.ClientConfidential, RedirectURIs: []string{"https://gateway.rampart.test/oauth2/callback"},
+				WebOrigins: []string{"https://gateway.rampart.test"}},
 		})
-		d.took = time.Since(start)
-		d.calls = len(d.adm.calls)
-		if d.err == nil {
-			var users []map[string]any
-			_, d.err = d.adm.must("GET", "/"+d.realm+"/users", nil, &users)
-			d.users = len(users)
-		}
 	})
 	if shared.err != nil {
 		t.Fatalf("applying components/keycloak against %s: %v", env["KEYCLOAK_URL"], shared.err)
 	}
 	return shared
+}
+
+// applyRealm applies components/keycloak as realm, with the tenants' groups
+// and the given clients, against the lab's Keycloak; d.err says what failed.
+func applyRealm(env map[string]string, realm string, tenants []string, clients []keycloak.Client) *deployed {
+	d := &deployed{env: env, realm: realm, rec: recmock.New()}
+	if d.adm, d.err = newAdmin(env); d.err != nil {
+		return d
+	}
+	d.be = newBackend(d.adm)
+	d.rec.OnNewResource = d.be.hook
+	f := false
+	args := &keycloak.RealmArgs{
+		Realm:       d.realm,
+		VerifyEmail: &f, // the lab has no SMTP server (local profile)
+		Clients:     clients,
+		Tenants:     tenants,
+	}
+	start := time.Now()
+	d.err = d.rec.Run(func(ctx *pulumi.Context) error {
+		comp, err := keycloak.NewRealm(ctx, "kc", args)
+		if err != nil {
+			return err
+		}
+		comp.ClientSecrets.ApplyT(func(m map[string]string) error { d.secrets = m; return nil })
+		return nil
+	})
+	d.took = time.Since(start)
+	d.calls = len(d.adm.calls)
+	if d.err == nil {
+		var users []map[string]any
+		_, d.err = d.adm.must("GET", "/"+d.realm+"/users", nil, &users)
+		d.users = len(users)
+	}
+	return d
 }
 
 func TestMain(m *testing.M) {
