@@ -243,9 +243,17 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 		nodetraffic.Peer{Pod: "public", IP: outsideHosts["public"], Port: 53})
 
 	// A deployed stack's policies are removed for the baseline; the rendering
-	// applied below puts back the same objects (as drift --fix would).
+	// applied below puts back the objects Pulumi.local.yaml renders, and the
+	// cleanup puts back every other one this test deleted (a stack deployed
+	// by `make up` also carries the Envoy Gateway chart's policies), so the
+	// stack is left as it was found.
 	for _, ns := range names {
 		if existing[ns] {
+			saved, err := n.Kubectl("", "get", "networkpolicy", "-n", ns, "-o", "json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { restorePolicies(t, n, saved) })
 			if _, err := n.Kubectl("", "delete", "networkpolicy", "--all", "-n", ns); err != nil {
 				t.Fatal(err)
 			}
@@ -324,4 +332,38 @@ func prefixed(prefix string, names []string) []string {
 		out[i] = prefix + n
 	}
 	return out
+}
+
+// restorePolicies recreates the NetworkPolicies of a `kubectl get -o json`
+// list that are absent now, as they were (their server-set metadata
+// dropped, so they can be created again).
+func restorePolicies(t *testing.T, n *nodetraffic.Node, list string) {
+	t.Helper()
+	var l struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(list), &l); err != nil {
+		t.Errorf("restoring policies: %v", err)
+		return
+	}
+	for _, it := range l.Items {
+		md, _ := it["metadata"].(map[string]any)
+		ns, _ := md["namespace"].(string)
+		name, _ := md["name"].(string)
+		if _, err := n.Kubectl("", "get", "networkpolicy", "-n", ns, name); err == nil {
+			continue
+		}
+		for _, k := range []string{"resourceVersion", "uid", "creationTimestamp", "managedFields", "generation"} {
+			delete(md, k)
+		}
+		delete(it, "status")
+		b, err := json.Marshal(it)
+		if err != nil {
+			t.Errorf("restoring %s/%s: %v", ns, name, err)
+			continue
+		}
+		if _, err := n.Kubectl(string(b), "create", "-f", "-"); err != nil {
+			t.Errorf("restoring %s/%s: %v", ns, name, err)
+		}
+	}
 }
