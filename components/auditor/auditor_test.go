@@ -43,21 +43,10 @@ func mustRun(t *testing.T, args *auditor.CheckersArgs) *recmock.Recorder {
 	return rec
 }
 
-func str(v any, path ...any) string {
-	x, _ := recmock.Path(v, path...)
-	s, _ := x.(string)
-	return s
-}
-
-func strs(v any) []string {
-	var out []string
-	arr, _ := v.([]any)
-	for _, e := range arr {
-		s, _ := e.(string)
-		out = append(out, s)
-	}
-	return out
-}
+var (
+	str  = recmock.Str
+	strs = recmock.Strs
+)
 
 // byObjectName finds the recorded resource of a type by its Kubernetes
 // name (and namespace).

@@ -240,3 +240,22 @@ func (res Resource) IsSecret(key string) bool {
 	v, ok := res.Inputs[resource.PropertyKey(key)]
 	return ok && (v.IsSecret() || (v.IsOutput() && v.OutputValue().Secret))
 }
+
+// Str is the string at path in v ("" when absent or not a string).
+func Str(v any, path ...any) string {
+	x, _ := Path(v, path...)
+	s, _ := x.(string)
+	return s
+}
+
+// Strs are the strings of the list v (non-strings and a non-list give
+// none).
+func Strs(v any) []string {
+	var out []string
+	arr, _ := v.([]any)
+	for _, e := range arr {
+		s, _ := e.(string)
+		out = append(out, s)
+	}
+	return out
+}
