@@ -55,7 +55,7 @@ func TestAssess_RenderedStacksPassEveryItemTheyDeploy(t *testing.T) {
 	for file, deployed := range map[string][]string{
 		"Pulumi.local.yaml": {"tls-ingress", "netpol", "pss-restricted", "ssrf-blocklist", "security-headers", "rbac-bindings"},
 		"Pulumi.prod.yaml": {"tls-ingress", "netpol", "pss-restricted", "ssrf-blocklist", "security-headers",
-			"keycloak-bruteforce", "token-lifespans", "rbac-no-default-admin", "secrets-vault"},
+			"keycloak-bruteforce", "token-lifespans", "rbac-no-default-admin", "secrets-vault", "rbac-bindings"},
 	} {
 		t.Run(file, func(t *testing.T) {
 			a := compliance.Assess("test", renderedDeployment(t, file), now)

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/rampart-dev/rampart/components/auditor"
+	"github.com/rampart-dev/rampart/components/rbac"
+	"github.com/rampart-dev/rampart/helpers/identity"
 	"github.com/rampart-dev/rampart/infra/config"
 )
 
@@ -22,7 +24,38 @@ type allowance struct {
 // exemptions: the verifier's ClusterRole as components/auditor names it for
 // the checkers namespaces the scans render (the prod stack's rampart-system
 // and the live scan's prefixed one).
-var allowList = verifierAllowances("rampart-system", livePrefix+"rampart-system")
+var allowList = append(verifierAllowances("rampart-system", livePrefix+"rampart-system"),
+	rbacAllowances(rbac.DefaultNamePrefix, liveRBACPrefix)...)
+
+// rbacAllowances exempts, on the platform roles' ClusterRoles of each
+// components/rbac name prefix, the findings that are what each role is for:
+// Trivy flags any role that touches Secrets, exec, networking, RBAC or
+// admission, and these roles exist to hand exactly those duties to the
+// people the realm's groups name (the compliance item rbac-bindings judges
+// the same roles for least verbs and their bindings).
+func rbacAllowances(prefixes ...string) []allowance {
+	const (
+		tenantScoped = "bound only by RoleBinding in its own tenant's namespace to that tenant's OIDC group, never cluster-wide"
+		hardwareKey  = "; the realm asks a user-verifying hardware key of this role"
+	)
+	var out []allowance
+	for _, p := range prefixes {
+		n := rbac.ObjectNames(p)
+		role := func(r identity.Role) string { return "ClusterRole " + n.Roles[r] }
+		out = append(out,
+			allowance{"KSV-0041", role(identity.DevOps), "Secrets are write-only for devops (a pipeline supplies a credential without reading it back); " + tenantScoped},
+			allowance{"KSV-0056", role(identity.DevOps), "Services and Gateway API routes of the tenant's apps; NetworkPolicies stay read-only; " + tenantScoped},
+			allowance{"KSV-0041", role(identity.TenantAdmin), "the tenant's administrator reads and writes its Secrets; " + tenantScoped + hardwareKey},
+			allowance{"KSV-0053", role(identity.TenantAdmin), "exec into the tenant's own pods for operations; " + tenantScoped + hardwareKey},
+			allowance{"KSV-0056", role(identity.TenantAdmin), "Services and Gateway API routes of the tenant's apps; NetworkPolicies stay read-only; " + tenantScoped + hardwareKey},
+		)
+		for _, id := range []string{"KSV-0041", "KSV-0050", "KSV-0053", "KSV-0056", "KSV-0114"} {
+			out = append(out, allowance{id, role(identity.PlatformAdmin), "platform-admin operates the platform in place of cluster-admin: bound only to the platform-admins group" + hardwareKey +
+				"; without escalate, bind or impersonate it can grant only rights it holds"})
+		}
+	}
+	return out
+}
 
 // verifierAllowances exempts KSV-0050 ("Manage Kubernetes RBAC resources")
 // on the verifier's ClusterRole of each checkers namespace. The finding is

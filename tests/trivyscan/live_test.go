@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/rampart-dev/rampart/components/rbac"
 	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/internal/labenv"
 	"github.com/rampart-dev/rampart/internal/testkit"
@@ -82,8 +83,16 @@ func localConfig(t *testing.T) map[string]any {
 			prefix(v)
 		}
 	}
+	// The cluster-wide RBAC objects are named apart too (a stack deployed
+	// by make up on the same lab owns the default names).
+	if r, ok := cfg["rampart:rbac"].(map[string]any); ok {
+		r["namePrefix"] = liveRBACPrefix
+	}
 	return cfg
 }
+
+// liveRBACPrefix names the live stack's ClusterRoles and bindings.
+const liveRBACPrefix = livePrefix + rbac.DefaultNamePrefix
 
 // upLocalStack deploys the prefixed local stack on the lab through the real
 // pulumi CLI (Automation API, Rampart's program inline) and destroys it when
