@@ -281,8 +281,9 @@ func (s *state) tenantBindingEvidence(comp *object, setup rbacSetup) []Evidence 
 // roleEvidence: item (d), the roles keep least verbs: no "*", escalate,
 // bind or impersonate in any; below platform-admin no RBAC, Namespace,
 // quota, limit or NetworkPolicy write; the viewer no Secret, devops no
-// Secret read, neither exec nor port-forward; platform-admin no
-// nodes/proxy, token minting or CSR approval.
+// Secret read (update and patch answer with the stored object, so they
+// count), neither exec nor port-forward; platform-admin no nodes/proxy,
+// serviceaccounts/token or CSR approval.
 func (s *state) roleEvidence(comp *object, setup rbacSetup) []Evidence {
 	var ev []Evidence
 	for _, r := range identity.Roles() {
@@ -336,7 +337,8 @@ func roleExcess(r identity.Role, rules []rbacRule) string {
 			return "NetworkPolicy writes: " + describeRule(x)
 		case r == identity.Viewer && x.grants("", "secrets", "get", "list", "watch", "create", "update", "patch", "delete"):
 			return "Secrets: " + describeRule(x)
-		case r == identity.DevOps && x.grants("", "secrets", "get", "list", "watch"):
+		// update and patch answer with the whole stored object: reads too.
+		case r == identity.DevOps && x.grants("", "secrets", "get", "list", "watch", "update", "patch"):
 			return "Secret reads: " + describeRule(x)
 		case r != identity.TenantAdmin && x.grantsAny("", podStreams, "create", "get"):
 			return "exec, attach or port-forward: " + describeRule(x)

@@ -56,7 +56,7 @@ lab_ready() {
   else
     bash "$LAB_DIR/toolchain.sh" --for test &
     bg=$!
-    bash "$LAB_DIR/lab.sh" up kube crds softhsm openbao keycloak || rc=$?
+    bash "$LAB_DIR/lab.sh" up keycloak kube crds softhsm openbao || rc=$?
     wait "$bg" || rc=$?
     [ "$rc" -eq 0 ] || return "$rc"
     bash "$LAB_DIR/lab.sh" up

@@ -238,10 +238,10 @@ func checkPEM(b []byte) string {
 	return ""
 }
 
-// safeClaim reports whether claim can be written into a double-quoted CEL
-// string literal as it is.
+// safeClaim reports whether claim can be written into a CEL string literal
+// (single- or double-quoted) as it is.
 func safeClaim(claim string) bool {
-	return !strings.ContainsFunc(claim, func(r rune) bool { return r == '"' || r == '\\' || r < 0x20 || r == 0x7f })
+	return !strings.ContainsFunc(claim, func(r rune) bool { return r == '"' || r == '\'' || r == '\\' || r < 0x20 || r == 0x7f })
 }
 
 // caPEM returns the CA bundle the file carries: CertificateAuthority, or

@@ -223,6 +223,7 @@ func TestValidate_RefusesEachProblemAtItsKey(t *testing.T) {
 		{"username prefix that starts system:", authn.Args{IssuerURL: issuer, UsernamePrefix: "system"}, "oidc.usernamePrefix"},
 		{"quote in a claim", authn.Args{IssuerURL: issuer, UsernameClaim: `it"s`}, "oidc.usernameClaim"},
 		{"same claim twice", authn.Args{IssuerURL: issuer, GroupsClaim: "preferred_username"}, "oidc.groupsClaim"},
+		{"quote in a claim name", authn.Args{IssuerURL: issuer, UsernameClaim: "it's"}, "oidc.usernameClaim"},
 		{"relative path", authn.Args{IssuerURL: issuer, ConfigPath: "authentication-config.yaml"}, "oidc.configPath"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

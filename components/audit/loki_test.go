@@ -275,7 +275,10 @@ func TestLoki_RejectsBadConfig(t *testing.T) {
 		{"plain http chart repo", func(a *audit.AuditArgs) { a.Loki.Chart.Repository = "http://charts.example" }, "loki.chart.repository", "must come over https://"},
 		{"whole namespace as agent", func(a *audit.AuditArgs) { a.Loki.Agent.PodLabels = nil }, "loki.agent.podLabels", "never a whole namespace"},
 		{"no store CIDR", func(a *audit.AuditArgs) { a.Loki.StoreCIDRs = nil }, "loki.storeCIDRs", "only egress is the S3 store"},
-		{"open egress", func(a *audit.AuditArgs) { a.Loki.StoreCIDRs = []string{"0.0.0.0/0"} }, "loki.storeCIDRs[0]", "whole address space"},
+		{"open egress", func(a *audit.AuditArgs) { a.Loki.StoreCIDRs = []string{"0.0.0.0/0"} }, "loki.storeCIDRs[0]", "admits every address"},
+		// net.ParseCIDR reads a leading-zero length, netip (the rendering's
+		// parser) refuses it: an error at the key, never a panic at render.
+		{"leading-zero length", func(a *audit.AuditArgs) { a.Loki.StoreCIDRs = []string{"10.20.0.5/032"} }, "loki.storeCIDRs[0]", "not a CIDR"},
 		{"plaintext keys", func(a *audit.AuditArgs) { a.KeysAreSecret = false }, "loki.credentials", "as Pulumi secrets"},
 		{"bad namespace", func(a *audit.AuditArgs) { a.Loki.Namespace = "Audit_NS" }, "loki.namespace", ""},
 	}

@@ -20,6 +20,11 @@ var (
 	// a WebSocket one a get.
 	streamVerbs = []string{"create", "get"}
 	scaleVerbs  = []string{"get", "update", "patch"}
+	// secretDropVerbs put a Secret in place and take it away: create
+	// answers with what the caller sent and delete with a Status, while an
+	// update or patch answers with the whole stored object (a patch of {}
+	// reads any Secret), so neither is granted to a write-only role.
+	secretDropVerbs = []string{"create", "delete"}
 )
 
 // API groups.
@@ -47,8 +52,9 @@ func viewerRules() []Rule {
 }
 
 // devopsRules are the viewer's plus deploying and operating workloads.
-// Secrets are write-only: a pipeline can supply a workload's credential
-// without anyone reading it back through the API (a pod a devops holder
+// Secrets are write-only (create and delete; replacing one is delete then
+// create): a pipeline can supply a workload's credential without anyone
+// reading it back through the API (a pod a devops holder
 // creates can still mount any Secret of the namespace: the namespace is
 // the boundary, OpenBao holds what matters). Not granted: pods/exec and
 // port-forward (tenant-admin), ReplicaSets (their Deployments own them),
@@ -59,7 +65,7 @@ func viewerRules() []Rule {
 func devopsRules() []Rule {
 	return append(viewerRules(),
 		Rule{[]string{core}, []string{"configmaps", "persistentvolumeclaims", "pods", "services"}, writeVerbs},
-		Rule{[]string{core}, []string{"secrets"}, writeVerbs},
+		Rule{[]string{core}, []string{"secrets"}, secretDropVerbs},
 		Rule{[]string{apps}, []string{"daemonsets", "deployments", "statefulsets"}, writeVerbs},
 		Rule{[]string{apps}, []string{"deployments/scale", "statefulsets/scale"}, scaleVerbs},
 		Rule{[]string{batch}, []string{"cronjobs", "jobs"}, writeVerbs},
@@ -86,8 +92,10 @@ func tenantAdminRules() []Rule {
 // Namespaces, quotas, network policies, routes and gateways, certificates
 // and issuers, CRDs, admission configurations and RBAC objects (without
 // escalate or bind, so it can bind only rights it holds itself). It cannot
-// impersonate, reach the kubelet through nodes/proxy, mint ServiceAccount
-// tokens, approve CertificateSigningRequests, or do anything on a resource
+// impersonate, reach the kubelet through nodes/proxy, request tokens
+// through serviceaccounts/token (it can still create a token Secret for a
+// ServiceAccount: it writes Secrets), approve CertificateSigningRequests,
+// or do anything on a resource
 // not listed here (cluster-admin's "*"). It is not a containment boundary
 // against its holder: one who runs pods in kube-system or reads every
 // Secret can reach the rights of the ServiceAccounts there; what it

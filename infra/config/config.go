@@ -140,7 +140,7 @@ type Config struct {
 	Checkers Checkers `json:"checkers"`
 	// RBAC (rampart:rbac): the platform's Kubernetes RBAC (off unless
 	// enabled=true): ClusterRoles <namePrefix>-viewer (read, no Secrets),
-	// -devops (deploys workloads; Secrets write-only; no exec, RBAC,
+	// -devops (deploys workloads; Secrets create and delete only; no exec, RBAC,
 	// namespace, quota or network policy writes), -tenant-admin (devops plus
 	// Secrets read, exec, port-forward, ServiceAccounts) and -platform-admin
 	// (operates the cluster, not cluster-admin: no escalate, bind,

@@ -43,7 +43,7 @@ func rbacAllowances(prefixes ...string) []allowance {
 		n := rbac.ObjectNames(p)
 		role := func(r identity.Role) string { return "ClusterRole " + n.Roles[r] }
 		out = append(out,
-			allowance{"KSV-0041", role(identity.DevOps), "Secrets are write-only for devops (a pipeline supplies a credential without reading it back); " + tenantScoped},
+			allowance{"KSV-0041", role(identity.DevOps), "Secrets are create and delete only for devops (a pipeline supplies a credential without reading it back); " + tenantScoped},
 			allowance{"KSV-0056", role(identity.DevOps), "Services and Gateway API routes of the tenant's apps; NetworkPolicies stay read-only; " + tenantScoped},
 			allowance{"KSV-0041", role(identity.TenantAdmin), "the tenant's administrator reads and writes its Secrets; " + tenantScoped + hardwareKey},
 			allowance{"KSV-0053", role(identity.TenantAdmin), "exec into the tenant's own pods for operations; " + tenantScoped + hardwareKey},
