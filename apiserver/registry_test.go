@@ -1,22 +1,15 @@
 package apiserver_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rampart-dev/rampart/apiserver"
 	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
 	"github.com/rampart-dev/rampart/apiserver/authn"
+	"github.com/rampart-dev/rampart/internal/testca"
 	"sigs.k8s.io/yaml"
 )
 
@@ -42,18 +35,7 @@ func (genericConfig) Node() (apiserver.Node, error) {
 // its CA for the authentication configuration).
 func allOn(t *testing.T) *apiserver.Settings {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, IsCA: true,
-		BasicConstraintsValid: true, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &apiserver.Settings{Authn: authn.Args{IssuerURL: "https://keycloak.example/realms/platform",
-		CertificateAuthority: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}}
+	return &apiserver.Settings{Authn: authn.Args{IssuerURL: "https://keycloak.example/realms/platform", CertificateAuthority: testca.PEM(t)}}
 }
 
 func TestConfigs_AuthenticationOnlyWithAnIssuer(t *testing.T) {

@@ -52,18 +52,7 @@ func TestRender_EveryConfigFieldIsDocumented(t *testing.T) {
 // differs from a fresh rendering of infra/config's types and comments: run
 // `go generate ./infra/config` and commit the result.
 func TestConfigReference_MatchesTheGoTypes(t *testing.T) {
-	src, err := configSource()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := repoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := RenderReference(src, root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, root, want := freshReference(t)
 	got, err := os.ReadFile(rel(root, "docs", "reference", "config.md"))
 	if err != nil {
 		t.Fatalf("%v: run `go generate ./infra/config`", err)
@@ -77,19 +66,8 @@ func TestConfigReference_MatchesTheGoTypes(t *testing.T) {
 // Pulumi.yaml's schema come from the same types; every top-level key of one
 // is a row of the other.
 func TestConfigReference_ListsEveryKeyPulumiYAMLDeclares(t *testing.T) {
-	src, err := configSource()
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, _, ref := freshReference(t)
 	gen, err := Render(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := repoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := RenderReference(src, root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,18 +85,7 @@ func TestConfigReference_ListsEveryKeyPulumiYAMLDeclares(t *testing.T) {
 // TestConfigReference_DescribesEveryNestedKey: a nested key without a doc
 // comment on its Go field shows an empty description; say what it is.
 func TestConfigReference_DescribesEveryNestedKey(t *testing.T) {
-	src, err := configSource()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := repoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := RenderReference(src, root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, ref := freshReference(t)
 	var missing []string
 	for _, line := range strings.Split(ref, "\n") {
 		if strings.HasPrefix(line, "| `rampart:") && strings.HasSuffix(line, "|  |") {
@@ -179,4 +146,22 @@ func TestConfigurationDoc_KeyTableListsExactlyTheConfigKeys(t *testing.T) {
 			t.Errorf("docs/configuration.md's key table lists %s, which no config type declares", k)
 		}
 	}
+}
+
+// freshReference renders the configuration reference from config.go's
+// source as `go generate` would: the source, the repository root and the
+// rendering.
+func freshReference(t *testing.T) (src []byte, root, ref string) {
+	t.Helper()
+	src, err := configSource()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if root, err = repoRoot(); err != nil {
+		t.Fatal(err)
+	}
+	if ref, err = RenderReference(src, root); err != nil {
+		t.Fatal(err)
+	}
+	return src, root, ref
 }
