@@ -162,10 +162,11 @@ func TestAssess_SSRFEvidenceNamesTheOpenRanges(t *testing.T) {
 	dep := renderedDeployment(t, "Pulumi.local.yaml")
 	spec := at(t, find(t, &dep, "rampart-system-policies-"+netpol.GatewayEgressName).Outputs, "spec").(map[string]any)
 	ib := at(t, spec, "egress", 1, "to", 0, "ipBlock").(map[string]any)
-	if ib["cidr"] != "0.0.0.0/0" {
-		t.Fatalf("gateway egress rule 1 is %v, not the HTTPS-anywhere rule", ib)
+	if ib["cidr"] != "203.0.113.10/32" {
+		t.Fatalf("gateway egress rule 1 is %v, not the public-api backend's address", ib)
 	}
-	ib["except"] = []any{"10.0.0.0/8"} // the rest of the blocklist dropped
+	// Widened to every address with only part of the blocklist excepted.
+	ib["cidr"], ib["except"] = "0.0.0.0/0", []any{"10.0.0.0/8"}
 	r := verdictOf(t, compliance.Assess("test", dep, now), "ssrf-blocklist")
 	if r.Verdict != compliance.Fail {
 		t.Fatalf("verdict %s", r.Verdict)

@@ -24,7 +24,8 @@ const (
 // `pulumi stack export --show-secrets` would hold: URNs qualified by their
 // parents, secrets as signature maps carrying their plaintext (so a test can
 // prove the report never opens them), and the stack outputs the report
-// reads (profile, exemptions, egressExceptions, ingressTLSFloor), which the
+// reads (profile, exemptions, egressExceptions, publicEgress,
+// ingressTLSFloor), which the
 // mock does not record.
 func renderedDeployment(t *testing.T, file string) apitype.DeploymentV3 {
 	t.Helper()
@@ -51,7 +52,15 @@ func deploymentOf(rec *recmock.Recorder, cfg *config.Config) apitype.DeploymentV
 	for _, e := range stacks.EgressExceptions(cfg) {
 		egress = append(egress, map[string]any{"cidr": e.CIDR, "justification": e.Justification, "source": e.Source})
 	}
-	outputs := map[string]any{"profile": string(cfg.Profile), "exemptions": exemptions, "egressExceptions": egress}
+	public := []any{}
+	if g := cfg.Gateway; g != nil && g.PublicEgress != nil {
+		var ports []any
+		for _, p := range g.PublicEgress.Ports {
+			ports = append(ports, float64(p))
+		}
+		public = append(public, map[string]any{"source": "rampart:gateway.publicEgress", "ports": ports, "justification": g.PublicEgress.Justification})
+	}
+	outputs := map[string]any{"profile": string(cfg.Profile), "exemptions": exemptions, "egressExceptions": egress, stacks.PublicEgressOutput: public}
 	if cfg.Ingress.Enabled {
 		outputs["ingressTLSFloor"] = stacks.IngressTLSFloor(cfg)
 	}

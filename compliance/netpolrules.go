@@ -27,7 +27,7 @@ var gatewayIngressPorts = map[float64]bool{80: true, 443: true, 10080: true, 104
 // rule Rampart renders open on purpose — ingress from anywhere to the
 // gateway proxies on 80/443 (rampart:ingress) — is reported, not failed.
 // With no offending rule, one passing fact sums the namespace up.
-func ruleEvidence(ns *object, name string, pols []*object, tenant *tenantPeers, exc []egressException) []Evidence {
+func ruleEvidence(ns *object, name string, pols []*object, tenant *tenantPeers, exc []egressException, pub []publicDecision) []Evidence {
 	var ev []Evidence
 	rules := 0
 	for _, p := range pols {
@@ -50,6 +50,9 @@ func ruleEvidence(ns *object, name string, pols []*object, tenant *tenantPeers, 
 				}
 				for j, pe := range peers {
 					at := fmt.Sprintf("%s[%d]", path, j)
+					if ib := asMap(asMap(pe)["ipBlock"]); dir.peers == "to" && ib != nil && everyAddress(ib) && !undeclared(p) {
+						ev = append(ev, publicEvidence(p.URN, at, rm, ib, pub))
+					}
 					e, bad := peerEvidence(p, at, asMap(pe), dir.peers == "to", tenant != nil, exc)
 					if !bad && dir.peers == "from" && tenant != nil && !undeclared(p) {
 						e, bad = tenantPeer(p, at, asMap(pe), tenant)
@@ -67,7 +70,7 @@ func ruleEvidence(ns *object, name string, pols []*object, tenant *tenantPeers, 
 		}
 	}
 	for _, e := range ev {
-		if !e.OK {
+		if !e.OK && !e.Exempt {
 			return ev
 		}
 	}

@@ -33,7 +33,9 @@ func (s *state) policiesIn(ns string) []*object {
 // checkNetworkPolicies: every namespace has a default-deny policy (empty
 // podSelector, Ingress and Egress, no rule), DNS egress on UDP and TCP 53,
 // and, for tenants, isolation: ingress only from named namespaces, egress
-// only within the namespace.
+// only within the namespace — or, for a tenant with apps, one policy per
+// app naming every peer and port (appIsolation). An egress to every public
+// address stands only on a written publicEgress decision.
 //
 // Policies are additive: a pod may do what any policy selecting it allows.
 // So every rule of every policy in the namespace is judged too
@@ -46,7 +48,7 @@ func (s *state) policiesIn(ns string) []*object {
 // lacks fails as gone.
 func checkNetworkPolicies(s *state) (bool, []Evidence) {
 	nss := s.byType(namespaceType)
-	exc := s.egressExceptions()
+	exc, pub := s.egressExceptions(), s.publicEgress()
 	var ev []Evidence
 	for _, ns := range nss {
 		name := ns.str("metadata.name")
@@ -55,11 +57,17 @@ func checkNetworkPolicies(s *state) (bool, []Evidence) {
 		ev = append(ev, dnsEgress(ns, name, pols))
 		var tenant *tenantPeers
 		if ns.str(field("metadata.labels", tierLabel)) == "tenant" {
-			e, admitted := tenantIsolation(ns, name, slices.DeleteFunc(slices.Clone(pols), undeclared))
-			ev = append(ev, e)
+			declared := slices.DeleteFunc(slices.Clone(pols), undeclared)
+			apps, admitted := appIsolation(name, declared)
+			if len(apps) == 0 || byName(declared, netpol.TenantIsolationName) != nil {
+				var e Evidence
+				e, admitted = tenantIsolation(ns, name, declared)
+				apps = append(apps, e)
+			}
+			ev = append(ev, apps...)
 			tenant = &tenantPeers{name: name, admitted: admitted}
 		}
-		ev = append(ev, ruleEvidence(ns, name, pols, tenant, exc)...)
+		ev = append(ev, ruleEvidence(ns, name, pols, tenant, exc, pub)...)
 	}
 	gone := s.goneEvidence("Namespace", "NetworkPolicy")
 	return len(nss)+len(gone) > 0, append(ev, gone...)

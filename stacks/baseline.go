@@ -23,8 +23,9 @@ type Baseline struct {
 }
 
 // NewBaseline composes the platform namespaces, then the tenants, each with
-// its network policies; the gateway's namespace also gets the gateway egress
-// restriction.
+// its network policies (a tenant's admit the proxies on its route ports
+// only, and its apps' replace the tenant-wide isolation); the gateway's
+// namespace also gets the gateway egress restriction.
 func NewBaseline(ctx *pulumi.Context, cfg *config.Config, p *providers.Providers) (*Baseline, error) {
 	b := &Baseline{Namespaces: map[string]*namespace.Namespace{}, Policies: map[string]*netpol.Policies{}}
 	opts := []pulumi.ResourceOption{pulumi.Providers(p.Kubernetes)}
@@ -35,7 +36,7 @@ func NewBaseline(ctx *pulumi.Context, cfg *config.Config, p *providers.Providers
 			return err
 		}
 		if g := cfg.Gateway; g != nil && g.Namespace == name {
-			pol.Gateway = &g.Gateway
+			pol.Gateway = cfg.GatewayPolicy()
 		}
 		pols, err := netpol.NewPolicies(ctx, name+"-policies", n.Name, pol, opts...)
 		if err != nil {
@@ -55,10 +56,7 @@ func NewBaseline(ctx *pulumi.Context, cfg *config.Config, p *providers.Providers
 		}
 	}
 	for _, t := range cfg.Tenants {
-		if err := add(t.Name,
-			withTier(t, "tenant"),
-			&netpol.PoliciesArgs{Namespace: t.Name, DNS: cfg.Network.DNS, Isolation: true,
-				IngressNamespaces: []string{cfg.Ingress.Namespace}}); err != nil {
+		if err := add(t.Name, withTier(t.NamespaceArgs, "tenant"), cfg.TenantPolicies(t)); err != nil {
 			return nil, fmt.Errorf("baseline: tenant %s: %w", t.Name, err)
 		}
 	}

@@ -123,24 +123,16 @@ func TestProgram_ExplicitZeroPodsIsRefusedNotDefaulted(t *testing.T) {
 	}
 }
 
-// TestProgram_ExplicitZeroPortAndEmptySelectorAreRefusedNotDefaulted: a
-// written 0 port and an empty DNS selector each reach validation and are
-// refused at their key, where they used to become 443 and kube-dns's
-// labels. Left out, they still take those defaults
+// TestProgram_ExplicitEmptyDNSSelectorIsRefusedNotDefaulted: an empty DNS
+// selector reaches validation and is refused at its key, where it used to
+// become kube-dns's labels. Left out, it still takes that default
 // (TestNetworkIntent_LocalStatesTheDeclaredTraffic).
-func TestProgram_ExplicitZeroPortAndEmptySelectorAreRefusedNotDefaulted(t *testing.T) {
+func TestProgram_ExplicitEmptyDNSSelectorIsRefusedNotDefaulted(t *testing.T) {
 	cfg := validConfig()
-	var gw map[string]any
-	if err := json.Unmarshal([]byte(cfg["rampart:gateway"]), &gw); err != nil {
-		t.Fatal(err)
-	}
-	gw["httpsPort"] = 0
-	cfg["rampart:gateway"] = js(gw)
 	cfg["rampart:network"] = js(map[string]any{"dns": map[string]any{"podLabels": map[string]string{}}})
 	rec := recmock.New()
 	err := rec.Run(program, recmock.WithConfig(cfg))
 	for _, want := range []string{
-		`rampart:gateway.httpsPort: 0: 0 is not "unset": it is no port, and a NetworkPolicy rule without a port opens every port — remove the key for the default 443`,
 		`rampart:network.dns.podLabels: {}: {} is not "unset": an empty selector would open port 53 to every pod of the DNS namespace — remove the key for the default {k8s-app: kube-dns}`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {

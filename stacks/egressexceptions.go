@@ -1,7 +1,9 @@
 package stacks
 
 import (
+	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/components/netpol"
@@ -24,8 +26,9 @@ type EgressException struct {
 }
 
 // EgressExceptions lists, for an already validated config, every range the
-// rendered policies admit by address: rampart:gateway.allowedTargets (with
-// their written justification), then the infrastructure addresses
+// rendered policies admit by address on purpose: the justified
+// rampart:gateway.allowedTargets and apps' allow.to ranges (with their
+// written justification), then the infrastructure addresses
 // components reach on a fixed port (NodeLocal DNS, the API server, the
 // registries, the audit store, an external OpenBao). Ranges of disabled
 // components are left out.
@@ -42,7 +45,18 @@ func EgressExceptions(cfg *config.Config) []EgressException {
 	}
 	if g := cfg.Gateway; g != nil {
 		for _, t := range g.AllowedTargets {
-			add("rampart:gateway.allowedTargets["+t.Name+"]", t.Justification, t.CIDR)
+			if strings.TrimSpace(t.Justification) != "" { // a public range is no exception
+				add("rampart:gateway.allowedTargets["+t.Name+"]", t.Justification, t.CIDR)
+			}
+		}
+	}
+	for i, t := range cfg.Tenants {
+		for j, a := range t.Apps {
+			for k, to := range a.Allow.To {
+				if to.CIDR != "" && strings.TrimSpace(to.Justification) != "" {
+					add(fmt.Sprintf("rampart:tenants[%d].apps[%d].allow.to[%d]", i, j, k), to.Justification, to.CIDR)
+				}
+			}
 		}
 	}
 	if c := cfg.Network.DNS.NodeLocalCIDR; c != "" {
@@ -73,4 +87,25 @@ func exportEgressExceptions(ctx *pulumi.Context, cfg *config.Config) {
 		list = append(list, pulumi.ToMap(map[string]any{"cidr": e.CIDR, "justification": e.Justification, "source": e.Source}))
 	}
 	ctx.Export("egressExceptions", list)
+}
+
+// PublicEgressOutput is the stack output holding the publicEgress
+// decisions: the compliance report shows each as the exemption of the
+// ipBlock that opens every public address, and fails such an ipBlock
+// without one.
+const PublicEgressOutput = "publicEgress"
+
+// exportPublicEgress exports rampart:gateway.publicEgress, when written, as
+// a list of {source, ports, justification}; an empty list otherwise.
+func exportPublicEgress(ctx *pulumi.Context, cfg *config.Config) {
+	list := pulumi.Array{}
+	if g := cfg.Gateway; g != nil && g.PublicEgress != nil {
+		ports := pulumi.Array{}
+		for _, p := range g.PublicEgress.Ports {
+			ports = append(ports, pulumi.Int(p))
+		}
+		list = append(list, pulumi.Map{"source": pulumi.String("rampart:gateway.publicEgress"), "ports": ports,
+			"justification": pulumi.String(g.PublicEgress.Justification)})
+	}
+	ctx.Export(PublicEgressOutput, list)
 }

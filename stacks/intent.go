@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/netip"
 	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -28,12 +29,16 @@ const (
 // this intent and real connections. Every field names the config key it
 // comes from, for the report's "why".
 //
-// The semantics it states: traffic within a namespace is allowed; a
-// namespace admits ingress only from itself and IngressFrom; every
-// namespace reaches DNS on 53/UDP and 53/TCP; the ingress proxies reach the
-// route backends' namespaces on the backends' ports; the gateway's pods
-// reach any address outside Blocklist on HTTPSPort, and AllowedTargets;
-// everything else from a managed namespace is denied. NIS2 Art. 21(2)(e).
+// The semantics it states: traffic within a namespace without apps is
+// allowed; such a namespace admits ingress only from itself and the ingress
+// proxies on ProxyPorts; in a tenant with apps, a pod of an app accepts only
+// the proxies on the app's exposed ports and its From peers, and reaches
+// only its To peers, and a pod of no app nothing; every namespace reaches
+// DNS on 53/UDP and 53/TCP; the ingress proxies reach the route backends'
+// namespaces on the backends' pod ports; the gateway's pods reach its
+// Endpoints and AllowedTargets on their ports, and any address outside
+// Blocklist only on PublicEgress's ports; everything else from a managed
+// namespace is denied. NIS2 Art. 21(2)(e).
 type NetworkIntent struct {
 	// Namespaces are the managed namespaces in creation order: the
 	// platform's (rampart:namespaces), then the tenants (rampart:tenants).
@@ -62,9 +67,35 @@ type IntentNamespace struct {
 	// PodSecurity is the enforced Pod Security level: restricted, or the
 	// level of its typed exemption (Key + ".exemption").
 	PodSecurity string `json:"podSecurity"`
-	// IngressFrom are the namespaces admitted besides the namespace itself
-	// (tenants admit rampart:ingress.namespace).
-	IngressFrom []string `json:"ingressFrom,omitempty"`
+	// ProxyPorts are the pod ports on which a tenant without apps admits
+	// the ingress proxies: its routes' (rampart:ingress.routes).
+	ProxyPorts []int `json:"proxyPorts,omitempty"`
+	// Apps are a tenant's apps (Key + ".apps"); when any is declared, they
+	// alone say what the tenant's pods may do.
+	Apps []IntentApp `json:"apps,omitempty"`
+}
+
+// IntentApp is one app of a tenant, its peers resolved: an app of the same
+// tenant appears as the tenant's namespace and that app's labels.
+type IntentApp struct {
+	Name      string            `json:"name"`
+	Key       string            `json:"key"`
+	PodLabels map[string]string `json:"podLabels"`
+	// Exposed are the ports the ingress proxies reach (expose[].port).
+	Exposed []int `json:"exposed,omitempty"`
+	// From are the clients the app accepts, To the servers it reaches.
+	From []IntentAppPeer `json:"from,omitempty"`
+	To   []IntentAppPeer `json:"to,omitempty"`
+}
+
+// IntentAppPeer is pods of a namespace, or (To only) an address range, on
+// ports.
+type IntentAppPeer struct {
+	Namespace string            `json:"namespace,omitempty"`
+	PodLabels map[string]string `json:"podLabels,omitempty"`
+	CIDR      string            `json:"cidr,omitempty"`
+	Ports     []int             `json:"ports"`
+	Key       string            `json:"key"`
 }
 
 // IntentDNS is cluster DNS (rampart:network.dns), reached by every managed
@@ -107,15 +138,25 @@ type IntentBackend struct {
 type IntentGateway struct {
 	Namespace string            `json:"namespace"`
 	PodLabels map[string]string `json:"podLabels"`
-	// HTTPSPort is the port the gateway reaches any address outside the
-	// SSRF blocklist on (rampart:gateway.httpsPort, default 443).
-	HTTPSPort int `json:"httpsPort"`
+	// PublicEgress, when set, is the written decision to reach any address
+	// outside the SSRF blocklist on its ports (rampart:gateway.publicEgress).
+	PublicEgress *IntentPublicEgress `json:"publicEgress,omitempty"`
+	// Endpoints are the backends written as addresses, each opened as
+	// exactly that address on its URL's port (rampart:gateway.backends).
+	Endpoints []IntentTarget `json:"endpoints,omitempty"`
 	// ControlPlane and InClusterBackends are the in-cluster peers the
 	// gateway reaches (pods by label, on one TCP port each).
 	ControlPlane      *IntentPeer  `json:"controlPlane,omitempty"`
 	InClusterBackends []IntentPeer `json:"inClusterBackends,omitempty"`
 	// AllowedTargets are the justified exceptions to the blocklist.
 	AllowedTargets []IntentTarget `json:"allowedTargets,omitempty"`
+}
+
+// IntentPublicEgress is rampart:gateway.publicEgress.
+type IntentPublicEgress struct {
+	Ports         []int  `json:"ports"`
+	Justification string `json:"justification"`
+	Key           string `json:"key"`
 }
 
 // IntentPeer is in-cluster pods the gateway reaches on one port.
@@ -151,26 +192,42 @@ func NetworkIntentOf(cfg *config.Config) NetworkIntent {
 		})
 	}
 	for i, t := range cfg.Tenants {
-		in.Namespaces = append(in.Namespaces, IntentNamespace{
+		n := IntentNamespace{
 			Name: t.Name, Tier: TierTenant, Key: fmt.Sprintf("rampart:tenants[%d]", i),
-			PodSecurity: string(t.EnforceLevel()), IngressFrom: []string{cfg.Ingress.Namespace},
-		})
+			PodSecurity: string(t.EnforceLevel()), Apps: intentApps(t, fmt.Sprintf("rampart:tenants[%d].apps", i)),
+		}
+		if p := cfg.TenantPolicies(t).Ingress; p != nil && len(t.Apps) == 0 {
+			n.ProxyPorts = slices.Clone(p.Ports)
+		}
+		in.Namespaces = append(in.Namespaces, n)
 	}
 	if cfg.Ingress.Enabled {
 		a := cfg.IngressArgs().WithDefaults()
+		_, appRouteKeys := cfg.AppRoutes()
 		in.Ingress.ProxyPodLabels = maps.Clone(a.ProxyPodLabels)
 		for i, r := range a.Routes {
 			if r.Backend == nil {
 				continue // refused by validation already
 			}
+			key := fmt.Sprintf("rampart:ingress.routes[%d].backend", i)
+			if i >= len(cfg.Ingress.Routes) {
+				key = appRouteKeys[i-len(cfg.Ingress.Routes)]
+			}
 			in.Ingress.Backends = append(in.Ingress.Backends, IntentBackend{
-				Namespace: r.Backend.Namespace, Port: r.Backend.Port, Host: r.Host,
-				Key: fmt.Sprintf("rampart:ingress.routes[%d].backend", i),
+				Namespace: r.Backend.Namespace, Port: r.Backend.TargetPort, Host: r.Host, Key: key,
 			})
 		}
 	}
 	if g := cfg.Gateway; g != nil {
-		gw := &IntentGateway{Namespace: g.Namespace, PodLabels: maps.Clone(g.PodLabels), HTTPSPort: *g.HTTPSPort}
+		gw := &IntentGateway{Namespace: g.Namespace, PodLabels: maps.Clone(g.PodLabels)}
+		if pe := g.PublicEgress; pe != nil {
+			gw.PublicEgress = &IntentPublicEgress{Ports: slices.Clone(pe.Ports), Justification: pe.Justification, Key: "rampart:gateway.publicEgress"}
+		}
+		for _, e := range cfg.GatewayPolicy().Endpoints {
+			i := slices.IndexFunc(g.Backends, func(b config.Backend) bool { return b.Name == e.Name })
+			gw.Endpoints = append(gw.Endpoints, IntentTarget{Name: e.Name, CIDR: netip.PrefixFrom(e.Addr, e.Addr.BitLen()).String(),
+				Ports: []int{e.Port}, Key: fmt.Sprintf("rampart:gateway.backends[%d]", i)})
+		}
 		peer := func(p netpol.Peer, key string) IntentPeer {
 			return IntentPeer{NamespaceLabels: maps.Clone(p.NamespaceLabels), PodLabels: maps.Clone(p.PodLabels), Port: p.Port, Key: key}
 		}
@@ -192,6 +249,54 @@ func NetworkIntentOf(cfg *config.Config) NetworkIntent {
 		in.Blocklist = append(in.Blocklist, p.String())
 	}
 	return in
+}
+
+// intentApps resolves tenant t's apps (declared under key).
+func intentApps(t config.Tenant, key string) []IntentApp {
+	labels := map[string]map[string]string{}
+	for _, a := range t.Apps {
+		labels[a.Name] = a.PodLabels
+	}
+	edges := netpol.Edges(t.Apps)
+	var out []IntentApp
+	for i, a := range t.Apps {
+		ak := fmt.Sprintf("%s[%d]", key, i)
+		ia := IntentApp{Name: a.Name, Key: ak, PodLabels: maps.Clone(a.PodLabels)}
+		for _, e := range a.Expose {
+			if !slices.Contains(ia.Exposed, e.Port) {
+				ia.Exposed = append(ia.Exposed, e.Port)
+			}
+		}
+		slices.Sort(ia.Exposed)
+		for _, b := range t.Apps {
+			if ports, ok := edges[netpol.Edge{From: b.Name, To: a.Name}]; ok {
+				ia.From = append(ia.From, IntentAppPeer{Namespace: t.Name, PodLabels: maps.Clone(b.PodLabels), Ports: ports, Key: ak + ".allow (app " + b.Name + ")"})
+			}
+			if ports, ok := edges[netpol.Edge{From: a.Name, To: b.Name}]; ok {
+				ia.To = append(ia.To, IntentAppPeer{Namespace: t.Name, PodLabels: maps.Clone(b.PodLabels), Ports: ports, Key: ak + ".allow (app " + b.Name + ")"})
+			}
+		}
+		for j, f := range a.Allow.From {
+			if f.Namespace != "" {
+				ports := f.Ports
+				if len(ports) == 0 {
+					ports = a.Ports
+				}
+				ia.From = append(ia.From, IntentAppPeer{Namespace: f.Namespace, PodLabels: maps.Clone(f.PodLabels), Ports: slices.Clone(ports), Key: fmt.Sprintf("%s.allow.from[%d]", ak, j)})
+			}
+		}
+		for j, to := range a.Allow.To {
+			if to.App == "" {
+				cidr := to.CIDR
+				if cidr != "" {
+					cidr = netpol.Canonical(netip.MustParsePrefix(cidr).Masked()).String() // validated
+				}
+				ia.To = append(ia.To, IntentAppPeer{Namespace: to.Namespace, PodLabels: maps.Clone(to.PodLabels), CIDR: cidr, Ports: slices.Clone(to.Ports), Key: fmt.Sprintf("%s.allow.to[%d]", ak, j)})
+			}
+		}
+		out = append(out, ia)
+	}
+	return out
 }
 
 // exportNetworkIntent exports NetworkIntentOf(cfg) as "networkIntent", in

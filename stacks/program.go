@@ -60,6 +60,7 @@ func Run(ctx *pulumi.Context, cfg *config.Config) error {
 	ctx.Export("networkPolicies", policies)
 	ctx.Export("exemptions", exemptions)
 	exportEgressExceptions(ctx, cfg)
+	exportPublicEgress(ctx, cfg)
 	exportNetworkIntent(ctx, cfg)
 
 	pl, err := NewPlatform(ctx, cfg, p, b)

@@ -140,7 +140,8 @@ func TestProgram_RejectsInvalidConfigAndRegistersNothing(t *testing.T) {
 		{"gateway port out of range", map[string]string{"rampart:gateway": gw(func(g map[string]any) {
 			g["controlPlane"] = map[string]any{"podLabels": map[string]string{"app": "cp"}, "port": 0}
 		})}, nil, "rampart:gateway.controlPlane.port: 0"},
-		{"https port out of range", map[string]string{"rampart:gateway": gw(func(g map[string]any) { g["httpsPort"] = 65536 })}, nil, "rampart:gateway.httpsPort: 65536"},
+		{"https port, a removed key", map[string]string{"rampart:gateway": gw(func(g map[string]any) { g["httpsPort"] = 443 })}, nil,
+			"rampart:gateway.httpsPort: (value not shown): removed — the gateway no longer reaches every public address on one port by default"},
 		{"bad allowed cidr", map[string]string{"rampart:gateway": gw(func(g map[string]any) {
 			g["allowedTargets"] = []any{map[string]any{"name": "db", "cidr": "10.0.0.300/24", "ports": []int{5432}, "justification": "database on the private network"}}
 		})}, nil, "rampart:gateway.allowedTargets[0].cidr: \"10.0.0.300/24\""},

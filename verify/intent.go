@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/rampart-dev/rampart/helpers/netpolicy"
 	"github.com/rampart-dev/rampart/stacks"
 	rbacv1 "k8s.io/api/rbac/v1"
 )
@@ -175,17 +176,7 @@ func newExpecter(in *Intent) (*expecter, error) {
 // hasLabels reports whether labels carries every key and value of sel (a
 // matchLabels selector; an empty one selects nothing here, as the intent
 // never means "every pod" by it).
-func hasLabels(labels, sel map[string]string) bool {
-	if len(sel) == 0 {
-		return false
-	}
-	for k, v := range sel {
-		if labels[k] != v {
-			return false
-		}
-	}
-	return true
-}
+func hasLabels(labels, sel map[string]string) bool { return netpolicy.Selects(sel, labels) }
 
 func (x *expecter) isProxy(p Peer) bool {
 	ing := x.in.Ingress
@@ -197,17 +188,43 @@ func (x *expecter) isGateway(p Peer) bool {
 	return p.Managed && g != nil && p.Namespace == g.Namespace && hasLabels(p.Labels, g.PodLabels)
 }
 
+// appOf is the app of namespace n whose pods p is one of, if any.
+func appOf(n stacks.IntentNamespace, p Peer) (stacks.IntentApp, bool) {
+	for _, a := range n.Apps {
+		if hasLabels(p.Labels, a.PodLabels) {
+			return a, true
+		}
+	}
+	return stacks.IntentApp{}, false
+}
+
+// peerHolds reports whether app peer q selects pod p on port.
+func peerHolds(q stacks.IntentAppPeer, p Peer, port int) bool {
+	return q.Namespace == p.Namespace && hasLabels(p.Labels, q.PodLabels) && slices.Contains(q.Ports, port)
+}
+
 // egressDenied says what a managed client may reach, for a closed verdict.
 func (x *expecter) egressDenied(c Peer) string {
 	n := x.ns[c.Namespace]
+	if len(n.Apps) > 0 {
+		if a, ok := appOf(n, c); ok {
+			return fmt.Sprintf("%s is app %s, which reaches only its allow.to peers and DNS (%s)", c, a.Name, a.Key)
+		}
+		return fmt.Sprintf("%s belongs to no app of %s, whose apps alone may send traffic besides DNS (%s.apps)", c, n.Name, n.Key)
+	}
 	may := []string{"its own namespace", "DNS"}
 	if x.isProxy(c) {
 		may = append(may, "the route backends (rampart:ingress.routes)")
 	}
 	if g := x.in.Gateway; x.isGateway(c) {
-		may = append(may, fmt.Sprintf("addresses outside the SSRF blocklist on %d (rampart:gateway.httpsPort)", g.HTTPSPort))
+		if len(g.Endpoints) > 0 {
+			may = append(may, "its backends' addresses (rampart:gateway.backends)")
+		}
 		if len(g.AllowedTargets) > 0 {
 			may = append(may, "rampart:gateway.allowedTargets")
+		}
+		if pe := g.PublicEgress; pe != nil {
+			may = append(may, fmt.Sprintf("addresses outside the SSRF blocklist on %v (%s)", pe.Ports, pe.Key))
 		}
 	}
 	return fmt.Sprintf("%s's egress is limited to %s (%s)", c, strings.Join(may, ", "), n.Key)
@@ -216,6 +233,16 @@ func (x *expecter) egressDenied(c Peer) string {
 // egressToPod: may managed client c reach server s on TCP port?
 func (x *expecter) egressToPod(c, s Peer, port int) (bool, string) {
 	n := x.ns[c.Namespace]
+	if len(n.Apps) > 0 {
+		if a, ok := appOf(n, c); ok {
+			for _, q := range a.To {
+				if peerHolds(q, s, port) {
+					return true, fmt.Sprintf("app %s reaches %s:%d (%s)", a.Name, s, port, q.Key)
+				}
+			}
+		}
+		return false, x.egressDenied(c)
+	}
 	if s.Namespace == c.Namespace {
 		return true, fmt.Sprintf("traffic within %s is allowed (%s)", n.Name, n.Key)
 	}
@@ -231,21 +258,34 @@ func (x *expecter) egressToPod(c, s Peer, port int) (bool, string) {
 	return false, x.egressDenied(c)
 }
 
-// ingressFrom: does managed server s admit client c?
-func (x *expecter) ingressFrom(s, c Peer) (bool, string) {
+// ingressFrom: does managed server s admit client c on port?
+func (x *expecter) ingressFrom(s, c Peer, port int) (bool, string) {
 	n := x.ns[s.Namespace]
+	if len(n.Apps) > 0 {
+		a, ok := appOf(n, s)
+		if !ok {
+			return false, fmt.Sprintf("%s belongs to no app of %s, and only apps accept traffic (%s.apps)", s, n.Name, n.Key)
+		}
+		if x.isProxy(c) && slices.Contains(a.Exposed, port) {
+			return true, fmt.Sprintf("app %s admits the ingress proxies on its exposed port %d (%s.expose)", a.Name, port, a.Key)
+		}
+		for _, q := range a.From {
+			if peerHolds(q, c, port) {
+				return true, fmt.Sprintf("app %s admits %s on %d (%s)", a.Name, c, port, q.Key)
+			}
+		}
+		return false, fmt.Sprintf("app %s admits only the proxies on %v and its allow.from peers (%s)", a.Name, a.Exposed, a.Key)
+	}
 	if c.Namespace == s.Namespace {
 		return true, ""
 	}
-	if slices.Contains(n.IngressFrom, c.Namespace) {
-		key := n.Key
-		if c.Namespace == x.in.Ingress.Namespace {
-			key += "; rampart:ingress.namespace"
-		}
-		return true, fmt.Sprintf("%s admits %s (%s)", n.Name, c.Namespace, key)
+	if x.isProxy(c) && slices.Contains(n.ProxyPorts, port) {
+		return true, fmt.Sprintf("%s admits the ingress proxies on its route port %d (%s; rampart:ingress.routes)", n.Name, port, n.Key)
 	}
-	admitted := append([]string{"itself"}, n.IngressFrom...)
-	return false, fmt.Sprintf("%s admits only %s (%s)", n.Name, strings.Join(admitted, " and "), n.Key)
+	if len(n.ProxyPorts) == 0 {
+		return false, fmt.Sprintf("%s admits only itself (%s)", n.Name, n.Key)
+	}
+	return false, fmt.Sprintf("%s admits only itself and the ingress proxies on its route ports %v (%s)", n.Name, n.ProxyPorts, n.Key)
 }
 
 // Pod is the expected verdict of a TCP connection from client c to server
@@ -258,7 +298,7 @@ func (x *expecter) Pod(c, s Peer, port int) Expectation {
 	}
 	iOK, iWhy := true, ""
 	if s.Managed {
-		iOK, iWhy = x.ingressFrom(s, c)
+		iOK, iWhy = x.ingressFrom(s, c, port)
 	}
 	e := Expectation{Item: ItemNetpol}
 	switch {
@@ -305,22 +345,33 @@ func (x *expecter) Outside(c Peer, addr netip.Addr, port int) Expectation {
 		e.Item = ItemSSRF
 	}
 	if g := x.in.Gateway; x.isGateway(c) {
-		for _, t := range g.AllowedTargets {
+		for _, t := range append(slices.Clone(g.Endpoints), g.AllowedTargets...) {
 			p, err := netip.ParsePrefix(t.CIDR)
 			if err == nil && p.Masked().Contains(addr) && slices.Contains(t.Ports, port) {
 				e.Verdict, e.Why = Open, fmt.Sprintf("%s (%s) opens %s on %v", t.Key, t.Name, t.CIDR, t.Ports)
 				return e
 			}
 		}
-		switch {
+		switch pe := g.PublicEgress; {
 		case isBlocked:
 			e.Why = fmt.Sprintf("%s is in the SSRF blocklist entry %s, which the gateway must never reach; no rampart:gateway.allowedTargets entry opens it on %d", addr, entry, port)
-		case port == g.HTTPSPort:
-			e.Verdict, e.Why = Open, fmt.Sprintf("the gateway reaches addresses outside the SSRF blocklist on %d (rampart:gateway.httpsPort)", port)
+		case pe != nil && slices.Contains(pe.Ports, port):
+			e.Verdict, e.Why = Open, fmt.Sprintf("the gateway reaches addresses outside the SSRF blocklist on %v (%s: %s)", pe.Ports, pe.Key, pe.Justification)
 		default:
-			e.Why = fmt.Sprintf("the gateway reaches the outside on %d only (rampart:gateway.httpsPort)", g.HTTPSPort)
+			e.Why = x.egressDenied(c)
 		}
 		return e
+	}
+	if n := x.ns[c.Namespace]; len(n.Apps) > 0 {
+		if a, ok := appOf(n, c); ok {
+			for _, q := range a.To {
+				p, err := netip.ParsePrefix(q.CIDR)
+				if q.CIDR != "" && err == nil && p.Contains(addr) && slices.Contains(q.Ports, port) {
+					e.Verdict, e.Why = Open, fmt.Sprintf("app %s reaches %s on %v (%s)", a.Name, q.CIDR, q.Ports, q.Key)
+					return e
+				}
+			}
+		}
 	}
 	if d := x.in.DNS; d.NodeLocalCIDR != "" && port == d.Port {
 		if p, err := netip.ParsePrefix(d.NodeLocalCIDR); err == nil && p.Contains(addr) {

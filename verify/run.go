@@ -190,8 +190,8 @@ func (o Options) Validate() error {
 // private addresses, the public one.
 func (o Options) outsideTargets(x *expecter) ([]outside, error) {
 	https := 443
-	if g := x.in.Gateway; g != nil && g.HTTPSPort != 0 {
-		https = g.HTTPSPort
+	if g := x.in.Gateway; g != nil && g.PublicEgress != nil && len(g.PublicEgress.Ports) > 0 {
+		https = g.PublicEgress.Ports[0]
 	}
 	parse := func(flag, s string) (netip.AddrPort, error) {
 		if a, err := netip.ParseAddr(s); err == nil {

@@ -145,6 +145,22 @@ func localDataplane(client, server *corev1.Pod, target string) string {
 	return "TIMEOUT"
 }
 
+// tenantWideIntent is the local stack's intent with its tenants' apps
+// left out: each tenant isolated as a whole and admitting the proxies on
+// its route port 8080, the shape localDataplane implements. The
+// orchestration tests exercise the run (pods, controls, notes, cleanup),
+// not the apps' rules, which TestExpect_LocalStack covers.
+func tenantWideIntent(t *testing.T) *Intent {
+	t.Helper()
+	in := localIntent(t)
+	for i := range in.Namespaces {
+		if n := &in.Namespaces[i]; len(n.Apps) > 0 {
+			n.Apps, n.ProxyPorts = nil, []int{8080}
+		}
+	}
+	return in
+}
+
 func levelsOf(in *Intent) map[string]string {
 	out := map[string]string{}
 	for _, n := range in.Namespaces {
@@ -164,7 +180,7 @@ func runFake(ctx context.Context, t *testing.T, dp dataplane) (*compliance.Behav
 // lab's (10.200.0.10, which its outside hosts answer).
 func runFakeWith(ctx context.Context, t *testing.T, dp dataplane, o Options, setup ...func(*fakeCluster)) (*Result, *fakeCluster, error) {
 	t.Helper()
-	in := localIntent(t)
+	in := tenantWideIntent(t)
 	f := newFakeCluster(t, levelsOf(in), dp)
 	// Remember each namespace's client pods as they are created, for the
 	// log reactor.

@@ -140,6 +140,11 @@ type Backend struct {
 	Service string `json:"service"`
 	// Port of the Service (required).
 	Port int `json:"port"`
+	// TargetPort is the pod port the Service sends Port to: what the
+	// proxies' egress policy and the tenant's isolation open (a
+	// NetworkPolicy sees the pod port, after the Service's translation).
+	// Default: Port.
+	TargetPort int `json:"targetPort,omitempty"`
 	// Namespace of the Service. Default: the route's namespace. Another
 	// namespace gets a ReferenceGrant there for this route only.
 	Namespace string `json:"namespace,omitempty"`
@@ -263,6 +268,44 @@ type IngressArgs struct {
 	Images image.Images `json:"-"`
 }
 
+// CheckRoute adds the problems of one route of the (defaulted) args under
+// path: its host under the domain and served by a listener, its path, its
+// namespace and its backend. Duplicates across routes are the caller's.
+func (a *IngressArgs) CheckRoute(l *verr.List, path string, r Route) {
+	rp := func(s string) string { return verr.Path(path, s) }
+	checkHost(l, rp("host"), r.Host, a.Domain)
+	if r.Host != "" && len(a.Hosts) > 0 && !slices.Contains(a.Hosts, r.Host) {
+		l.Add(rp("host"), r.Host, "no HTTPS listener serves it", "add it to rampart:ingress.hosts")
+	}
+	if !pathRE.MatchString(r.Path) {
+		l.Add(rp("path"), r.Path, "not an absolute lower-case path prefix", `use e.g. "/" or "/api/v1"`)
+	}
+	kname.CheckNamespace(l, rp("namespace"), r.Namespace)
+	if r.Namespace == a.Namespace && a.Namespace != "" {
+		l.Add(rp("namespace"), r.Namespace, "routes belong to the tenant that owns the backend, not the ingress namespace", "use the tenant's namespace")
+	}
+	b := r.Backend
+	if b == nil {
+		l.Add(rp("backend"), verr.Raw("(none)"), "a route without a backend", "set backend {service, port}")
+		return
+	}
+	if msgs := validation.IsDNS1035Label(b.Service); len(msgs) > 0 {
+		l.Add(rp("backend.service"), b.Service, "not a Service name: "+strings.Join(msgs, "; "), "use the backend Service's name")
+	}
+	if b.Port < 1 || b.Port > 65535 {
+		l.Add(rp("backend.port"), b.Port, "not a port", "use the Service's port, 1-65535")
+	}
+	if b.TargetPort < 0 || b.TargetPort > 65535 {
+		l.Add(rp("backend.targetPort"), b.TargetPort, "not a port", "use the pod port the Service targets, 1-65535, or remove it for port")
+	}
+	if b.Namespace != "" {
+		kname.CheckNamespace(l, rp("backend.namespace"), b.Namespace)
+	}
+}
+
+// PathOrDefault is a route's path prefix, "/" when unset.
+func PathOrDefault(path string) string { return cmp.Or(path, "/") }
+
 // proxyLabels are the labels Envoy Gateway puts on every proxy pod.
 var proxyLabels = map[string]string{"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy"}
 
@@ -280,10 +323,11 @@ func (a *IngressArgs) WithDefaults() *IngressArgs {
 	}
 	o.Routes = slices.Clone(o.Routes)
 	for i, r := range o.Routes {
-		r.Path = cmp.Or(r.Path, "/")
+		r.Path = PathOrDefault(r.Path)
 		if r.Backend != nil {
 			b := *r.Backend
 			b.Namespace = cmp.Or(b.Namespace, r.Namespace)
+			b.TargetPort = cmp.Or(b.TargetPort, b.Port)
 			r.Backend = &b
 		}
 		o.Routes[i] = r
@@ -384,36 +428,12 @@ func (a *IngressArgs) Validate(path string) error {
 	}
 	seen := map[string]int{}
 	for i, r := range a.Routes {
-		rp := func(s string) string { return p(fmt.Sprintf("routes[%d].%s", i, s)) }
-		checkHost(&l, rp("host"), r.Host, a.Domain)
-		if r.Host != "" && len(a.Hosts) > 0 && !slices.Contains(a.Hosts, r.Host) {
-			l.Add(rp("host"), r.Host, "no HTTPS listener serves it", "add it to rampart:ingress.hosts")
-		}
+		rp := p(fmt.Sprintf("routes[%d]", i))
+		a.CheckRoute(&l, rp, r)
 		if j, dup := seen[r.Host+" "+r.Path]; dup {
-			l.Add(rp("path"), r.Path, fmt.Sprintf("same host and path as routes[%d]", j), "merge the two routes or change the path")
+			l.Add(rp+".path", r.Path, fmt.Sprintf("same host and path as routes[%d]", j), "merge the two routes or change the path")
 		}
 		seen[r.Host+" "+r.Path] = i
-		if !pathRE.MatchString(r.Path) {
-			l.Add(rp("path"), r.Path, "not an absolute lower-case path prefix", `use e.g. "/" or "/api/v1"`)
-		}
-		kname.CheckNamespace(&l, rp("namespace"), r.Namespace)
-		if r.Namespace == a.Namespace && a.Namespace != "" {
-			l.Add(rp("namespace"), r.Namespace, "routes belong to the tenant that owns the backend, not the ingress namespace", "use the tenant's namespace")
-		}
-		b := r.Backend
-		if b == nil {
-			l.Add(rp("backend"), verr.Raw("(none)"), "a route without a backend", "set backend {service, port}")
-			continue
-		}
-		if msgs := validation.IsDNS1035Label(b.Service); len(msgs) > 0 {
-			l.Add(rp("backend.service"), b.Service, "not a Service name: "+strings.Join(msgs, "; "), "use the backend Service's name")
-		}
-		if b.Port < 1 || b.Port > 65535 {
-			l.Add(rp("backend.port"), b.Port, "not a port", "use the Service's port, 1-65535")
-		}
-		if b.Namespace != "" {
-			kname.CheckNamespace(&l, rp("backend.namespace"), b.Namespace)
-		}
 	}
 	switch a.Mode {
 	case ModeExternal:

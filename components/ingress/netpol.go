@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 
@@ -17,7 +18,7 @@ import (
 const envoyPortShift = 10000
 
 // newNetworkPolicy admits 80/443 from anywhere to the proxy pods only, and
-// lets the proxies reach only the route backends' namespaces and ports. The
+// lets the proxies reach only the route backends' namespaces and pod ports. The
 // namespace's default-deny (from the baseline) stays: nothing else gets in
 // or out. NIS2 Art. 21(2)(e); the STOA security hardening checklist tenant isolation.
 func newNetworkPolicy(ctx *pulumi.Context, name string, a *IngressArgs, opts ...pulumi.ResourceOption) error {
@@ -29,9 +30,11 @@ func newNetworkPolicy(ctx *pulumi.Context, name string, a *IngressArgs, opts ...
 	// Egress: one rule per backend namespace with exactly its ports.
 	byNS := map[string][]int{}
 	for _, r := range a.Routes {
-		ns := r.Backend.Namespace
-		if !containsInt(byNS[ns], r.Backend.Port) {
-			byNS[ns] = append(byNS[ns], r.Backend.Port)
+		// The pod port: the policy sees traffic after the Service's
+		// translation.
+		ns, port := r.Backend.Namespace, cmp.Or(r.Backend.TargetPort, r.Backend.Port)
+		if !containsInt(byNS[ns], port) {
+			byNS[ns] = append(byNS[ns], port)
 		}
 	}
 	nss := make([]string, 0, len(byNS))

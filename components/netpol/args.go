@@ -37,8 +37,10 @@ type DNS struct {
 	NodeLocalCIDR string `json:"nodeLocalCidr,omitempty"`
 }
 
-// DefaultHTTPSPort is Gateway.HTTPSPort when the key is absent.
-const DefaultHTTPSPort = 443
+// minJustification is the shortest written justification the compliance
+// report takes for an exception (an allowed target inside the blocklist,
+// publicEgress).
+const minJustification = 20
 
 // DefaultDNSPodLabels is DNS.PodLabels when the key is absent: kube-dns's
 // (CoreDNS keeps the label).
@@ -75,15 +77,54 @@ type Gateway struct {
 	PodLabels map[string]string `json:"podLabels"`
 	// ControlPlane is the control-plane API the gateway calls (optional).
 	ControlPlane *Peer `json:"controlPlane,omitempty"`
-	// HTTPSPort is the backends' port. Default 443 (nil, the key absent). A
-	// pointer because an explicit 0 is refused (verr.NoPort), not silently
-	// replaced.
-	HTTPSPort *int `json:"httpsPort,omitempty"`
 	// InClusterBackends replace the STOA security hardening checklist's `namespaceSelector: {}` on 443,
 	// which admits every pod in the cluster, with an explicit list.
 	InClusterBackends []Peer `json:"inClusterBackends,omitempty"`
-	// AllowedTargets are explicit exceptions to the SSRF blocklist.
+	// AllowedTargets are the address ranges the gateway reaches, each on its
+	// ports: a backend host name's addresses, or a range inside the SSRF
+	// blocklist (then with a justification).
 	AllowedTargets []AllowedTarget `json:"allowedTargets,omitempty"`
+	// PublicEgress, when set, lets the gateway reach every address outside
+	// the SSRF blocklist on its ports: a written decision, shown in the
+	// compliance report, never a default. Absent: the gateway reaches its
+	// backends' addresses only.
+	PublicEgress *PublicEgress `json:"publicEgress,omitempty"`
+	// Endpoints are the exact addresses of backends written as literal
+	// addresses (the stack fills them from rampart:gateway.backends; not a
+	// config key).
+	Endpoints []Endpoint `json:"-"`
+}
+
+// PublicEgress is the typed decision to let the gateway reach any public
+// address: its ports and why.
+type PublicEgress struct {
+	// Ports are the TCP ports opened to every address outside the blocklist
+	// (required).
+	Ports []int `json:"ports"`
+	// Justification says why the backends cannot be listed (20+ characters).
+	Justification string `json:"justification"`
+}
+
+// Endpoint is one backend address the gateway reaches on one port.
+type Endpoint struct {
+	// Name is the backend's.
+	Name string
+	// Addr is the address, rendered as a /32 or /128.
+	Addr netip.Addr
+	// Port is the URL's port.
+	Port int
+}
+
+// IngressPeer is the gateway's proxies as a tenant admits them: pods of the
+// ingress namespace, on the ports the routes into the tenant name.
+type IngressPeer struct {
+	// Namespace is rampart:ingress.namespace.
+	Namespace string
+	// PodLabels select the proxy pods.
+	PodLabels map[string]string
+	// Ports are the route backends' ports in the tenant; none admits
+	// nothing.
+	Ports []int
 }
 
 // PoliciesArgs configures the network policies of one namespace.
@@ -92,13 +133,18 @@ type PoliciesArgs struct {
 	Namespace string
 	// DNS defaults to kube-dns in kube-system.
 	DNS DNS
-	// IngressNamespaces may reach every pod of the namespace besides the
-	// namespace itself (the STOA security hardening checklist tenant isolation: the ingress controller's
-	// namespace). Default none.
-	IngressNamespaces []string
+	// Ingress, when set, admits the gateway's proxies on its ports only
+	// (the STOA security hardening checklist's tenant isolation names the ingress controller's
+	// namespace; the sovereign-cloud hardening guide's example opens only the app's port to it).
+	// Default none.
+	Ingress *IngressPeer
 	// Isolation adds the STOA security hardening checklist's tenant-isolation policy (same-namespace
-	// traffic plus IngressNamespaces). Default true for tenants.
+	// traffic plus Ingress). Default true for tenants. Ignored when Apps
+	// are declared: their policies replace it.
 	Isolation bool
+	// Apps, when declared, replace tenant-isolation by one policy per app
+	// (apps.go). Default none.
+	Apps []App
 	// Gateway, when set, adds the gateway egress restriction.
 	Gateway *Gateway
 }
@@ -109,13 +155,6 @@ func (a *PoliciesArgs) withDefaults() *PoliciesArgs {
 	if out.DNS.PodLabels == nil {
 		out.DNS.PodLabels = DefaultDNSPodLabels()
 	}
-	if out.Gateway != nil {
-		g := *out.Gateway
-		if g.HTTPSPort == nil {
-			g.HTTPSPort = new(DefaultHTTPSPort)
-		}
-		out.Gateway = &g
-	}
 	return &out
 }
 
@@ -124,9 +163,15 @@ func (a *PoliciesArgs) Validate(path string) error {
 	var l verr.List
 	kname.CheckNamespace(&l, path+".namespace", a.Namespace)
 	ValidateDNS(&l, path+".dns", a.DNS)
-	for i, ns := range a.IngressNamespaces {
-		kname.CheckNamespace(&l, fmt.Sprintf("%s.ingressNamespaces[%d]", path, i), ns)
+	if in := a.Ingress; in != nil {
+		kname.CheckNamespace(&l, path+".ingress.namespace", in.Namespace)
+		if len(in.PodLabels) == 0 {
+			l.Add(path+".ingress.podLabels", verr.Raw("{}"), "an empty selector admits every pod of the ingress namespace", "give the proxies' labels")
+		}
+		checkLabels(&l, path+".ingress.podLabels", in.PodLabels)
+		checkPortList(&l, path+".ingress.ports", in.Ports, "list each route port once")
 	}
+	ValidateApps(&l, path+".apps", a.Apps)
 	if a.Gateway != nil {
 		ValidateGateway(&l, path+".gateway", *a.Gateway)
 	}
@@ -157,12 +202,15 @@ func ValidateGateway(l *verr.List, path string, g Gateway) {
 		l.Add(path+".podLabels", "{}", "an empty selector would restrict every pod as the gateway", `set the gateway's labels, e.g. {"app": "gateway"}`)
 	}
 	checkLabels(l, path+".podLabels", g.PodLabels)
-	switch {
-	case g.HTTPSPort == nil:
-	case *g.HTTPSPort == 0:
-		l.NotUnset(path+".httpsPort", 0, verr.NoPort, DefaultHTTPSPort, "give the backends' port")
-	default:
-		checkPort(l, path+".httpsPort", *g.HTTPSPort)
+	if pe := g.PublicEgress; pe != nil {
+		if len(pe.Ports) == 0 {
+			l.Add(path+".publicEgress.ports", verr.Raw("[]"), "no ports: a rule without ports opens every port to every public address", "list the ports, e.g. [443]")
+		}
+		checkPortList(l, path+".publicEgress.ports", pe.Ports, "list each port once")
+		if len(strings.TrimSpace(pe.Justification)) < minJustification {
+			l.Add(path+".publicEgress.justification", pe.Justification, "egress to any public address is a written decision the compliance report shows",
+				fmt.Sprintf("say why the backends' addresses cannot be listed (at least %d characters), or remove publicEgress", minJustification))
+		}
 	}
 	if g.ControlPlane != nil {
 		checkPeer(l, path+".controlPlane", *g.ControlPlane)
@@ -191,7 +239,7 @@ func CheckAllowedTarget(l *verr.List, p string, t AllowedTarget) {
 			l.Add(p+".cidr", t.CIDR, "an IPv4 range written in IPv6 notation", fmt.Sprintf("use %q", Canonical(pre).String()))
 		}
 		pre = Canonical(pre)
-		if b, blocked := Blocked(pre); blocked && len(strings.TrimSpace(t.Justification)) < 20 {
+		if b, blocked := Blocked(pre); blocked && len(strings.TrimSpace(t.Justification)) < minJustification {
 			l.Add(p+".justification", t.Justification, fmt.Sprintf("%s overlaps the SSRF blocklist entry %s", t.CIDR, b),
 				"write why this internal target must be reachable (20+ characters), or remove it")
 		}

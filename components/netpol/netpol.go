@@ -29,6 +29,10 @@ const (
 	GatewayEgressName   = "gateway-egress"
 )
 
+// AppLabel names, on an app's policy (app-<name>), the app it governs: the
+// compliance report judges those policies as the tenant's isolation.
+const AppLabel = "rampart.dev/app"
+
 // nsNameLabel is set by the API server on every namespace.
 const nsNameLabel = "kubernetes.io/metadata.name"
 
@@ -54,6 +58,7 @@ func NewPolicies(ctx *pulumi.Context, name string, namespace pulumi.StringInput,
 	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("netpol %q: register: %w", name, err)
 	}
+	appOf := map[string]string{} // policy object → app name
 	specs := map[string]*networkingv1.NetworkPolicySpecArgs{
 		DefaultDenyName: {
 			PodSelector: &metav1.LabelSelectorArgs{},
@@ -61,8 +66,15 @@ func NewPolicies(ctx *pulumi.Context, name string, namespace pulumi.StringInput,
 		},
 		AllowDNSName: dnsSpec(a.DNS),
 	}
-	if a.Isolation {
-		specs[TenantIsolationName] = isolationSpec(a.Namespace, a.IngressNamespaces)
+	switch {
+	case len(a.Apps) > 0:
+		edges := Edges(a.Apps)
+		for _, app := range a.Apps {
+			specs[AppPolicyName(app.Name)] = appSpec(app, a.Apps, edges, a.Ingress)
+			appOf[AppPolicyName(app.Name)] = app.Name
+		}
+	case a.Isolation:
+		specs[TenantIsolationName] = isolationSpec(a.Namespace, a.Ingress)
 	}
 	if a.Gateway != nil {
 		specs[GatewayEgressName] = gatewaySpec(*a.Gateway)
@@ -73,8 +85,12 @@ func NewPolicies(ctx *pulumi.Context, name string, namespace pulumi.StringInput,
 	}
 	sort.Strings(names)
 	for _, obj := range names {
+		meta := kmeta.Meta(obj, namespace)
+		if app, ok := appOf[obj]; ok {
+			meta.Labels = pulumi.ToStringMap(kmeta.Labels(map[string]string{AppLabel: app}))
+		}
 		if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-"+obj, &networkingv1.NetworkPolicyArgs{
-			Metadata: kmeta.Meta(obj, namespace),
+			Metadata: meta,
 			Spec:     specs[obj],
 		}, pulumi.Parent(comp),
 			// The object name is fixed, so a replacement must delete first:
@@ -116,15 +132,22 @@ func dnsSpec(d DNS) *networkingv1.NetworkPolicySpecArgs {
 	}
 }
 
-func isolationSpec(ns string, ingressNamespaces []string) *networkingv1.NetworkPolicySpecArgs {
-	from := networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: netpolicy.NamespaceSelector(ns)}}
-	for _, in := range ingressNamespaces {
-		from = append(from, networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: netpolicy.NamespaceSelector(in)})
+// isolationSpec admits every pod of the namespace, and the proxies on the
+// route ports only; egress stays inside the namespace.
+func isolationSpec(ns string, proxies *IngressPeer) *networkingv1.NetworkPolicySpecArgs {
+	in := networkingv1.NetworkPolicyIngressRuleArray{networkingv1.NetworkPolicyIngressRuleArgs{
+		From: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: netpolicy.NamespaceSelector(ns)}},
+	}}
+	if proxies != nil && len(proxies.Ports) > 0 {
+		in = append(in, networkingv1.NetworkPolicyIngressRuleArgs{
+			From:  networkingv1.NetworkPolicyPeerArray{netpolicy.PodsIn(proxies.Namespace, proxies.PodLabels)},
+			Ports: netpolicy.TCP(proxies.Ports...),
+		})
 	}
 	return &networkingv1.NetworkPolicySpecArgs{
 		PodSelector: &metav1.LabelSelectorArgs{},
 		PolicyTypes: pulumi.StringArray{pulumi.String("Ingress"), pulumi.String("Egress")},
-		Ingress:     networkingv1.NetworkPolicyIngressRuleArray{networkingv1.NetworkPolicyIngressRuleArgs{From: from}},
+		Ingress:     in,
 		Egress: networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{
 			To: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{PodSelector: &metav1.LabelSelectorArgs{}}},
 		}},
@@ -151,14 +174,23 @@ func gatewaySpec(g Gateway) *networkingv1.NetworkPolicySpecArgs {
 			To: networkingv1.NetworkPolicyPeerArray{peerArgs(b)}, Ports: ports(TCP, b.Port),
 		})
 	}
-	// HTTPS anywhere, minus the SSRF blocklist of each address family.
-	rules = append(rules, networkingv1.NetworkPolicyEgressRuleArgs{
-		To: networkingv1.NetworkPolicyPeerArray{
-			networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String("0.0.0.0/0"), Except: pulumi.ToStringArray(exceptFor(false))}},
-			networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String("::/0"), Except: pulumi.ToStringArray(exceptFor(true))}},
-		},
-		Ports: ports(TCP, *g.HTTPSPort),
-	})
+	// Each backend written as an address: exactly it, on its port.
+	for _, e := range g.Endpoints {
+		rules = append(rules, networkingv1.NetworkPolicyEgressRuleArgs{
+			To: netpolicy.IPPeers(netip.PrefixFrom(e.Addr, e.Addr.BitLen()).String()), Ports: ports(TCP, e.Port),
+		})
+	}
+	// Any public address only as a written decision: every address minus
+	// the SSRF blocklist of each address family, on its ports.
+	if pe := g.PublicEgress; pe != nil {
+		rules = append(rules, networkingv1.NetworkPolicyEgressRuleArgs{
+			To: networkingv1.NetworkPolicyPeerArray{
+				networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String("0.0.0.0/0"), Except: pulumi.ToStringArray(exceptFor(false))}},
+				networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String("::/0"), Except: pulumi.ToStringArray(exceptFor(true))}},
+			},
+			Ports: ports(TCP, pe.Ports...),
+		})
+	}
 	for _, t := range g.AllowedTargets {
 		cidr := Canonical(netip.MustParsePrefix(t.CIDR).Masked()).String() // validated
 		rules = append(rules, networkingv1.NetworkPolicyEgressRuleArgs{

@@ -79,33 +79,53 @@ func TestPolicies_NodeLocalDNSAddsIPBlock(t *testing.T) {
 	}
 }
 
-func TestPolicies_TenantIsolationAdmitsOwnAndIngressNamespace(t *testing.T) {
-	rec, err := run(t, &netpol.PoliciesArgs{Namespace: "team-a", Isolation: true, IngressNamespaces: []string{"rampart-ingress"}})
+func TestPolicies_TenantIsolationAdmitsItselfAndTheProxiesOnRoutePortsOnly(t *testing.T) {
+	proxies := map[string]string{"app.kubernetes.io/name": "envoy"}
+	rec, err := run(t, &netpol.PoliciesArgs{Namespace: "team-a", Isolation: true,
+		Ingress: &netpol.IngressPeer{Namespace: "rampart-ingress", PodLabels: proxies, Ports: []int{8080}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	iso := spec(t, rec, netpol.TenantIsolationName)
-	var from []string
-	peers, _ := recmock.Path(iso, "ingress", 0, "from")
-	for _, p := range peers.([]any) {
-		v, _ := recmock.Path(p, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name")
-		from = append(from, v.(string))
+	if own, _ := recmock.Path(iso, "ingress", 0, "from", 0, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name"); own != "team-a" {
+		t.Errorf("ingress[0] from = %v, want team-a", own)
 	}
-	if strings.Join(from, ",") != "team-a,rampart-ingress" {
-		t.Errorf("ingress from = %v", from)
+	if ports, ok := recmock.Path(iso, "ingress", 0, "ports"); ok {
+		t.Errorf("ingress[0] ports = %v, want none (every port within the tenant)", ports)
+	}
+	if ns, _ := recmock.Path(iso, "ingress", 1, "from", 0, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name"); ns != "rampart-ingress" {
+		t.Errorf("ingress[1] namespace = %v, want rampart-ingress", ns)
+	}
+	if pod, _ := recmock.Path(iso, "ingress", 1, "from", 0, "podSelector", "matchLabels", "app.kubernetes.io/name"); pod != "envoy" {
+		t.Errorf("ingress[1] pods = %v, want the proxies only", pod)
+	}
+	if port, _ := recmock.Path(iso, "ingress", 1, "ports", 0, "port"); port != 8080.0 && port != 8080 {
+		t.Errorf("ingress[1] port = %v, want the route port 8080 only", port)
 	}
 	if to, _ := recmock.Path(iso, "egress", 0, "to", 0, "podSelector"); len(to.(map[string]any)) != 0 {
 		t.Errorf("egress to = %v, want same-namespace pods", to)
 	}
+	// No route into the tenant: the proxies are not admitted at all.
+	rec, err = run(t, &netpol.PoliciesArgs{Namespace: "team-a", Isolation: true,
+		Ingress: &netpol.IngressPeer{Namespace: "rampart-ingress", PodLabels: proxies}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rules, _ := recmock.Path(spec(t, rec, netpol.TenantIsolationName), "ingress"); len(rules.([]any)) != 1 {
+		t.Errorf("ingress = %v, want the tenant's own rule only", rules)
+	}
 }
 
-func TestPolicies_GatewayEgressExceptsSSRFBlocklist(t *testing.T) {
-	rec, err := run(t, &netpol.PoliciesArgs{Namespace: "gw", Gateway: &netpol.Gateway{
+func TestPolicies_GatewayEgressReachesBackendsExactlyAndThePublicOnlyByDecision(t *testing.T) {
+	g := &netpol.Gateway{
 		PodLabels:    map[string]string{"app": "gateway"},
 		ControlPlane: &netpol.Peer{PodLabels: map[string]string{"app": "control-plane-api"}, Port: 8000},
 		AllowedTargets: []netpol.AllowedTarget{{Name: "core", CIDR: "10.40.12.0/24", Ports: []int{8443},
 			Justification: "core banking API on the private network"}},
-	}})
+		Endpoints: []netpol.Endpoint{{Name: "pay", Addr: netip.MustParseAddr("203.0.113.10"), Port: 443},
+			{Name: "pay6", Addr: netip.MustParseAddr("2001:db8::10"), Port: 8443}},
+	}
+	rec, err := run(t, &netpol.PoliciesArgs{Namespace: "gw", Gateway: g})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,20 +136,33 @@ func TestPolicies_GatewayEgressExceptsSSRFBlocklist(t *testing.T) {
 	if port, _ := recmock.Path(gw, "egress", 0, "ports", 0, "port"); port != float64(8000) {
 		t.Errorf("control plane port = %v", port)
 	}
-	v4, _ := recmock.Path(gw, "egress", 1, "to", 0, "ipBlock")
-	v6, _ := recmock.Path(gw, "egress", 1, "to", 1, "ipBlock")
+	for i, want := range []string{"203.0.113.10/32 443", "2001:db8::10/128 8443", "10.40.12.0/24 8443"} {
+		cidr, _ := recmock.Path(gw, "egress", i+1, "to", 0, "ipBlock", "cidr")
+		port, _ := recmock.Path(gw, "egress", i+1, "ports", 0, "port")
+		if got := fmt.Sprint(cidr, " ", port); got != want {
+			t.Errorf("egress[%d] = %s, want %s", i+1, got, want)
+		}
+	}
+	if rules, _ := recmock.Path(gw, "egress"); len(rules.([]any)) != 4 {
+		t.Errorf("egress = %v, want the control plane, two backends and the allowed target: no public rule without publicEgress", rules)
+	}
+
+	g.PublicEgress = &netpol.PublicEgress{Ports: []int{443}, Justification: "a SaaS API whose addresses rotate hourly"}
+	rec, err = run(t, &netpol.PoliciesArgs{Namespace: "gw", Gateway: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw = spec(t, rec, netpol.GatewayEgressName)
+	v4, _ := recmock.Path(gw, "egress", 3, "to", 0, "ipBlock")
+	v6, _ := recmock.Path(gw, "egress", 3, "to", 1, "ipBlock")
 	if fmt.Sprint(v4) != "map[cidr:0.0.0.0/0 except:[127.0.0.0/8 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 169.254.0.0/16 0.0.0.0/8 100.64.0.0/10]]" {
 		t.Errorf("v4 block = %v", v4)
 	}
 	if fmt.Sprint(v6) != "map[cidr:::/0 except:[::1/128 fd00::/8 fc00::/8 fe80::/10 64:ff9b::/96 64:ff9b:1::/48]]" {
 		t.Errorf("v6 block = %v", v6)
 	}
-	if port, _ := recmock.Path(gw, "egress", 1, "ports", 0, "port"); port != float64(443) {
-		t.Errorf("https port = %v", port)
-	}
-	allowed, _ := recmock.Path(gw, "egress", 2, "to", 0, "ipBlock", "cidr")
-	if allowed != "10.40.12.0/24" {
-		t.Errorf("allowed target = %v", allowed)
+	if port, _ := recmock.Path(gw, "egress", 3, "ports", 0, "port"); port != float64(443) {
+		t.Errorf("public port = %v", port)
 	}
 }
 
@@ -174,8 +207,12 @@ func TestPolicies_RejectBadArgsAndRegisterNothing(t *testing.T) {
 			g.AllowedTargets = []netpol.AllowedTarget{{Name: "db", CIDR: "10.0.0.0/24", Ports: []int{5432}, Justification: strings.Repeat(" ", 25)}}
 		})}, ".gateway.allowedTargets[0].justification"},
 		{"node-local dns range", netpol.PoliciesArgs{Namespace: "a", DNS: netpol.DNS{NodeLocalCIDR: "0.0.0.0/0"}}, ".dns.nodeLocalCidr: \"0.0.0.0/0\": NodeLocal DNSCache is one address"},
-		{"explicit https port 0", netpol.PoliciesArgs{Namespace: "a", Gateway: gw(func(g *netpol.Gateway) { g.HTTPSPort = new(0) })},
-			`.gateway.httpsPort: 0: 0 is not "unset": it is no port, and a NetworkPolicy rule without a port opens every port — remove the key for the default 443`},
+		{"public egress without ports", netpol.PoliciesArgs{Namespace: "a", Gateway: gw(func(g *netpol.Gateway) {
+			g.PublicEgress = &netpol.PublicEgress{Justification: "a SaaS API whose addresses rotate hourly"}
+		})}, ".gateway.publicEgress.ports: []: no ports"},
+		{"public egress without a justification", netpol.PoliciesArgs{Namespace: "a", Gateway: gw(func(g *netpol.Gateway) {
+			g.PublicEgress = &netpol.PublicEgress{Ports: []int{443}, Justification: "because"}
+		})}, `.gateway.publicEgress.justification: "because": egress to any public address is a written decision`},
 		{"explicit empty dns selector", netpol.PoliciesArgs{Namespace: "a", DNS: netpol.DNS{PodLabels: map[string]string{}}},
 			`.dns.podLabels: {}: {} is not "unset": an empty selector would open port 53 to every pod of the DNS namespace — remove the key for the default {k8s-app: kube-dns}`},
 		{"metadata target", netpol.PoliciesArgs{Namespace: "a", Gateway: gw(func(g *netpol.Gateway) {

@@ -65,3 +65,18 @@ func NamespacePeer(namespace string) networkingv1.NetworkPolicyPeerArgs {
 func PodsIn(namespace string, labels map[string]string) networkingv1.NetworkPolicyPeerArgs {
 	return networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: NamespaceSelector(namespace), PodSelector: Selector(labels)}
 }
+
+// Selects reports whether a matchLabels selector sel selects pods carrying
+// labels: every key and value of sel is among labels. An empty sel selects
+// nothing here: Rampart never means "every pod" by it.
+func Selects(sel, labels map[string]string) bool {
+	if len(sel) == 0 {
+		return false
+	}
+	for k, v := range sel {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}

@@ -57,3 +57,24 @@ func TestCheckPortKey_RefusesAWrittenZero(t *testing.T) {
 		t.Errorf("explicit 0: %v", err)
 	}
 }
+
+// TestSelects_EveryKeyAndValueAndNeverTheEmptySelector: a selector selects
+// pods carrying all of it, more labels allowed; an empty one selects nothing.
+func TestSelects_EveryKeyAndValueAndNeverTheEmptySelector(t *testing.T) {
+	pod := map[string]string{"app": "web", "tier": "front"}
+	for _, tc := range []struct {
+		sel  map[string]string
+		want bool
+	}{
+		{map[string]string{"app": "web"}, true},
+		{map[string]string{"app": "web", "tier": "front"}, true},
+		{map[string]string{"app": "api"}, false},
+		{map[string]string{"app": "web", "zone": "a"}, false},
+		{map[string]string{}, false},
+		{nil, false},
+	} {
+		if got := netpolicy.Selects(tc.sel, pod); got != tc.want {
+			t.Errorf("Selects(%v, %v) = %v, want %v", tc.sel, pod, got, tc.want)
+		}
+	}
+}

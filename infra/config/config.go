@@ -62,7 +62,8 @@ type Config struct {
 	// ECDHE+AEAD ciphers for 1.2 only; tls12Justification (required for 1.2
 	// in prod, shown as the floor's exception); hosts under rampart:domain
 	// and typed routes {host, path, namespace, backend {service, port,
-	// namespace}}; hsts {maxAge ≥ 31536000, preload};
+	// targetPort, namespace}} into tenants without apps (an app's routes are
+	// its expose entries); hsts {maxAge ≥ 31536000, preload};
 	// chart (Envoy Gateway, off by default and in local) with apiServer
 	// {cidrs (required with the chart, not 0.0.0.0/0), ports (default 443,
 	// 6443)} for its controller's policies.
@@ -79,12 +80,17 @@ type Config struct {
 	Namespaces []namespace.NamespaceArgs `json:"namespaces"`
 	// Tenants (rampart:tenants): one restricted, quota'd, isolated namespace
 	// each (no exemption possible); a quota names only the fields it changes,
-	// the rest come from the profile's preset.
-	Tenants []namespace.NamespaceArgs `json:"tenants"`
-	// Gateway (rampart:gateway): the API gateway's egress restriction
-	// (httpsPort default 443; backends checked against the SSRF blocklist
-	// unless an allowedTargets entry with a justification covers them);
-	// absent or {} means no gateway.
+	// the rest come from the profile's preset. apps, when declared, replace
+	// the tenant-wide isolation by one policy per app (netpol.App): ingress
+	// from the gateway's proxies on exposed ports and from declared peers,
+	// egress to declared peers and DNS only.
+	Tenants []Tenant `json:"tenants"`
+	// Gateway (rampart:gateway): the API gateway's egress restriction: its
+	// backends' addresses only (a literal address becomes an exact rule on
+	// the URL's port; a host name's addresses must be in allowedTargets),
+	// allowedTargets (a range inside the SSRF blocklist needs a
+	// justification), and any public address only under a typed
+	// publicEgress {ports, justification}; absent or {} means no gateway.
 	Gateway *GatewayConfig `json:"gateway"`
 	// OpenBao (rampart:openbao): the OpenBao cluster with its PKCS#11 seal
 	// (mechanism 0x1087 default, or 0x0009), chart (default) or external
@@ -182,6 +188,15 @@ type GatewayConfig struct {
 	// the SSRF blocklist (literal address or DNS answer) unless an
 	// AllowedTarget with a justification covers it.
 	Backends []Backend `json:"backends,omitempty"`
+}
+
+// Tenant is one rampart:tenants entry: the namespace's args and its apps.
+type Tenant struct {
+	namespace.NamespaceArgs
+	// Apps are the tenant's workloads and their declared traffic. Default
+	// none: the tenant-wide isolation (every pod of the tenant talks to every
+	// other, the proxies reach the route ports).
+	Apps []netpol.App `json:"apps,omitempty"`
 }
 
 // Backend is one upstream of the gateway.

@@ -224,11 +224,22 @@ func fieldsOf(v reflect.Value) map[string]reflect.Value {
 	return out
 }
 
+// removedKeys are keys earlier versions read, with what replaces them.
+var removedKeys = map[string]string{
+	Namespace + ":gateway.httpsPort": "the gateway no longer reaches every public address on one port by default: " +
+		"list each backend in rampart:gateway.backends (a literal address is opened on its URL's port), put a host name's addresses in allowedTargets, " +
+		"or write the decision rampart:gateway.publicEgress {ports: [443], justification}",
+}
+
 // unknown reports a key the schema does not have, with the closest known key.
 func unknown(l *verr.List, path, key string, fields map[string]reflect.Value) {
 	known := make([]string, 0, len(fields))
 	for k := range fields {
 		known = append(known, k)
+	}
+	if fix, ok := removedKeys[path]; ok {
+		l.Add(path, hidden, "removed", fix)
+		return
 	}
 	if secretish.MatchString(key) {
 		l.Add(path, hidden, "unknown key", "a credential is never a key of an object: pulumi config set --secret rampart:<key>, with <key> one of "+strings.Join(SecretKeys, ", "))

@@ -80,9 +80,6 @@ func (c *Config) withDefaults() {
 			c.Tenants[i].Quota = &tq
 		}
 	}
-	if g := c.Gateway; g != nil && g.HTTPSPort == nil {
-		g.HTTPSPort = new(netpol.DefaultHTTPSPort)
-	}
 	c.openBaoDefaults()
 	c.pkiDefaults() // after openbao: it defaults to OpenBao's address
 	c.keycloakDefaults()

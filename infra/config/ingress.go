@@ -3,6 +3,7 @@ package config
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rampart-dev/rampart/components/ingress"
@@ -29,9 +30,12 @@ func (c *Config) ingressDefaults() {
 	in.TLSMinVersion = cmp.Or(in.TLSMinVersion, c.Profile.TLSFloor())
 }
 
-// IngressArgs is the component's args for this stack.
+// IngressArgs is the component's args for this stack: rampart:ingress,
+// with the routes the tenants' apps expose after its own.
 func (c *Config) IngressArgs() *ingress.IngressArgs {
 	a := c.Ingress.IngressArgs
+	routes, _ := c.AppRoutes()
+	a.Routes = append(slices.Clone(a.Routes), routes...)
 	return &a
 }
 

@@ -34,7 +34,7 @@ func (c *Config) runtimeDefaults() {
 	}
 	// Only an absent key is filled: a written [] is refused in validateRuntime.
 	if r.Falco.RestrictedNamespaces == nil {
-		for _, n := range append(append([]namespace.NamespaceArgs(nil), c.Namespaces...), c.Tenants...) {
+		for _, n := range c.allNamespaces() {
 			if n.Exemption == nil {
 				r.Falco.RestrictedNamespaces = append(r.Falco.RestrictedNamespaces, n.Name)
 			}

@@ -56,7 +56,7 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 	}
 	for i, t := range c.Tenants {
 		p := fmt.Sprintf("tenants[%d]", i)
-		l.Merge(t.Validate(k(p)))
+		l.Merge(t.NamespaceArgs.Validate(k(p)))
 		if t.Exemption != nil {
 			l.Add(k(p+".exemption.level"), string(t.Exemption.Level), "a tenant cannot be exempted from restricted: exemptions are for platform namespaces whose components need them, with a justification",
 				"remove the exemption; run the workload in a platform namespace of rampart:namespaces with its own justified exemption")
@@ -88,6 +88,7 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 	c.validateRuntime(&l, seen)
 	c.validateCheckers(&l, seen)
 	c.validateRBAC(&l)
+	c.validateApps(&l, platformNames(c.Namespaces))
 	c.validateImages(&l)
 	for _, s := range c.Secrets.all() {
 		if s.IsSecret {
@@ -113,5 +114,9 @@ func (c *Config) checkBackend(ctx context.Context, l *verr.List, path string, b 
 	if b.Name == "" {
 		l.Add(path+".name", b.Name, "missing", "name the backend")
 	}
+	before := l.Len()
 	netpol.CheckBackendURL(ctx, l, path+".url", b.URL, c.Gateway.AllowedTargets, resolve)
+	if l.Len() == before {
+		c.checkBackendEgress(ctx, l, path, b, resolve)
+	}
 }

@@ -16,8 +16,10 @@ var (
 
 // PrefixedLocalConfig is Pulumi.local.yaml's configuration (the platform
 // namespaces with their exemptions, two tenants, the ingress namespace and
-// the gateway) with every namespace name prefixed, so several test stacks
-// share one cluster with `make up`'s local stack.
+// the gateway with its backend) without the tenants' apps, so each tenant
+// is isolated as a whole (the node tests' plain probe pods are no app),
+// with every namespace name prefixed, so several test stacks share one
+// cluster with `make up`'s local stack.
 func PrefixedLocalConfig(prefix string) map[string]any {
 	var nss []map[string]any
 	for _, n := range config.DefaultPlatformNamespaces() {
@@ -27,15 +29,14 @@ func PrefixedLocalConfig(prefix string) map[string]any {
 		}
 		nss = append(nss, m)
 	}
+	gw := LocalGatewaySection()
+	gw["namespace"] = prefix + "rampart-system"
 	return map[string]any{
 		"rampart:profile":    "local",
 		"rampart:namespaces": nss,
 		"rampart:ingress":    map[string]any{"namespace": prefix + "rampart-ingress"},
 		"rampart:tenants":    []any{map[string]any{"name": prefix + "team-a"}, map[string]any{"name": prefix + "team-b"}},
-		"rampart:gateway": map[string]any{
-			"namespace": prefix + "rampart-system", "podLabels": LocalGatewayLabels,
-			"controlPlane": map[string]any{"podLabels": LocalControlPlaneLabels, "port": 8000},
-		},
+		"rampart:gateway":    gw,
 	}
 }
 
@@ -50,4 +51,14 @@ func (w LogWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// LocalGatewaySection is Pulumi.local.yaml's rampart:gateway as an object,
+// for a test that changes one of its keys.
+func LocalGatewaySection() map[string]any {
+	return map[string]any{
+		"namespace": "rampart-system", "podLabels": LocalGatewayLabels,
+		"controlPlane": map[string]any{"podLabels": LocalControlPlaneLabels, "port": 8000},
+		"backends":     []any{map[string]any{"name": "public-api", "url": "https://203.0.113.10/"}},
+	}
 }
