@@ -62,10 +62,12 @@ func rendered(t *testing.T) (namespaces, policies []string, names []string) {
 }
 
 // Hosts outside the cluster, in a namespace the test creates: the cloud
-// metadata address, two RFC 1918 addresses and a "public" backend
-// (TEST-NET-3, outside every range of the SSRF blocklist).
+// metadata address, two RFC 1918 addresses, the "public" backend team-a's
+// web and the gateway declare (TEST-NET-3, outside every range of the SSRF
+// blocklist) and another public address nobody declares (TEST-NET-2).
 var outsideHosts = map[string]string{
 	"metadata": "169.254.169.254", "rfc1918-10": "10.200.0.10", "rfc1918-192": "192.168.77.10", "public": "203.0.113.10",
+	"public-other": "198.51.100.10",
 }
 
 // outsideNS is a namespace Rampart does not manage (no policy at all).
@@ -78,29 +80,42 @@ var (
 	controlPlaneLabels = testkit.LocalControlPlaneLabels
 )
 
-// expectLocal is the issue's expectation for the local stack: traffic
-// within a namespace is allowed; the ingress namespace reaches tenants on
-// their backend port (8080); every namespace reaches CoreDNS on 53 (and
-// only CoreDNS: a public host's 53 stays closed); the gateway reaches the
-// public backend on 443 only (never the metadata address or private
-// ranges, even on 443); a
-// namespace Rampart does not manage reaches everything but Rampart's
-// namespaces; everything else (tenant→tenant, tenant→ingress, to and from
-// the platform namespace, to CoreDNS on a non-DNS port, to the API server,
-// to outside hosts) is denied.
+// appPod is a probe pod of a tenant: the app its labels make it (Pulumi.local.yaml:
+// team-a's web and api, team-b's web; "stray" is no app).
+type appPod struct{ ns, name string }
+
+// The tenants' probe pods: per app a server on 8080 and 9090 and a client
+// pod carrying the same labels (two pods of one app reach each other only
+// if the app declares it).
+var appPods = []appPod{{"team-a", "web"}, {"team-a", "api"}, {"team-a", "stray"}, {"team-b", "web"}}
+
+// expectLocal is the issue's expectation for the local stack's apps and
+// platform: within a platform namespace traffic is allowed; the ingress
+// proxies reach each tenant's web on 8080 (its exposed port) only, never
+// 9090 or api; team-a's web reaches api on 9090 and the declared public
+// address on 443, nothing else; api, stray and team-b's web reach nothing
+// but DNS; nothing reaches a tenant from another tenant; every namespace
+// reaches CoreDNS on 53 only; the gateway reaches its one backend's address
+// on 443 only (never another public address, the metadata address or a
+// private range); a namespace Rampart does not manage reaches everything
+// but Rampart's namespaces; everything else is denied.
 func expectLocal(c, s nodetraffic.Peer) bool {
 	rampartNS := s.Namespace != "" && s.Namespace != "kube-system" && s.Namespace != outsideNS
+	app := func(p nodetraffic.Peer, ns, name string) bool { return p.Namespace == ns && p.Labels["app"] == name }
 	switch {
 	case c.Namespace == outsideNS:
 		return !rampartNS
 	case s.Namespace == "": // outside the cluster, or the API server on the node address
-		return c.Namespace == platformNS && c.Labels["app"] == gatewayLabels["app"] && s.Pod == "public" && s.Port == 443
+		declared := app(c, platformNS, gatewayLabels["app"]) || app(c, "team-a", "web")
+		return declared && s.Pod == "public" && s.Port == 443
 	case s.Namespace == "kube-system":
 		return s.Port == 53 // allow-dns: CoreDNS on 53 only
-	case c.Namespace == s.Namespace:
-		return true
+	case slices.Contains(tenants, c.Namespace) || slices.Contains(tenants, s.Namespace):
+		proxy := c.Namespace == ingressNS && c.Labels["app.kubernetes.io/component"] == "proxy"
+		return (proxy && s.Labels["app"] == "web" && s.Port == 8080) ||
+			(app(c, "team-a", "web") && app(s, "team-a", "api") && s.Port == 9090)
 	}
-	return c.Namespace == ingressNS && slices.Contains(tenants, s.Namespace) && s.Port == 8080
+	return c.Namespace == s.Namespace
 }
 
 // probeUntil re-probes until the dataplane matches want (the enforcer
@@ -136,15 +151,17 @@ func agree(t *testing.T, what string, got, sim, want *nodetraffic.Matrix) {
 // TestNodeTraffic_LocalStackPolicies_RealNode applies the Namespaces and
 // NetworkPolicies the local stack renders to the lab's real node and
 // checks every client→server pair three ways (expectation, cyclonus over
-// the stored policies, `probe connect`): a probe server and client in both
-// tenants, the ingress namespace (the client carries Envoy's proxy labels)
-// and the platform namespace (the client is the gateway, the server the
-// control-plane API, also on its port 8000), a client in a namespace
-// Rampart does not manage, CoreDNS's non-DNS port, the API server, and
-// outside hosts (metadata address, RFC 1918, public) on 443, 80 and 53. DNS
-// must resolve over UDP and TCP from every client. Then drift: a tenant's
-// policies deleted out of band show as a hole, and re-applying the
-// rendering closes it.
+// the stored policies, `probe connect`): in team-a its apps web and api and
+// a pod of no app, in team-b its web, each serving 8080 and 9090 and each
+// also a client; a server and client in the ingress namespace (the client
+// carries Envoy's proxy labels) and the platform namespace (the client is
+// the gateway, the server the control-plane API, also on its port 8000), a
+// client in a namespace Rampart does not manage, CoreDNS's non-DNS port,
+// the API server, and outside hosts (metadata address, RFC 1918, the
+// declared public backend and another public address) on 443, 80 and 53.
+// DNS must resolve over UDP and TCP from every client. Then drift: team-a's
+// default-deny-all deleted out of band shows as a hole (the pod of no app
+// is open), and re-applying the rendering closes it.
 func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 	n := nodetraffic.RequireNode(t)
 	nsDocs, polDocs, names := rendered(t)
@@ -166,10 +183,11 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 			existing[ns] = true
 		}
 	}
+	podsOf := map[string][]string{} // the probe pods this test creates, by namespace
 	t.Cleanup(func() {
 		for _, ns := range all {
 			if existing[ns] {
-				_, _ = n.Kubectl("", "delete", "pod", "-n", ns, "server", "client", "--wait=false", "--ignore-not-found")
+				_, _ = n.Kubectl("", append([]string{"delete", "pod", "-n", ns, "--wait=false", "--ignore-not-found"}, podsOf[ns]...)...)
 			} else {
 				_, _ = n.Kubectl("", "delete", "namespace", ns, "--wait=false", "--ignore-not-found")
 			}
@@ -185,35 +203,44 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 	start := time.Now()
 	n.Apply(t, nsDocs...)
 	n.Apply(t, "apiVersion: v1\nkind: Namespace\nmetadata: {name: "+outsideNS+"}")
-	probeNS := append([]string{ingressNS, platformNS}, tenants...)
+	probeNS := []string{ingressNS, platformNS}
 	var clients, servers []nodetraffic.Peer
 	var manifests []string
+	add := func(ns, pod string, labels map[string]string, args ...string) {
+		manifests = append(manifests, podYAML(n, ns, pod, labels, args...))
+		podsOf[ns] = append(podsOf[ns], pod)
+	}
 	for _, ns := range probeNS {
-		cl, sl, args := map[string]string{"app": "probe-client"}, map[string]string{"app": "probe-server"}, []string{"serve", `":8080"`}
-		switch ns {
-		case ingressNS:
-			cl = envoyLabels
-		case platformNS:
+		cl, sl, args := envoyLabels, map[string]string{"app": "probe-server"}, []string{"serve", `":8080"`}
+		if ns == platformNS {
 			cl, sl, args = gatewayLabels, controlPlaneLabels, []string{"serve", `":8080"`, `":8000"`}
 		}
-		manifests = append(manifests, podYAML(n, ns, "server", sl, args...), podYAML(n, ns, "client", cl, "pause"))
+		add(ns, "server", sl, args...)
+		add(ns, "client", cl, "pause")
 		clients = append(clients, nodetraffic.Peer{Namespace: ns, Pod: "client", Labels: cl})
 		servers = append(servers, nodetraffic.Peer{Namespace: ns, Pod: "server", Labels: sl, Port: 8080})
 		if ns == platformNS {
 			servers = append(servers, nodetraffic.Peer{Namespace: ns, Pod: "server", Labels: sl, Port: 8000})
 		}
 	}
-	manifests = append(manifests, podYAML(n, outsideNS, "client", map[string]string{"app": "probe-client"}, "pause"))
+	for _, p := range appPods {
+		// The client is a second pod of the app: a pod's connection to its
+		// own address never leaves it, so no policy can govern it.
+		labels := map[string]string{"app": p.name}
+		add(p.ns, p.name, labels, "serve", `":8080"`, `":9090"`)
+		add(p.ns, p.name+"-client", labels, "pause")
+		clients = append(clients, nodetraffic.Peer{Namespace: p.ns, Pod: p.name + "-client", Labels: labels})
+		for _, port := range []int{8080, 9090} {
+			servers = append(servers, nodetraffic.Peer{Namespace: p.ns, Pod: p.name, Labels: labels, Port: port})
+		}
+	}
+	add(outsideNS, "client", map[string]string{"app": "probe-client"}, "pause")
 	clients = append(clients, nodetraffic.Peer{Namespace: outsideNS, Pod: "client", Labels: map[string]string{"app": "probe-client"}})
 	n.Apply(t, manifests...)
 	// Only this test's pods: a stack deployed on the node (make up) leaves
 	// pods that are never Ready in the same namespaces, such as the
 	// completed certgen Job's in rampart-ingress.
-	for _, ns := range append(probeNS, outsideNS) {
-		pods := []string{"server", "client"}
-		if ns == outsideNS {
-			pods = []string{"client"}
-		}
+	for ns, pods := range podsOf {
 		args := append([]string{"wait", "-n", ns, "--for=condition=Ready", "--timeout=90s"}, prefixed("pod/", pods)...)
 		if _, err := n.Kubectl("", args...); err != nil {
 			t.Fatalf("probe pods in %s not Ready: %v", ns, err)
@@ -236,7 +263,7 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 		nodetraffic.Peer{Namespace: "kube-system", Pod: "coredns", Labels: map[string]string{"k8s-app": "kube-dns"}, IP: corednsIP, Port: 53},
 		nodetraffic.Peer{Namespace: "kube-system", Pod: "coredns", Labels: map[string]string{"k8s-app": "kube-dns"}, IP: corednsIP, Port: 8080},
 		nodetraffic.Peer{Pod: "apiserver", IP: nodeIP, Port: 6443})
-	for _, name := range []string{"metadata", "rfc1918-10", "rfc1918-192", "public"} {
+	for _, name := range []string{"metadata", "rfc1918-10", "rfc1918-192", "public", "public-other"} {
 		servers = append(servers, nodetraffic.Peer{Pod: name, IP: outsideHosts[name], Port: 443})
 	}
 	servers = append(servers, nodetraffic.Peer{Pod: "public", IP: outsideHosts["public"], Port: 80},
@@ -294,30 +321,29 @@ func TestNodeTraffic_LocalStackPolicies_RealNode(t *testing.T) {
 		}
 	}
 
-	// Drift by traffic. team-a's default-deny-all alone deleted out of band
-	// opens nothing: tenant-isolation also selects every pod in both
-	// directions.
+	// Drift by traffic. team-a's default-deny-all deleted out of band: the
+	// apps' policies still hold web and api, but the pod of no app is open
+	// to every client that may send (the matrix shows the hole), and
+	// cyclonus agrees.
 	if _, err := n.Kubectl("", "delete", "networkpolicy", "-n", "team-a", "default-deny-all"); err != nil {
-		t.Fatal(err)
-	}
-	got = probeUntil(t, n, want)
-	agree(t, "team-a without default-deny-all", got, nodetraffic.Simulate(t, n, simNS, clients, servers), want)
-	// With tenant-isolation deleted too, team-a is open: the matrix shows
-	// the hole (the namespace Rampart does not manage reaches team-a's
-	// server, team-a's client reaches the outside), and cyclonus agrees.
-	if _, err := n.Kubectl("", "delete", "networkpolicy", "-n", "team-a", "tenant-isolation"); err != nil {
 		t.Fatal(err)
 	}
 	holeSim := nodetraffic.Simulate(t, n, simNS, clients, servers)
 	hole := probeUntil(t, n, holeSim)
-	t.Logf("team-a's default-deny-all and tenant-isolation deleted out of band (probe connect):\n%s", hole)
+	t.Logf("team-a's default-deny-all deleted out of band (probe connect):\n%s", hole)
 	if d := hole.Diff(holeSim, "dataplane", "cyclonus"); len(d) > 0 {
 		t.Errorf("drifted: dataplane and cyclonus disagree:\n%s", strings.Join(d, "\n"))
 	}
-	if d := hole.Diff(want, "drifted dataplane", "expectation"); len(d) == 0 {
-		t.Error("deleting team-a's policies left no hole in the matrix: the matrix cannot see drift")
+	d := hole.Diff(want, "drifted dataplane", "expectation")
+	if len(d) == 0 {
+		t.Error("deleting team-a's default-deny-all left no hole in the matrix: the matrix cannot see drift")
 	} else {
 		t.Logf("the hole (%d pairs):\n%s", len(d), strings.Join(d, "\n"))
+	}
+	for _, line := range d {
+		if !strings.Contains(line, "team-a/stray") {
+			t.Errorf("a hole outside the pod of no app: the apps' own policies should still hold: %s", line)
+		}
 	}
 	// Re-applying the rendering (what `rampart drift --fix` restores) closes it.
 	n.Apply(t, polDocs...)
