@@ -3,6 +3,7 @@ package apiserver
 import (
 	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
 	"github.com/rampart-dev/rampart/apiserver/authn"
+	"github.com/rampart-dev/rampart/apiserver/encryption"
 )
 
 // Settings carries the args of every registered config; a zero field takes
@@ -16,12 +17,19 @@ type Settings struct {
 	// when Authn.IssuerURL is set: there is no default issuer, and a cluster
 	// without OIDC login keeps its API server as it is.
 	Authn authn.Args
+	// Encryption is the EncryptionConfiguration's args (encryption.Args):
+	// the KMS plugin's socket, the provider's name, the resources. The file
+	// is written only when Encryption.Endpoint is set: a cluster without
+	// the plugin keeps its API server as it is (a KMS provider whose plugin
+	// is missing stops every Secret read and write).
+	Encryption encryption.Args
 }
 
 // Configs returns the configs s turns on (nil: every default), in the order
 // their flags and mounts appear in the snippets: every registered config
-// except the AuthenticationConfiguration while no issuer is set, so the
-// default rendering is the audit policy alone.
+// except the AuthenticationConfiguration while no issuer is set and the
+// EncryptionConfiguration while no KMS endpoint is set, so the default
+// rendering is the audit policy alone.
 func Configs(s *Settings) []Config {
 	if s == nil {
 		s = &Settings{}
@@ -29,6 +37,9 @@ func Configs(s *Settings) []Config {
 	var out []Config
 	for _, c := range Registered(s) {
 		if _, ok := c.(authnConfig); ok && s.Authn.IssuerURL == "" {
+			continue
+		}
+		if _, ok := c.(encryptionConfig); ok && s.Encryption.Endpoint == "" {
 			continue
 		}
 		out = append(out, c)
@@ -47,6 +58,7 @@ func Registered(s *Settings) []Config {
 	return []Config{
 		AuditPolicy(&s.Audit),
 		Authentication(&s.Authn),
+		Encryption(&s.Encryption),
 	}
 }
 

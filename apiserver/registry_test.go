@@ -9,6 +9,7 @@ import (
 	"github.com/rampart-dev/rampart/apiserver"
 	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
 	"github.com/rampart-dev/rampart/apiserver/authn"
+	"github.com/rampart-dev/rampart/apiserver/encryption"
 	"github.com/rampart-dev/rampart/internal/testca"
 	"sigs.k8s.io/yaml"
 )
@@ -32,10 +33,14 @@ func (genericConfig) Node() (apiserver.Node, error) {
 }
 
 // allOn returns settings that turn every registered config on (an issuer and
-// its CA for the authentication configuration).
+// its CA for the authentication configuration, a KMS plugin's socket for the
+// encryption configuration).
 func allOn(t *testing.T) *apiserver.Settings {
 	t.Helper()
-	return &apiserver.Settings{Authn: authn.Args{IssuerURL: "https://keycloak.example/realms/platform", CertificateAuthority: testca.PEM(t)}}
+	return &apiserver.Settings{
+		Authn:      authn.Args{IssuerURL: "https://keycloak.example/realms/platform", CertificateAuthority: testca.PEM(t)},
+		Encryption: encryption.Args{Endpoint: "unix:///var/run/kmsplugin/socket.sock"},
+	}
 }
 
 func TestConfigs_AuthenticationOnlyWithAnIssuer(t *testing.T) {
@@ -47,6 +52,9 @@ func TestConfigs_AuthenticationOnlyWithAnIssuer(t *testing.T) {
 	}
 	if got := names(apiserver.Configs(nil)); slices.Contains(got, "authentication-config") {
 		t.Errorf("Configs(nil) = %v: without an issuer there is no authentication configuration to write", got)
+	}
+	if got := names(apiserver.Configs(nil)); slices.Contains(got, "encryption-provider-config") {
+		t.Errorf("Configs(nil) = %v: without a KMS endpoint there is no encryption configuration to write", got)
 	}
 	s := allOn(t)
 	if got, all := names(apiserver.Configs(s)), names(apiserver.Registered(s)); !reflect.DeepEqual(got, all) {

@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/rampart-dev/rampart/apiserver"
 	"github.com/rampart-dev/rampart/apiserver/auditpolicy"
 	"github.com/rampart-dev/rampart/apiserver/authn"
+	"github.com/rampart-dev/rampart/apiserver/encryption"
 	"github.com/spf13/cobra"
 )
 
@@ -23,16 +25,18 @@ import (
 func newAPIServerCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apiserver",
-		Short: "Render the files kube-apiserver loads (audit policy, authentication config) and their kubeadm, RKE2, Talos snippets",
+		Short: "Render the files kube-apiserver loads (audit policy, authentication and encryption configs) and their kubeadm, RKE2, Talos snippets",
 		Long: `Renders the files kube-apiserver loads through a flag, from typed upstream
 structs (the audit policy: audit.k8s.io/v1, the sovereign-cloud hardening guide;
-the OIDC login: apiserver.config.k8s.io/v1 AuthenticationConfiguration), and
-the kubeadm, RKE2 and Talos snippets that make the control-plane nodes load
+the OIDC login: apiserver.config.k8s.io/v1 AuthenticationConfiguration;
+Secrets encrypted at rest through the OpenBao KMS plugin: apiserver.config.k8s.io/v1
+EncryptionConfiguration), and the kubeadm, RKE2 and Talos snippets that make the control-plane nodes load
 them. These files are API-server flags, not API objects: they belong in the
 node configuration, never in a Pulumi stack.`,
 		Example: `  rampart apiserver render --out ./nodes        # every file and the three snippets
   rampart apiserver audit-policy > audit-policy.yaml
-  rampart apiserver authentication-config --oidc-issuer https://keycloak.example/realms/platform --oidc-ca-file ca.crt`,
+  rampart apiserver authentication-config --oidc-issuer https://keycloak.example/realms/platform --oidc-ca-file ca.crt
+  rampart apiserver encryption-provider-config --kms-endpoint unix:///var/run/kmsplugin/socket.sock`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -61,6 +65,14 @@ var configFlags = map[string]func(cmd *cobra.Command, s *apiserver.Settings){
 		f.StringVar(&s.Authn.GroupsPrefix, "oidc-groups-prefix", "", "`PREFIX` of every group; never system: (default "+authn.DefaultGroupsPrefix+")")
 		f.StringVar(&s.Authn.ConfigPath, "authentication-config-path", "", "authentication config file `PATH` on the control-plane nodes (default "+authn.DefaultConfigPath+")")
 	},
+	"encryption-provider-config": func(cmd *cobra.Command, s *apiserver.Settings) {
+		f := cmd.Flags()
+		f.StringVar(&s.Encryption.Endpoint, "kms-endpoint", "", "KMS plugin socket `ENDPOINT`, unix:///… (required for the encryption config)")
+		f.StringVar(&s.Encryption.ProviderName, "kms-name", "", "KMS provider `NAME`; never change it while encrypted data exists (default "+encryption.DefaultProviderName+")")
+		f.DurationVar(&s.Encryption.Timeout, "kms-timeout", 0, "bound of each call to the KMS plugin (default "+encryption.DefaultTimeout.String()+")")
+		f.StringSliceVar(&s.Encryption.Resources, "encrypt-resource", nil, "`RESOURCE` to encrypt (resource or resource.group); repeat for more (default "+strings.Join(encryption.DefaultResources, ",")+")")
+		f.StringVar(&s.Encryption.ConfigPath, "encryption-config-path", "", "encryption config file `PATH` on the control-plane nodes (default "+encryption.DefaultConfigPath+")")
+	},
 }
 
 // newAPIServerRenderCmd is `rampart apiserver render --out DIR`.
@@ -72,8 +84,9 @@ func newAPIServerRenderCmd() *cobra.Command {
 		Short: "Write every file kube-apiserver loads and the kubeadm, RKE2, Talos snippets into a directory",
 		Long: `Writes every registered file (` + fileNames() + `) and the
 kubeadm, RKE2 and Talos snippets that load them all into --out DIR. The
-authentication config is written only with --oidc-issuer: there is no
-default issuer. Files are replaced atomically.`,
+authentication config is written only with --oidc-issuer (there is no
+default issuer), the encryption config only with --kms-endpoint (there is no
+default KMS plugin). Files are replaced atomically.`,
 		Example: `  rampart apiserver render --out ./nodes
   rampart apiserver render --out ./nodes --policy-path /etc/rancher/rke2/audit-policy.yaml
   rampart apiserver render --out ./nodes --oidc-issuer https://keycloak.example/realms/platform --oidc-ca-file ca.crt`,

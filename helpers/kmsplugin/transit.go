@@ -1,0 +1,189 @@
+package kmsplugin
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	neturl "net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// maxResponse bounds what is read of an OpenBao answer: the transit answers
+// are a few hundred bytes.
+const maxResponse = 1 << 20
+
+// ciphertextPrefix starts every transit ciphertext, followed by the key
+// version and a colon ("vault:v3:…"); OpenBao kept Vault's prefix.
+const ciphertextPrefix = "vault:v"
+
+// transit calls one transit key of one OpenBao over its HTTP API.
+type transit struct {
+	base  string // https://host:port/v1/<mount>
+	key   string
+	token *tokenFile
+	http  *http.Client
+}
+
+// newTransit builds the client for validated options: TLS 1.3 (OpenBao
+// speaks it; Rampart's OpenBao refuses less), CAFile's roots when set.
+func newTransit(o Options) (*transit, error) {
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS13}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("--ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca-file %s: no PEM certificate in it: give the CA that signs OpenBao's TLS certificate", o.CAFile)
+		}
+		tlsCfg.RootCAs = pool
+	}
+	// No proxy from the environment: the data keys go to OpenBao only.
+	tr := &http.Transport{TLSClientConfig: tlsCfg, Proxy: nil, ForceAttemptHTTP2: true}
+	return &transit{
+		base:  strings.TrimRight(o.Address, "/") + "/v1/" + o.TransitMount,
+		key:   o.KeyName,
+		token: &tokenFile{path: o.TokenFile},
+		http:  &http.Client{Transport: tr, Timeout: o.Timeout},
+	}, nil
+}
+
+// keyInfo is what the plugin reads of the transit key.
+type keyInfo struct {
+	LatestVersion        int  `json:"latest_version"`
+	Exportable           bool `json:"exportable"`
+	AllowPlaintextBackup bool `json:"allow_plaintext_backup"`
+	SupportsEncryption   bool `json:"supports_encryption"`
+}
+
+// readKey reads the key's metadata (GET <mount>/keys/<key>).
+func (c *transit) readKey(ctx context.Context) (keyInfo, error) {
+	var k keyInfo
+	err := c.call(ctx, http.MethodGet, "keys/"+c.key, nil, &k)
+	if err == nil && k.LatestVersion < 1 {
+		err = fmt.Errorf("openbao: transit key %q reports latest_version %d", c.key, k.LatestVersion)
+	}
+	return k, err
+}
+
+// encrypt wraps plaintext; it returns the ciphertext and the key version
+// that made it.
+func (c *transit) encrypt(ctx context.Context, plaintext []byte) (string, int, error) {
+	var out struct {
+		Ciphertext string `json:"ciphertext"`
+	}
+	body := map[string]string{"plaintext": base64.StdEncoding.EncodeToString(plaintext)}
+	if err := c.call(ctx, http.MethodPost, "encrypt/"+c.key, body, &out); err != nil {
+		return "", 0, err
+	}
+	v, err := ciphertextVersion(out.Ciphertext)
+	if err != nil {
+		return "", 0, fmt.Errorf("openbao: encrypt answered %w", err)
+	}
+	return out.Ciphertext, v, nil
+}
+
+// decrypt unwraps a ciphertext made by encrypt.
+func (c *transit) decrypt(ctx context.Context, ciphertext string) ([]byte, error) {
+	var out struct {
+		Plaintext string `json:"plaintext"`
+	}
+	if err := c.call(ctx, http.MethodPost, "decrypt/"+c.key, map[string]string{"ciphertext": ciphertext}, &out); err != nil {
+		return nil, err
+	}
+	pt, err := base64.StdEncoding.DecodeString(out.Plaintext)
+	if err != nil {
+		return nil, fmt.Errorf("openbao: decrypt answered a plaintext that is not base64: %w", err)
+	}
+	return pt, nil
+}
+
+// ciphertextVersion reads the key version from "vault:vN:…".
+func ciphertextVersion(ct string) (int, error) {
+	rest, ok := strings.CutPrefix(ct, ciphertextPrefix)
+	num, _, found := strings.Cut(rest, ":")
+	v, err := strconv.Atoi(num)
+	if !ok || !found || err != nil || v < 1 {
+		return 0, errors.New("a ciphertext without a vault:vN: prefix")
+	}
+	return v, nil
+}
+
+// call sends one request to <base>/<sub> and decodes the answer's data into
+// out. Errors carry OpenBao's own messages and what to check; never the
+// request body, which holds key material.
+func (c *transit) call(ctx context.Context, method, sub string, body, out any) error {
+	tok, err := c.token.get()
+	if err != nil {
+		return err
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("openbao: encode request: %w", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	url := c.base + "/" + sub
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return fmt.Errorf("openbao: %w", err)
+	}
+	req.Header.Set("X-Vault-Token", tok)
+	req.Header.Set("X-Vault-Request", "true")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // it repeats the method and the URL
+		}
+		return fmt.Errorf("openbao %s %s: %w (is OpenBao up and --address right?)", method, url, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return fmt.Errorf("openbao %s %s: read answer: %w", method, url, err)
+	}
+	var env struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []string        `json:"errors"`
+	}
+	_ = json.Unmarshal(raw, &env)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("openbao %s %s: HTTP %d: %s%s", method, url, resp.StatusCode, strings.Join(env.Errors, "; "), hint(resp.StatusCode))
+	}
+	if len(env.Data) == 0 || string(env.Data) == "null" {
+		return fmt.Errorf("openbao %s %s: answer without data", method, url)
+	}
+	if err := json.Unmarshal(env.Data, out); err != nil {
+		return fmt.Errorf("openbao %s %s: decode answer: %w", method, url, err)
+	}
+	return nil
+}
+
+// hint says what to check for the status codes an operator can fix.
+func hint(code int) string {
+	switch code {
+	case http.StatusForbidden:
+		return " (the token expired or lacks the plugin's policy: attach kmsplugin.Policy for this mount and key)"
+	case http.StatusNotFound, http.StatusBadRequest:
+		return " (check --transit-mount and --key-name: the transit key must exist)"
+	case http.StatusServiceUnavailable:
+		return " (OpenBao is sealed or in standby without forwarding)"
+	}
+	return ""
+}
