@@ -8,6 +8,8 @@
 //	  [--listen unix:///var/run/kmsplugin/socket.sock] [--timeout 2s] [--key-refresh 1m]
 //
 // The token is read from --token-file only, never from the environment.
+// `rampart-kms policy` prints the OpenBao policy its token needs and
+// `rampart-kms static-pod` the control-plane static pod that runs it.
 // Exit codes: 0 after a signal, 1 on a bad flag or a failure to serve.
 package main
 
@@ -29,14 +31,15 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run executes the command line args and returns the exit code.
-func run(ctx context.Context, args []string, stderr io.Writer) int {
+// run executes the command line args and returns the exit code; printed
+// documents go to stdout, logs and errors to stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := newRootCmd(stderr)
 	cmd.SetArgs(args)
-	cmd.SetOut(stderr)
+	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
 	if err := cmd.ExecuteContext(ctx); err != nil {
 		_, _ = fmt.Fprintln(stderr, err)
@@ -45,8 +48,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	return 0
 }
 
-// newRootCmd is the plugin's only command; its flags are
-// kmsplugin.Options, field by field (Options.Args writes them back).
+// newRootCmd serves the plugin; its flags are kmsplugin.Options, field by
+// field (Options.Args writes them back). Its subcommands print what a node
+// needs to run it.
 func newRootCmd(stderr io.Writer) *cobra.Command {
 	var o kmsplugin.Options
 	cmd := &cobra.Command{
@@ -76,6 +80,13 @@ from --token-file, re-read when the file changes.`,
 			return nil
 		},
 	}
+	pluginFlags(cmd, &o)
+	cmd.AddCommand(newPolicyCmd(), newStaticPodCmd())
+	return cmd
+}
+
+// pluginFlags binds the plugin's flags (kmsplugin.Options) to cmd.
+func pluginFlags(cmd *cobra.Command, o *kmsplugin.Options) {
 	f := cmd.Flags()
 	f.StringVar(&o.Address, "address", "", "OpenBao `URL` (https; required)")
 	f.StringVar(&o.TransitMount, "transit-mount", "", "transit engine mount `PATH` (default "+kmsplugin.DefaultTransitMount+")")
@@ -85,5 +96,56 @@ from --token-file, re-read when the file changes.`,
 	f.StringVar(&o.Listen, "listen", "", "unix socket `ENDPOINT` kube-apiserver dials (default "+kmsplugin.DefaultListen+")")
 	f.DurationVar(&o.Timeout, "timeout", 0, "bound of each OpenBao call (default "+kmsplugin.DefaultTimeout.String()+")")
 	f.DurationVar(&o.KeyRefresh, "key-refresh", 0, "how long the key's latest version is cached (default "+kmsplugin.DefaultKeyRefresh.String()+")")
+}
+
+// newPolicyCmd prints the OpenBao policy the plugin's token needs.
+func newPolicyCmd() *cobra.Command {
+	var mount, key string
+	cmd := &cobra.Command{
+		Use:   "policy",
+		Short: "Print the OpenBao policy the plugin's token needs (HCL)",
+		Long: `Prints the policy for the plugin's token: update on encrypt and decrypt of
+the one transit key, read on its metadata, nothing else. Load it with
+` + "`bao policy write " + kmsplugin.PolicyName + " -`" + ` (rampart:kms creates it for a stack).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			hcl, err := kmsplugin.Policy(mount, key)
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(hcl)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&mount, "transit-mount", "", "transit engine mount `PATH` (default "+kmsplugin.DefaultTransitMount+")")
+	cmd.Flags().StringVar(&key, "key-name", "", "transit `KEY` (default "+kmsplugin.DefaultKeyName+")")
+	return cmd
+}
+
+// newStaticPodCmd prints the static pod manifest that runs the plugin on a
+// control-plane node, with the plugin's flags.
+func newStaticPodCmd() *cobra.Command {
+	var a kmsplugin.PodArgs
+	cmd := &cobra.Command{
+		Use:   "static-pod",
+		Short: "Print the static pod manifest that runs the plugin on a control-plane node",
+		Long: `Prints the static pod for /etc/kubernetes/manifests (kubeadm) or its
+distribution's equivalent: the plugin as a non-root user with a read-only
+root file system, the token file and CA mounted read-only, the socket
+directory shared with kube-apiserver. The node prepares the token file and
+the socket directory owned by the plugin's UID.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := kmsplugin.RenderStaticPod(&a)
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(b)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&a.Image, "image", "", "the plugin's `IMAGE`, pinned by digest (required)")
+	cmd.Flags().Int64Var(&a.RunAsUser, "run-as-user", 0, fmt.Sprintf("`UID` and GID the plugin runs as (default %d)", kmsplugin.DefaultRunAsUser))
+	pluginFlags(cmd, &a.Plugin)
 	return cmd
 }
