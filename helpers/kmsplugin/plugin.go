@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -109,7 +110,9 @@ func (p *Plugin) Decrypt(ctx context.Context, _ string, req *service.DecryptRequ
 func (p *Plugin) Status(ctx context.Context) (*service.StatusResponse, error) {
 	res := &service.StatusResponse{Version: APIVersion}
 	if err := p.check(ctx); err != nil {
-		res.Healthz = err.Error()
+		// One line: the API server logs the healthz text as it is, and
+		// OpenBao's error lists arrive on several lines.
+		res.Healthz = strings.Join(strings.Fields(err.Error()), " ")
 	} else {
 		res.Healthz = Healthy
 	}
