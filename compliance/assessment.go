@@ -23,6 +23,11 @@ const (
 	Exempt Verdict = "exempt"
 	// NotDeployed: the stack does not enable what the item looks at.
 	NotDeployed Verdict = "not deployed"
+	// Partial is a framework control's verdict only, never an item's: the
+	// stack deploys some of the control's items, none fails, and it does
+	// not deploy the others (ControlResult.Undeployed). What is deployed
+	// holds, but the control is not shown whole, so it never reads pass.
+	Partial Verdict = "partial"
 )
 
 // Evidence is one fact read from the state, the live cluster or observed
@@ -80,6 +85,10 @@ type ControlResult struct {
 	Control   string   `json:"control"`
 	Verdict   Verdict  `json:"verdict"`
 	Items     []string `json:"items"`
+	// Undeployed are the items of Items the stack does not deploy, when it
+	// deploys some of the others (a partial control's missing part); empty
+	// when it deploys all of them or none.
+	Undeployed []string `json:"undeployed,omitempty"`
 }
 
 // Assessment is a stack's evidence-based compliance report.
@@ -192,4 +201,20 @@ func (a *Assessment) Counts() map[Verdict]int {
 func (a *Assessment) Summary() string {
 	n := a.Counts()
 	return fmt.Sprintf("%d pass, %d fail, %d exempt, %d not deployed", n[Pass], n[Fail], n[Exempt], n[NotDeployed])
+}
+
+// ControlCounts returns how many framework controls got each verdict.
+func (a *Assessment) ControlCounts() map[Verdict]int {
+	n := map[Verdict]int{}
+	for _, c := range a.Controls {
+		n[c.Verdict]++
+	}
+	return n
+}
+
+// ControlSummary is the one-line count of the framework controls:
+// "20 pass, 3 partial, 1 fail, 0 exempt, 9 not deployed".
+func (a *Assessment) ControlSummary() string {
+	n := a.ControlCounts()
+	return fmt.Sprintf("%d pass, %d partial, %d fail, %d exempt, %d not deployed", n[Pass], n[Partial], n[Fail], n[Exempt], n[NotDeployed])
 }

@@ -40,8 +40,8 @@ pulumi_plugins() {
 # (the kube lab, or with RAMPART_LAB_NODE=1 the node and OpenBao, whose PKI
 # signs the ingress certificates); `test` adds the server-backed tiers' servers, starting
 # SoftHSM and Keycloak (Maven downloads, a JVM) while the remaining Go tools
-# build (OpenBao, installed from its pinned wheel, needs no build), and the
-# rest once the builds are done.
+# build (OpenBao, installed from its pinned wheel, needs no build), the
+# rest once the builds are done, then NIST's OSCAL schemas (lab/oscal).
 lab_ready() {
   local mode=${1:?lab_ready up|test} rc=0 bg
   bash "$LAB_DIR/deps.sh"
@@ -60,6 +60,9 @@ lab_ready() {
     wait "$bg" || rc=$?
     [ "$rc" -eq 0 ] || return "$rc"
     bash "$LAB_DIR/lab.sh" up
+    # NIST's OSCAL schemas the report's documents are validated against
+    # (internal/oscalschema): pinned, from Maven Central, once per release.
+    bash "$LAB_DIR/oscal/install.sh" >/dev/null
   fi
   pulumi_plugins
 }

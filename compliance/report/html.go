@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,14 +24,13 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"verdictClass": htmlVerdictClass,
 	"verdictMark":  htmlVerdictMark,
 	"upper":        strings.ToUpper,
-	"exempted":     htmlExempted,
-	"resource":     htmlResource,
 	"source":       htmlSource,
 	"standsOn":     standsOn,
 	"ruleMatch":    controllerMatch,
 	"when":         mdTime,
 	"origins":      originCounts,
 	"checkWhy":     checkWhy,
+	"undeployed":   slices.Contains[[]string, string],
 }).Parse(htmlReport))
 
 // FailColour is the fail badge's and banner's colour (the template's --fail;
@@ -44,7 +44,9 @@ const FailColour = "#b00020"
 // first, with what each stands on) with their evidence and its source, the
 // exemptions with their justification, rampart verify's checks, the live
 // read (unmanaged objects, classification rules) when there is one, and
-// one control roll-up table per framework.
+// one control roll-up table per framework (a partial control marks the
+// items the stack does not deploy). Facts of one item that read the same
+// but for their resource are one row with ×N and every resource.
 func HTML(w io.Writer, a *compliance.Assessment) error {
 	if err := htmlTemplate.Execute(w, newHTMLView(a)); err != nil {
 		return fmt.Errorf("compliance report: render HTML for stack %q: %w", a.Stack, err)
@@ -55,15 +57,18 @@ func HTML(w io.Writer, a *compliance.Assessment) error {
 // htmlView is what the template reads: the assessment already sorted and
 // counted, so the template holds no logic beyond loops.
 type htmlView struct {
-	A          *compliance.Assessment
-	Failed     bool
-	Generated  string
-	Counts     []htmlVerdictCount
-	Total      int
-	Items      []htmlItem          // failing first, then exempt, pass, not deployed
-	Evidence   []compliance.Result // the items that have evidence, in Items order
-	Exemptions []htmlExemption
-	Frameworks []controlsOfFramework
+	A         *compliance.Assessment
+	Failed    bool
+	Generated string
+	Counts    []htmlVerdictCount
+	Total     int
+	// ControlCounts are the framework controls per verdict
+	// (htmlControlOrder), nil without a control roll-up.
+	ControlCounts []htmlVerdictCount
+	Items         []htmlItem     // failing first, then exempt, pass, not deployed
+	Evidence      []htmlEvidence // the items that have evidence, in Items order
+	Exemptions    []htmlExemption
+	Frameworks    []controlsOfFramework
 	// Checks are the behaviour checks, failures first (nil without a
 	// rampart verify run).
 	Checks []compliance.Check
@@ -73,18 +78,34 @@ type htmlView struct {
 
 // htmlItem is a result with the lines that say why it is not a plain pass:
 // the notes of its failing evidence (or the field and value when a note is
-// missing), and each exemption's justification.
+// missing), and each exemption's justification; a line that several facts
+// share is shown once, "(×N)" after it.
 type htmlItem struct {
 	compliance.Result
 	Why []string
 }
 
-// htmlExemption is one exempted fact: an item that passes with some objects
-// exempted lists them here as much as an item whose verdict is exempt.
+// htmlEvidence is an item with its evidence table's rows.
+type htmlEvidence struct {
+	compliance.Result
+	Rows []htmlEvidenceRow
+}
+
+// htmlEvidenceRow is one row of an item's evidence table: the facts that
+// read the same (source, field, value, OK, note) but for their resource.
+type htmlEvidenceRow struct {
+	evidenceGroup
+	Exempted bool
+}
+
+// htmlExemption is the exempted facts of one item under one justification:
+// an item that passes with some objects exempted lists them here as much
+// as an item whose verdict is exempt.
 type htmlExemption struct {
-	Item     compliance.Item
-	Verdict  compliance.Verdict
-	Evidence compliance.Evidence
+	Item      compliance.Item
+	Verdict   compliance.Verdict
+	Note      string
+	Resources []string
 }
 
 type htmlVerdictCount struct {
@@ -99,6 +120,9 @@ type controlsOfFramework struct {
 
 // htmlVerdictOrder puts what needs action first.
 var htmlVerdictOrder = []compliance.Verdict{compliance.Fail, compliance.Exempt, compliance.Pass, compliance.NotDeployed}
+
+// htmlControlOrder is htmlVerdictOrder for controls, which may be partial.
+var htmlControlOrder = []compliance.Verdict{compliance.Fail, compliance.Partial, compliance.Exempt, compliance.Pass, compliance.NotDeployed}
 
 func htmlVerdictRank(v compliance.Verdict) int {
 	for i, o := range htmlVerdictOrder {
@@ -121,17 +145,22 @@ func newHTMLView(a *compliance.Assessment) htmlView {
 	for _, vd := range htmlVerdictOrder {
 		v.Counts = append(v.Counts, htmlVerdictCount{vd, n[vd]})
 	}
+	if len(a.Controls) > 0 {
+		cn := a.ControlCounts()
+		for _, vd := range htmlControlOrder {
+			v.ControlCounts = append(v.ControlCounts, htmlVerdictCount{vd, cn[vd]})
+		}
+	}
 	sorted := append([]compliance.Result(nil), a.Results...)
 	sort.SliceStable(sorted, func(i, j int) bool { return htmlVerdictRank(sorted[i].Verdict) < htmlVerdictRank(sorted[j].Verdict) })
 	for _, r := range sorted {
 		v.Items = append(v.Items, htmlItem{r, htmlWhy(r)})
 		if len(r.Evidence) > 0 {
-			v.Evidence = append(v.Evidence, r)
+			v.Evidence = append(v.Evidence, htmlEvidenceOf(r))
 		}
-		for _, e := range r.Evidence {
-			if htmlExempted(r, e) {
-				v.Exemptions = append(v.Exemptions, htmlExemption{r.Item, r.Verdict, e})
-			}
+		exempted := only(r.Evidence, func(e compliance.Evidence) bool { return htmlExempted(r, e) })
+		for _, g := range groupEvidence(exempted, func(e compliance.Evidence) string { return e.Note }, htmlResource) {
+			v.Exemptions = append(v.Exemptions, htmlExemption{r.Item, r.Verdict, g.Note, distinct(g.Objects)})
 		}
 	}
 	v.Frameworks = controlsByFramework(a.Controls)
@@ -174,17 +203,58 @@ func htmlExempted(r compliance.Result, e compliance.Evidence) bool {
 	return e.Exempt || (r.Verdict == compliance.Exempt && !e.OK)
 }
 
+// distinct keeps the first of each string, in order: a resource exempted
+// on several fields under one justification is listed once.
+func distinct(l []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range l {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// htmlEvidenceOf groups r's facts into its evidence table's rows.
+func htmlEvidenceOf(r compliance.Result) htmlEvidence {
+	type row struct {
+		source   string
+		fact     fact
+		exempted bool
+	}
+	key := func(e compliance.Evidence) row { return row{htmlSource(e), factOf(e), htmlExempted(r, e)} }
+	out := htmlEvidence{Result: r}
+	for _, g := range groupEvidence(r.Evidence, key, htmlResource) {
+		out.Rows = append(out.Rows, htmlEvidenceRow{g, htmlExempted(r, g.Evidence)})
+	}
+	return out
+}
+
 func htmlWhy(r compliance.Result) []string {
 	var out []string
+	n := map[string]int{}
 	for _, e := range r.Evidence {
+		var line string
 		switch {
 		case htmlExempted(r, e):
-			out = append(out, "exempted: "+e.Note)
+			line = "exempted: " + e.Note
 		case e.OK:
+			continue
 		case e.Note != "":
-			out = append(out, e.Note)
+			line = e.Note
 		default:
-			out = append(out, fmt.Sprintf("%s = %s", e.Field, e.Value))
+			line = fmt.Sprintf("%s = %s", e.Field, e.Value)
+		}
+		if n[line] == 0 {
+			out = append(out, line)
+		}
+		n[line]++
+	}
+	for i, line := range out {
+		if n[line] > 1 {
+			out[i] = fmt.Sprintf("%s (×%d)", line, n[line])
 		}
 	}
 	return out
@@ -222,6 +292,8 @@ func htmlVerdictClass(v compliance.Verdict) string {
 		return string(v)
 	case compliance.NotDeployed:
 		return "not-deployed"
+	case compliance.Partial:
+		return "partial"
 	}
 	return "unknown"
 }
@@ -238,6 +310,8 @@ func htmlVerdictMark(v compliance.Verdict) string {
 		return "!"
 	case compliance.NotDeployed:
 		return "–"
+	case compliance.Partial:
+		return "◐"
 	}
 	return "?"
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -12,8 +13,8 @@ import (
 )
 
 // mdMarks are the verdict mdMarks of the report: plain characters that read in
-// a terminal and in a PR comment alike.
-var mdMarks = map[compliance.Verdict]string{compliance.Pass: "✔", compliance.Fail: "✘", compliance.Exempt: "⚑", compliance.NotDeployed: "·"}
+// a terminal and in a PR comment alike (◐: a control half shown).
+var mdMarks = map[compliance.Verdict]string{compliance.Pass: "✔", compliance.Fail: "✘", compliance.Exempt: "⚑", compliance.NotDeployed: "·", compliance.Partial: "◐"}
 
 // mdOrder puts failing items first, then exemptions, passes, not deployed.
 var mdOrder = map[compliance.Verdict]int{compliance.Fail: 0, compliance.Exempt: 1, compliance.Pass: 2, compliance.NotDeployed: 3}
@@ -23,7 +24,9 @@ var mdOrder = map[compliance.Verdict]int{compliance.Fail: 0, compliance.Exempt: 
 // behaviour), the evidence of each failing item, the exemptions with their
 // justification, rampart verify's checks and /readyz record (when added),
 // the live read (unmanaged objects with their earliest field manager, the classification
-// and judgement rules) and the framework controls.
+// and judgement rules) and the framework controls (a partial one names the
+// items the stack does not deploy). Facts of one item that read the same
+// but for their object are one line with ×N and the objects (mdGroupShown).
 func Markdown(w io.Writer, a *compliance.Assessment) error { return assessment{a}.markdown(w) }
 
 func (a assessment) markdown(w io.Writer) error {
@@ -42,6 +45,9 @@ func (a assessment) markdown(w io.Writer) error {
 		fmt.Fprintf(&b, " rampart verify exercised %s: %d checks, %d failed (see Behaviour).", code(cmp.Or(a.Behaviour.Server, "unknown")), len(a.Behaviour.Checks), a.Behaviour.Failed())
 	}
 	fmt.Fprintf(&b, "\n\n**%s**\n\n", a.Summary())
+	if len(a.Controls) > 0 {
+		fmt.Fprintf(&b, "Framework controls: %s (partial: some of its items are not deployed, none fails).\n\n", a.ControlSummary())
+	}
 
 	results := append([]compliance.Result(nil), a.Results...)
 	sort.SliceStable(results, func(i, j int) bool { return mdOrder[results[i].Verdict] < mdOrder[results[j].Verdict] })
@@ -54,18 +60,19 @@ func (a assessment) markdown(w io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(&b, "\n### %s `%s` fails\n\n| object | field | value | why |\n|---|---|---|---|\n", mdMarks[compliance.Fail], r.Item.ID)
-		for _, e := range r.Evidence {
-			if !e.OK && !e.Exempt {
-				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(evidenceObject(e)), tableCode(e.Field), tableCode(e.Value), cell(e.Note))
-			}
+		for _, g := range groupEvidence(only(r.Evidence, func(e compliance.Evidence) bool { return !e.OK && !e.Exempt }), factOf, evidenceObject) {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(mdObjects(g)), tableCode(g.Field), tableCode(g.Value), cell(g.Note))
 		}
 	}
 	var ex []string
 	for _, r := range a.Results {
-		for _, e := range r.Evidence {
-			if e.Exempt {
-				ex = append(ex, fmt.Sprintf("- %s %s %s: %s = %s, %s\n", mdMarks[compliance.Exempt], cell(evidenceObject(e)), code(r.Item.ID), code(e.Field), code(e.Value), cell(e.Note)))
+		for _, g := range groupEvidence(only(r.Evidence, func(e compliance.Evidence) bool { return e.Exempt }), factOf, evidenceObject) {
+			if g.N() == 1 {
+				ex = append(ex, fmt.Sprintf("- %s %s %s: %s = %s, %s\n", mdMarks[compliance.Exempt], cell(g.Objects[0]), code(r.Item.ID), code(g.Field), code(g.Value), cell(g.Note)))
+				continue
 			}
+			ex = append(ex, fmt.Sprintf("- %s ×%d %s %s: %s = %s, %s\n", mdMarks[compliance.Exempt], g.N(), cell(firstFew(g.Objects, mdGroupShown)),
+				code(r.Item.ID), code(g.Field), code(g.Value), cell(g.Note)))
 		}
 	}
 	b.WriteString("\n### Exemptions\n\n")
@@ -77,10 +84,44 @@ func (a assessment) markdown(w io.Writer) error {
 	a.mdLive(&b)
 	b.WriteString("\n### Framework controls\n\n| framework | control | verdict | items |\n|---|---|---|---|\n")
 	for _, c := range a.Controls {
-		fmt.Fprintf(&b, "| %s | %s | %s %s | %s |\n", cell(c.Framework), cell(c.Control), mdMarks[c.Verdict], c.Verdict, strings.Join(c.Items, ", "))
+		fmt.Fprintf(&b, "| %s | %s | %s %s | %s |\n", cell(c.Framework), cell(c.Control), mdMarks[c.Verdict], c.Verdict, cell(controlItems(c)))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// only keeps the facts keep accepts.
+func only(ev []compliance.Evidence, keep func(compliance.Evidence) bool) []compliance.Evidence {
+	var out []compliance.Evidence
+	for _, e := range ev {
+		if keep(e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// mdObjects names a group's objects in a table cell: the object alone, or
+// "×N: " and the first few.
+func mdObjects(g evidenceGroup) string {
+	if g.N() == 1 {
+		return g.Objects[0]
+	}
+	return fmt.Sprintf("×%d: %s", g.N(), firstFew(g.Objects, mdGroupShown))
+}
+
+// controlItems lists a control's items, each the stack does not deploy
+// marked so when it deploys others ("tls-ingress, secrets-vault (not
+// deployed)"): why a control is partial.
+func controlItems(c compliance.ControlResult) string {
+	out := make([]string, 0, len(c.Items))
+	for _, id := range c.Items {
+		if slices.Contains(c.Undeployed, id) {
+			id += " (not deployed)"
+		}
+		out = append(out, id)
+	}
+	return strings.Join(out, ", ")
 }
 
 // facts summarises an item's evidence for the item table.

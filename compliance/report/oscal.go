@@ -34,7 +34,13 @@ var oscalUUIDSpace = uuid.NewSHA1(uuid.NameSpaceURL, []byte(OSCALNamespace))
 // A pass is "satisfied" (with any exempted object's justification in the
 // status remarks); fail, exempt and not deployed are "not-satisfied" (reason
 // fail, or other with the justification in remarks), so a consumer
-// that reads only the state never counts an exemption as met.
+// that reads only the state never counts an exemption as met. A partial
+// control is "not-satisfied" (reason other) too, its target's
+// implementation-status "partial" naming the items not deployed.
+//
+// Evidence stays one relevant-evidence per fact, each with its own
+// resource: the Markdown and HTML renderings group facts that read the
+// same, a machine reading OSCAL wants every subject.
 //
 // Every UUID is a v5 UUID (deterministic: the same assessment always
 // renders the same document). The document, the result, its observations
@@ -95,6 +101,16 @@ func oscalNSProp(name, value string) oscalProp {
 	return oscalProp{Name: name, NS: OSCALNamespace, Value: value}
 }
 
+// oscalLine makes s an OSCAL markup-line (a title): one line, not empty.
+// Line breaks become spaces; an empty or blank s says so.
+func oscalLine(s string) string {
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	if strings.TrimSpace(s) == "" {
+		return "(empty)"
+	}
+	return s
+}
+
 func (a assessment) oscalDoc() oscalDocument {
 	when := a.Generated.UTC().Format(time.RFC3339)
 	plan := a.oscalID("assessment-plan")
@@ -120,7 +136,7 @@ func (a assessment) oscalDoc() oscalDocument {
 	}
 	res := oscalResult{
 		UUID:  a.oscalRunID("result"),
-		Title: fmt.Sprintf("Rampart checklist on stack %s", a.Stack),
+		Title: oscalLine(fmt.Sprintf("Rampart checklist on stack %s", a.Stack)),
 		Description: fmt.Sprintf("Each item of Rampart's hardening checklist evaluated against %s of stack %s: "+
 			"the resources, fields and values read are each observation's relevant evidence.", state, a.Stack),
 		Start:            when,
@@ -158,7 +174,7 @@ func (a assessment) oscalDoc() oscalDocument {
 	return oscalDocument{AssessmentResults: oscalAssessmentResults{
 		UUID: a.oscalRunID("assessment-results"),
 		Metadata: oscalMetadata{
-			Title:        fmt.Sprintf("Rampart compliance assessment: stack %s", a.Stack),
+			Title:        oscalLine(fmt.Sprintf("Rampart compliance assessment: stack %s", a.Stack)),
 			LastModified: when,
 			Version:      when,
 			OSCALVersion: OSCALVersion,
@@ -200,7 +216,7 @@ func (a assessment) oscalReviewedControls() oscalReviewedControls {
 func (a assessment) oscalObservation(r compliance.Result, when string) oscalObservation {
 	o := oscalObservation{
 		UUID:        a.oscalRunID("observation", r.Item.ID),
-		Title:       r.Item.Title,
+		Title:       oscalLine(r.Item.Title),
 		Description: fmt.Sprintf("Checklist item %s (%s): %s.", r.Item.ID, r.Item.Title, oscalVerdictSentence(r.Verdict)),
 		Props:       []oscalProp{oscalNSProp("item", r.Item.ID), oscalNSProp("verdict", string(r.Verdict))},
 		// EXAMINE, not TEST: the item is judged by reading the deployed
@@ -218,11 +234,13 @@ func (a assessment) oscalObservation(r compliance.Result, when string) oscalObse
 		}
 		if id, title, ok := a.oscalSubjectOf(e); ok && !seen[id] {
 			seen[id] = true
-			o.Subjects = append(o.Subjects, oscalSubject{SubjectUUID: id, Type: "inventory-item", Title: title})
+			o.Subjects = append(o.Subjects, oscalSubject{SubjectUUID: id, Type: "inventory-item", Title: oscalLine(title)})
 		}
 		sat := "satisfies the item"
 		exempt := e.Exempt || (r.Verdict == compliance.Exempt && !e.OK)
 		switch {
+		case r.Verdict == compliance.NotDeployed:
+			sat = "why the item is not deployed (remarks)"
 		case exempt:
 			sat = "does not satisfy the item, under an exemption (remarks: its justification)"
 		case !e.OK:
@@ -241,10 +259,10 @@ func (a assessment) oscalObservation(r compliance.Result, when string) oscalObse
 func (a assessment) oscalItemFinding(r compliance.Result, obs []string) oscalFinding {
 	f := oscalFinding{
 		UUID:        a.oscalRunID("finding", r.Item.ID),
-		Title:       r.Item.Title,
+		Title:       oscalLine(r.Item.Title),
 		Description: fmt.Sprintf("Checklist item %s on stack %s: %s.", r.Item.ID, a.Stack, oscalVerdictSentence(r.Verdict)),
 		Props:       []oscalProp{oscalNSProp("verdict", string(r.Verdict))},
-		Target: oscalFindingTarget{Type: "objective-id", TargetID: oscalToken(r.Item.ID), Title: r.Item.Title,
+		Target: oscalFindingTarget{Type: "objective-id", TargetID: oscalToken(r.Item.ID), Title: oscalLine(r.Item.Title),
 			Status: oscalStatus(r.Verdict, oscalNotes(r))},
 	}
 	for _, id := range obs {
@@ -264,12 +282,26 @@ func (a assessment) oscalItemFinding(r compliance.Result, obs []string) oscalFin
 func (a assessment) oscalControlFinding(c compliance.ControlResult, obsOf map[string][]string) oscalFinding {
 	f := oscalFinding{
 		UUID:  a.oscalRunID("control-finding", c.Framework, c.Control),
-		Title: c.Framework + " " + c.Control,
+		Title: oscalLine(c.Framework + " " + c.Control),
 		Description: fmt.Sprintf("%s %s rolled up from checklist items %s: %s.", c.Framework, c.Control,
 			strings.Join(c.Items, ", "), oscalVerdictSentence(c.Verdict)),
 		Props: []oscalProp{oscalNSProp("framework", c.Framework), oscalNSProp("verdict", string(c.Verdict))},
 		Target: oscalFindingTarget{Type: "statement-id", TargetID: oscalControlToken(c.Framework, c.Control) + "_smt",
-			Title: c.Framework + " " + c.Control, Status: oscalStatus(c.Verdict, "")},
+			Title: oscalLine(c.Framework + " " + c.Control), Status: oscalStatus(c.Verdict, "")},
+	}
+	if c.Verdict == compliance.Partial {
+		// OSCAL's objective status has two states, and a partly deployed
+		// control is not satisfied: a consumer reading only the state must
+		// not count it as met. How much of it is in place is what the
+		// target's implementation-status says ("used to qualify the status
+		// value", OSCAL 1.1's finding target), whose "partial" is this
+		// verdict; its remarks name the items missing.
+		missing := fmt.Sprintf("not deployed: %s; deployed, none failing: %s", strings.Join(c.Undeployed, ", "), strings.Join(deployedItems(c), ", "))
+		f.Target.Status.Remarks = "partial: the stack does not deploy every item of the control (" + missing + ")"
+		f.Target.ImplementationStatus = &oscalImplementationStatus{State: "partial", Remarks: missing}
+		for _, id := range c.Undeployed {
+			f.Props = append(f.Props, oscalNSProp("not-deployed", id))
+		}
 	}
 	for _, id := range c.Items {
 		for _, u := range obsOf[id] {
@@ -293,6 +325,17 @@ func oscalStatus(v compliance.Verdict, remarks string) oscalTargetStatus {
 	return oscalTargetStatus{State: "not-satisfied", Reason: "other", Remarks: oscalVerdictSentence(v)}
 }
 
+// deployedItems are c's items the stack deploys.
+func deployedItems(c compliance.ControlResult) []string {
+	var out []string
+	for _, id := range c.Items {
+		if !slices.Contains(c.Undeployed, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 func oscalVerdictSentence(v compliance.Verdict) string {
 	switch v {
 	case compliance.Pass:
@@ -303,6 +346,8 @@ func oscalVerdictSentence(v compliance.Verdict) string {
 		return "exempt: it does not hold, under a typed exemption with a justification"
 	case compliance.NotDeployed:
 		return "not deployed: the stack does not enable what it looks at"
+	case compliance.Partial:
+		return "partial: the items the stack deploys hold, but it does not deploy them all"
 	}
 	return "verdict " + string(v)
 }

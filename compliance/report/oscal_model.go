@@ -110,10 +110,19 @@ type oscalFinding struct {
 }
 
 type oscalFindingTarget struct {
-	Type     string            `json:"type"`
-	TargetID string            `json:"target-id"`
-	Title    string            `json:"title,omitempty"`
-	Status   oscalTargetStatus `json:"status"`
+	Type                 string                     `json:"type"`
+	TargetID             string                     `json:"target-id"`
+	Title                string                     `json:"title,omitempty"`
+	Status               oscalTargetStatus          `json:"status"`
+	ImplementationStatus *oscalImplementationStatus `json:"implementation-status,omitempty"`
+}
+
+// oscalImplementationStatus qualifies a finding's status with how much of
+// the control is implemented (OSCAL's states: implemented, partial,
+// planned, alternative, not-applicable).
+type oscalImplementationStatus struct {
+	State   string `json:"state"`
+	Remarks string `json:"remarks,omitempty"`
 }
 
 type oscalTargetStatus struct {

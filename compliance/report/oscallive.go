@@ -144,7 +144,7 @@ func (a assessment) oscalTestObservation(r compliance.Result, when string) (osca
 	}
 	o := oscalObservation{
 		UUID:  a.oscalRunID("test-observation", r.Item.ID),
-		Title: r.Item.Title + " (behaviour)",
+		Title: oscalLine(r.Item.Title + " (behaviour)"),
 		Description: fmt.Sprintf("Checklist item %s exercised by rampart verify%s: %d checks, %d failed.",
 			r.Item.ID, on, len(checks), failed),
 		Props: []oscalProp{oscalNSProp("item", r.Item.ID), oscalNSProp("verdict", string(r.Verdict)), oscalNSProp("stands-on", string(compliance.FromBehaviour))},

@@ -5,13 +5,20 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rampart-dev/rampart/compliance"
+	"github.com/rampart-dev/rampart/internal/oscalschema"
 )
 
-// The OSCAL 1.1.3 assessment-results schema, as far as the renderer's
-// tests check a document against it.
+// Two checks of the OSCAL documents: TestOSCAL_ValidAgainstNISTSchema
+// validates them against NIST's published OSCAL 1.1.3 assessment-results
+// JSON schema (installed by lab/oscal/install.sh, read through
+// internal/oscalschema); the model-shape tests below check, without it,
+// the keys Rampart writes against the model's reference, and what the
+// JSON schema does not say (every reference resolves, methods and target
+// types from OSCAL's allowed values).
 
 // Patterns of OSCAL 1.1.x's JSON schema datatypes.
 var (
@@ -53,6 +60,48 @@ var oscalRequired = map[string][]string{
 }
 
 type osObj = map[string]any
+
+// TestOSCAL_ValidAgainstNISTSchema: every document the renderer writes for
+// the tests' assessments (failing, exempt, partial and not-deployed items
+// and controls; live and behaviour facts; nasty values; none at all) is
+// valid against NIST's OSCAL assessment-results schema of the release it
+// declares. The rendered local and prod stacks are validated in
+// compliance's TestOSCAL_RenderedStacksAreValidAgainstNISTSchema.
+func TestOSCAL_ValidAgainstNISTSchema(t *testing.T) {
+	schema := oscalschema.Require(t, OSCALVersion, oscalschema.AssessmentResults)
+	nasty := &compliance.Assessment{Stack: "s`|<!--\nx ", Profile: " p|\n", Generated: fixedNow}
+	for i, v := range append(nastyValues, "", " ", "\t") {
+		e := compliance.Evidence{URN: "urn:pulumi:s::p::kubernetes:core/v1:Namespace::" + v, Field: v, Value: v, Note: v, Object: v, Creator: v, Exempt: i%2 == 0}
+		nasty.Results = append(nasty.Results, compliance.Result{Item: compliance.Checklist()[i%len(compliance.Checklist())], Verdict: compliance.Fail, Evidence: []compliance.Evidence{e}})
+	}
+	nasty.Controls = renderRollUp(nasty.Results)
+	for name, a := range map[string]*compliance.Assessment{
+		"sample": renderSample(), "repeated": repeatedSample(), "partial": partialSample(), "live": liveSample(t), "nasty": nasty,
+		"empty": {Stack: "dev", Generated: fixedNow},
+	} {
+		var b bytes.Buffer
+		if err := OSCAL(&b, a); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, v := range oscalschema.Violations(t, schema, b.Bytes()) {
+			t.Errorf("%s: %s", name, v)
+		}
+	}
+	// The schema is really applied: an empty prop value is refused.
+	bad := strings.Replace(mustOSCAL(t, renderSample()), `"value": "tls-ingress"`, `"value": ""`, 1)
+	if len(oscalschema.Violations(t, schema, []byte(bad))) == 0 {
+		t.Error("the schema accepted an empty prop value: the validation above proves nothing")
+	}
+}
+
+func mustOSCAL(t *testing.T, a *compliance.Assessment) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := OSCAL(&b, a); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
 
 func renderOSCAL(t *testing.T, a *compliance.Assessment) osObj {
 	t.Helper()

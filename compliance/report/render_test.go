@@ -78,12 +78,15 @@ func renderSample() *compliance.Assessment {
 	}
 }
 
-// renderRollUp is the tests' own roll-up (fail > exempt > pass > not deployed;
-// "N/A" skipped), so the renderers are tested without Assess.
+// renderRollUp is the tests' own roll-up, so the renderers are tested
+// without Assess: not deployed when no item is deployed, else fail > partial
+// (some items not deployed) > pass > exempt; "N/A" skipped.
 func renderRollUp(res []compliance.Result) []compliance.ControlResult {
 	var out []compliance.ControlResult
 	for _, fw := range compliance.Frameworks {
 		idx := map[string]int{}
+		start := len(out)
+		var deployed []compliance.Verdict // worst deployed verdict of out[start+j]
 		for _, r := range res {
 			for _, c := range r.Item.Controls[fw] {
 				if c == "N/A" {
@@ -93,12 +96,27 @@ func renderRollUp(res []compliance.Result) []compliance.ControlResult {
 				if !ok {
 					i = len(out)
 					idx[c] = i
-					out = append(out, compliance.ControlResult{Framework: fw, Control: c, Verdict: compliance.NotDeployed})
+					out = append(out, compliance.ControlResult{Framework: fw, Control: c})
+					deployed = append(deployed, "")
 				}
 				out[i].Items = append(out[i].Items, r.Item.ID)
-				if renderRank(r.Verdict) < renderRank(out[i].Verdict) {
-					out[i].Verdict = r.Verdict
+				j := i - start
+				if r.Verdict == compliance.NotDeployed {
+					out[i].Undeployed = append(out[i].Undeployed, r.Item.ID)
+				} else if deployed[j] == "" || renderRank(r.Verdict) < renderRank(deployed[j]) {
+					deployed[j] = r.Verdict
 				}
+			}
+		}
+		for j, v := range deployed {
+			c := &out[start+j]
+			switch {
+			case v == "":
+				c.Verdict, c.Undeployed = compliance.NotDeployed, nil
+			case v != compliance.Fail && len(c.Undeployed) > 0:
+				c.Verdict = compliance.Partial
+			default:
+				c.Verdict = v
 			}
 		}
 	}
@@ -106,7 +124,7 @@ func renderRollUp(res []compliance.Result) []compliance.ControlResult {
 }
 
 func renderRank(v compliance.Verdict) int {
-	return map[compliance.Verdict]int{compliance.Fail: 0, compliance.Exempt: 1, compliance.Pass: 2, compliance.NotDeployed: 3}[v]
+	return map[compliance.Verdict]int{compliance.Fail: 0, compliance.Pass: 1, compliance.Exempt: 2}[v]
 }
 
 func TestSampleAssessment_IsRealistic(t *testing.T) {
