@@ -120,6 +120,7 @@ var evaluators = map[string]evaluator{
 	"ssrf-blocklist":        checkSSRFBlocklist,
 	"security-headers":      checkSecurityHeaders,
 	"secrets-vault":         checkSecretsVault,
+	"secrets-kms":           checkSecretsKMS,
 	"rbac-no-default-admin": checkRBAC,
 	"audit-trail":           checkAuditTrail,
 	"alerting":              checkAlerting,

@@ -56,10 +56,13 @@ func (b *Behaviour) Failed() int {
 }
 
 // AddBehaviour adds a rampart verify run to the assessment (call it once):
-// each check becomes a behaviour fact of its item (Check.Item), the item's
-// verdict is recomputed — a failed check fails it, and an item the state
-// does not deploy is judged on its behaviour facts — and the controls are
-// rolled up again. A check naming no checklist item stays in
+// each check becomes a behaviour fact of its item (Check.Item), and an item
+// the state deploys that has an API server health check (readyzChecks: the
+// kms-providers check for secrets-kms) gets the fact of that check's line in
+// b.Readyz, failing unless it reads "[+]<check> ok"; the item's verdict is
+// recomputed — a failed check fails it, and an item the state does not
+// deploy is judged on its behaviour facts — and the controls are rolled up
+// again. A check naming no checklist item stays in
 // a.Behaviour only, listed in the reports' behaviour section.
 func (a *Assessment) AddBehaviour(b *Behaviour) {
 	a.Behaviour = b
@@ -69,6 +72,12 @@ func (a *Assessment) AddBehaviour(b *Behaviour) {
 	for i := range a.Results {
 		r := &a.Results[i]
 		added := false
+		if r.Verdict != NotDeployed {
+			if e, ok := readyzEvidence(r.Item.ID, b.Readyz); ok {
+				r.Evidence = append(r.Evidence, e)
+				added = true
+			}
+		}
 		for _, c := range b.Checks {
 			if c.Item == r.Item.ID {
 				r.Evidence = append(r.Evidence, behaviourEvidence(c))

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/components/keycloak"
+	"github.com/rampart-dev/rampart/components/kms"
 	"github.com/rampart-dev/rampart/components/openbao"
 	"github.com/rampart-dev/rampart/components/pki"
 	"github.com/rampart-dev/rampart/infra/config"
@@ -18,6 +19,8 @@ type Platform struct {
 	OpenBao *openbao.OpenBao
 	// PKI is the two-tier PKI and cert-manager issuer (rampart:pki).
 	PKI *pki.PKI
+	// KMS is the KMS v2 plugin's transit key and policy (rampart:kms).
+	KMS *kms.SecretsEncryption
 	// Realm is the platform's Keycloak realm (rampart:keycloak).
 	Realm *keycloak.Realm
 }
@@ -25,7 +28,8 @@ type Platform struct {
 // NewPlatform composes the platform services on top of the baseline, in
 // dependency order: OpenBao in its namespace (after the namespace and its
 // policies exist), then the PKI inside OpenBao (vault provider) with its
-// cert-manager issuer (kubernetes provider), then the Keycloak realm
+// cert-manager issuer (kubernetes provider) and the KMS plugin's transit key
+// and policy (the same vault provider), then the Keycloak realm
 // (keycloak provider), with the groups of every tenant of rampart:tenants
 // (cfg.RealmArgs passes them). Disabled services are not built, and their
 // providers do not exist.
@@ -57,6 +61,17 @@ func NewPlatform(ctx *pulumi.Context, cfg *config.Config, p *providers.Providers
 			return nil, fmt.Errorf("platform: %w", err)
 		}
 		out.PKI = pk
+	}
+	if cfg.KMS.Enabled {
+		vp, err := p.NewVault(ctx, openbaoReady)
+		if err != nil {
+			return nil, fmt.Errorf("platform: %w", err)
+		}
+		k, err := kms.NewSecretsEncryption(ctx, "kms", cfg.KMSArgs(), pulumi.Providers(vp), pulumi.DependsOn(after))
+		if err != nil {
+			return nil, fmt.Errorf("platform: %w", err)
+		}
+		out.KMS = k
 	}
 	if cfg.Keycloak.Enabled {
 		r, err := keycloak.NewRealm(ctx, "keycloak", cfg.RealmArgs(), pulumi.Provider(p.Keycloak))

@@ -24,7 +24,7 @@ func Program(ctx *pulumi.Context) error {
 }
 
 // Run registers the baseline, then the platform services enabled in the
-// config (OpenBao, PKI, Keycloak), for an already validated config.
+// config (OpenBao, PKI, KMS, Keycloak), for an already validated config.
 func Run(ctx *pulumi.Context, cfg *config.Config) error {
 	p, err := providers.New(ctx, cfg)
 	if err != nil {
@@ -90,6 +90,11 @@ func Run(ctx *pulumi.Context, cfg *config.Config) error {
 		ctx.Export("pkiIssuerName", pl.PKI.IssuerName)
 		ctx.Export("pkiIssuerKind", pl.PKI.IssuerKind)
 		ctx.Export("pkiCaChain", pl.PKI.CAChain)
+	}
+	if pl.KMS != nil {
+		ctx.Export("kmsTransitMount", pl.KMS.Mount)
+		ctx.Export("kmsKeyName", pl.KMS.KeyName)
+		ctx.Export("kmsPolicyName", pl.KMS.PolicyName)
 	}
 	if pl.Realm != nil {
 		ctx.Export("keycloakRealm", pl.Realm.RealmID)

@@ -129,8 +129,11 @@ func (o Options) Validate() error {
 	o = o.WithDefaults()
 	var l verr.List
 	validateAddress(&l, o.Address)
-	validateMount(&l, "--transit-mount", o.TransitMount)
-	if !keyNameRE.MatchString(o.KeyName) || strings.Contains(o.KeyName, "..") {
+	if !ValidMount(o.TransitMount) {
+		l.Add("--transit-mount", o.TransitMount, "not a mount path (segments of letters, digits, _ . -, no leading or trailing /)",
+			"give the transit engine's mount path, e.g. "+DefaultTransitMount)
+	}
+	if !ValidKeyName(o.KeyName) {
 		l.Add("--key-name", o.KeyName, "not a transit key name (letters, digits, _ . -, at most 128, no ..)", "name the transit key, e.g. "+DefaultKeyName)
 	}
 	if o.TokenFile == "" {
@@ -171,14 +174,23 @@ func validateAddress(l *verr.List, addr string) {
 	}
 }
 
-func validateMount(l *verr.List, key, mount string) {
+// ValidMount reports whether mount is a transit mount path the plugin and
+// its policy accept: segments of letters, digits, _ . - (no "..", no
+// leading or trailing /), so the policy's paths stay under that mount.
+func ValidMount(mount string) bool {
 	for _, seg := range strings.Split(mount, "/") {
 		if !mountSegmentRE.MatchString(seg) || seg == ".." {
-			l.Add(key, mount, "not a mount path (segments of letters, digits, _ . -, no leading or trailing /)",
-				"give the transit engine's mount path, e.g. "+DefaultTransitMount)
-			return
+			return false
 		}
 	}
+	return true
+}
+
+// ValidKeyName reports whether name is a transit key name the plugin and its
+// policy accept: one path segment of letters, digits, _ . -, at most 128
+// characters, no "..".
+func ValidKeyName(name string) bool {
+	return keyNameRE.MatchString(name) && !strings.Contains(name, "..")
 }
 
 // SocketPath returns the file path of a unix:// endpoint, or why it is not

@@ -102,6 +102,13 @@ type Config struct {
 	// enabled=false means none is built. Defaults and valid values:
 	// components/pki (pki.PKIArgs).
 	PKI PKI `json:"pki"`
+	// KMS (rampart:kms): the transit key (aes256-gcm96, not exportable, no
+	// plaintext backup, deletion refused, rotated every 90 days) that the
+	// KMS v2 plugin encrypts the cluster's Secrets with, and the plugin
+	// token's policy (encrypt/decrypt on that key only), in OpenBao through
+	// the vault provider; absent or enabled=false means none is built.
+	// Defaults and valid values: components/kms (kms.SecretsEncryptionArgs).
+	KMS KMS `json:"kms"`
 	// CertManager (rampart:certManager): cert-manager and the platform's
 	// certificate issuers; see infra/config/certmanager.go.
 	CertManager CertManager `json:"certManager"`

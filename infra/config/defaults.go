@@ -82,6 +82,7 @@ func (c *Config) withDefaults() {
 	}
 	c.openBaoDefaults()
 	c.pkiDefaults() // after openbao: it defaults to OpenBao's address
+	c.kmsDefaults() // after openbao and pki: the vault provider may be theirs
 	c.keycloakDefaults()
 	c.ingressDefaults()
 	c.certmanagerDefaults()

@@ -3,6 +3,7 @@ package config
 import (
 	"cmp"
 	"net/url"
+	"strings"
 
 	"github.com/rampart-dev/rampart/components/openbao"
 	"github.com/rampart-dev/rampart/components/pki"
@@ -21,13 +22,16 @@ type PKI struct {
 	Provider VaultProvider `json:"provider"`
 }
 
-// VaultProvider is how Pulumi reaches OpenBao's API. Credentials are secrets:
+// VaultProvider is how Pulumi reaches OpenBao's API. A stack has one vault
+// provider: rampart:pki.provider when the PKI is built, else
+// rampart:kms.provider (Config.VaultProvider). Credentials are secrets:
 // rampart:openbaoDeployerPassword (userpass login as the bootstrap deployer,
 // short-lived tokens; the default whenever the password is set) or
 // rampart:vaultToken (an OpenBao this stack does not bootstrap).
 type VaultProvider struct {
 	// Address of OpenBao's API as the machine running Pulumi reaches it.
-	// Default: rampart:pki.openbaoURL.
+	// Default: rampart:pki.openbaoURL (in rampart:kms: rampart:openbao's
+	// address when this stack runs OpenBao in external mode).
 	Address string `json:"address,omitempty"`
 	// CACertFile is a PEM file (absolute, or relative to the project
 	// directory) with the CA of OpenBao's TLS certificate. Default "": the
@@ -82,24 +86,64 @@ func (c *Config) validatePKI(l *verr.List, namespaces map[string]string) {
 	}
 	l.Merge(c.PKIArgs().Validate(Namespace + ":pki"))
 	k := func(s string) string { return Namespace + ":pki." + s }
-	if u, err := url.Parse(p.Provider.Address); p.Provider.Address != "" && (err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http")) {
-		l.Add(k("provider.address"), p.Provider.Address, "not an absolute URL", "use https://host:port, or leave it empty to use rampart:pki.openbaoURL")
-	} else if err == nil && u.Scheme == "http" && c.Profile != ProfileLocal {
-		l.Add(k("provider.address"), p.Provider.Address, "the vault provider would send its credentials in clear text", "use https (http is for the local lab's dev server only)")
-	}
+	c.validateVaultProvider(l, "pki", p.Provider)
 	if is := p.Issuer; is != nil && is.Kind == pki.KindIssuer {
 		if _, ok := namespaces[is.Namespace]; !ok && is.Namespace != "" {
 			l.Add(k("issuer.namespace"), is.Namespace, "not a namespace of this stack", "use one of rampart:namespaces or rampart:tenants")
 		}
 	}
-	// Credentials: exactly one way to log in.
+}
+
+// VaultProvider returns the settings of the stack's one vault provider:
+// rampart:pki.provider when the PKI is built, else rampart:kms.provider.
+func (c *Config) VaultProvider() VaultProvider {
+	if c.PKI.Enabled {
+		return c.PKI.Provider
+	}
+	return c.KMS.Provider
+}
+
+// NeedsVault reports whether the stack builds the vault provider: some
+// section that talks to OpenBao's API is enabled.
+func (c *Config) NeedsVault() bool { return c.PKI.Enabled || c.KMS.Enabled }
+
+// validateVaultProvider checks the provider settings of rampart:<section>.
+func (c *Config) validateVaultProvider(l *verr.List, section string, pc VaultProvider) {
+	k := Namespace + ":" + section + ".provider.address"
+	u, err := url.Parse(pc.Address)
+	switch {
+	case pc.Address != "" && (err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http")):
+		l.Add(k, pc.Address, "not an absolute URL", "use https://host:port, or leave it empty to use rampart:pki.openbaoURL")
+	case pc.Address != "" && u.Scheme == "http" && c.Profile != ProfileLocal:
+		l.Add(k, pc.Address, "the vault provider would send its credentials in clear text", "use https (http is for the local lab's dev server only)")
+	}
+}
+
+// validateVaultCredentials: the vault provider has exactly one way to log in.
+func (c *Config) validateVaultCredentials(l *verr.List) {
+	if !c.NeedsVault() {
+		return
+	}
+	var need []string
+	for _, s := range []struct {
+		on   bool
+		name string
+	}{{c.PKI.Enabled, "pki"}, {c.KMS.Enabled, "kms"}} {
+		if s.on {
+			need = append(need, Namespace+":"+s.name)
+		}
+	}
+	verb := " needs"
+	if len(need) > 1 {
+		verb = " need"
+	}
 	token, pass := c.Secrets.VaultToken, c.Secrets.OpenBaoDeployerPassword
 	switch {
 	case token != nil && pass != nil:
 		l.Add(Namespace+":vaultToken", verr.Redacted, "set together with rampart:openbaoDeployerPassword: the vault provider logs in as the deployer (short-lived tokens) whenever that password is set",
 			"pulumi config rm rampart:vaultToken")
 	case token == nil && pass == nil:
-		l.Add(Namespace+":vaultToken", "", "missing: rampart:pki needs OpenBao credentials for the vault provider",
+		l.Add(Namespace+":vaultToken", "", "missing: "+strings.Join(need, " and ")+verb+" OpenBao credentials for the vault provider",
 			"pulumi config set --secret rampart:openbaoDeployerPassword <deployer password> (userpass, preferred) or pulumi config set --secret rampart:vaultToken <token>")
 	}
 }

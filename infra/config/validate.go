@@ -81,6 +81,8 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 	}
 	c.validateOpenBao(&l, seen)
 	c.validatePKI(&l, seen)
+	c.validateKMS(&l)
+	c.validateVaultCredentials(&l)
 	c.validateKeycloak(&l)
 	c.validateIngress(&l, seen)
 	c.validateCertManager(&l, seen)

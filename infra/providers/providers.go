@@ -19,7 +19,7 @@ type Providers struct {
 	// Kubernetes targets the stack's cluster.
 	Kubernetes *kubernetes.Provider
 	// Vault targets OpenBao's API; nil until NewVault builds it (only when
-	// rampart:pki is enabled).
+	// rampart:pki or rampart:kms is enabled).
 	Vault *vault.Provider
 	// Keycloak targets Keycloak's admin API; nil unless rampart:keycloak is enabled.
 	Keycloak *keycloak.Provider
@@ -67,10 +67,15 @@ func New(ctx *pulumi.Context, cfg *config.Config) (*Providers, error) {
 // run gets a token of the deployer's short TTL and no long-lived token is
 // stored anywhere. Otherwise it uses rampart:vaultToken (an OpenBao this
 // stack does not bootstrap, or the local lab's dev server). Either secret
-// reaches the provider only as a Pulumi secret.
+// reaches the provider only as a Pulumi secret. Its settings are
+// config.Config.VaultProvider's; a second call returns the same provider
+// (one per stack, whichever sections use it).
 func (p *Providers) NewVault(ctx *pulumi.Context, ready pulumi.StringOutput) (*vault.Provider, error) {
+	if p.Vault != nil {
+		return p.Vault, nil
+	}
 	cfg := p.cfg
-	pc := cfg.PKI.Provider
+	pc := cfg.VaultProvider()
 	var address pulumi.StringInput = pulumi.String(pc.Address)
 	if ready != (pulumi.StringOutput{}) {
 		address = ready.ApplyT(func(string) string { return pc.Address }).(pulumi.StringOutput)

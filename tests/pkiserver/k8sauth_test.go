@@ -76,7 +76,7 @@ func TestPKI_ServerBackedOpenBao262_ServiceAccountLoginSignsOnlyOnItsPath(t *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.b.write("auth/"+d.authPath+"/config", map[string]any{
+	if _, err := d.b.Write("auth/"+d.authPath+"/config", map[string]any{
 		"kubernetes_host":    cfg.Host,
 		"kubernetes_ca_cert": string(caPEM),
 		"token_reviewer_jwt": token("openbao-reviewer"),
@@ -88,7 +88,7 @@ func TestPKI_ServerBackedOpenBao262_ServiceAccountLoginSignsOnlyOnItsPath(t *tes
 	// the ServiceAccount, audience "vault://<issuer name>".
 	aud := "vault://" + d.out["issuerName"]
 	login := func(jwt string) (*bao.SecretAuth, error) {
-		s, err := d.b.c.Logical().Write("auth/"+d.authPath+"/login", map[string]any{"role": d.policy, "jwt": jwt})
+		s, err := d.b.Client.Logical().Write("auth/"+d.authPath+"/login", map[string]any{"role": d.policy, "jwt": jwt})
 		if err != nil {
 			return nil, err
 		}
@@ -110,7 +110,7 @@ func TestPKI_ServerBackedOpenBao262_ServiceAccountLoginSignsOnlyOnItsPath(t *tes
 	if len(auth.TokenPolicies) != 1 || auth.TokenPolicies[0] != d.policy {
 		t.Errorf("login token policies %v, want only %s (no default policy)", auth.TokenPolicies, d.policy)
 	}
-	c, err := d.b.c.Clone()
+	c, err := d.b.Client.Clone()
 	if err != nil {
 		t.Fatal(err)
 	}

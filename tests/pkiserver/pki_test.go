@@ -1,3 +1,16 @@
+// Package pkiserver_test runs components/pki under Pulumi mocks whose
+// NewResource performs, against the lab's OpenBao server, the same API call
+// the pulumi-vault provider would make for each resource, and returns the
+// server's real outputs. The real CSR therefore flows into the signing step,
+// the real signed certificate into set-signed, and so on.
+//
+// These are "server-backed mocks on OpenBao 2.6.2", not provider end-to-end
+// tests: the pulumi-vault plugin cannot be built here. The server is the
+// real OpenBao v2.6.2 (upstream's binary, pinned by sha256; lab/services/
+// openbao.sh): Shamir-sealed, raft storage, TLS 1.3 on 127.0.0.1. What they
+// prove is the PKI the component describes (chain, key types, URLs, role
+// limits, policy), as the server enforces it; what they do not prove is the
+// provider's own diffing and read-back.
 package pkiserver_test
 
 import (
@@ -30,6 +43,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/rampart-dev/rampart/components/pki"
+	"github.com/rampart-dev/rampart/internal/baomock"
 	"github.com/rampart-dev/rampart/internal/labenv"
 	"github.com/rampart-dev/rampart/internal/recmock"
 	"github.com/rampart-dev/rampart/internal/testkit"
@@ -43,7 +57,7 @@ const (
 // deployed is one run of components/pki against the server, with the
 // component's outputs as the program saw them.
 type deployed struct {
-	b                *backend
+	b                *baomock.Backend
 	rec              *recmock.Recorder
 	addr             string
 	http             *http.Client // trusts only the lab CA, like cert-manager's caBundle
@@ -60,7 +74,7 @@ type deployed struct {
 func deploy(t *testing.T, env map[string]string, mutate ...func(*pki.PKIArgs)) *deployed {
 	t.Helper()
 	addr, token, caFile := env["VAULT_ADDR"], env["VAULT_TOKEN"], env["VAULT_CACERT"]
-	b := newBackend(t, addr, token, caFile)
+	b := baomock.New(t, addr, token, caFile)
 	caPEM, err := os.ReadFile(caFile)
 	if err != nil {
 		t.Fatalf("the lab OpenBao's CA (VAULT_CACERT): %v", err)
@@ -76,10 +90,10 @@ func deploy(t *testing.T, env map[string]string, mutate ...func(*pki.PKIArgs)) *
 
 	// The Kubernetes auth method is the OpenBao component's job; enable one
 	// for this run so the component's auth role has somewhere to live.
-	if _, err := b.write("sys/auth/"+d.authPath, map[string]any{"type": "kubernetes"}); err != nil {
+	if _, err := b.Write("sys/auth/"+d.authPath, map[string]any{"type": "kubernetes"}); err != nil {
 		t.Fatal(err)
 	}
-	b.mounts = append(b.mounts, "sys/auth/"+d.authPath, "sys/policies/acl/"+d.policy)
+	b.RemoveAtEnd("sys/auth/"+d.authPath, "sys/policies/acl/"+d.policy)
 
 	args := &pki.PKIArgs{
 		OpenBaoURL:   addr,
@@ -128,7 +142,7 @@ func deploy(t *testing.T, env map[string]string, mutate ...func(*pki.PKIArgs)) *
 	if err != nil {
 		t.Fatalf("NewPKI against the server: %v", err)
 	}
-	t.Logf("component deployed on the server in %v (%d API calls)", time.Since(start).Round(time.Millisecond), len(b.calls))
+	t.Logf("component deployed on the server in %v (%d API calls)", time.Since(start).Round(time.Millisecond), len(b.Calls()))
 	d.rootPEM, d.intePEM = d.out["root"], d.out["intermediate"]
 	d.root, d.inter = mustCert(t, d.rootPEM), mustCert(t, d.intePEM)
 	return d
@@ -251,7 +265,7 @@ func TestPKI_ServerBackedOpenBao262_ChainVerifies(t *testing.T) {
 	if d.out["issuerPath"] != d.intPath+"/sign/workloads" {
 		t.Fatalf("issuer path %q", d.out["issuerPath"])
 	}
-	leaf, data, err := d.sign(d.b.c, "workloads", csrFor(t, elliptic.P256(), "api."+workloadDomain, "api."+workloadDomain), nil)
+	leaf, data, err := d.sign(d.b.Client, "workloads", csrFor(t, elliptic.P256(), "api."+workloadDomain, "api."+workloadDomain), nil)
 	if err != nil {
 		t.Fatalf("sign on the issuer path: %v", err)
 	}
@@ -264,7 +278,7 @@ func TestPKI_ServerBackedOpenBao262_ChainVerifies(t *testing.T) {
 	}
 
 	// /issue: the server generates a key of the role's type: EC P-256.
-	s, err := d.b.c.Logical().Write(d.intPath+"/issue/mtls", map[string]any{"common_name": "a." + meshDomain})
+	s, err := d.b.Client.Logical().Write(d.intPath+"/issue/mtls", map[string]any{"common_name": "a." + meshDomain})
 	if err != nil {
 		t.Fatalf("issue on mtls: %v", err)
 	}
@@ -281,7 +295,7 @@ func TestPKI_ServerBackedOpenBao262_URLsEmbeddedAndSetBeforeIssuance(t *testing.
 
 	// The intermediate was issued by the root: it carries the root's addresses.
 	checkURLs(t, "intermediate", d.inter, d.addr+"/v1/"+d.rootPath)
-	leaf, _, err := d.sign(d.b.c, "workloads", csrFor(t, elliptic.P256(), "web."+workloadDomain, "web."+workloadDomain), nil)
+	leaf, _, err := d.sign(d.b.Client, "workloads", csrFor(t, elliptic.P256(), "web."+workloadDomain, "web."+workloadDomain), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +303,7 @@ func TestPKI_ServerBackedOpenBao262_URLsEmbeddedAndSetBeforeIssuance(t *testing.
 
 	// The engine's real call order: URLs before the first issuance on each mount.
 	pos := func(call string) int {
-		return slices.Index(d.b.calls, call)
+		return slices.Index(d.b.Calls(), call)
 	}
 	for _, c := range [][2]string{
 		{"PUT " + d.rootPath + "/config/urls", "PUT " + d.rootPath + "/root/generate/internal"},
@@ -299,7 +313,7 @@ func TestPKI_ServerBackedOpenBao262_URLsEmbeddedAndSetBeforeIssuance(t *testing.
 		{"PUT " + d.intPath + "/intermediate/generate/internal", "PUT " + d.rootPath + "/root/sign-intermediate"},
 	} {
 		if a, b := pos(c[0]), pos(c[1]); a < 0 || b < 0 || a > b {
-			t.Errorf("%q (at %d) must come before %q (at %d); calls:\n%s", c[0], a, c[1], b, strings.Join(d.b.calls, "\n"))
+			t.Errorf("%q (at %d) must come before %q (at %d); calls:\n%s", c[0], a, c[1], b, strings.Join(d.b.Calls(), "\n"))
 		}
 	}
 
@@ -308,7 +322,7 @@ func TestPKI_ServerBackedOpenBao262_URLsEmbeddedAndSetBeforeIssuance(t *testing.
 	// rebuilt — with auto-rebuild on the server does not rebuild it per
 	// revocation, so the test forces the rebuild an operator (or the
 	// periodic job) would.
-	if _, err := d.b.write(d.intPath+"/revoke", map[string]any{"serial_number": serial(leaf)}); err != nil {
+	if _, err := d.b.Write(d.intPath+"/revoke", map[string]any{"serial_number": serial(leaf)}); err != nil {
 		t.Fatal(err)
 	}
 	req, err := ocsp.CreateRequest(leaf, d.inter, nil)
@@ -347,7 +361,7 @@ func TestPKI_ServerBackedOpenBao262_URLsEmbeddedAndSetBeforeIssuance(t *testing.
 		t.Errorf("OCSP status %d right after revocation, want revoked", or.Status)
 	}
 
-	if _, err := d.b.read(d.intPath + "/crl/rotate"); err != nil {
+	if _, err := d.b.Read(d.intPath + "/crl/rotate"); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := d.http.Get(leaf.CRLDistributionPoints[0])
@@ -414,7 +428,7 @@ func TestPKI_ServerBackedOpenBao262_RoleRefusesForeignWildcardAndIPNames(t *test
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, _, err := d.sign(d.b.c, "workloads", csrFor(t, elliptic.P256(), c.cn), c.extra)
+			_, _, err := d.sign(d.b.Client, "workloads", csrFor(t, elliptic.P256(), c.cn), c.extra)
 			if err == nil {
 				t.Fatalf("server signed %q %v on the workloads role", c.cn, c.extra)
 			}
@@ -430,23 +444,23 @@ func TestPKI_ServerBackedOpenBao262_RoleRefusesForeignWildcardAndIPNames(t *test
 		}
 		csr := csrWith(t, key, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "api." + workloadDomain},
 			DNSNames: []string{"api." + workloadDomain}, IPAddresses: []net.IP{net.ParseIP("10.0.0.1")}})
-		if _, _, err := d.sign(d.b.c, "workloads", csr, nil); statusOf(err) != http.StatusBadRequest {
+		if _, _, err := d.sign(d.b.Client, "workloads", csr, nil); statusOf(err) != http.StatusBadRequest {
 			t.Fatalf("want 400 for an IP SAN, got %v", err)
 		}
 	})
 	t.Run("IP SAN on issue", func(t *testing.T) {
-		_, err := d.b.c.Logical().Write(d.intPath+"/issue/workloads", map[string]any{"common_name": "api." + workloadDomain, "ip_sans": "10.0.0.1"})
+		_, err := d.b.Client.Logical().Write(d.intPath+"/issue/workloads", map[string]any{"common_name": "api." + workloadDomain, "ip_sans": "10.0.0.1"})
 		if statusOf(err) != http.StatusBadRequest {
 			t.Fatalf("want 400 for an IP SAN, got %v", err)
 		}
 	})
 	t.Run("subdomain allowed", func(t *testing.T) {
-		if _, _, err := d.sign(d.b.c, "workloads", csrFor(t, elliptic.P256(), "deep.api."+workloadDomain), nil); err != nil {
+		if _, _, err := d.sign(d.b.Client, "workloads", csrFor(t, elliptic.P256(), "deep.api."+workloadDomain), nil); err != nil {
 			t.Fatalf("subdomain refused: %v", err)
 		}
 	})
 	t.Run("key weaker than the role's P-256", func(t *testing.T) {
-		_, _, err := d.sign(d.b.c, "workloads", csrFor(t, elliptic.P224(), "k."+workloadDomain), nil)
+		_, _, err := d.sign(d.b.Client, "workloads", csrFor(t, elliptic.P224(), "k."+workloadDomain), nil)
 		if statusOf(err) != http.StatusBadRequest {
 			t.Fatalf("server signed a P-224 CSR on a P-256 role: %v", err)
 		}
@@ -456,7 +470,7 @@ func TestPKI_ServerBackedOpenBao262_RoleRefusesForeignWildcardAndIPNames(t *test
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, err = d.sign(d.b.c, "workloads", csrWith(t, key, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "r." + workloadDomain}}), nil)
+		_, _, err = d.sign(d.b.Client, "workloads", csrWith(t, key, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "r." + workloadDomain}}), nil)
 		if statusOf(err) != http.StatusBadRequest {
 			t.Fatalf("server signed an RSA CSR on an EC role: %v", err)
 		}
@@ -479,7 +493,7 @@ func TestPKI_ServerBackedOpenBao262_TTLCapsEnforced(t *testing.T) {
 		t.Errorf("intermediate outlives the root")
 	}
 	for path, want := range map[string]float64{d.rootPath: 87600 * 3600, d.intPath: 43800 * 3600} {
-		tune, err := d.b.read("sys/mounts/" + path + "/tune")
+		tune, err := d.b.Read("sys/mounts/" + path + "/tune")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -494,7 +508,7 @@ func TestPKI_ServerBackedOpenBao262_TTLCapsEnforced(t *testing.T) {
 		if role == "mtls" {
 			dom = meshDomain
 		}
-		leaf, _, err := d.sign(d.b.c, role, csrFor(t, elliptic.P256(), "x."+dom), map[string]any{"ttl": "2000h"})
+		leaf, _, err := d.sign(d.b.Client, role, csrFor(t, elliptic.P256(), "x."+dom), map[string]any{"ttl": "2000h"})
 		if err != nil {
 			t.Fatalf("%s: %v", role, err)
 		}
@@ -511,7 +525,7 @@ func TestPKI_ServerBackedOpenBao262_IssuerPolicyAllowsOnlyItsSignPath(t *testing
 	env := labenv.Require(t, "VAULT_ADDR", "VAULT_TOKEN", "VAULT_CACERT")
 	d := deploy(t, env)
 
-	role, err := d.b.read("auth/" + d.authPath + "/role/" + d.policy)
+	role, err := d.b.Read("auth/" + d.authPath + "/role/" + d.policy)
 	if err != nil {
 		t.Fatalf("kubernetes auth role: %v", err)
 	}
@@ -522,11 +536,11 @@ func TestPKI_ServerBackedOpenBao262_IssuerPolicyAllowsOnlyItsSignPath(t *testing
 	}
 
 	// A token carrying exactly the policy the issuer's login would get.
-	tok, err := d.b.c.Auth().Token().Create(&bao.TokenCreateRequest{Policies: []string{d.policy}, NoDefaultPolicy: true, TTL: "5m"})
+	tok, err := d.b.Client.Auth().Token().Create(&bao.TokenCreateRequest{Policies: []string{d.policy}, NoDefaultPolicy: true, TTL: "5m"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := d.b.c.Clone()
+	c, err := d.b.Client.Clone()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -552,7 +566,7 @@ func TestPKI_ServerBackedOpenBao262_ServerHoldsTheDeclaredConfig(t *testing.T) {
 
 	expect := func(path string, want map[string]string) {
 		t.Helper()
-		got, err := d.b.read(path)
+		got, err := d.b.Read(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -585,11 +599,11 @@ func TestPKI_ServerBackedOpenBao262_ServerHoldsTheDeclaredConfig(t *testing.T) {
 	expect(d.intPath+"/roles/mtls", map[string]string{"client_flag": "true", "max_ttl": "86400"})
 
 	// The intermediate mount signs with the intermediate (not the imported root).
-	cfg, err := d.b.read(d.intPath + "/config/issuers")
+	cfg, err := d.b.Read(d.intPath + "/config/issuers")
 	if err != nil {
 		t.Fatal(err)
 	}
-	def, err := d.b.read(d.intPath + "/issuer/" + fmt.Sprint(cfg["default"]))
+	def, err := d.b.Read(d.intPath + "/issuer/" + fmt.Sprint(cfg["default"]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -597,11 +611,11 @@ func TestPKI_ServerBackedOpenBao262_ServerHoldsTheDeclaredConfig(t *testing.T) {
 		t.Errorf("default issuer of %s is not the signed intermediate", d.intPath)
 	}
 	// Keys: generated inside the server, never handed out.
-	root, err := d.b.read(d.rootPath + "/issuer/root")
+	root, err := d.b.Read(d.rootPath + "/issuer/root")
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := d.b.read(d.rootPath + "/key/" + fmt.Sprint(root["key_id"]))
+	key, err := d.b.Read(d.rootPath + "/key/" + fmt.Sprint(root["key_id"]))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,17 +1,11 @@
-// Package pkiserver_test runs components/pki under Pulumi mocks whose
-// NewResource performs, against the lab's OpenBao server, the same API call
-// the pulumi-vault provider would make for each resource, and returns the
-// server's real outputs. The real CSR therefore flows into the signing step,
-// the real signed certificate into set-signed, and so on.
-//
-// These are "server-backed mocks on OpenBao 2.6.2", not provider end-to-end
-// tests: the pulumi-vault plugin cannot be built here. The server is the
-// real OpenBao v2.6.2 (upstream's binary, pinned by sha256; lab/services/
-// openbao.sh): Shamir-sealed, raft storage, TLS 1.3 on 127.0.0.1. What they
-// prove is the PKI the component describes (chain, key types, URLs, role
-// limits, policy), as the server enforces it; what they do not prove is the
-// provider's own diffing and read-back.
-package pkiserver_test
+// Package baomock backs Rampart's Pulumi mocks with a real OpenBao server:
+// a recmock.Recorder whose NewResource performs, for each vault resource,
+// the API call the pulumi-vault provider (terraform-provider-vault) would
+// make and returns the server's real outputs. Server-backed tests
+// (tests/pkiserver, tests/kmsserver) use it; it proves what the server
+// enforces for the resources a component describes, not the provider's own
+// diffing and read-back.
+package baomock
 
 import (
 	"fmt"
@@ -27,19 +21,22 @@ import (
 	"github.com/rampart-dev/rampart/internal/recmock"
 )
 
-// backend serves the vault resource types components/pki uses by calling the
-// OpenBao API the way the pulumi-vault provider (terraform-provider-vault) does.
-type backend struct {
+// Backend serves the vault resource types Rampart's components use by
+// calling the OpenBao API the way the pulumi-vault provider does.
+type Backend struct {
+	// Client is the API client, with the token New was given.
+	Client *bao.Client
+
 	t      testing.TB
-	c      *bao.Client
 	mu     sync.Mutex
 	calls  []string // "METHOD path" in the order the engine made them
-	mounts []string // to unmount at the end
+	mounts []string // to delete at the end
 }
 
-// newBackend is a client of the lab's OpenBao at addr with token, trusting
-// only caFile (the lab CA that signed the listener's certificate).
-func newBackend(t testing.TB, addr, token, caFile string) *backend {
+// New is a client of the OpenBao at addr with token, trusting only caFile
+// (the CA that signed the listener's certificate). Every mount it creates is
+// removed when the test ends.
+func New(t testing.TB, addr, token, caFile string) *Backend {
 	t.Helper()
 	cfg := bao.DefaultConfig()
 	cfg.Address = addr
@@ -52,32 +49,48 @@ func newBackend(t testing.TB, addr, token, caFile string) *backend {
 	}
 	c.SetToken(token)
 	if _, err := c.Logical().Read("sys/health"); err != nil && !strings.Contains(err.Error(), "sys/health") {
-		t.Fatalf("lab OpenBao server at %s not reachable: %v", addr, err)
+		t.Fatalf("OpenBao server at %s not reachable: %v", addr, err)
 	}
-	b := &backend{t: t, c: c}
+	b := &Backend{t: t, Client: c}
 	t.Cleanup(b.cleanup)
 	return b
 }
 
-func (b *backend) cleanup() {
+// RemoveAtEnd deletes paths (mounts, auth methods, policies) when the test
+// ends, after the mounts the resources created, last first.
+func (b *Backend) RemoveAtEnd(paths ...string) {
+	b.mu.Lock()
+	b.mounts = append(b.mounts, paths...)
+	b.mu.Unlock()
+}
+
+// Calls are the API calls made so far, "METHOD path", in order.
+func (b *Backend) Calls() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.calls...)
+}
+
+func (b *Backend) cleanup() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for i := len(b.mounts) - 1; i >= 0; i-- {
-		if _, err := b.c.Logical().Delete(b.mounts[i]); err != nil {
+		if _, err := b.Client.Logical().Delete(b.mounts[i]); err != nil {
 			b.t.Logf("cleanup %s: %v", b.mounts[i], err)
 		}
 	}
 }
 
-func (b *backend) log(method, path string) {
+func (b *Backend) log(method, path string) {
 	b.mu.Lock()
 	b.calls = append(b.calls, method+" "+path)
 	b.mu.Unlock()
 }
 
-func (b *backend) write(path string, data map[string]any) (map[string]any, error) {
+// Write is a PUT on path as the backend's token, logged in Calls.
+func (b *Backend) Write(path string, data map[string]any) (map[string]any, error) {
 	b.log("PUT", path)
-	s, err := b.c.Logical().Write(path, data)
+	s, err := b.Client.Logical().Write(path, data)
 	if err != nil {
 		return nil, fmt.Errorf("openbao write %s: %w", path, err)
 	}
@@ -87,9 +100,10 @@ func (b *backend) write(path string, data map[string]any) (map[string]any, error
 	return s.Data, nil
 }
 
-func (b *backend) read(path string) (map[string]any, error) {
+// Read is a GET on path as the backend's token, logged in Calls.
+func (b *Backend) Read(path string) (map[string]any, error) {
 	b.log("GET", path)
-	s, err := b.c.Logical().Read(path)
+	s, err := b.Client.Logical().Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("openbao read %s: %w", path, err)
 	}
@@ -100,13 +114,13 @@ func (b *backend) read(path string) (map[string]any, error) {
 }
 
 // Recorder returns a recording mock whose vault resources are served by the server.
-func (b *backend) Recorder() *recmock.Recorder {
+func (b *Backend) Recorder() *recmock.Recorder {
 	rec := recmock.New()
 	rec.OnNewResource = b.newResource
 	return rec
 }
 
-func (b *backend) newResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, bool, error) {
+func (b *Backend) newResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, bool, error) {
 	in := recmock.Plain(args.Inputs)
 	str := func(k string) string { s, _ := in[k].(string); return s }
 	var (
@@ -122,57 +136,82 @@ func (b *backend) newResource(args pulumi.MockResourceArgs) (string, resource.Pr
 		if v, ok := in["maxLeaseTtlSeconds"].(float64); ok {
 			body["config"].(map[string]any)["max_lease_ttl"] = strconv.Itoa(int(v)) + "s"
 		}
-		if _, err = b.write("sys/mounts/"+path, body); err == nil {
+		if _, err = b.Write("sys/mounts/"+path, body); err == nil {
 			b.mu.Lock()
 			b.mounts = append(b.mounts, "sys/mounts/"+path)
 			b.mu.Unlock()
-			resp, err = b.read("sys/mounts/" + path + "/tune")
+			resp, err = b.Read("sys/mounts/" + path + "/tune")
 		}
 		id = path
 	case "vault:pkiSecret/secretBackendConfigUrls:SecretBackendConfigUrls":
 		be := str("backend")
-		if _, err = b.write(be+"/config/urls", body(in, "backend")); err == nil {
-			resp, err = b.read(be + "/config/urls")
+		if _, err = b.Write(be+"/config/urls", body(in, "backend")); err == nil {
+			resp, err = b.Read(be + "/config/urls")
 		}
 		id = be
 	case "vault:pkiSecret/secretBackendCrlConfig:SecretBackendCrlConfig":
 		be := str("backend")
-		if _, err = b.write(be+"/config/crl", body(in, "backend")); err == nil {
-			resp, err = b.read(be + "/config/crl")
+		if _, err = b.Write(be+"/config/crl", body(in, "backend")); err == nil {
+			resp, err = b.Read(be + "/config/crl")
 		}
 		id = be
 	case "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert":
 		be := str("backend")
-		resp, err = b.write(be+"/root/generate/"+str("type"), body(in, "backend", "type"))
+		resp, err = b.Write(be+"/root/generate/"+str("type"), body(in, "backend", "type"))
 		id = be
 	case "vault:pkiSecret/secretBackendIntermediateCertRequest:SecretBackendIntermediateCertRequest":
 		be := str("backend")
-		resp, err = b.write(be+"/intermediate/generate/"+str("type"), body(in, "backend", "type"))
+		resp, err = b.Write(be+"/intermediate/generate/"+str("type"), body(in, "backend", "type"))
 		id = be
 	case "vault:pkiSecret/secretBackendRootSignIntermediate:SecretBackendRootSignIntermediate":
 		be := str("backend")
-		resp, err = b.write(be+"/root/sign-intermediate", body(in, "backend"))
+		resp, err = b.Write(be+"/root/sign-intermediate", body(in, "backend"))
 		if err == nil {
 			id = be + "/" + fmt.Sprint(resp["serial_number"])
 		}
 	case "vault:pkiSecret/secretBackendIntermediateSetSigned:SecretBackendIntermediateSetSigned":
 		be := str("backend")
-		resp, err = b.write(be+"/intermediate/set-signed", body(in, "backend"))
+		resp, err = b.Write(be+"/intermediate/set-signed", body(in, "backend"))
 		id = be
 	case "vault:pkiSecret/secretBackendRole:SecretBackendRole":
 		be, name := str("backend"), str("name")
-		if _, err = b.write(be+"/roles/"+name, body(in, "backend", "name")); err == nil {
-			resp, err = b.read(be + "/roles/" + name)
+		if _, err = b.Write(be+"/roles/"+name, body(in, "backend", "name")); err == nil {
+			resp, err = b.Read(be + "/roles/" + name)
 		}
 		id = be + "/roles/" + name
+	case "vault:transit/secretBackendKey:SecretBackendKey":
+		// Create with the type, then the key's config (the flags the
+		// provider sets after creation), then read it back.
+		be, name := str("backend"), str("name")
+		path := be + "/keys/" + name
+		create := map[string]any{"type": str("type")}
+		for _, k := range []string{"derived", "convergentEncryption"} {
+			if v, ok := in[k]; ok {
+				create[snake(k)] = v
+			}
+		}
+		config := map[string]any{}
+		for _, k := range []string{"exportable", "allowPlaintextBackup", "deletionAllowed", "autoRotatePeriod", "minDecryptionVersion", "minEncryptionVersion"} {
+			if v, ok := in[k]; ok {
+				config[snake(k)] = v
+			}
+		}
+		if _, err = b.Write(path, create); err == nil {
+			if _, err = b.Write(path+"/config", config); err == nil {
+				resp, err = b.Read(path)
+			}
+		}
+		// "keys" is the versions by number, not the provider's list shape.
+		delete(resp, "keys")
+		id = path
 	case "vault:index/policy:Policy":
 		name := str("name")
-		_, err = b.write("sys/policies/acl/"+name, map[string]any{"policy": str("policy")})
+		_, err = b.Write("sys/policies/acl/"+name, map[string]any{"policy": str("policy")})
 		id = name
 	case "vault:kubernetes/authBackendRole:AuthBackendRole":
 		be, name := str("backend"), str("roleName")
-		if _, err = b.write("auth/"+be+"/role/"+name, body(in, "backend", "roleName")); err == nil {
-			resp, err = b.read("auth/" + be + "/role/" + name)
+		if _, err = b.Write("auth/"+be+"/role/"+name, body(in, "backend", "roleName")); err == nil {
+			resp, err = b.Read("auth/" + be + "/role/" + name)
 		}
 		id = "auth/" + be + "/role/" + name
 	default:
