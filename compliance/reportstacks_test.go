@@ -73,8 +73,8 @@ func TestReport_ProdShowsARepeatedExceptionOnce(t *testing.T) {
 }
 
 // TestAssess_PartlyDeployedControlsArePartial: on the local stack CE+ CE-3
-// (tls-ingress, security-headers, secrets-vault) deploys two of its three
-// items: partial, never pass, in the assessment and every rendering; and
+// (tls-ingress, security-headers, secrets-vault, secrets-kms) deploys two of
+// its four items: partial, never pass, in the assessment and every rendering; and
 // no control of either stack with an item not deployed passes.
 func TestAssess_PartlyDeployedControlsArePartial(t *testing.T) {
 	a := compliance.Assess("local", renderedDeployment(t, "Pulumi.local.yaml"), now)
@@ -84,14 +84,14 @@ func TestAssess_PartlyDeployedControlsArePartial(t *testing.T) {
 			ce3 = c
 		}
 	}
-	if ce3.Verdict != compliance.Partial || !slices.Equal(ce3.Undeployed, []string{"secrets-vault"}) {
-		t.Fatalf("local CE+ CE-3 = %+v, want partial, secrets-vault not deployed", ce3)
+	if ce3.Verdict != compliance.Partial || !slices.Equal(ce3.Undeployed, []string{"secrets-vault", "secrets-kms"}) {
+		t.Fatalf("local CE+ CE-3 = %+v, want partial, secrets-vault and secrets-kms not deployed", ce3)
 	}
 	var md strings.Builder
 	if err := report.Markdown(&md, a); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(md.String(), "| CE+ | CE-3 | ◐ partial | tls-ingress, security-headers, secrets-vault (not deployed) |") {
+	if !strings.Contains(md.String(), "| CE+ | CE-3 | ◐ partial | tls-ingress, security-headers, secrets-vault (not deployed), secrets-kms (not deployed) |") {
 		t.Errorf("Markdown does not show CE+ CE-3 partial:\n%s", md.String())
 	}
 	var h strings.Builder
