@@ -8,10 +8,22 @@
 #                              matrix jobs: GitHub rejects an empty matrix).
 #                              An environment name must match ^[a-z0-9-]+$
 #                              (it is also part of GitHub environment names)
-#   lab/ci.sh preview ENV      `rampart preview --stack ENV --markdown` (stdout),
-#                              capped at ENV's share of the one PR comment
-#                              (`ghreport budget` over every stack), so that
-#                              the combined comment never cuts a preview
+#   lab/ci.sh preview ENV [FILE]
+#                              `rampart preview --stack ENV --markdown` to
+#                              FILE (stdout without), capped at ENV's share
+#                              of the one PR comment (`ghreport budget` over
+#                              every stack), so that the combined comment
+#                              never cuts a preview. Exits with rampart's
+#                              status: 2 when the change makes a framework
+#                              control fail, with FILE written (the PR
+#                              workflow posts it, then the job fails); on
+#                              any other failure FILE is removed, so the
+#                              comment shows the preview as failed rather
+#                              than a partial one
+#   lab/ci.sh preview-status ENV STATUS FILE
+#                              acts on a preview exit status as preview
+#                              FILE does: 0 succeeds, 2 fails (exit 2)
+#                              keeping FILE, any other removes FILE and fails
 #   lab/ci.sh up ENV           `pulumi up --stack ENV --yes`
 #   lab/ci.sh drift ENV FILE   `rampart drift --stack ENV --markdown FILE` and
 #                              `rampart check --live` (its report appended on
@@ -134,6 +146,31 @@ preview_budget() {
   go run ./lab/ghreport budget $names
 }
 
+# preview_file ENV FILE BUDGET: rampart preview into FILE, exiting with its
+# status (see the header): 2 keeps FILE, which holds the comment naming the
+# controls that regress; any other failure removes it.
+preview_file() {
+  local env=$1 file=$2 budget=$3 status=0
+  "$rampart" preview --stack "$env" --markdown "$file" --max-bytes "$budget" >/dev/null || status=$?
+  preview_status "$env" "$status" "$file"
+}
+
+# preview_status ENV STATUS FILE: acts on rampart preview's exit status.
+preview_status() {
+  local env=$1 status=$2 file=$3
+  case $status in
+  0) ;;
+  2)
+    [ -s "$file" ] || die "rampart preview --stack $env found a control regression but wrote no comment to $file"
+    echo "ci: the change makes a framework control fail in $env (see the Control impact section of the comment)" >&2
+    [ -z "${GITHUB_ACTIONS:-}" ] || echo "::error title=Control regression in $env::the change makes a framework control fail; see the PR comment's Control impact" >&2
+    exit 2 ;;
+  *)
+    rm -f "$file"
+    die "rampart preview --stack $env failed (exit $status): see the log above" ;;
+  esac
+}
+
 # drift_issue ENV STATUS FILE: see the header.
 drift_issue() {
   local env=$1 status=$2 file=$3
@@ -201,12 +238,16 @@ release_probe() {
 case ${1:-} in
 stacks) stacks ;;
 preview)
-  [ -n "${2:-}" ] || die "usage: lab/ci.sh preview ENV"
+  [ -n "${2:-}" ] || die "usage: lab/ci.sh preview ENV [FILE]"
   stack_check "$2"
   budget=$(preview_budget)
   build_rampart
   stack_env "$2"
-  "$rampart" preview --stack "$2" --markdown --max-bytes "$budget" ;;
+  if [ -z "${3:-}" ]; then
+    "$rampart" preview --stack "$2" --markdown --max-bytes "$budget"
+  else
+    preview_file "$2" "$3" "$budget"
+  fi ;;
 up)
   stack_env "${2:?usage: lab/ci.sh up ENV}"
   pulumi up --yes --stack "$2" --non-interactive --suppress-progress --color never ;;
@@ -230,7 +271,8 @@ drift)
   if [ "$status" = 2 ]; then cat "$3.check" >>"$3"; fi
   drift_issue "$2" "$status" "$3" ;;
 drift-issue) drift_issue "${2:?usage: lab/ci.sh drift-issue ENV STATUS FILE}" "${3:?STATUS}" "${4:-}" ;;
+preview-status) preview_status "${2:?usage: lab/ci.sh preview-status ENV STATUS FILE}" "${3:?STATUS}" "${4:?FILE}" ;;
 comment) comment "${2:?usage: lab/ci.sh comment DIR PR}" "${3:?usage: lab/ci.sh comment DIR PR}" ;;
 release-probe) release_probe "${2:-}" ;;
-*) echo "usage: lab/ci.sh stacks | preview ENV | up ENV | drift ENV FILE | drift-issue ENV STATUS FILE | comment DIR PR | release-probe TAG" >&2; exit 2 ;;
+*) echo "usage: lab/ci.sh stacks | preview ENV [FILE] | preview-status ENV STATUS FILE | up ENV | drift ENV FILE | drift-issue ENV STATUS FILE | comment DIR PR | release-probe TAG" >&2; exit 2 ;;
 esac

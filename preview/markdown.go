@@ -97,8 +97,10 @@ func (g *group) render(b *strings.Builder) {
 	}
 }
 
-// Markdown writes the plan as a PR comment: a ⚠ security-relevant section
-// first (every step that replaces or deletes an object enforcing a control,
+// Markdown writes the plan as a PR comment: the control impact first when
+// the plan was assessed (Plan.Assess: the framework controls and checklist
+// items that flip, with the steps causing each), then a ⚠
+// security-relevant section (every step that replaces or deletes an object enforcing a control,
 // or weakens one in place, with why), then the steps grouped by component
 // with the controls each group implements, each changed resource's
 // properties folded in a <details> block as old → new. Secrets show as
@@ -126,6 +128,8 @@ func (p *Plan) Markdown(w io.Writer, opts ...Option) error {
 	}
 	sort.Strings(ops)
 	header += strings.Join(ops, ", ") + "\n"
+
+	header += impactSection(p.Impact)
 
 	groups := append(securityGroup(p.Steps), componentGroups(p.Steps)...)
 	fit(groups, len(header)+noteReserve, o.maxBytes)

@@ -20,13 +20,32 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
-// componentItems maps a component type to the checklist items it implements.
+// componentItems maps a component type to the checklist items it implements
+// (compliance.Checklist ids). The type tokens are the components'
+// TypeToken constants, spelled out: the preview package reads plans and
+// must not pull in the components. A resource groups under the innermost
+// of these in its URN's parent chain, at any depth (owner).
 var componentItems = map[string][]string{
 	"rampart:namespace:Namespace": {"pss-restricted"},
 	"rampart:netpol:Policies":     {"netpol", "ssrf-blocklist"},
 	"rampart:openbao:OpenBao":     {"secrets-vault"},
 	"rampart:pki:PKI":             {"secrets-vault", "tls-ingress"},
 	"rampart:keycloak:Realm":      {"keycloak-bruteforce", "token-lifespans", "rbac-no-default-admin"},
+	// The gateway's listeners, TLS floor (ClientTrafficPolicy) and
+	// response headers.
+	"rampart:ingress:Ingress": {"tls-ingress", "security-headers"},
+	// The ClusterIssuers whose CA the tls-ingress item judges.
+	"rampart:certmanager:CertManager": {"tls-ingress"},
+	// The WORM bucket, Loki and the agent shipping the API-server log.
+	auditTypeToken:        {"audit-trail"},
+	"rampart:audit:Agent": {"audit-trail"},
+	// Falco (alerting) and the scanners.
+	"rampart:runtime:Runtime": {"alerting", "image-scanning"},
+	// The per-tenant roles and bindings.
+	"rampart:rbac:RBAC": {"rbac-bindings"},
+	// The checkers' own least-privilege roles and the verifier's
+	// admission policy (rbac-no-default-admin judges them).
+	"rampart:auditor:Checkers": {"rbac-no-default-admin"},
 }
 
 // Step is one planned change.
@@ -51,6 +70,12 @@ type Step struct {
 type Plan struct {
 	Stack string
 	Steps []Step
+	// Impact is what the plan does to the checklist's controls (Assess);
+	// nil until assessed, and then Markdown puts it at the top.
+	Impact *Impact `json:",omitempty"`
+	// events are the preview's step and output events, from which
+	// Planned builds the state the plan leaves.
+	events []events.EngineEvent
 }
 
 // Run previews stk and collects every step that changes something (the
@@ -62,7 +87,7 @@ func Run(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Plan,
 	go func() {
 		var evs []events.EngineEvent
 		for ev := range ch {
-			if ev.ResourcePreEvent != nil {
+			if ev.ResourcePreEvent != nil || ev.ResOutputsEvent != nil {
 				evs = append(evs, ev)
 			}
 		}
@@ -75,7 +100,15 @@ func Run(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Plan,
 		// never closes it, so do not wait for the collector.
 		return nil, fmt.Errorf("preview %s: %w", stk.Name(), err)
 	}
-	return &Plan{Stack: stk.Name(), Steps: Steps(<-done)}, nil
+	evs := <-done
+	return &Plan{Stack: stk.Name(), Steps: Steps(evs), events: evs}, nil
+}
+
+// PlanOf is the plan of a preview's engine events (as Run collects them:
+// resource pre-events and output events), for tests that feed synthetic
+// events.
+func PlanOf(stack string, evs []events.EngineEvent) *Plan {
+	return &Plan{Stack: stack, Steps: Steps(evs), events: evs}
 }
 
 // Steps turns a preview's engine events into its steps, sorted by name:

@@ -178,7 +178,9 @@ var destructive = map[string]bool{
 	"discard": true, "discard-replaced": true,
 }
 
-// security says why s is security-relevant, "" when it is not.
+// security says why s is security-relevant, "" when it is not. An update
+// whose every matching change strengthens the control (strengthens) is not
+// a weakening: raising the TLS floor from 1.2 to 1.3 needs no warning.
 func security(s *Step) string {
 	for _, r := range securityRules {
 		if !r.match(s) {
@@ -192,7 +194,7 @@ func security(s *Step) string {
 		}
 		var paths []string
 		for _, c := range s.Changes {
-			if r.changed(c) {
+			if r.changed(c) && !strengthens(c) {
 				paths = append(paths, c.Path)
 			}
 		}

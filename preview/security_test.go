@@ -91,3 +91,47 @@ func TestSecurity_AuditBucketAndDefaultRoles(t *testing.T) {
 		})
 	}
 }
+
+// TestSecurity_StrengtheningIsNotAWeakening: raising the TLS floor or a
+// retention, or lowering a lockout threshold or a lifespan, is not listed
+// under ⚠; the opposite change is.
+func TestSecurity_StrengtheningIsNotAWeakening(t *testing.T) {
+	const ctp = "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy"
+	const lock = "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2"
+	const realm = "keycloak:index/realm:Realm"
+	for _, tc := range []struct {
+		name, typ, path, from, to string
+		weakens                   bool
+	}{
+		{"TLS floor 1.2 → 1.3", ctp, "spec.tls.minVersion", "1.2", "1.3", false},
+		{"TLS floor 1.3 → 1.2", ctp, "spec.tls.minVersion", "1.3", "1.2", true},
+		{"TLS floor TLSv1_2 → TLSv1_3", ctp, "spec.tls.minVersion", "TLSv1_2", "TLSv1_3", false},
+		{"TLS floor added", ctp, "spec.tls.minVersion", None, "1.3", true},
+		{"TLS floor unknown", ctp, "spec.tls.minVersion", "1.2", Unknown, true},
+		{"ciphers changed", ctp, "spec.tls.ciphers[0]", "A", "B", true},
+		{"retention up", lock, "rule.defaultRetention.days", "365", "2557", false},
+		{"retention down", lock, "rule.defaultRetention.days", "2557", "30", true},
+		{"governance → compliance", lock, "rule.defaultRetention.mode", "GOVERNANCE", "COMPLIANCE", false},
+		{"compliance → governance", lock, "rule.defaultRetention.mode", "COMPLIANCE", "GOVERNANCE", true},
+		{"lockout after fewer failures", realm, "securityDefenses.bruteForceDetection.failureFactor", "10", "5", false},
+		{"lockout after more failures", realm, "securityDefenses.bruteForceDetection.failureFactor", "5", "30", true},
+		{"shorter access tokens", realm, "accessTokenLifespan", "15m", "5m", false},
+		{"longer access tokens", realm, "accessTokenLifespan", "5m", "1h", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Step{Op: "update", Type: tc.typ, Changes: []Change{{Path: tc.path, Kind: "update", Old: tc.from, New: tc.to}}}
+			got := security(&s)
+			if (got != "") != tc.weakens {
+				t.Errorf("security = %q, want weakening %v", got, tc.weakens)
+			}
+		})
+	}
+	// A strengthening beside a weakening: only the weakening is listed.
+	s := Step{Op: "update", Type: ctp, Changes: []Change{
+		{Path: "spec.tls.minVersion", Kind: "update", Old: "1.2", New: "1.3"},
+		{Path: "spec.tls.ciphers[0]", Kind: "update", Old: "A", New: "B"},
+	}}
+	if got := security(&s); !strings.HasSuffix(got, "— spec.tls.ciphers[0]") {
+		t.Errorf("security = %q, want only the ciphers listed", got)
+	}
+}

@@ -9,9 +9,11 @@
 //	                 refresh + preview + live/declared comparison; exit 2 when
 //	                 drift is found, --fix restores it
 //	rampart preview [--stack NAME] [--dir DIR] [--markdown [FILE]] [--max-bytes N]
-//	                 the preview as a PR comment, grouped by component with
-//	                 the controls each implements, capped at N bytes
-//	                 (default 60000, under GitHub's comment limit)
+//	                 the preview as a PR comment: the controls it flips
+//	                 first, then the changes grouped by component with the
+//	                 controls each implements, capped at N bytes (default
+//	                 60000, under GitHub's comment limit); exit 2 when the
+//	                 change makes a control fail
 //	rampart apiserver render --out DIR [--policy-path P] [--log-path L]
 //	                 every file kube-apiserver loads (the audit policy) and
 //	                 the kubeadm, RKE2 and Talos snippets that load them
@@ -29,8 +31,9 @@
 // r.json` or `--json=r.json`) the report is also written to FILE.
 //
 // Exit codes: 0 clean; 1 error (bad flag or argument, stack or CLI failure);
-// 2 finding (drift found, or a checklist item failed). Scheduled jobs and CI
-// tell "the tool broke" from "the tool found something" by them.
+// 2 finding (drift found, a checklist item failed, or a preview makes a
+// control fail). Scheduled jobs and CI tell "the tool broke" from "the
+// tool found something" by them.
 package main
 
 import (
@@ -49,7 +52,7 @@ import (
 const (
 	exitOK      = 0 // clean: no drift, no failed item, or a command that reports nothing
 	exitError   = 1 // the command could not do its job: bad flag, stack or CLI failure
-	exitFinding = 2 // the command did its job and found something: drift, a failed item
+	exitFinding = 2 // the command did its job and found something: drift, a failed item, a control regression
 )
 
 // errDrift makes `rampart drift` exit 2, as scheduled drift jobs expect.
@@ -57,6 +60,10 @@ var errDrift = errors.New("drift found")
 
 // errFailed makes `rampart check` exit 2: an item the stack enables fails.
 var errFailed = errors.New("a checklist item failed")
+
+// errRegression makes `rampart preview` exit 2: the plan makes a framework
+// control fail that no approved exemption covers.
+var errRegression = errors.New("the change makes a control fail")
 
 // usageError is a mistake on the command line (unknown flag or command,
 // bad flag value, extra argument): main prints the command's usage after it.
@@ -75,7 +82,7 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.Is(err, errDrift), errors.Is(err, errFailed):
+	case errors.Is(err, errDrift), errors.Is(err, errFailed), errors.Is(err, errRegression):
 		return exitFinding
 	default:
 		return exitError

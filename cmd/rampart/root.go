@@ -53,7 +53,8 @@ Exit codes:
   0  clean: no drift, no failed item
   1  error: bad flag or argument, stack or pulumi CLI failure
   2  finding: drift found (drift), a checklist item failed (check), a
-     behaviour check or an item failed (verify)`
+     behaviour check or an item failed (verify), the change makes a
+     framework control fail (preview)`
 
 // newRootCmd builds the command tree on the real stack operations. Each
 // call returns a fresh tree, so tests run commands in-process without
@@ -70,7 +71,7 @@ func newRoot(a *app) *cobra.Command {
 		Long:  rootLong,
 		Example: `  rampart check --stack local --refresh     # evidence report, exit 2 on a failed item
   rampart drift --json drift.json           # exit 2 on drift, JSON kept for the job
-  rampart preview > comment.md              # the PR comment
+  rampart preview > comment.md              # the PR comment, exit 2 on a control regression
   rampart apiserver render --out ./nodes     # audit policy + kubeadm/RKE2/Talos snippets
   rampart version --json
   source <(rampart completion bash)         # tab completion in this shell`,

@@ -124,3 +124,38 @@ func TestCIComment_RemovesItsTempFolderWhenGhreportFails(t *testing.T) {
 		t.Errorf("lab/ci.sh comment left temp files behind in TMPDIR: %q", left)
 	}
 }
+
+// TestCIPreviewStatus_RegressionKeepsTheCommentAndFails: rampart preview's
+// exit 2 (a control regression) fails the step with status 2 and keeps the
+// comment for the PR; any other failure removes a partial comment, so the
+// PR comment shows the preview as failed; 0 passes.
+func TestCIPreviewStatus_RegressionKeepsTheCommentAndFails(t *testing.T) {
+	for _, tc := range []struct {
+		status, want string
+		exit         int
+		kept         bool
+	}{
+		{"0", "", 0, true},
+		{"2", "makes a framework control fail in prod", 2, true},
+		{"1", "rampart preview --stack prod failed (exit 1)", 1, false},
+	} {
+		t.Run("exit "+tc.status, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "preview-prod.md")
+			if err := os.WriteFile(file, []byte("## Rampart preview of `prod`\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, status := script(t, []string{"GITHUB_ACTIONS="}, "ci.sh", "preview-status", "prod", tc.status, file)
+			if status != tc.exit || !strings.Contains(out, tc.want) {
+				t.Errorf("exit %d, output %q; want exit %d saying %q", status, out, tc.exit, tc.want)
+			}
+			if _, err := os.Stat(file); (err == nil) != tc.kept {
+				t.Errorf("comment file kept = %v, want %v", err == nil, tc.kept)
+			}
+		})
+	}
+	// Exit 2 with no comment written is a failure of the tool, not a finding.
+	out, status := script(t, nil, "ci.sh", "preview-status", "prod", "2", filepath.Join(t.TempDir(), "none.md"))
+	if status != 1 || !strings.Contains(out, "wrote no comment") {
+		t.Errorf("exit %d, output %q; want exit 1 saying no comment was written", status, out)
+	}
+}

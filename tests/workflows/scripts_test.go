@@ -177,7 +177,7 @@ func TestCIDriftIssue_FakeAPI_ActsOnTheDriftExitStatus(t *testing.T) {
 // it under `make test`; a workflow calling anything else fails here.
 var covered = map[string]string{
 	"ci.sh stacks":        "TestCIStacks_ListsEveryStackFileButLocal, TestCIStacks_EmptyListAndNamesThatNeedNoEscaping",
-	"ci.sh preview":       "TestCIStackSteps_RefuseAMissingBackendPassphraseOrStack (guards); its --max-bytes: lab/ghreport TestBudget_*; rampart preview: tests/e2e",
+	"ci.sh preview":       "TestCIStackSteps_RefuseAMissingBackendPassphraseOrStack (guards); its exit status: TestCIPreviewStatus_RegressionKeepsTheCommentAndFails; its --max-bytes: lab/ghreport TestBudget_*; rampart preview: tests/e2e",
 	"ci.sh up":            "TestCIStackSteps_RefuseAMissingBackendPassphraseOrStack (guards); pulumi up: lab/up.sh (make up)",
 	"ci.sh drift":         "TestCIDriftIssue_FakeAPI_ActsOnTheDriftExitStatus, TestCIDrift_BuildFailureIsReportedAsABuildFailure; rampart drift: tests/e2e",
 	"ci.sh comment":       "TestCIComment_FakeAPI_PostsOneCommentWithEveryEnvironment",
