@@ -9,6 +9,7 @@ import (
 	"github.com/rampart-dev/rampart/components/certmanager"
 	"github.com/rampart-dev/rampart/components/ingress"
 	"github.com/rampart-dev/rampart/components/keycloak"
+	"github.com/rampart-dev/rampart/components/kms"
 	"github.com/rampart-dev/rampart/components/namespace"
 	"github.com/rampart-dev/rampart/components/netpol"
 	"github.com/rampart-dev/rampart/components/openbao"
@@ -22,7 +23,7 @@ import (
 // components); this keeps them in step, and every item id in the
 // checklist.
 func TestComponentItems_KnowsEveryComponentAndOnlyChecklistItems(t *testing.T) {
-	for _, tok := range []string{namespace.TypeToken, netpol.TypeToken, openbao.TypeToken, pki.TypeToken,
+	for _, tok := range []string{namespace.TypeToken, netpol.TypeToken, openbao.TypeToken, pki.TypeToken, kms.TypeToken,
 		keycloak.TypeToken, ingress.TypeToken, certmanager.TypeToken, audit.TypeToken, audit.AgentTypeToken,
 		runtime.TypeToken, rbac.TypeToken, auditor.TypeToken} {
 		if len(componentItems[tok]) == 0 {

@@ -30,7 +30,9 @@ var componentItems = map[string][]string{
 	"rampart:netpol:Policies":     {"netpol", "ssrf-blocklist"},
 	"rampart:openbao:OpenBao":     {"secrets-vault"},
 	"rampart:pki:PKI":             {"secrets-vault", "tls-ingress"},
-	"rampart:keycloak:Realm":      {"keycloak-bruteforce", "token-lifespans", "rbac-no-default-admin"},
+	// The transit key and policy of the API server's KMS plugin.
+	"rampart:kms:SecretsEncryption": {"secrets-kms"},
+	"rampart:keycloak:Realm":        {"keycloak-bruteforce", "token-lifespans", "rbac-no-default-admin"},
 	// The gateway's listeners, TLS floor (ClientTrafficPolicy) and
 	// response headers.
 	"rampart:ingress:Ingress": {"tls-ingress", "security-headers"},

@@ -203,7 +203,7 @@ func TestE2E_LocalLab_PreviewShowsControlImpact(t *testing.T) {
 			}
 		}
 		if len(want) > 0 {
-			t.Errorf("no pass → fail regression of %v (controls: %+v)", want, imp.Controls)
+			t.Errorf("no regression to fail of %v (controls: %+v)", want, imp.Controls)
 		}
 		if len(imp.Regressions()) == 0 {
 			t.Error("no regression: `rampart preview` would exit 0, want 2")
