@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -104,6 +105,11 @@ type Assessment struct {
 	Live *LiveSummary `json:"live,omitempty"`
 	// Behaviour is the rampart verify run added by AddBehaviour, if any.
 	Behaviour *Behaviour `json:"behaviour,omitempty"`
+	// Export is the state export the items were judged on: the deployment
+	// as `pulumi stack export` printed it (FromStack sets it, with
+	// ExportVersion). Not rendered: the evidence pack records its digest.
+	Export        json.RawMessage `json:"-"`
+	ExportVersion int             `json:"-"`
 }
 
 // evaluator reads the state for one item: whether the stack enables what

@@ -44,7 +44,7 @@ func FromStack(ctx context.Context, stk auto.Stack, opts Options) (*Assessment, 
 			return nil, fmt.Errorf("compliance: refresh stack %s (run without --refresh to assess the recorded state): %w", stk.Name(), err)
 		}
 	}
-	dep, err := ExportDeployment(ctx, stk)
+	raw, dep, err := exportDeployment(ctx, stk)
 	if err != nil {
 		return nil, err
 	}
@@ -59,24 +59,31 @@ func FromStack(ctx context.Context, stk auto.Stack, opts Options) (*Assessment, 
 	}
 	a := AssessStack(ctx, stk, dep, inv)
 	a.Refreshed = opts.Refresh
+	a.Export, a.ExportVersion = raw.Deployment, raw.Version
 	return a, nil
 }
 
 // ExportDeployment is stk's state as a version-3 deployment, as the
 // evaluators, the live inventory and verify's intent read it.
 func ExportDeployment(ctx context.Context, stk auto.Stack) (apitype.DeploymentV3, error) {
+	_, dep, err := exportDeployment(ctx, stk)
+	return dep, err
+}
+
+// exportDeployment is ExportDeployment with the export as the CLI gave it.
+func exportDeployment(ctx context.Context, stk auto.Stack) (apitype.UntypedDeployment, apitype.DeploymentV3, error) {
 	var dep apitype.DeploymentV3
 	raw, err := stk.Export(ctx)
 	if err != nil {
-		return dep, fmt.Errorf("compliance: export stack %s: %w", stk.Name(), err)
+		return raw, dep, fmt.Errorf("compliance: export stack %s: %w", stk.Name(), err)
 	}
 	if raw.Version != 3 {
-		return dep, fmt.Errorf("compliance: stack %s: deployment version %d, want 3 (upgrade the pulumi CLI)", stk.Name(), raw.Version)
+		return raw, dep, fmt.Errorf("compliance: stack %s: deployment version %d, want 3 (upgrade the pulumi CLI)", stk.Name(), raw.Version)
 	}
 	if err := json.Unmarshal(raw.Deployment, &dep); err != nil {
-		return dep, fmt.Errorf("compliance: stack %s: read deployment: %w", stk.Name(), err)
+		return raw, dep, fmt.Errorf("compliance: stack %s: read deployment: %w", stk.Name(), err)
 	}
-	return dep, nil
+	return raw, dep, nil
 }
 
 // AssessStack is AssessLive on stk's deployment dep (inv may be nil: the

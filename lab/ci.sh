@@ -28,6 +28,17 @@
 #   lab/ci.sh drift ENV FILE   `rampart drift --stack ENV --markdown FILE` and
 #                              `rampart check --live` (its report appended on
 #                              a finding), then `drift-issue` with the status
+#   lab/ci.sh evidence ENV     `rampart check --stack ENV --evidence
+#                              $RAMPART_EVIDENCE_URL` (--live with a
+#                              kubeconfig): one pack signed by the transit key
+#                              $RAMPART_EVIDENCE_KEY at $RAMPART_EVIDENCE_TRANSIT_ADDR
+#                              (token $RAMPART_EVIDENCE_SIGN_TOKEN, CA PEM
+#                              $RAMPART_EVIDENCE_CA_DATA if set), written to
+#                              the WORM audit bucket with the keys
+#                              $RAMPART_EVIDENCE_S3_ACCESS_KEY_ID/_SECRET_ACCESS_KEY
+#                              under its retention; a failed item (exit 2)
+#                              still succeeds (the pack records it; drift
+#                              files the issue)
 #   lab/ci.sh drift-issue ENV STATUS FILE
 #                              acts on a drift exit status: 2 opens or
 #                              updates the issue "Drift in ENV" with FILE and
@@ -235,6 +246,33 @@ release_probe() {
   [ -z "${GITHUB_ACTIONS:-}" ] || echo "::notice title=probe image::$ref"
 }
 
+# evidence ENV: see the header. The signing token and CA go to private
+# temp files (removed on exit), never to the command line.
+evidence() {
+  local env=$1 dir status=0 live=()
+  local v
+  for v in RAMPART_EVIDENCE_URL RAMPART_EVIDENCE_KEY RAMPART_EVIDENCE_TRANSIT_ADDR RAMPART_EVIDENCE_SIGN_TOKEN; do
+    [ -n "${!v:-}" ] || die "$v is empty: set it in the $env-evidence environment (docs/compliance.md \"Signed evidence packs\")"
+  done
+  build_rampart
+  stack_env "$env"
+  dir=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/rampart-evidence.XXXXXX") # mode 700
+  tmps+=("$dir")
+  printf '%s\n' "$RAMPART_EVIDENCE_SIGN_TOKEN" >"$dir/token"
+  local sign=(--sign-transit-addr "$RAMPART_EVIDENCE_TRANSIT_ADDR" --sign-key "$RAMPART_EVIDENCE_KEY" --sign-token-file "$dir/token")
+  if [ -n "${RAMPART_EVIDENCE_CA_DATA:-}" ]; then
+    printf '%s\n' "$RAMPART_EVIDENCE_CA_DATA" >"$dir/ca.pem"
+    sign+=(--sign-ca-file "$dir/ca.pem")
+  fi
+  [ -z "${KUBECONFIG_DATA:-}" ] || live=(--live)
+  "$rampart" check "${live[@]}" --stack "$env" --evidence "$RAMPART_EVIDENCE_URL" "${sign[@]}" --markdown "$dir/report.md" >/dev/null || status=$?
+  case $status in
+  0) ;;
+  2) echo "ci: an item fails in $env: the pack records it (the drift job files the issue)" ;;
+  *) die "rampart check --evidence --stack $env failed (exit $status): no pack was written, see the log above" ;;
+  esac
+}
+
 case ${1:-} in
 stacks) stacks ;;
 preview)
@@ -270,9 +308,13 @@ drift)
   esac
   if [ "$status" = 2 ]; then cat "$3.check" >>"$3"; fi
   drift_issue "$2" "$status" "$3" ;;
+evidence)
+  [ -n "${2:-}" ] || die "usage: lab/ci.sh evidence ENV"
+  stack_check "$2"
+  evidence "$2" ;;
 drift-issue) drift_issue "${2:?usage: lab/ci.sh drift-issue ENV STATUS FILE}" "${3:?STATUS}" "${4:-}" ;;
 preview-status) preview_status "${2:?usage: lab/ci.sh preview-status ENV STATUS FILE}" "${3:?STATUS}" "${4:?FILE}" ;;
 comment) comment "${2:?usage: lab/ci.sh comment DIR PR}" "${3:?usage: lab/ci.sh comment DIR PR}" ;;
 release-probe) release_probe "${2:-}" ;;
-*) echo "usage: lab/ci.sh stacks | preview ENV [FILE] | preview-status ENV STATUS FILE | up ENV | drift ENV FILE | drift-issue ENV STATUS FILE | comment DIR PR | release-probe TAG" >&2; exit 2 ;;
+*) echo "usage: lab/ci.sh stacks | preview ENV [FILE] | preview-status ENV STATUS FILE | up ENV | drift ENV FILE | evidence ENV | drift-issue ENV STATUS FILE | comment DIR PR | release-probe TAG" >&2; exit 2 ;;
 esac

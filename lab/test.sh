@@ -34,10 +34,10 @@ tier() { # name packages...: verbose output to a log, package lines and failures
   return $rc
 }
 status=0
-serverbacked=(./tests/hsm/... ./tests/openbaoserver/... ./tests/pkiserver/... ./tests/keycloakserver/... ./tests/s3server/... ./tests/egtranslate/... ./tests/certmanagerserver/... ./tests/kmsserver/...)
+serverbacked=(./tests/hsm/... ./tests/openbaoserver/... ./tests/pkiserver/... ./tests/keycloakserver/... ./tests/s3server/... ./tests/egtranslate/... ./tests/certmanagerserver/... ./tests/kmsserver/... ./tests/evidenceserver/...)
 # Every other package is the unit + policy tier, so a new package is tested
 # without editing this list.
-mapfile -t unit < <(go list ./... | grep -Ev '/tests/(e2e|hsm|openbaoserver|pkiserver|keycloakserver|s3server|egtranslate|trivyscan|certmanagerserver|kmsserver|nodetraffic)$')
+mapfile -t unit < <(go list ./... | grep -Ev '/tests/(e2e|hsm|openbaoserver|pkiserver|keycloakserver|s3server|egtranslate|trivyscan|certmanagerserver|kmsserver|evidenceserver|nodetraffic)$')
 tier "unit+policy" "${unit[@]}" || status=1
 tier "server-backed" "${serverbacked[@]}" || status=1
 tier "e2e" ./tests/e2e/... ./tests/trivyscan/... || status=1

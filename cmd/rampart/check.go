@@ -42,11 +42,18 @@ report says what each item stands on (state, live), names every unmanaged
 object with its creator, and shows the rules that classified the objects.
 The identity needs only the read-only auditor role (components/auditor).
 
+--evidence also writes one signed evidence pack of the run (the OSCAL,
+HTML and JSON reports, --verify-results when given, the digest of the state
+export judged, a manifest of sha256s signed by the transit key --sign-key):
+a directory, or one tar on S3 under COMPLIANCE Object Lock for the audit
+bucket's retention. ` + "`rampart evidence verify`" + ` checks it offline.
+
 Exit 2 when an item the stack enables fails.`,
 		Example: `  rampart check                                    # stack "local", Markdown on stdout
   rampart check --live                             # judge the live cluster too ($KUBECONFIG)
   rampart check --stack prod --live --context prod-auditor --json=report.json --html=report.html
-  rampart check --oscal > assessment-results.json  # OSCAL on stdout instead of Markdown`,
+  rampart check --oscal > assessment-results.json  # OSCAL on stdout instead of Markdown
+  rampart check --evidence 's3://audit/evidence?endpoint=https://s3.example' --sign-key rampart-evidence`,
 		Args: noArgs,
 	}
 	stackFlags(cmd, &stack, &dir)
@@ -54,15 +61,19 @@ Exit 2 when an item the stack enables fails.`,
 	cmd.Flags().BoolVar(&readLive, "live", false, "read the live cluster through the Kubernetes API and judge every object of the managed namespaces, declared or not")
 	clusterFlags(cmd, &live)
 	out := addOutputFlags(cmd, fmtMarkdown, fmtJSON, fmtHTML, fmtOSCAL)
+	ev := addEvidenceFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if !readLive && (cmd.Flags().Changed("kubeconfig") || cmd.Flags().Changed("context")) {
 			return usagef("check: --kubeconfig and --context choose the cluster --live reads: add --live")
+		}
+		if err := ev.validate(cmd); err != nil {
+			return err
 		}
 		var l *cluster
 		if readLive {
 			l = &live
 		}
-		return a.checkStack(cmd, out, stack, dir, refresh, l)
+		return a.checkStack(cmd, out, ev, stack, dir, refresh, l)
 	}
 	return cmd
 }
@@ -70,7 +81,7 @@ Exit 2 when an item the stack enables fails.`,
 // checkStack assesses the stack (and the live cluster when live is set)
 // and writes the report; errFailed when an item fails, after the report
 // is written.
-func (a *app) checkStack(cmd *cobra.Command, out *outputs, stack, dir string, refresh bool, live *cluster) error {
+func (a *app) checkStack(cmd *cobra.Command, out *outputs, ev *evidenceFlags, stack, dir string, refresh bool, live *cluster) error {
 	if _, _, err := out.plan(); err != nil {
 		return err
 	}
@@ -96,6 +107,12 @@ func (a *app) checkStack(cmd *cobra.Command, out *outputs, stack, dir string, re
 	p.done("assessment", "%d items, %d failed", len(as.Results), failed)
 	if err := out.write(cmd.OutOrStdout(), reports(as)); err != nil {
 		return fmt.Errorf("check: %w", err)
+	}
+	// A run whose items fail is evidence too: the pack is written first.
+	if ev.dest != "" {
+		if err := ev.write(cmd, as, a.sign); err != nil {
+			return err
+		}
 	}
 	if as.Failed() {
 		return fmt.Errorf("%w: %d on stack %s (see the report)", errFailed, failed, stack)

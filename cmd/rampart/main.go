@@ -19,6 +19,12 @@
 //	                 the kubeadm, RKE2 and Talos snippets that load them
 //	rampart apiserver audit-policy [--out FILE] [--snippets DIR] [--policy-path P] [--log-path L]
 //	                 one of them (`rampart audit-policy` is a hidden alias)
+//	rampart check ... --evidence DIR|s3://BUCKET/PREFIX --sign-key KEY [--verify-results FILE]
+//	                 also one evidence pack of the run, signed by an
+//	                 OpenBao/Vault transit key
+//	rampart evidence verify [--public-key PEM] PACK
+//	                 checks a pack's signature and digests offline; exit 2
+//	                 when it does not verify
 //	rampart version [--json]
 //	rampart completion bash|zsh|fish|powershell
 //
@@ -31,8 +37,9 @@
 // r.json` or `--json=r.json`) the report is also written to FILE.
 //
 // Exit codes: 0 clean; 1 error (bad flag or argument, stack or CLI failure);
-// 2 finding (drift found, a checklist item failed, or a preview makes a
-// control fail). Scheduled jobs and CI tell "the tool broke" from "the
+// 2 finding (drift found, a checklist item failed, a preview makes a
+// control fail, an evidence pack that does not verify). Scheduled jobs and
+// CI tell "the tool broke" from "the
 // tool found something" by them.
 package main
 
@@ -45,6 +52,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/rampart-dev/rampart/evidence"
 	"github.com/spf13/cobra"
 )
 
@@ -82,7 +90,7 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.Is(err, errDrift), errors.Is(err, errFailed), errors.Is(err, errRegression):
+	case errors.Is(err, errDrift), errors.Is(err, errFailed), errors.Is(err, errRegression), errors.Is(err, evidence.ErrInvalid):
 		return exitFinding
 	default:
 		return exitError

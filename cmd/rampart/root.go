@@ -8,6 +8,7 @@ import (
 
 	"github.com/rampart-dev/rampart/compliance"
 	"github.com/rampart-dev/rampart/drift"
+	"github.com/rampart-dev/rampart/evidence"
 	"github.com/rampart-dev/rampart/helpers/version"
 	"github.com/spf13/cobra"
 )
@@ -33,6 +34,9 @@ type app struct {
 	// detect is drift's report on a stack, with the live cluster's
 	// unmanaged objects, and the ways to restore and prune (detectDrift).
 	detect func(ctx context.Context, stack, dir string, live cluster) (*drift.Report, *remedy, error)
+	// sign signs check's evidence packs; nil means the transit key of
+	// the --sign-* flags (tests set an in-process key).
+	sign evidence.Signer
 }
 
 const rootLong = `Rampart's CLI: compliance evidence, drift, PR previews and the API-server
@@ -54,7 +58,8 @@ Exit codes:
   1  error: bad flag or argument, stack or pulumi CLI failure
   2  finding: drift found (drift), a checklist item failed (check), a
      behaviour check or an item failed (verify), the change makes a
-     framework control fail (preview)`
+     framework control fail (preview), a pack that does not verify
+     (evidence verify)`
 
 // newRootCmd builds the command tree on the real stack operations. Each
 // call returns a fresh tree, so tests run commands in-process without
@@ -105,6 +110,7 @@ func newRoot(a *app) *cobra.Command {
 		a.newDriftCmd(),
 		a.newPreviewCmd(),
 		a.newVerifyCmd(),
+		newEvidenceCmd(),
 		newAPIServerCmd(),
 		newAuditPolicyAliasCmd(),
 		newVersionCmd(),

@@ -181,6 +181,7 @@ var covered = map[string]string{
 	"ci.sh up":            "TestCIStackSteps_RefuseAMissingBackendPassphraseOrStack (guards); pulumi up: lab/up.sh (make up)",
 	"ci.sh drift":         "TestCIDriftIssue_FakeAPI_ActsOnTheDriftExitStatus, TestCIDrift_BuildFailureIsReportedAsABuildFailure; rampart drift: tests/e2e",
 	"ci.sh comment":       "TestCIComment_FakeAPI_PostsOneCommentWithEveryEnvironment",
+	"ci.sh evidence":      "TestCIEvidence_RefusesWithoutItsSettingsBeforeBuilding (guards); rampart check --evidence: cmd/rampart, tests/evidenceserver",
 	"ci.sh release":       "TestCIReleaseProbe_PushesTheProbeImageByDigestToALoopbackRegistry, TestCIReleaseProbe_RefusesWithoutARepository",
 	"scan.sh trivy":       "tests/trivyscan (e2e tier)",
 	"scan.sh secrets":     "TestScanSecrets_FindsAPlantedTokenAndRedactsIt",
