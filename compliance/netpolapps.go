@@ -40,35 +40,43 @@ func (s *state) publicEgress() []publicDecision {
 }
 
 // everyAddress reports an ipBlock that holds every address of its family
-// (0.0.0.0/0, ::/0): every public address, whatever it excepts.
+// (0.0.0.0/0, ::/0) or a slice of it wider than netpol.Wide allows: public
+// egress, whatever it excepts.
 func everyAddress(ib map[string]any) bool {
 	cidr, _ := ib["cidr"].(string)
 	p, err := netip.ParsePrefix(cidr)
-	return err == nil && p.Bits() == 0
+	return err == nil && netpol.Wide(p)
 }
 
-// publicEvidence judges an egress rule whose ipBlock holds every address:
-// exempt under a publicEgress decision whose ports cover the rule's, a
-// failure otherwise (a rule without ports opens every port, which no
-// decision covers).
-func publicEvidence(urn, path string, rule, ib map[string]any, pub []publicDecision) Evidence {
+// publicEvidence judges an egress rule whose ipBlock is public egress:
+// exempt under a publicEgress decision whose ports cover the rule's, in
+// the gateway's own policy (the decision is the gateway's); a failure
+// otherwise. A rule without ports opens every port, and a port range
+// (endPort) or another protocol than TCP is more than any decision names.
+func publicEvidence(p *object, path string, rule, ib map[string]any, pub []publicDecision) Evidence {
 	cidr, _ := ib["cidr"].(string)
 	var ports []float64
+	exact := len(asList(rule["ports"])) > 0
 	for _, pp := range asList(rule["ports"]) {
-		if n, ok := num(asMap(pp)["port"]); ok {
-			ports = append(ports, n)
+		m := asMap(pp)
+		n, ok := num(m["port"])
+		proto, _ := m["protocol"].(string)
+		if !ok || m["endPort"] != nil || (proto != "" && proto != "TCP") {
+			exact = false
+			continue
 		}
+		ports = append(ports, n)
 	}
-	e := Evidence{URN: urn, Field: path + ".ipBlock", Value: fmt.Sprintf("%s on ports %v", cidr, ports)}
-	if len(ports) > 0 && len(ports) == len(asList(rule["ports"])) {
+	e := Evidence{URN: p.URN, Field: path + ".ipBlock", Value: fmt.Sprintf("%s on ports %v", cidr, ports)}
+	if exact && p.str("metadata.name") == netpol.GatewayEgressName {
 		for _, d := range pub {
-			if !slices.ContainsFunc(ports, func(p float64) bool { return !slices.Contains(d.ports, p) }) {
+			if !slices.ContainsFunc(ports, func(n float64) bool { return !slices.Contains(d.ports, n) }) {
 				e.Exempt, e.Note = true, fmt.Sprintf("any public address, by the written decision %s: %s", d.source, d.justification)
 				return e
 			}
 		}
 	}
-	e.Note = "reaches every public address, with no rampart:gateway.publicEgress decision covering these ports: list the backends' addresses instead, or write the decision with its justification"
+	e.Note = "reaches every public address (or a slice of the internet), with no rampart:gateway.publicEgress decision covering exactly these TCP ports in the gateway's policy: list the backends' addresses instead, or write the decision with its justification"
 	return e
 }
 

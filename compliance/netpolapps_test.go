@@ -104,6 +104,20 @@ func TestAssess_PublicEgressStandsOnlyOnTheWrittenDecision(t *testing.T) {
 		t.Errorf("%d exempt evidence with the justification, want 2 (IPv4 and IPv6): %+v", exempt, r.Evidence)
 	}
 
+	// The decision is the gateway's: the same rule in a tenant's policy, or
+	// a slice of the internet (32.0.0.0/3) there, is not covered by it.
+	for _, cidr := range []string{"0.0.0.0/0", "32.0.0.0/3"} {
+		elsewhere := renderedWith(t, "Pulumi.local.yaml", map[string]any{"rampart:gateway": gw}, nil)
+		spec := at(t, find(t, &elsewhere, "team-a-policies-"+netpol.AllowDNSName).Outputs, "spec").(map[string]any)
+		spec["egress"] = append(spec["egress"].([]any), map[string]any{
+			"to":    []any{map[string]any{"ipBlock": map[string]any{"cidr": cidr}}},
+			"ports": []any{map[string]any{"port": 443.0, "protocol": "TCP"}},
+		})
+		if r := verdictOf(t, compliance.Assess("test", elsewhere, now), "netpol"); r.Verdict != compliance.Fail {
+			t.Errorf("%s in team-a's policy under the gateway's decision: netpol = %s, want fail", cidr, r.Verdict)
+		}
+	}
+
 	undecided := withoutOutput(dep, stacks.PublicEgressOutput)
 	r = verdictOf(t, compliance.Assess("test", undecided, now), "netpol")
 	if r.Verdict != compliance.Fail {

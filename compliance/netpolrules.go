@@ -51,7 +51,7 @@ func ruleEvidence(ns *object, name string, pols []*object, tenant *tenantPeers, 
 				for j, pe := range peers {
 					at := fmt.Sprintf("%s[%d]", path, j)
 					if ib := asMap(asMap(pe)["ipBlock"]); dir.peers == "to" && ib != nil && everyAddress(ib) && !undeclared(p) {
-						ev = append(ev, publicEvidence(p.URN, at, rm, ib, pub))
+						ev = append(ev, publicEvidence(p, at, rm, ib, pub))
 					}
 					e, bad := peerEvidence(p, at, asMap(pe), dir.peers == "to", tenant != nil, exc)
 					if !bad && dir.peers == "from" && tenant != nil && !undeclared(p) {

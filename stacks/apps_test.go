@@ -134,7 +134,16 @@ func TestApps_BadDeclarationsAreRefusedAtTheirKeyAndRegisterNothing(t *testing.T
 		{"duplicate name", func(s map[string]any) { app(s, 0, 1)["name"] = "web" }, p + `[1].name: "web": duplicate of ` + p + "[0]"},
 		{"empty selector", func(s map[string]any) { app(s, 0, 1)["podLabels"] = map[string]any{} }, p + `[1].podLabels: {}: an empty selector`},
 		{"overlapping selectors", func(s map[string]any) { app(s, 0, 1)["podLabels"] = map[string]any{"app": "web", "tier": "x"} },
-			p + "[1].podLabels: {app: web, tier: x}: selects the pods of " + p + "[0] (web) too"},
+			p + "[1].podLabels: {app: web, tier: x}: not disjoint from " + p + "[0] (web)"},
+		{"selectors on different keys", func(s map[string]any) { app(s, 0, 1)["podLabels"] = map[string]any{"tier": "back"} },
+			p + "[1].podLabels: {tier: back}: not disjoint from " + p + "[0] (web): a pod carrying both apps' labels would take both apps' traffic"},
+		{"a wide public range", func(s map[string]any) {
+			allow(s, 0, 0, "to")[1] = map[string]any{"cidr": "32.0.0.0/3", "ports": []any{443}}
+		}, p + `[0].allow.to[1].cidr: "32.0.0.0/3": wider than /16 (IPv4) or /32 (IPv6): public egress in all but name`},
+		{"a wide IPv6 allowed target", func(s map[string]any) {
+			s["rampart:gateway"] = map[string]any{"namespace": "rampart-system", "podLabels": map[string]any{"app": "gateway"},
+				"allowedTargets": []any{map[string]any{"name": "v6", "cidr": "2000::/3", "ports": []any{443}}}}
+		}, `rampart:gateway.allowedTargets[0].cidr: "2000::/3": wider than /16 (IPv4) or /32 (IPv6)`},
 		{"port out of range", func(s map[string]any) { app(s, 0, 0)["ports"] = []any{8080, 9090, 70000} }, p + "[0].ports[2]: 70000"},
 		{"port twice", func(s map[string]any) { app(s, 0, 1)["ports"] = []any{9090, 9090} }, p + "[1].ports[1]: 9090: listed twice"},
 		{"exposed port not served", func(s map[string]any) {
@@ -146,6 +155,25 @@ func TestApps_BadDeclarationsAreRefusedAtTheirKeyAndRegisterNothing(t *testing.T
 		{"expose bad service port", func(s map[string]any) {
 			app(s, 0, 0)["expose"] = []any{map[string]any{"host": "web.platform.example.gov.uk", "port": 8080, "servicePort": 70000}}
 		}, p + "[0].expose[0].servicePort: 70000"},
+		{"expose of an app whose name is no Service name", func(s map[string]any) { app(s, 0, 0)["name"] = "1web" },
+			p + "[0].expose[0].service: (unset): defaults to the app's name \"1web\", which is no Service name"},
+		{"backend port out of range", func(s map[string]any) {
+			s["rampart:gateway"] = map[string]any{"namespace": "rampart-system", "podLabels": map[string]any{"app": "gateway"},
+				"backends": []any{map[string]any{"name": "b", "url": "https://203.0.113.7:99999/"}}}
+		}, `rampart:gateway.backends[0].url: "https://203.0.113.7:99999/"`},
+		{"a blocklisted backend on a port its target does not open", func(s map[string]any) {
+			s["rampart:gateway"] = map[string]any{"namespace": "rampart-system", "podLabels": map[string]any{"app": "gateway"},
+				"allowedTargets": []any{map[string]any{"name": "core", "cidr": "10.40.12.0/24", "ports": []any{8443}, "justification": long}},
+				"backends":       []any{map[string]any{"name": "core", "url": "https://10.40.12.15:9999/"}}}
+		}, `rampart:gateway.backends[0].url: "https://10.40.12.15:9999/": 10.40.12.15 is inside the SSRF blocklist entry 10.0.0.0/8 as written, and no allowed target opens it on port 9999`},
+		{"a NAT64 literal backend", func(s map[string]any) {
+			s["rampart:gateway"] = map[string]any{"namespace": "rampart-system", "podLabels": map[string]any{"app": "gateway"},
+				"backends": []any{map[string]any{"name": "b", "url": "https://[64:ff9b::808:808]/"}}}
+		}, `rampart:gateway.backends[0].url: "https://[64:ff9b::808:808]/": 64:ff9b::808:808 is inside the SSRF blocklist entry 64:ff9b::/96 as written`},
+		{"two backends of one name", func(s map[string]any) {
+			s["rampart:gateway"] = map[string]any{"namespace": "rampart-system", "podLabels": map[string]any{"app": "gateway"},
+				"backends": []any{map[string]any{"name": "b", "url": "https://203.0.113.7/"}, map[string]any{"name": "b", "url": "https://203.0.113.8/"}}}
+		}, `rampart:gateway.backends[1].name: "b": duplicate of rampart:gateway.backends[0].name`},
 		{"expose with the entry point off", func(s map[string]any) { s["rampart:ingress"] = map[string]any{"enabled": false} },
 			p + "[0].expose[0]: (a route): rampart:ingress is off"},
 		{"expose clashing with a route", func(s map[string]any) {

@@ -113,8 +113,8 @@ type IntentDNS struct {
 type IntentIngress struct {
 	// Enabled: the stack renders the entry point (rampart:ingress.enabled).
 	Enabled bool `json:"enabled"`
-	// Namespace is rampart:ingress.namespace, admitted by every tenant
-	// (even with the entry point off).
+	// Namespace is rampart:ingress.namespace, whose proxies reach tenants
+	// on their route ports only.
 	Namespace string `json:"namespace"`
 	// ProxyPodLabels select the proxies that reach the backends (set only
 	// when Enabled).

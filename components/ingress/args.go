@@ -273,13 +273,7 @@ type IngressArgs struct {
 // namespace and its backend. Duplicates across routes are the caller's.
 func (a *IngressArgs) CheckRoute(l *verr.List, path string, r Route) {
 	rp := func(s string) string { return verr.Path(path, s) }
-	checkHost(l, rp("host"), r.Host, a.Domain)
-	if r.Host != "" && len(a.Hosts) > 0 && !slices.Contains(a.Hosts, r.Host) {
-		l.Add(rp("host"), r.Host, "no HTTPS listener serves it", "add it to rampart:ingress.hosts")
-	}
-	if !pathRE.MatchString(r.Path) {
-		l.Add(rp("path"), r.Path, "not an absolute lower-case path prefix", `use e.g. "/" or "/api/v1"`)
-	}
+	a.CheckRouteAddress(l, path, r.Host, r.Path)
 	kname.CheckNamespace(l, rp("namespace"), r.Namespace)
 	if r.Namespace == a.Namespace && a.Namespace != "" {
 		l.Add(rp("namespace"), r.Namespace, "routes belong to the tenant that owns the backend, not the ingress namespace", "use the tenant's namespace")
@@ -300,6 +294,20 @@ func (a *IngressArgs) CheckRoute(l *verr.List, path string, r Route) {
 	}
 	if b.Namespace != "" {
 		kname.CheckNamespace(l, rp("backend.namespace"), b.Namespace)
+	}
+}
+
+// CheckRouteAddress adds the problems of a route's host (under the domain,
+// served by a listener) and path prefix under path: what a route declared
+// elsewhere (an app's expose) shares with rampart:ingress.routes.
+func (a *IngressArgs) CheckRouteAddress(l *verr.List, path, host, prefix string) {
+	rp := func(s string) string { return verr.Path(path, s) }
+	checkHost(l, rp("host"), host, a.Domain)
+	if host != "" && len(a.Hosts) > 0 && !slices.Contains(a.Hosts, host) {
+		l.Add(rp("host"), host, "no HTTPS listener serves it", "add it to rampart:ingress.hosts")
+	}
+	if !pathRE.MatchString(prefix) {
+		l.Add(rp("path"), prefix, "not an absolute lower-case path prefix", `use e.g. "/" or "/api/v1"`)
 	}
 }
 

@@ -27,7 +27,8 @@ type App struct {
 	// the default Service name of the app's routes.
 	Name string `json:"name"`
 	// PodLabels select the app's pods (required: an app is never "every
-	// pod"). No app's labels may select another app's pods.
+	// pod"). Any two apps' labels must be disjoint: share a key with
+	// different values, so that no pod can be both.
 	PodLabels map[string]string `json:"podLabels"`
 	// Ports are the TCP ports the app's pods serve (container ports). Empty:
 	// a pure client, which accepts nothing.
@@ -98,7 +99,7 @@ type ToPeer struct {
 	Justification string `json:"justification,omitempty"`
 }
 
-// kind names which of a peer's alternatives is set, "" when none is and
+// peerKind names which of a peer's alternatives is set, "" when none is and
 // "several" when more than one is.
 func peerKind(app, ns string, labels map[string]string, cidr string) string {
 	var set []string
@@ -143,9 +144,9 @@ func ValidateApps(l *verr.List, path string, apps []App) {
 		}
 		checkLabels(l, p+".podLabels", a.PodLabels)
 		for j, b := range apps[:i] {
-			if netpolicy.Selects(a.PodLabels, b.PodLabels) || netpolicy.Selects(b.PodLabels, a.PodLabels) {
-				l.Add(p+".podLabels", verr.Raw(labelString(a.PodLabels)), fmt.Sprintf("selects the pods of %s[%d] (%s) too, or they select its pods: one pod would take both apps' traffic", path, j, b.Name),
-					"give each app a label no other app's pods carry")
+			if len(a.PodLabels) > 0 && len(b.PodLabels) > 0 && !netpolicy.Disjoint(a.PodLabels, b.PodLabels) {
+				l.Add(p+".podLabels", verr.Raw(labelString(a.PodLabels)), fmt.Sprintf("not disjoint from %s[%d] (%s): a pod carrying both apps' labels would take both apps' traffic", path, j, b.Name),
+					"give the apps one key with different values, e.g. app: web and app: api")
 			}
 		}
 		checkPortList(l, p+".ports", a.Ports, "list the TCP ports the app's pods serve")
@@ -157,10 +158,15 @@ func ValidateApps(l *verr.List, path string, apps []App) {
 			if !slices.Contains(a.Ports, e.Port) {
 				l.Add(ep+".port", e.Port, fmt.Sprintf("not a port of app %s (ports %v)", a.Name, a.Ports), "expose one of the app's ports, or add it to its ports")
 			}
-			if e.Service != "" {
+			switch {
+			case e.Service != "":
 				if msgs := validation.IsDNS1035Label(e.Service); len(msgs) > 0 {
 					l.Add(ep+".service", e.Service, "not a Service name: "+msgs[0], "use the app's Service name")
 				}
+			case validation.IsDNS1123Label(a.Name) == nil && validation.IsDNS1035Label(a.Name) != nil:
+				// The route names the Service after the app by default.
+				l.Add(ep+".service", verr.Raw("(unset)"), fmt.Sprintf("defaults to the app's name %q, which is no Service name (a Service name starts with a letter)", a.Name),
+					"set service to the app's Service name")
 			}
 			if e.ServicePort != 0 {
 				checkPort(l, ep+".servicePort", e.ServicePort)

@@ -37,6 +37,26 @@ type DNS struct {
 	NodeLocalCIDR string `json:"nodeLocalCidr,omitempty"`
 }
 
+// Wide ranges: an address range wider than these prefix lengths (a /15 of
+// IPv4 is 131 072 addresses, a /31 of IPv6 a slice of the whole global
+// unicast space) is no backend's range but a slice of the internet, so
+// allowedTargets and apps' allow.to refuse it, and the compliance report
+// treats an ipBlock that wide like 0.0.0.0/0: it stands only on a written
+// publicEgress decision.
+const (
+	WideIPv4Bits = 16
+	WideIPv6Bits = 32
+)
+
+// Wide reports a range wider than WideIPv4Bits / WideIPv6Bits.
+func Wide(p netip.Prefix) bool {
+	p = Canonical(p)
+	if p.Addr().Is4() {
+		return p.Bits() < WideIPv4Bits
+	}
+	return p.Bits() < WideIPv6Bits
+}
+
 // minJustification is the shortest written justification the compliance
 // report takes for an exception (an allowed target inside the blocklist,
 // publicEgress).
@@ -70,8 +90,10 @@ type AllowedTarget struct {
 }
 
 // Gateway restricts a gateway's egress (the STOA security hardening checklist "Gateway Egress
-// Restriction"): the control-plane API on its port, HTTPS to the internet
-// minus the SSRF blocklist, DNS, and nothing else.
+// Restriction", to known backends): the control-plane API and in-cluster
+// backends on their ports, each backend address exactly, the allowed
+// targets on their ports, DNS, and nothing else; any public address (minus
+// the SSRF blocklist) only under PublicEgress.
 type Gateway struct {
 	// PodLabels select the gateway pods (required).
 	PodLabels map[string]string `json:"podLabels"`
@@ -239,6 +261,10 @@ func CheckAllowedTarget(l *verr.List, p string, t AllowedTarget) {
 			l.Add(p+".cidr", t.CIDR, "an IPv4 range written in IPv6 notation", fmt.Sprintf("use %q", Canonical(pre).String()))
 		}
 		pre = Canonical(pre)
+		if Wide(pre) {
+			l.Add(p+".cidr", t.CIDR, fmt.Sprintf("wider than /%d (IPv4) or /%d (IPv6): public egress in all but name, which only rampart:gateway.publicEgress may open, with its written justification", WideIPv4Bits, WideIPv6Bits),
+				"list the backend's published ranges, each narrower")
+		}
 		if b, blocked := Blocked(pre); blocked && len(strings.TrimSpace(t.Justification)) < minJustification {
 			l.Add(p+".justification", t.Justification, fmt.Sprintf("%s overlaps the SSRF blocklist entry %s", t.CIDR, b),
 				"write why this internal target must be reachable (20+ characters), or remove it")

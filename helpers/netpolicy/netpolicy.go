@@ -74,9 +74,23 @@ func Selects(sel, labels map[string]string) bool {
 		return false
 	}
 	for k, v := range sel {
-		if labels[k] != v {
+		// The key must be present: a selector's "app": "" does not
+		// select a pod without the label.
+		if lv, ok := labels[k]; !ok || lv != v {
 			return false
 		}
 	}
 	return true
+}
+
+// Disjoint reports whether no pod can carry labels both matchLabels
+// selectors select: they share a key with different values. {app: web} and
+// {tier: back} are not disjoint: a pod labelled with both takes both.
+func Disjoint(a, b map[string]string) bool {
+	for k, v := range a {
+		if w, ok := b[k]; ok && w != v {
+			return true
+		}
+	}
+	return false
 }

@@ -72,9 +72,28 @@ func TestSelects_EveryKeyAndValueAndNeverTheEmptySelector(t *testing.T) {
 		{map[string]string{"app": "web", "zone": "a"}, false},
 		{map[string]string{}, false},
 		{nil, false},
+		{map[string]string{"zone": ""}, false}, // the key must be present
 	} {
 		if got := netpolicy.Selects(tc.sel, pod); got != tc.want {
 			t.Errorf("Selects(%v, %v) = %v, want %v", tc.sel, pod, got, tc.want)
+		}
+	}
+}
+
+// TestDisjoint_OnlyASharedKeyWithDifferentValues: selectors on different
+// keys can both select one pod.
+func TestDisjoint_OnlyASharedKeyWithDifferentValues(t *testing.T) {
+	for _, tc := range []struct {
+		a, b map[string]string
+		want bool
+	}{
+		{map[string]string{"app": "web"}, map[string]string{"app": "api"}, true},
+		{map[string]string{"app": "web"}, map[string]string{"tier": "back"}, false},
+		{map[string]string{"app": "web"}, map[string]string{"app": "web", "tier": "x"}, false},
+		{map[string]string{"app": "web", "tier": "a"}, map[string]string{"tier": "b"}, true},
+	} {
+		if got := netpolicy.Disjoint(tc.a, tc.b); got != tc.want {
+			t.Errorf("Disjoint(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
 		}
 	}
 }

@@ -82,8 +82,10 @@ func (c *Config) validateApps(l *verr.List, platform map[string]bool) {
 			}
 		}
 		for i, r := range routes {
+			// The app's own keys hold the rest (service, ports): checked by
+			// netpol.ValidateApps at those keys.
 			r.Path = ingress.PathOrDefault(r.Path)
-			d.CheckRoute(l, keys[i], r)
+			d.CheckRouteAddress(l, keys[i], r.Host, r.Path)
 			if prev, dup := seen[r.Host+" "+r.Path]; dup {
 				l.Add(keys[i]+".path", r.Path, "same host and path as "+prev, "change the host or the path")
 			}

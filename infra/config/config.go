@@ -57,7 +57,8 @@ type Config struct {
 	// Ingress (rampart:ingress): the entry point: enabled (default false);
 	// mode gateway (Gateway API on Envoy Gateway, default), external (an
 	// implementation the cluster runs) or ingress; namespace (default
-	// rampart-ingress, one of namespaces, admitted by every tenant);
+	// rampart-ingress, one of namespaces, whose proxies tenants admit on
+	// their route ports only);
 	// tlsMinVersion "1.2" or "1.3" (default 1.3 in prod, 1.2 elsewhere) with
 	// ECDHE+AEAD ciphers for 1.2 only; tls12Justification (required for 1.2
 	// in prod, shown as the floor's exception); hosts under rampart:domain

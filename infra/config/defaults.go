@@ -53,8 +53,8 @@ func (p Profile) TLSFloor() ingress.TLSVersion {
 // withDefaults fills every unset field from the profile's presets. It never
 // overrides what the stack set.
 func (c *Config) withDefaults() {
-	// The ingress namespace is a stack decision too: every tenant admits it,
-	// whether or not the ingress component is built. Mode is the
+	// The ingress namespace is a stack decision too: tenants admit its
+	// proxies on their route ports when the ingress component is built. Mode is the
 	// component's own default (ingress.IngressArgs.WithDefaults), the TLS
 	// floor the profile's (ingressDefaults).
 	c.Ingress.Namespace = cmp.Or(c.Ingress.Namespace, ingress.DefaultNamespace)

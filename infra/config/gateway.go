@@ -21,8 +21,11 @@ func backendAddr(raw string) (addr netip.Addr, port int, literal bool) {
 		return netip.Addr{}, 0, false
 	}
 	port = 443
-	if p, err := strconv.Atoi(u.Port()); err == nil {
-		port = p
+	if u.Port() != "" {
+		port = -1 // refused by checkBackendEgress unless it parses in range
+		if p, err := strconv.Atoi(u.Port()); err == nil {
+			port = p
+		}
 	}
 	a, err := netip.ParseAddr(strings.TrimSuffix(u.Hostname(), "."))
 	if err != nil {
@@ -50,8 +53,21 @@ func targetFor(targets []netpol.AllowedTarget, addr netip.Addr, port int) (netpo
 // backend's own name on that port, which declares where it is.
 func (c *Config) checkBackendEgress(ctx context.Context, l *verr.List, path string, b Backend, resolve Resolver) {
 	g := c.Gateway
-	_, port, literal := backendAddr(b.URL)
-	if literal || port == 0 {
+	addr, port, literal := backendAddr(b.URL)
+	if port < 1 || port > 65535 {
+		l.Add(path+".url", b.URL, fmt.Sprintf("port %d is not a TCP port", port), "use a port 1-65535, or none for 443")
+		return
+	}
+	if literal {
+		// The policy opens exactly this address as written; inside the
+		// blocklist it needs an allowed target that opens it on this port
+		// (CheckBackendURL checks the address it reaches, not its ports).
+		if entry, blocked := netpol.Blocked(netip.PrefixFrom(addr, addr.BitLen())); blocked {
+			if _, ok := targetFor(g.AllowedTargets, addr, port); !ok {
+				l.Add(path+".url", b.URL, fmt.Sprintf("%s is inside the SSRF blocklist entry %s as written, and no allowed target opens it on port %d", addr, entry, port),
+					"write the address it reaches (an IPv4 address for a NAT64 one), or cover it by an allowedTargets entry with a justification on this port")
+			}
+		}
 		return
 	}
 	if pe := g.PublicEgress; pe != nil && slices.Contains(pe.Ports, port) {

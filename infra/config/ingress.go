@@ -14,7 +14,7 @@ import (
 // the component's own args (ingress.IngressArgs, decoded straight into; see
 // it for every key's default and valid values). mode, namespace and
 // tlsMinVersion are read even when the component is off: the namespace is
-// the one every tenant admits.
+// the one whose proxies tenants admit on their route ports.
 type Ingress struct {
 	// Enabled builds the component; default false.
 	Enabled bool `json:"enabled"`

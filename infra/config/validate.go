@@ -71,8 +71,13 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 			l.Add(k("gateway.namespace"), g.Namespace, "not a namespace of this stack", "use one of rampart:namespaces or rampart:tenants")
 		}
 		netpol.ValidateGateway(&l, k("gateway"), g.Gateway)
+		names := map[string]int{}
 		for i, b := range g.Backends {
 			c.checkBackend(ctx, &l, k(fmt.Sprintf("gateway.backends[%d]", i)), b, resolve)
+			if j, dup := names[b.Name]; dup && b.Name != "" {
+				l.Add(k(fmt.Sprintf("gateway.backends[%d].name", i)), b.Name, fmt.Sprintf("duplicate of rampart:gateway.backends[%d].name", j), "give every backend a distinct name")
+			}
+			names[b.Name] = i
 		}
 	}
 	if c.Profile != ProfileLocal && c.SkipAwait() {
