@@ -309,7 +309,7 @@ func TestMarkdown_SummaryFailingEvidenceAndControls(t *testing.T) {
 	for _, want := range []string{
 		"## Compliance of stack `local` (profile local)",
 		"the state refreshed from the live cluster",
-		"**5 pass, 1 fail, 0 exempt, 10 not deployed**", // admission-webhooks: live only
+		"**5 pass, 1 fail, 0 exempt, 11 not deployed**", // admission-webhooks: live only
 		"| ✘ | `netpol` NetworkPolicy applied to every namespace (default-deny, DNS, tenant isolation) | fail | 1 of ",
 		"| Namespace team-b-ns | `NetworkPolicy team-b/default-deny-all` | `absent` | no default-deny NetworkPolicy in namespace team-b",
 		"| NIS2 | Art. 21(2)(e) | ✘ fail | netpol, pss-restricted, ssrf-blocklist, security-headers |",

@@ -134,6 +134,7 @@ var evaluators = map[string]evaluator{
 	"signed-commits":        checkSignedCommits,
 	"admission-webhooks":    checkAdmissionWebhooks,
 	"rbac-bindings":         checkRBACBindings,
+	"sovereignty":           checkSovereignty,
 }
 
 // Assess evaluates every checklist item against a stack's deployment. It

@@ -105,6 +105,14 @@ func Checklist() []Item {
 		{"rbac-bindings", "RBAC: least-verb roles bound per tenant to its OIDC groups; cluster-admin only as typed break-glass; nothing bound to the broad system groups", Component,
 			[]string{"components/rbac", "infra/config/rbac.go", "stacks/rbac.go", "compliance/rbacbindings.go", "inventory/reach.go"},
 			ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "User access control", "AC-2, AC-6", "ISM-1508, ISM-1852")},
+		// Who runs every external endpoint and where: supply-chain
+		// security (NIS2 (d)) and ICT third-party risk (DORA Art. 28),
+		// external system services (SA-9) and the supply chain (SA-12);
+		// the ISM range is the catalog's supply-chain one (image-scanning,
+		// signed-commits). CE+ has no such requirement.
+		{"sovereignty", "Every external endpoint (images, charts, ACME, issuers, IdP, transit, audit store, alert sinks, scanner DBs) listed with operator and jurisdiction; none outside rampart:sovereignty.allowedJurisdictions without a typed exception", Enforced,
+			[]string{"helpers/sovereignty", "infra/config/sovereignty.go", "stacks/sovereignty.go", "compliance/sovereignty.go"},
+			ctl("Art. 21(2)(d)", "Art. 28", "N/A", "SA-9, SA-12", "ISM-1406..1430")},
 		{"signed-commits", "Signed commits enforced", OutOfScope, nil, ctl("Art. 21(2)(d)", "Art. 28", "N/A", "SA-12", "ISM-1406..1430")},
 	}
 }

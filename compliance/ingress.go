@@ -63,7 +63,6 @@ func checkTLSIngress(s *state) (bool, []Evidence) {
 	if deployed && len(gws)+len(ings) == 0 {
 		ev = append(ev, missing(comp, "a Gateway or Ingress"))
 	}
-	ev = append(ev, issuerSovereignty(s)...)
 	return deployed || len(gws)+len(ings) > 0, ev
 }
 

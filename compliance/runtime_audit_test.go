@@ -13,6 +13,7 @@ import (
 // components and the platform's RBAC on.
 func fullProd(t *testing.T) apitype.DeploymentV3 {
 	t.Helper()
+	const mirror = "registry.sovereign.example.gov.uk"
 	dep := renderedWith(t, "Pulumi.prod.yaml", map[string]any{
 		"rampart:rbac": map[string]any{"enabled": true},
 		"rampart:audit": map[string]any{
@@ -21,15 +22,26 @@ func fullProd(t *testing.T) apitype.DeploymentV3 {
 			"breakGlassPrincipal": "arn:aws:iam::123456789012:role/audit-break-glass",
 		},
 		"rampart:runtime": map[string]any{
-			"enabled":       true,
-			"trivyOperator": map[string]any{"apiServer": map[string]any{"cidrs": []any{"10.96.0.1/32"}}, "registryCidrs": []any{"10.20.0.0/24"}},
-			"falco":         map[string]any{"lokiUrl": "http://loki-gateway.rampart-audit.svc:80"},
+			"enabled": true,
+			"trivyOperator": map[string]any{"apiServer": map[string]any{"cidrs": []any{"10.96.0.1/32"}}, "registryCidrs": []any{"10.20.0.0/24"},
+				"chart":  map[string]any{"repository": "oci://registry.sovereign.example.gov.uk/charts"},
+				"airGap": map[string]any{"dbRegistry": mirror, "javaDbRegistry": mirror, "checksBundleRegistry": mirror}},
+			"falco": map[string]any{"lokiUrl": "http://loki-gateway.rampart-audit.svc:80",
+				"chart": map[string]any{"repository": "oci://registry.sovereign.example.gov.uk/charts"}},
 		},
+		// The prod stack's rule, with the audit store's host declared too.
+		"rampart:sovereignty": map[string]any{"allowedJurisdictions": []any{"GB"}, "endpoints": []any{
+			map[string]any{"host": "sovereign.example.gov.uk", "operator": "Sovereign Example Platform", "jurisdiction": "GB"},
+			map[string]any{"host": "s3.example.internal", "operator": "Sovereign Example Platform", "jurisdiction": "GB"},
+		}},
 	}, map[string]string{"rampart:auditS3AccessKeyId": "AKIDEXAMPLEKEY", "rampart:auditS3SecretAccessKey": "wJalrXUtnFEMIEXAMPLESECRET"})
 	// The program exports these; the mock does not record stack outputs.
 	stack := find(t, &dep, "rampart-test")
 	stack.Outputs["auditLockMode"] = "COMPLIANCE"
 	stack.Outputs["auditRetentionPreset"] = "ism"
+	stack.Outputs["sovereignty"] = []any{map[string]any{"key": "rampart:images.registry", "endpoint": mirror + "/envoyproxy/gateway",
+		"role": "image", "host": mirror, "operator": "Sovereign Example Platform", "jurisdiction": "GB", "source": "declared",
+		"ruled": true, "allowed": true, "excepted": false, "rule": "[GB]"}}
 	return dep
 }
 

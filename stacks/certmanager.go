@@ -15,13 +15,12 @@ import (
 // ingress Gateway's certificates come from. Exactly one sovereign issuer
 // exists: the pki component's (rampart:pki.issuer) when the stack renders
 // it, else this component's (rampart:certManager.vault); the config layer
-// refuses both. It also exports the ACME sovereignty exceptions for the
-// compliance report.
+// refuses both. Who runs the ACME directory is judged with every other
+// endpoint (exportSovereignty).
 func newCertManager(ctx *pulumi.Context, cfg *config.Config, p *providers.Providers, b *Baseline) (IssuerRef, error) {
 	m := &cfg.CertManager
 	pkiIssuer := cfg.PKIIssuerName()
 	if !m.Enabled {
-		ctx.Export("sovereigntyExceptions", pulumi.Array{})
 		// cert-manager installed by someone else may still serve the pki
 		// component's issuer.
 		if pkiIssuer != "" {
@@ -39,7 +38,6 @@ func newCertManager(ctx *pulumi.Context, cfg *config.Config, p *providers.Provid
 		return IssuerRef{}, fmt.Errorf("certmanager: %w", err)
 	}
 	ctx.Export("certManagerNamespace", cm.Namespace)
-	ctx.Export("sovereigntyExceptions", cm.SovereigntyExceptions)
 
 	ref := IssuerRef{Kind: "ClusterIssuer", Ready: cm}
 	switch {

@@ -137,9 +137,14 @@ func TestProgram_RejectsBadCertManagerConfigAndRegistersNothing(t *testing.T) {
 		{"no API server address in prod", func(cfg map[string]string) {
 			cfg["rampart:certManager"] = js(map[string]any{"enabled": true})
 		}, nil, "rampart:certManager.apiServer.cidrs"},
-		{"Let's Encrypt without exception", func(cfg map[string]string) {
+		{"Let's Encrypt outside the sovereignty rule", func(cfg map[string]string) {
 			cfg["rampart:certManager"] = certManagerSection(map[string]any{"acme": le})
+			cfg["rampart:sovereignty"] = js(map[string]any{"allowedJurisdictions": []string{"GB", "EU"}})
 		}, nil, "rampart:certManager.acme.server"},
+		{"the old ACME exception key", func(cfg map[string]string) {
+			cfg["rampart:certManager"] = certManagerSection(map[string]any{"acme": with(clone(le), "sovereigntyException",
+				map[string]any{"justification": "public trust for the status page", "control": "x", "approvedBy": "CISO"})})
+		}, nil, "rampart:certManager.acme.sovereigntyException"},
 		{"EAB key id without the secret", func(cfg map[string]string) {
 			a := map[string]any{"server": "https://api.buypass.com/acme/directory", "egressCIDRs": []string{"192.0.2.0/28"},
 				"http01": map[string]any{"gatewayName": "rampart", "gatewayNamespace": "ingress"}, "eab": map[string]any{"keyID": "kid"}}

@@ -62,6 +62,7 @@ func Run(ctx *pulumi.Context, cfg *config.Config) error {
 	exportEgressExceptions(ctx, cfg)
 	exportPublicEgress(ctx, cfg)
 	exportNetworkIntent(ctx, cfg)
+	exportSovereignty(ctx, cfg)
 
 	pl, err := NewPlatform(ctx, cfg, p, b)
 	if err != nil {

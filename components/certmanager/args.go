@@ -36,9 +36,6 @@ const (
 	DefaultVaultAuthMount = "kubernetes"
 	// DefaultACMEIssuerName is the ACME ClusterIssuer's name.
 	DefaultACMEIssuerName = "acme"
-	// MinJustification is the shortest written justification a
-	// SovereigntyException may carry.
-	MinJustification = 20
 )
 
 // GatewayIssuer selects which issuer the ingress Gateway's certificates
@@ -137,20 +134,6 @@ type OpenBaoPeer struct {
 type ServiceAccountRef struct {
 	Name      string `json:"name"`
 	Namespace string `json:"namespace"`
-}
-
-// SovereigntyException is the written, approved exception that admits an
-// ACME directory run by a US-controlled CA (the sovereign-cloud hardening guide). It is exported as a
-// stack output so the compliance report lists it.
-type SovereigntyException struct {
-	// Justification says why no non-US CA will do; at least
-	// MinJustification characters.
-	Justification string `json:"justification"`
-	// Control is the control the exception is recorded against (e.g. the sovereign-cloud
-	// hardening guide's "no US-controlled CA", NIS2 Art. 21(2)(d)).
-	Control string `json:"control"`
-	// ApprovedBy names who accepted the risk.
-	ApprovedBy string `json:"approvedBy"`
 }
 
 var (

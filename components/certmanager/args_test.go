@@ -7,30 +7,7 @@ import (
 	"github.com/rampart-dev/rampart/components/certmanager"
 )
 
-func TestUSControlledCA_ClassifiesDirectories(t *testing.T) {
-	for _, c := range []struct {
-		url string
-		us  bool
-	}{
-		{"https://acme-v02.api.letsencrypt.org/directory", true},
-		{"https://acme-staging-v02.api.letsencrypt.org/directory", true},
-		{"https://dv.acme-v02.api.pki.goog/directory", true},
-		{"https://acme.zerossl.com/v2/DV90", true},
-		{"https://acme.sectigo.com/v2/OV", true},
-		{"https://acme.digicert.com/v2/acme/directory/", true},
-		{"https://acme.ssl.com/sslcom-dv-ecc", true},
-		{"https://api.buypass.com/acme/directory", false},
-		{"https://acme.harica.gr/directory", false},
-		{"https://acme.example.eu/letsencrypt.org", false},
-	} {
-		if _, us := certmanager.USControlledCA(c.url); us != c.us {
-			t.Errorf("%s: US-controlled = %v, want %v", c.url, us, c.us)
-		}
-	}
-}
-
 func TestCertManagerArgs_RejectsBadConfig(t *testing.T) {
-	le := "https://acme-v02.api.letsencrypt.org/directory"
 	for _, c := range []struct {
 		name   string
 		mutate func(a *certmanager.CertManagerArgs)
@@ -42,21 +19,6 @@ func TestCertManagerArgs_RejectsBadConfig(t *testing.T) {
 		{"https vault without CA bundle", func(a *certmanager.CertManagerArgs) { a.Vault.CABundlePEM = "" }, "vault.caBundlePEM"},
 		{"vault without role", func(a *certmanager.CertManagerArgs) { a.Vault.Role = "" }, "vault.role"},
 		{"vault without OpenBao egress", func(a *certmanager.CertManagerArgs) { a.OpenBao = certmanager.OpenBaoPeer{} }, "openbao"},
-		{"lets encrypt without exception", func(a *certmanager.CertManagerArgs) { a.ACME = acmeArgs(); a.ACME.Server = le }, "acme.server: \"" + le + "\": the directory is run by Let's Encrypt"},
-		{"google trust services without exception", func(a *certmanager.CertManagerArgs) {
-			a.ACME = acmeArgs()
-			a.ACME.Server = "https://dv.acme-v02.api.pki.goog/directory"
-		}, "acme.server: \"https://dv.acme-v02.api.pki.goog/directory\": the directory is run by Google Trust Services (US)"},
-		{"exception without justification", func(a *certmanager.CertManagerArgs) {
-			a.ACME = acmeArgs()
-			a.ACME.Server = le
-			a.ACME.SovereigntyException = &certmanager.SovereigntyException{Justification: "because", Control: "sovereign-guide", ApprovedBy: "CISO"}
-		}, "acme.sovereigntyException.justification"},
-		{"exception without approver", func(a *certmanager.CertManagerArgs) {
-			a.ACME = acmeArgs()
-			a.ACME.Server = le
-			a.ACME.SovereigntyException = &certmanager.SovereigntyException{Justification: strings.Repeat("x", 30), Control: "sovereign-guide"}
-		}, "acme.sovereigntyException.approvedBy"},
 		{"EAB key id without the secret", func(a *certmanager.CertManagerArgs) {
 			a.ACME = acmeArgs()
 			a.ACME.EAB = &certmanager.EABArgs{KeyID: "kid-1"}
@@ -106,11 +68,13 @@ func TestCertManagerArgs_AcceptsHTTPVaultOnlyWhenTheStackAllowsIt(t *testing.T) 
 	}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// Who runs the directory is the config layer's sovereignty rule
+	// (helpers/sovereignty), not the component's: any https directory is
+	// rendered.
 	if _, err := run(t, func(a *certmanager.CertManagerArgs) {
 		a.ACME = acmeArgs()
 		a.ACME.Server = "https://acme-v02.api.letsencrypt.org/directory"
-		a.ACME.SovereigntyException = &certmanager.SovereigntyException{Justification: strings.Repeat("j", 20), Control: "sovereign-guide", ApprovedBy: "CISO"}
 	}, nil); err != nil {
-		t.Errorf("a justified exception was refused: %v", err)
+		t.Errorf("an ACME directory was refused by the component: %v", err)
 	}
 }

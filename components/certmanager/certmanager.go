@@ -2,8 +2,9 @@
 // upstream chart (pinned, digest-pinned images, restricted pods), exactly
 // the network flows it needs, and the platform's issuers: the sovereign
 // ClusterIssuer on OpenBao PKI (bound ServiceAccount tokens, sign/ only) and
-// an optional ACME ClusterIssuer that refuses US-controlled CAs unless a
-// written exception is recorded (the sovereign-cloud hardening guide).
+// an optional ACME ClusterIssuer. Who runs the ACME directory, and whether
+// the stack admits its jurisdiction, is the config layer's sovereignty rule
+// (helpers/sovereignty, rampart:sovereignty), not this component's.
 package certmanager
 
 import (
@@ -34,9 +35,6 @@ type CertManager struct {
 	ACMEIssuerName pulumi.StringOutput `pulumi:"acmeIssuerName"`
 	// NetworkPolicies lists the NetworkPolicy names added to the namespace.
 	NetworkPolicies pulumi.StringArrayOutput `pulumi:"networkPolicies"`
-	// SovereigntyExceptions lists the recorded exceptions (issuer, server,
-	// ca, justification, control, approvedBy) for the compliance report.
-	SovereigntyExceptions pulumi.MapArrayOutput `pulumi:"sovereigntyExceptions"`
 
 	labels pulumi.StringMap
 }
@@ -97,7 +95,6 @@ func NewCertManager(ctx *pulumi.Context, name string, args *CertManagerArgs, opt
 	}
 
 	c.ACMEIssuerName = pulumi.String("").ToStringOutput()
-	exceptions := pulumi.MapArray{}
 	if m := a.ACME; m != nil {
 		deps := ready
 		eabName := kname.Join(m.Name, "eab")
@@ -112,23 +109,14 @@ func NewCertManager(ctx *pulumi.Context, name string, args *CertManagerArgs, opt
 			return nil, fmt.Errorf("certmanager %q: ACME ClusterIssuer: %w", name, err)
 		}
 		c.ACMEIssuerName = pulumi.String(m.Name).ToStringOutput()
-		if e := m.SovereigntyException; e != nil {
-			who, _ := USControlledCA(m.Server)
-			exceptions = append(exceptions, pulumi.Map{
-				"issuer": pulumi.String(m.Name), "server": pulumi.String(m.Server), "ca": pulumi.String(who),
-				"justification": pulumi.String(e.Justification), "control": pulumi.String(e.Control), "approvedBy": pulumi.String(e.ApprovedBy),
-			})
-		}
 	}
 	c.Namespace = pulumi.String(a.Namespace).ToStringOutput()
 	c.NetworkPolicies = pulumi.ToStringArray(polNames).ToStringArrayOutput()
-	c.SovereigntyExceptions = exceptions.ToMapArrayOutput()
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"namespace":             c.Namespace,
-		"vaultIssuerName":       c.VaultIssuerName,
-		"acmeIssuerName":        c.ACMEIssuerName,
-		"networkPolicies":       c.NetworkPolicies,
-		"sovereigntyExceptions": c.SovereigntyExceptions,
+		"namespace":       c.Namespace,
+		"vaultIssuerName": c.VaultIssuerName,
+		"acmeIssuerName":  c.ACMEIssuerName,
+		"networkPolicies": c.NetworkPolicies,
 	}); err != nil {
 		return nil, fmt.Errorf("certmanager %q: register outputs: %w", name, err)
 	}

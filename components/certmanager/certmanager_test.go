@@ -389,30 +389,3 @@ func TestCertManager_ACMEIssuerWithEABGatewayAndRFC2136Solvers(t *testing.T) {
 	want(t, acme, "192.0.2.53/32", "spec", "egress", 1, "to", 0, "ipBlock", "cidr")
 	want(t, acme, "UDP", "spec", "egress", 1, "ports", 1, "protocol")
 }
-
-func TestCertManager_SovereigntyExceptionIsExportedForTheComplianceReport(t *testing.T) {
-	got := make(chan []map[string]any, 1)
-	_, err := run(t, func(a *certmanager.CertManagerArgs) {
-		a.ACME = acmeArgs()
-		a.ACME.Server = "https://acme-v02.api.letsencrypt.org/directory"
-		a.ACME.SovereigntyException = &certmanager.SovereigntyException{
-			Justification: "public browser trust for the customer portal; no EU CA covers our TLD",
-			Control:       "sovereign-guide no-US-CA", ApprovedBy: "CISO",
-		}
-	}, func(c *certmanager.CertManager) {
-		c.SovereigntyExceptions.ApplyT(func(v []map[string]any) int { got <- v; return 0 })
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex := <-got
-	if len(ex) != 1 {
-		t.Fatalf("exceptions = %v", ex)
-	}
-	for k, v := range map[string]string{"issuer": "acme", "server": "https://acme-v02.api.letsencrypt.org/directory",
-		"ca": "Let's Encrypt (ISRG, US)", "control": "sovereign-guide no-US-CA", "approvedBy": "CISO"} {
-		if ex[0][k] != v {
-			t.Errorf("exception %s = %v, want %q", k, ex[0][k], v)
-		}
-	}
-}

@@ -3,7 +3,6 @@ package certmanager
 import (
 	"crypto/x509"
 	"encoding/pem"
-	"fmt"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -51,8 +50,9 @@ type VaultIssuerArgs struct {
 type ACMEArgs struct {
 	// Name of the ClusterIssuer; default DefaultACMEIssuerName.
 	Name string `json:"name,omitempty"`
-	// Server is the ACME directory URL (https). Required. A directory run by
-	// a US-controlled CA is refused without SovereigntyException (the sovereign-cloud hardening guide).
+	// Server is the ACME directory URL (https). Required. Its operator's
+	// jurisdiction is judged by rampart:sovereignty (the sovereign-cloud
+	// hardening guide's no-US-CA rule, generalised to every endpoint).
 	Server string `json:"server"`
 	// Email is the ACME account contact. Optional.
 	Email string `json:"email,omitempty"`
@@ -69,8 +69,6 @@ type ACMEArgs struct {
 	// EgressCIDRs are the ACME server's addresses the controller may reach
 	// on 443. Required: default-deny would block the directory otherwise.
 	EgressCIDRs []string `json:"egressCIDRs,omitempty"`
-	// SovereigntyException admits a US-controlled CA's directory.
-	SovereigntyException *SovereigntyException `json:"sovereigntyException,omitempty"`
 }
 
 // EABArgs is an ACME External Account Binding.
@@ -104,40 +102,6 @@ type RFC2136Args struct {
 	TSIGAlgorithm string `json:"tsigAlgorithm,omitempty"`
 	TSIGSecret    string `json:"tsigSecret"`
 	TSIGSecretKey string `json:"tsigSecretKey"`
-}
-
-// usControlledACME are ACME directory hosts run by US-controlled CAs (the
-// sovereign-cloud hardening guide), matched by host or parent domain. Buypass (Norway), HARICA (Greece)
-// and Actalis (Italy) are not on it.
-var usControlledACME = map[string]string{
-	"api.letsencrypt.org": "Let's Encrypt (ISRG, US)",
-	"api.pki.goog":        "Google Trust Services (US)",
-	"test-api.pki.goog":   "Google Trust Services (US)",
-	"zerossl.com":         "ZeroSSL (HID/Idera, US)",
-	"sectigo.com":         "Sectigo (US)",
-	"digicert.com":        "DigiCert (US)",
-	"ssl.com":             "SSL.com (US)",
-	"godaddy.com":         "GoDaddy (US)",
-	"starfieldtech.com":   "Starfield (GoDaddy, US)",
-	"amazontrust.com":     "Amazon Trust Services (US)",
-	"entrust.net":         "Entrust (US)",
-	"trust-provider.com":  "Sectigo (US)",
-}
-
-// USControlledCA returns the CA behind an ACME directory URL when a
-// US-controlled organisation runs it.
-func USControlledCA(server string) (string, bool) {
-	u, err := url.Parse(server)
-	if err != nil {
-		return "", false
-	}
-	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
-	for d, who := range usControlledACME {
-		if host == d || strings.HasSuffix(host, "."+d) {
-			return who, true
-		}
-	}
-	return "", false
 }
 
 func validateVault(l *verr.List, p string, v *VaultIssuerArgs, allowHTTP bool) {
@@ -180,24 +144,6 @@ func validateACME(l *verr.List, p string, m *ACMEArgs) {
 		l.Add(p+".name", m.Name, "not a DNS-1123 label", "use lower-case letters, digits and '-'")
 	}
 	httpsURL(l, p+".server", m.Server, false, "the ACME directory URL")
-	if who, us := USControlledCA(m.Server); us {
-		if m.SovereigntyException == nil {
-			l.Add(p+".server", m.Server, "the directory is run by "+who+": the sovereign-cloud hardening guide admits no US-controlled CA",
-				"use a non-US ACME CA (e.g. Buypass, HARICA) or add acme.sovereigntyException {justification, control, approvedBy}")
-		}
-	}
-	if e := m.SovereigntyException; e != nil {
-		if len(strings.TrimSpace(e.Justification)) < MinJustification {
-			l.Add(p+".sovereigntyException.justification", e.Justification,
-				fmt.Sprintf("a written justification of at least %d characters is required", MinJustification), "say why no non-US CA will do")
-		}
-		if strings.TrimSpace(e.Control) == "" {
-			l.Add(p+".sovereigntyException.control", "", "required: the control the exception is recorded against", "e.g. the sovereign-cloud hardening guide no-US-CA")
-		}
-		if strings.TrimSpace(e.ApprovedBy) == "" {
-			l.Add(p+".sovereigntyException.approvedBy", "", "required: who accepted the risk", "name the approver")
-		}
-	}
 	if m.Email != "" && !strings.Contains(m.Email, "@") {
 		l.Add(p+".email", m.Email, "not an e-mail address", "use name@example.org")
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/rampart-dev/rampart/components/netpol"
 	"github.com/rampart-dev/rampart/helpers/image"
 	"github.com/rampart-dev/rampart/helpers/podsecurity"
+	"github.com/rampart-dev/rampart/helpers/sovereignty"
 )
 
 // Namespace is the Pulumi config namespace of every key ("rampart:…").
@@ -167,6 +168,19 @@ type Config struct {
 	// compliance report. Defaults and valid values: components/rbac
 	// (rbac.RBACArgs).
 	RBAC RBAC `json:"rbac"`
+	// Sovereignty (rampart:sovereignty): the bill of materials of every
+	// external endpoint the stack depends on (images after the mirror,
+	// chart repositories, Trivy's databases, ACME and issuer URLs, OpenBao's
+	// API, the IdP and its mail relay, the audit S3 store, alert sinks),
+	// each with its operator and jurisdiction from endpoints (the
+	// operator's own: {host, operator, jurisdiction}) or Rampart's table
+	// (helpers/sovereignty), and the rule allowedJurisdictions (ISO 3166-1
+	// alpha-2 codes; EU admits the member states): an endpoint outside it,
+	// or unknown, fails preview at its key unless exceptions names its host
+	// {host, justification (20+ characters), control}. Absent
+	// allowedJurisdictions: no rule, the endpoints are listed only.
+	// NIS2 Art. 21(2)(d); DORA Art. 28.
+	Sovereignty sovereignty.Policy `json:"sovereignty"`
 
 	// Secrets hold secret-bearing keys; each must be a Pulumi secret.
 	Secrets Secrets `json:"-"`

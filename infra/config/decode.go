@@ -226,6 +226,8 @@ func fieldsOf(v reflect.Value) map[string]reflect.Value {
 
 // removedKeys are keys earlier versions read, with what replaces them.
 var removedKeys = map[string]string{
+	Namespace + ":certManager.acme.sovereigntyException": "the US-CA deny-list became the rule rampart:sovereignty.allowedJurisdictions for every endpoint: " +
+		"move the exception to rampart:sovereignty.exceptions {host: <the directory's host>, justification, control}",
 	Namespace + ":gateway.httpsPort": "the gateway no longer reaches every public address on one port by default: " +
 		"list each backend in rampart:gateway.backends (a literal address is opened on its URL's port), put a host name's addresses in allowedTargets, " +
 		"or write the decision rampart:gateway.publicEgress {ports: [443], justification}",

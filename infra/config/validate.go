@@ -97,6 +97,7 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 	c.validateRBAC(&l)
 	c.validateApps(&l, platformNames(c.Namespaces))
 	c.validateImages(&l)
+	c.validateSovereignty(&l)
 	for _, s := range c.Secrets.all() {
 		if s.IsSecret {
 			continue
