@@ -105,6 +105,9 @@ type Assessment struct {
 	Live *LiveSummary `json:"live,omitempty"`
 	// Behaviour is the rampart verify run added by AddBehaviour, if any.
 	Behaviour *Behaviour `json:"behaviour,omitempty"`
+	// Exemptions are the stack's typed exemptions with their owner,
+	// approver, ticket and end date (the stack output "exemptions").
+	Exemptions []ExemptionRecord `json:"exemptions,omitempty"`
 	// Export is the state export the items were judged on: the deployment
 	// as `pulumi stack export` printed it (FromStack sets it, with
 	// ExportVersion). Not rendered: the evidence pack records its digest.

@@ -88,6 +88,7 @@ func AssessLive(stack string, dep apitype.DeploymentV3, inv *inventory.Inventory
 	if p, ok := s.output("profile"); ok {
 		a.Profile = show(p)
 	}
+	a.Exemptions = s.exemptionRecords()
 	for _, it := range Checklist() {
 		r := Result{Item: it, Verdict: NotDeployed, Evidence: []Evidence{}}
 		if eval, ok := evaluators[it.ID]; ok {

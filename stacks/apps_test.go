@@ -296,7 +296,8 @@ func TestApps_BackendsDeclaredOrDecidedAreAccepted(t *testing.T) {
 				map[string]any{"name": "api", "cidr": "93.184.216.0/24", "ports": []any{443}},
 				map[string]any{"name": "pay", "cidr": "198.51.100.0/28", "ports": []any{8443}},
 			},
-			"publicEgress": map[string]any{"ports": []any{443}, "justification": "saas.example.org is served from a CDN whose addresses rotate hourly."}}
+			"publicEgress": map[string]any{"ports": []any{443}, "justification": "saas.example.org is served from a CDN whose addresses rotate hourly.",
+				"owner": "platform-team", "approvedBy": "CISO", "ticket": "SEC-42", "expires": inDays(180)}}
 	})
 	rec := recmock.New()
 	if err := rec.Run(program, recmock.WithConfig(cfg)); err != nil {

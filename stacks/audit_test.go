@@ -248,13 +248,17 @@ func TestProgram_AuditInLocalReachesTheLabStoreOverHTTPWithoutEncryption(t *test
 }
 
 // withAgentNamespace sets rampart:namespaces to the defaults plus the
-// agent's namespace (agentNS; none when nil).
+// agent's namespace (agentNS; none when nil), each written exemption with
+// an approval (the stack then owns them).
 func withAgentNamespace(cfg map[string]string, agentNS any) {
 	list := []any{}
 	for _, n := range config.DefaultPlatformNamespaces() {
-		list = append(list, n)
+		list = append(list, approveNamespace(n))
 	}
 	if agentNS != nil {
+		if n, ok := agentNS.(namespace.NamespaceArgs); ok {
+			agentNS = approveNamespace(n)
+		}
 		list = append(list, agentNS)
 	}
 	cfg["rampart:namespaces"] = js(list)

@@ -26,6 +26,13 @@ func Program(ctx *pulumi.Context) error {
 // Run registers the baseline, then the platform services enabled in the
 // config (OpenBao, PKI, KMS, Keycloak), for an already validated config.
 func Run(ctx *pulumi.Context, cfg *config.Config) error {
+	// An exemption ending within two weeks shows in every preview and up;
+	// an expired one never got here (config.Load refuses it).
+	for _, w := range cfg.ExemptionWarnings(config.Clock()) {
+		if err := ctx.Log.Warn(w, nil); err != nil {
+			return fmt.Errorf("rampart: log exemption warning: %w", err)
+		}
+	}
 	p, err := providers.New(ctx, cfg)
 	if err != nil {
 		return err
@@ -48,17 +55,12 @@ func Run(ctx *pulumi.Context, cfg *config.Config) error {
 		enforce[n] = b.Namespaces[n].Enforce
 		policies[n] = b.Policies[n].Names
 	}
-	exemptions := pulumi.Array{}
-	for _, e := range cfg.Exemptions() {
-		exemptions = append(exemptions, pulumi.ToMap(map[string]any{
-			"namespace": e.Namespace, "level": e.Level, "justification": e.Justification, "control": e.Control,
-		}))
-	}
+	exemptions := exemptionsOutput(cfg)
 	ctx.Export("profile", pulumi.String(string(cfg.Profile)))
 	ctx.Export("namespaces", names)
 	ctx.Export("podSecurity", enforce)
 	ctx.Export("networkPolicies", policies)
-	ctx.Export("exemptions", exemptions)
+	ctx.Export(ExemptionsOutput, exemptions)
 	exportEgressExceptions(ctx, cfg)
 	exportPublicEgress(ctx, cfg)
 	exportNetworkIntent(ctx, cfg)

@@ -53,6 +53,7 @@ Exit 2 when an item the stack enables fails.`,
   rampart check --live                             # judge the live cluster too ($KUBECONFIG)
   rampart check --stack prod --live --context prod-auditor --json=report.json --html=report.html
   rampart check --oscal > assessment-results.json  # OSCAL on stdout instead of Markdown
+  rampart check --oscal ar.json --poam poam.json   # and the exemptions' plan of action and milestones
   rampart check --evidence 's3://audit/evidence?endpoint=https://s3.example' --sign-key rampart-evidence`,
 		Args: noArgs,
 	}
@@ -60,7 +61,7 @@ Exit 2 when an item the stack enables fails.`,
 	cmd.Flags().BoolVar(&refresh, "refresh", false, "refresh the state from the live cluster before judging it (default off: the state of the last up)")
 	cmd.Flags().BoolVar(&readLive, "live", false, "read the live cluster through the Kubernetes API and judge every object of the managed namespaces, declared or not")
 	clusterFlags(cmd, &live)
-	out := addOutputFlags(cmd, fmtMarkdown, fmtJSON, fmtHTML, fmtOSCAL)
+	out := addOutputFlags(cmd, fmtMarkdown, fmtJSON, fmtHTML, fmtOSCAL, fmtPOAM)
 	ev := addEvidenceFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if !readLive && (cmd.Flags().Changed("kubeconfig") || cmd.Flags().Changed("context")) {
@@ -127,6 +128,7 @@ func reports(as *compliance.Assessment) map[string]func(io.Writer) error {
 	}
 	return map[string]func(io.Writer) error{
 		fmtMarkdown: bind(report.Markdown), fmtJSON: bind(report.JSON), fmtHTML: bind(report.HTML), fmtOSCAL: bind(report.OSCAL),
+		fmtPOAM: bind(report.POAM),
 	}
 }
 

@@ -16,6 +16,7 @@ const (
 	fmtJSON     = "json"
 	fmtHTML     = "html"
 	fmtOSCAL    = "oscal"
+	fmtPOAM     = "poam"
 )
 
 // stdoutDest is the destination meaning stdout; it is also what a format
@@ -31,6 +32,7 @@ var formatUsage = map[string]string{
 	fmtJSON:     "JSON report (for machines)",
 	fmtHTML:     "HTML report (self-contained page, for auditors)",
 	fmtOSCAL:    "OSCAL assessment-results JSON (for GRC tools)",
+	fmtPOAM:     "OSCAL plan-of-action-and-milestones JSON of the stack's exemptions (linked from the assessment results)",
 }
 
 // outputs is a command's format flags: format → destination ("" when the

@@ -80,6 +80,7 @@ func (a assessment) markdown(w io.Writer) error {
 		b.WriteString("None.\n")
 	}
 	b.WriteString(strings.Join(ex, ""))
+	a.mdRegister(&b)
 	a.mdBehaviour(&b)
 	a.mdLive(&b)
 	b.WriteString("\n### Framework controls\n\n| framework | control | verdict | items |\n|---|---|---|---|\n")

@@ -179,6 +179,7 @@ func (a assessment) oscalDoc() oscalDocument {
 			Version:      when,
 			OSCALVersion: OSCALVersion,
 			Props:        meta,
+			Links:        a.oscalPOAMLinks(),
 		},
 		ImportAP: oscalImportAP{Href: "#" + plan,
 			Remarks: "Rampart has no separate assessment plan: the plan is its hardening checklist, described in back-matter."},
@@ -186,7 +187,7 @@ func (a assessment) oscalDoc() oscalDocument {
 		BackMatter: &oscalBackMatter{Resources: append([]oscalResource{{UUID: plan,
 			Title:       "Rampart hardening checklist",
 			Description: "Rampart's production hardening checklist (compliance/catalog.go), each item mapped to NIS2, DORA, Cyber Essentials Plus, ITSG-33 and ISM controls; every item is checked against the stack's deployed state (and, when read, the live cluster)."}},
-			a.oscalLiveResources()...)},
+			append(a.oscalLiveResources(), a.oscalPOAMResource()...)...)},
 	}}
 }
 

@@ -23,6 +23,13 @@ type oscalMetadata struct {
 	Version      string      `json:"version"`
 	OSCALVersion string      `json:"oscal-version"`
 	Props        []oscalProp `json:"props,omitempty"`
+	Links        []oscalLink `json:"links,omitempty"`
+}
+
+type oscalLink struct {
+	Href string `json:"href"`
+	Rel  string `json:"rel,omitempty"`
+	Text string `json:"text,omitempty"`
 }
 
 type oscalImportAP struct {
@@ -140,7 +147,14 @@ type oscalBackMatter struct {
 }
 
 type oscalResource struct {
-	UUID        string `json:"uuid"`
-	Title       string `json:"title,omitempty"`
-	Description string `json:"description,omitempty"`
+	UUID        string            `json:"uuid"`
+	Title       string            `json:"title,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Props       []oscalProp       `json:"props,omitempty"`
+	DocumentIDs []oscalDocumentID `json:"document-ids,omitempty"`
+}
+
+type oscalDocumentID struct {
+	Scheme     string `json:"scheme,omitempty"`
+	Identifier string `json:"identifier"`
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rampart-dev/rampart/helpers/exemption"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -35,6 +36,10 @@ type Exemption struct {
 	// Control names the control the exception is accepted under (required),
 	// e.g. "ISM-1584" or "NIS2 Art. 21(2)(e)".
 	Control string `json:"control"`
+	// Approval is the exemption's lifecycle (owner, approvedBy, ticket,
+	// expires): the stack requires it outside the local profile and refuses
+	// an expired one.
+	exemption.Approval
 }
 
 // Quota caps a namespace's total requests and limits and its object counts.
@@ -147,6 +152,7 @@ func (a *NamespaceArgs) Validate(path string) error {
 		if e.Control == "" {
 			l.Add(path+".exemption.control", e.Control, "an exemption must name the control it is accepted under", `set e.g. "ISM-1584" or "NIS2 Art. 21(2)(e)"`)
 		}
+		e.Approval.Check(&l, path+".exemption")
 	}
 	for k, v := range a.Labels {
 		if strings.HasPrefix(k, "pod-security.kubernetes.io/") || k == LabelManagedBy {

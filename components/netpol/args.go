@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/rampart-dev/rampart/helpers/exemption"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -125,6 +126,10 @@ type PublicEgress struct {
 	Ports []int `json:"ports"`
 	// Justification says why the backends cannot be listed (20+ characters).
 	Justification string `json:"justification"`
+	// Approval is the decision's lifecycle (owner, approvedBy, ticket,
+	// expires): the stack requires it outside the local profile and refuses
+	// an expired one.
+	exemption.Approval
 }
 
 // Endpoint is one backend address the gateway reaches on one port.
@@ -229,6 +234,7 @@ func ValidateGateway(l *verr.List, path string, g Gateway) {
 			l.Add(path+".publicEgress.ports", verr.Raw("[]"), "no ports: a rule without ports opens every port to every public address", "list the ports, e.g. [443]")
 		}
 		checkPortList(l, path+".publicEgress.ports", pe.Ports, "list each port once")
+		pe.Approval.Check(l, path+".publicEgress")
 		if len(strings.TrimSpace(pe.Justification)) < minJustification {
 			l.Add(path+".publicEgress.justification", pe.Justification, "egress to any public address is a written decision the compliance report shows",
 				fmt.Sprintf("say why the backends' addresses cannot be listed (at least %d characters), or remove publicEgress", minJustification))

@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/rampart-dev/rampart/apiserver/authn"
+	"github.com/rampart-dev/rampart/helpers/exemption"
 	"github.com/rampart-dev/rampart/helpers/identity"
 	"github.com/rampart-dev/rampart/helpers/kname"
 	"github.com/rampart-dev/rampart/helpers/verr"
@@ -34,11 +35,14 @@ type BreakGlass struct {
 	// Justification says why the platform-admin role is not enough
 	// (required, 20+ characters).
 	Justification string `json:"justification"`
-	// ApprovedBy names who approved the exception (required).
-	ApprovedBy string `json:"approvedBy"`
 	// Control names the control the exception is accepted under (required),
 	// e.g. "ITSG-33 AC-6(1)" or "ISM-1508".
 	Control string `json:"control"`
+	// Approval is the exception's lifecycle: owner, approvedBy (required
+	// in every profile: who approved the exception; the key predates the
+	// shared type), ticket and expires (required outside the local
+	// profile; an expired one is refused).
+	exemption.Approval
 }
 
 // RBACArgs configures the platform's RBAC: the four roles' ClusterRoles,
@@ -177,6 +181,7 @@ func validateBreakGlass(l *verr.List, path string, b *BreakGlass, prefix string,
 	if strings.TrimSpace(b.ApprovedBy) == "" {
 		l.Add(p("approvedBy"), b.ApprovedBy, "break-glass must name who approved it", `set e.g. "CISO, change CHG-1234"`)
 	}
+	b.Approval.Check(l, path)
 	if strings.TrimSpace(b.Control) == "" {
 		l.Add(p("control"), b.Control, "break-glass must name the control it is accepted under", `set e.g. "ITSG-33 AC-6(1)" or "ISM-1508"`)
 	}

@@ -53,7 +53,8 @@ type RBAC struct {
 	// PlatformAdminBinding is the platform-admin ClusterRoleBinding's name.
 	PlatformAdminBinding pulumi.StringOutput `pulumi:"platformAdminBinding"`
 	// BreakGlass is the break-glass binding's record {binding, group,
-	// justification, approvedBy, control}; empty when there is none.
+	// justification, approvedBy, control, owner, ticket, expires}; empty
+	// when there is none.
 	BreakGlass pulumi.StringMapOutput `pulumi:"breakGlass"`
 }
 
@@ -121,7 +122,7 @@ func NewRBAC(ctx *pulumi.Context, name string, args *RBACArgs, opts ...pulumi.Re
 			return nil, fmt.Errorf("rbac %q: ClusterRoleBinding %s: %w", name, n.BreakGlassBinding, err)
 		}
 		breakGlass = map[string]string{"binding": n.BreakGlassBinding, "group": group, "justification": b.Justification,
-			"approvedBy": b.ApprovedBy, "control": b.Control}
+			"approvedBy": b.ApprovedBy, "control": b.Control, "owner": b.Owner, "ticket": b.Ticket, "expires": b.Expires}
 	}
 	roleNames := map[string]string{}
 	for r, v := range n.Roles {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rampart-dev/rampart/components/rbac"
+	"github.com/rampart-dev/rampart/helpers/exemption"
 	"github.com/rampart-dev/rampart/helpers/identity"
 	"github.com/rampart-dev/rampart/internal/recmock"
 )
@@ -184,7 +185,7 @@ func TestRBAC_RolesHaveLeastVerbs(t *testing.T) {
 
 func TestRBAC_BreakGlassOnlyWhenTyped(t *testing.T) {
 	bg := &rbac.BreakGlass{Group: "platform-break-glass", Justification: "etcd restore runbook needs cluster-admin",
-		ApprovedBy: "CISO, CHG-1234", Control: "ITSG-33 AC-6(1)"}
+		Approval: exemption.Approval{ApprovedBy: "CISO, CHG-1234"}, Control: "ITSG-33 AC-6(1)"}
 	rec := mustRun(t, &rbac.RBACArgs{Tenants: []string{"team-a"}, BreakGlass: bg, GroupsPrefix: "idp:"})
 	b := rec.MustGet(t, tClusterRoleBinding, "rbac-break-glass").Plain()
 	subjects, _ := b["subjects"].([]any)
@@ -209,7 +210,7 @@ func TestRBAC_BreakGlassOnlyWhenTyped(t *testing.T) {
 
 func TestRBAC_RejectsBadArgsAtTheirKey(t *testing.T) {
 	good := func() *rbac.BreakGlass {
-		return &rbac.BreakGlass{Group: "break-glass", Justification: "etcd restore runbook needs cluster-admin", ApprovedBy: "CISO", Control: "ISM-1508"}
+		return &rbac.BreakGlass{Group: "break-glass", Justification: "etcd restore runbook needs cluster-admin", Approval: exemption.Approval{ApprovedBy: "CISO"}, Control: "ISM-1508"}
 	}
 	for _, tc := range []struct {
 		name string

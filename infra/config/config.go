@@ -76,7 +76,10 @@ type Config struct {
 	Network Network `json:"network"`
 	// Namespaces (rampart:namespaces): the platform namespaces, each
 	// restricted unless it carries a typed exemption {level baseline or
-	// privileged, justification, control}. Empty (the default):
+	// privileged, justification, control, owner, approvedBy, ticket,
+	// expires (YYYY-MM-DD, at most a year ahead; the four required outside
+	// local; expired refuses the preview, 14 days before warns)}. Empty
+	// (the default):
 	// rampart-ingress, rampart-system, openbao, keycloak, cert-manager,
 	// rampart-audit, trivy-system, falco (privileged, justified).
 	Namespaces []namespace.NamespaceArgs `json:"namespaces"`
@@ -92,7 +95,8 @@ type Config struct {
 	// the URL's port; a host name's addresses must be in allowedTargets),
 	// allowedTargets (a range inside the SSRF blocklist needs a
 	// justification), and any public address only under a typed
-	// publicEgress {ports, justification}; absent or {} means no gateway.
+	// publicEgress {ports, justification, owner, approvedBy, ticket,
+	// expires}; absent or {} means no gateway.
 	Gateway *GatewayConfig `json:"gateway"`
 	// OpenBao (rampart:openbao): the OpenBao cluster with its PKCS#11 seal
 	// (mechanism 0x1087 default, or 0x0009), chart (default) or external
@@ -164,7 +168,7 @@ type Config struct {
 	// "oidc:", the API server's groups prefix) + <tenant>-<role group>, and
 	// a ClusterRoleBinding of platform-admin to groupsPrefix +
 	// platform-admins. cluster-admin only as breakGlass {group,
-	// justification (20+ characters), approvedBy, control}, shown in the
+	// justification (20+ characters), approvedBy, control, owner, ticket, expires}, shown in the
 	// compliance report. Defaults and valid values: components/rbac
 	// (rbac.RBACArgs).
 	RBAC RBAC `json:"rbac"`
@@ -184,6 +188,9 @@ type Config struct {
 
 	// Secrets hold secret-bearing keys; each must be a Pulumi secret.
 	Secrets Secrets `json:"-"`
+	// builtInNamespaces: Namespaces are DefaultPlatformNamespaces, not
+	// written by the stack (their Falco exemption is then Rampart's own).
+	builtInNamespaces bool `json:"-"`
 }
 
 // Kubernetes says how the provider reaches the cluster.

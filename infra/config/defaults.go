@@ -64,6 +64,7 @@ func (c *Config) withDefaults() {
 	}
 	if len(c.Namespaces) == 0 {
 		c.Namespaces = DefaultPlatformNamespaces()
+		c.builtInNamespaces = true
 	}
 	if c.Kubernetes.SkipAwait == nil {
 		skip := c.Profile == ProfileLocal

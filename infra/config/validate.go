@@ -37,6 +37,7 @@ func (c *Config) Validate(ctx context.Context, resolve Resolver) error {
 	}
 
 	netpol.ValidateDNS(&l, k("network.dns"), c.Network.DNS)
+	c.validateExemptions(&l, Clock())
 
 	seen := map[string]string{}
 	claim := func(path, name string) {
