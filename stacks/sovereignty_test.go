@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart-dev/rampart/components/ingress"
 	"github.com/rampart-dev/rampart/internal/recmock"
@@ -62,6 +63,15 @@ func TestSovereignty_ImageFromAnUndeclaredRegistryFailsWithTheKeyAndTheRule(t *t
 
 	rec = recmock.New()
 	exc := map[string]any{"host": "registry.example.cn", "justification": "vendor-rebuilt gateway until the UK mirror carries it", "control": "NIS2 Art. 21(2)(d)"}
+	// Outside the local profile an exception, like every exemption, needs
+	// its owner, approver, ticket and last day.
+	if err := rec.Run(program, recmock.WithConfig(sovereignConfig(images, sovereignPolicy(exc)))); err == nil ||
+		!strings.Contains(err.Error(), "rampart:sovereignty.exceptions[0].owner") {
+		t.Fatalf("an exception without its approval: %v, want it refused at rampart:sovereignty.exceptions[0].owner", err)
+	}
+	exc["owner"], exc["approvedBy"], exc["ticket"] = "platform-team", "CISO", "SEC-42"
+	exc["expires"] = time.Now().UTC().AddDate(0, 3, 0).Format(time.DateOnly)
+	rec = recmock.New()
 	if err := rec.Run(program, recmock.WithConfig(sovereignConfig(images, sovereignPolicy(exc)))); err != nil {
 		t.Fatalf("an excepted host was refused: %v", err)
 	}

@@ -12,6 +12,7 @@ package sovereignty
 import (
 	"cmp"
 	"fmt"
+	"github.com/rampart-dev/rampart/helpers/exemption"
 	"net"
 	"net/netip"
 	"net/url"
@@ -92,6 +93,10 @@ type Exception struct {
 	// Control is the control the exception is recorded against (e.g.
 	// "NIS2 Art. 21(2)(d)"). Required.
 	Control string `json:"control"`
+	// Approval is the exception's owner, approver, ticket and last day,
+	// as every exemption's (rampart:…exceptions[].owner, approvedBy,
+	// ticket, expires).
+	exemption.Approval
 }
 
 // Policy is rampart:sovereignty.

@@ -17,13 +17,15 @@ const (
 	KindPodSecurity  = "pod-security"
 	KindPublicEgress = "public-egress"
 	KindBreakGlass   = "break-glass"
+	KindSovereignty  = "sovereignty"
 )
 
 // ExemptionRecord is one typed exemption of the stack, of any kind, with
 // its lifecycle: what the stack output "exemptions", the report and the
 // OSCAL plan of action and milestones list.
 type ExemptionRecord struct {
-	// Kind is KindPodSecurity, KindPublicEgress or KindBreakGlass.
+	// Kind is KindPodSecurity, KindPublicEgress, KindSovereignty or
+	// KindBreakGlass.
 	Kind string
 	// Key is the exemption's config key path, e.g.
 	// "rampart:namespaces[7].exemption".
@@ -44,8 +46,9 @@ type ExemptionRecord struct {
 }
 
 // ExemptionRecords lists every typed exemption of the stack: the platform
-// namespaces' Pod Security exemptions, the gateway's publicEgress and the
-// break-glass binding (when rampart:rbac is enabled).
+// namespaces' Pod Security exemptions, the gateway's publicEgress, the
+// sovereignty exceptions and the break-glass binding (when rampart:rbac is
+// enabled).
 func (c *Config) ExemptionRecords() []ExemptionRecord {
 	var out []ExemptionRecord
 	for i, n := range c.Namespaces {
@@ -59,6 +62,11 @@ func (c *Config) ExemptionRecords() []ExemptionRecord {
 		out = append(out, ExemptionRecord{Kind: KindPublicEgress, Key: Namespace + ":gateway.publicEgress",
 			Subject:       fmt.Sprintf("gateway egress to any public address on ports %v", g.PublicEgress.Ports),
 			Justification: g.PublicEgress.Justification, Approval: g.PublicEgress.Approval})
+	}
+	for i, x := range c.Sovereignty.Exceptions {
+		out = append(out, ExemptionRecord{Kind: KindSovereignty, Key: fmt.Sprintf("%s:sovereignty.exceptions[%d]", Namespace, i),
+			Subject: "the endpoint " + x.Host + " outside rampart:sovereignty.allowedJurisdictions", Justification: x.Justification,
+			Control: x.Control, Approval: x.Approval})
 	}
 	if b := c.RBAC.BreakGlass; c.RBAC.Enabled && b != nil {
 		out = append(out, ExemptionRecord{Kind: KindBreakGlass, Key: Namespace + ":rbac.breakGlass",
