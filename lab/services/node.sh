@@ -198,6 +198,10 @@ node_healthy() {
   local p
   [ -x "$LAB_BIN/kubelet" ] && [ -e "$NODE_NETNS_PATH" ] || return 1
   for p in "${NODE_PROCS[@]}"; do lab_running "$p" || return 1; done
+  # The images this lab imported (the probe is also the sandbox image): the
+  # kubelet's image garbage collection removes them under disk pressure,
+  # and nothing pulls them again (rampart.invalid is no registry).
+  node_ctr images ls -q 2>/dev/null | grep -qxF "$NODE_IMAGE" || return 1
   [ "$(node_kubectl get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ] &&
     [ "$(node_kubectl -n kube-system get pod coredns -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
 }
