@@ -29,6 +29,7 @@ import (
 	"github.com/rampart-dev/rampart/compliance"
 	"github.com/rampart-dev/rampart/compliance/report"
 	"github.com/rampart-dev/rampart/evidence"
+	"github.com/rampart-dev/rampart/internal/baodev"
 	"github.com/rampart-dev/rampart/internal/labenv"
 	"github.com/rampart-dev/rampart/internal/testkit"
 )
@@ -40,12 +41,12 @@ const keyName = "rampart-evidence"
 // file) and the key's public half as the server gives it, in PEM.
 func transitKey(t *testing.T, keyType string) (*evidence.Transit, []byte) {
 	t.Helper()
-	s := startDevServer(t, labenv.OpenBao(t))
-	s.must(t, http.MethodPost, "sys/mounts/transit", map[string]any{"type": "transit"})
-	s.must(t, http.MethodPost, "transit/keys/"+keyName, map[string]any{"type": keyType})
-	s.must(t, http.MethodPut, "sys/policies/acl/evidence-sign", map[string]any{"policy": evidence.TransitPolicy("transit", keyName)})
-	tr := &evidence.Transit{Addr: s.addr, Key: keyName, TokenFile: s.tokenFile(t, "evidence-sign"), CAFile: s.caFile}
-	k := s.must(t, http.MethodGet, "transit/keys/"+keyName, nil)
+	s := baodev.Start(t, labenv.OpenBao(t))
+	s.Must(t, http.MethodPost, "sys/mounts/transit", map[string]any{"type": "transit"})
+	s.Must(t, http.MethodPost, "transit/keys/"+keyName, map[string]any{"type": keyType})
+	s.Must(t, http.MethodPut, "sys/policies/acl/evidence-sign", map[string]any{"policy": evidence.TransitPolicy("transit", keyName)})
+	tr := &evidence.Transit{Addr: s.Addr, Key: keyName, TokenFile: s.TokenFile(t, "evidence-sign"), CAFile: s.CAFile}
+	k := s.Must(t, http.MethodGet, "transit/keys/"+keyName, nil)
 	data, _ := k["data"].(map[string]any)
 	keys, _ := data["keys"].(map[string]any)
 	v1, _ := keys["1"].(map[string]any)

@@ -22,6 +22,7 @@ import (
 	"github.com/rampart-dev/rampart/apiserver"
 	"github.com/rampart-dev/rampart/apiserver/encryption"
 	"github.com/rampart-dev/rampart/helpers/kmsplugin"
+	"github.com/rampart-dev/rampart/internal/baodev"
 	"github.com/rampart-dev/rampart/internal/labenv"
 )
 
@@ -72,7 +73,7 @@ func envelope(v []byte) (*kmsv2api.EncryptedObject, error) {
 // 127.0.0.1: OpenBao (a dev server), the proxy the plugin reaches it
 // through, the plugin (cmd/rampart-kms), etcd and kube-apiserver.
 type cluster struct {
-	bao    *devServer
+	bao    *baodev.Server
 	proxy  *tcpProxy
 	plugin *kmsPlugin
 	etcd   *etcdServer
@@ -164,25 +165,25 @@ func startCluster(t *testing.T) *cluster {
 		labenv.RequireTool(t, tool, toolFix[tool])
 	}
 	dir := t.TempDir()
-	c := &cluster{bao: startDevServer(t, baoBin)}
-	c.bao.must(t, http.MethodPost, "sys/mounts/"+mount, map[string]any{"type": "transit"})
-	c.bao.must(t, http.MethodPost, mount+"/keys/"+key, map[string]any{"type": "aes256-gcm96", "exportable": false})
+	c := &cluster{bao: baodev.Start(t, baoBin)}
+	c.bao.Must(t, http.MethodPost, "sys/mounts/"+mount, map[string]any{"type": "transit"})
+	c.bao.Must(t, http.MethodPost, mount+"/keys/"+key, map[string]any{"type": "aes256-gcm96", "exportable": false})
 	policy, err := kmsplugin.Policy(mount, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.bao.must(t, http.MethodPut, "sys/policies/acl/"+kmsplugin.PolicyName, map[string]any{"policy": string(policy)})
+	c.bao.Must(t, http.MethodPut, "sys/policies/acl/"+kmsplugin.PolicyName, map[string]any{"policy": string(policy)})
 	token := filepath.Join(dir, "token")
-	c.bao.token(t, token, kmsplugin.PolicyName)
+	c.bao.Token(t, token, kmsplugin.PolicyName)
 
-	c.proxy = newTCPProxy(t, strings.TrimPrefix(c.bao.addr, "https://"))
+	c.proxy = newTCPProxy(t, strings.TrimPrefix(c.bao.Addr, "https://"))
 	if err := os.Mkdir(filepath.Join(dir, "kms"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	// KeyRefresh 1 s: the plugin's Status names a rotated key at once, so
 	// the wait below is the API server's alone.
 	c.plugin = buildPlugin(t, dir, kmsplugin.Options{Address: "https://" + c.proxy.addr, TransitMount: mount, KeyName: key,
-		CAFile: c.bao.caFile, Listen: "unix://" + filepath.Join(dir, "kms", "kms.sock"), Timeout: 2 * time.Second, KeyRefresh: time.Second})
+		CAFile: c.bao.CAFile, Listen: "unix://" + filepath.Join(dir, "kms", "kms.sock"), Timeout: 2 * time.Second, KeyRefresh: time.Second})
 	c.plugin.start(t, token)
 
 	c.etcd = startEtcd(t, dir)

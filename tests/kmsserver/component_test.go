@@ -18,6 +18,7 @@ import (
 
 	"github.com/rampart-dev/rampart/components/kms"
 	"github.com/rampart-dev/rampart/helpers/kmsplugin"
+	"github.com/rampart-dev/rampart/internal/baodev"
 	"github.com/rampart-dev/rampart/internal/baomock"
 	"github.com/rampart-dev/rampart/internal/labenv"
 )
@@ -34,14 +35,14 @@ import (
 // Server-backed mocks, not the provider end to end: the provider's diffing
 // and read-back are not exercised.
 func TestKMSComponent_ServerBacked_CreatesTheKeyAndNarrowPolicy(t *testing.T) {
-	s := startDevServer(t, labenv.OpenBao(t))
-	b := baomock.New(t, s.addr, s.rootToken, s.caFile)
+	s := baodev.Start(t, labenv.OpenBao(t))
+	b := baomock.New(t, s.Addr, s.RootToken, s.CAFile)
 	rec := b.Recorder()
 	out := map[string]string{}
 	var mu sync.Mutex
 	err := rec.Run(func(ctx *pulumi.Context) error {
-		vp, err := vault.NewProvider(ctx, "openbao", &vault.ProviderArgs{Address: pulumi.String(s.addr), CaCertFile: pulumi.String(s.caFile),
-			Token: pulumi.ToSecret(pulumi.String(s.rootToken)).(pulumi.StringOutput)})
+		vp, err := vault.NewProvider(ctx, "openbao", &vault.ProviderArgs{Address: pulumi.String(s.Addr), CaCertFile: pulumi.String(s.CAFile),
+			Token: pulumi.ToSecret(pulumi.String(s.RootToken)).(pulumi.StringOutput)})
 		if err != nil {
 			return err
 		}
@@ -80,7 +81,7 @@ func TestKMSComponent_ServerBacked_CreatesTheKeyAndNarrowPolicy(t *testing.T) {
 			t.Errorf("key %s = %s, want %s", f, got, want)
 		}
 	}
-	if code, res := s.call(t, s.rootToken, http.MethodDelete, mount+"/keys/"+keyName, nil); code != http.StatusBadRequest {
+	if code, res := s.Call(t, s.RootToken, http.MethodDelete, mount+"/keys/"+keyName, nil); code != http.StatusBadRequest {
 		t.Errorf("root deleting the key: HTTP %d %v, want 400 (deletion_allowed false)", code, res["errors"])
 	}
 	pol, err := b.Read("sys/policies/acl/" + policyName)
@@ -94,20 +95,20 @@ func TestKMSComponent_ServerBacked_CreatesTheKeyAndNarrowPolicy(t *testing.T) {
 	// A token holding only the policy.
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")
-	s.token(t, tokenFile, policyName)
+	s.Token(t, tokenFile, policyName)
 	raw, err := os.ReadFile(tokenFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tok := strings.TrimSpace(string(raw))
 	plaintext := base64.StdEncoding.EncodeToString([]byte("a data key, as the API server sends it"))
-	code, enc := s.call(t, tok, http.MethodPost, mount+"/encrypt/"+keyName, map[string]any{"plaintext": plaintext})
+	code, enc := s.Call(t, tok, http.MethodPost, mount+"/encrypt/"+keyName, map[string]any{"plaintext": plaintext})
 	data, _ := enc["data"].(map[string]any)
 	ct, _ := data["ciphertext"].(string)
 	if code != http.StatusOK || !strings.HasPrefix(ct, "vault:v1:") {
 		t.Fatalf("encrypt with the policy's token: HTTP %d %v, want a vault:v1: ciphertext", code, enc)
 	}
-	code, dec := s.call(t, tok, http.MethodPost, mount+"/decrypt/"+keyName, map[string]any{"ciphertext": ct})
+	code, dec := s.Call(t, tok, http.MethodPost, mount+"/decrypt/"+keyName, map[string]any{"ciphertext": ct})
 	data, _ = dec["data"].(map[string]any)
 	if code != http.StatusOK || data["plaintext"] != plaintext {
 		t.Errorf("decrypt with the policy's token: HTTP %d %v, want the plaintext back", code, dec)
@@ -120,13 +121,13 @@ func TestKMSComponent_ServerBacked_CreatesTheKeyAndNarrowPolicy(t *testing.T) {
 		{http.MethodGet, mount + "/export/encryption-key/" + keyName},
 		{http.MethodGet, "sys/mounts"},
 	} {
-		if code, _ := s.call(t, tok, req.method, req.path, map[string]any{"plaintext": plaintext}); code != http.StatusForbidden {
+		if code, _ := s.Call(t, tok, req.method, req.path, map[string]any{"plaintext": plaintext}); code != http.StatusForbidden {
 			t.Errorf("policy's token: %s %s = HTTP %d, want 403", req.method, req.path, code)
 		}
 	}
 
 	// The plugin, in-process, on that token and the component's outputs.
-	p, err := kmsplugin.New(kmsplugin.Options{Address: s.addr, TransitMount: mount, KeyName: keyName, TokenFile: tokenFile, CAFile: s.caFile})
+	p, err := kmsplugin.New(kmsplugin.Options{Address: s.Addr, TransitMount: mount, KeyName: keyName, TokenFile: tokenFile, CAFile: s.CAFile})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func TestKMS_ServerBacked_SecretsEncryptedInEtcdByOpenBao(t *testing.T) {
 	})
 
 	step("transit key rotated: new writes carry key ID 2, a storage migration moves the old ones", func(t *testing.T) {
-		c.bao.must(t, http.MethodPost, mount+"/keys/"+key+"/rotate", nil)
+		c.bao.Must(t, http.MethodPost, mount+"/keys/"+key+"/rotate", nil)
 		// KMS v2 keeps writing with its cached data key until a Status call
 		// names a new key ID: its background poll runs once a minute, its
 		// readyz check at most every 20 s. Each round asks readyz (which runs
@@ -259,7 +259,7 @@ func TestKMS_ServerBacked_SecretsEncryptedInEtcdByOpenBao(t *testing.T) {
 
 	step("plugin with a token lacking the policy fails the kms check", func(t *testing.T) {
 		bad := filepath.Join(c.plugin.dir, "token-without-policy")
-		c.bao.token(t, bad, "default")
+		c.bao.Token(t, bad, "default")
 		c.plugin.proc.stop(t)
 		c.plugin.start(t, bad)
 		st := pluginStatus(t, c.plugin)

@@ -16,6 +16,7 @@ import (
 	kmsapi "k8s.io/kms/apis/v2"
 
 	"github.com/rampart-dev/rampart/helpers/kmsplugin"
+	"github.com/rampart-dev/rampart/internal/baodev"
 	"github.com/rampart-dev/rampart/internal/labenv"
 )
 
@@ -26,9 +27,9 @@ const (
 
 // plugin runs a kmsplugin on a socket in dir until the test ends and
 // returns the gRPC client kube-apiserver would use.
-func plugin(t *testing.T, s *devServer, dir, tokenFile string) kmsapi.KeyManagementServiceClient {
+func plugin(t *testing.T, s *baodev.Server, dir, tokenFile string) kmsapi.KeyManagementServiceClient {
 	t.Helper()
-	o := kmsplugin.Options{Address: s.addr, TransitMount: mount, KeyName: key, TokenFile: tokenFile, CAFile: s.caFile,
+	o := kmsplugin.Options{Address: s.Addr, TransitMount: mount, KeyName: key, TokenFile: tokenFile, CAFile: s.CAFile,
 		Listen: "unix://" + filepath.Join(dir, "kms.sock"), Timeout: 2 * time.Second, KeyRefresh: time.Second}
 	p, err := kmsplugin.New(o)
 	if err != nil {
@@ -94,18 +95,18 @@ func decrypt(t *testing.T, c kmsapi.KeyManagementServiceClient, ct []byte, keyID
 // unhealthy with a token lacking the policy, and once OpenBao is stopped
 // reports unhealthy and refuses to encrypt (no plaintext fallback).
 func TestKMSPlugin_ServerBacked_WrapsWithTheTransitKeyAndFailsClosed(t *testing.T) {
-	s := startDevServer(t, labenv.OpenBao(t))
-	s.must(t, http.MethodPost, "sys/mounts/"+mount, map[string]any{"type": "transit"})
-	s.must(t, http.MethodPost, mount+"/keys/"+key, map[string]any{"type": "aes256-gcm96", "exportable": false})
+	s := baodev.Start(t, labenv.OpenBao(t))
+	s.Must(t, http.MethodPost, "sys/mounts/"+mount, map[string]any{"type": "transit"})
+	s.Must(t, http.MethodPost, mount+"/keys/"+key, map[string]any{"type": "aes256-gcm96", "exportable": false})
 	policy, err := kmsplugin.Policy(mount, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.must(t, http.MethodPut, "sys/policies/acl/"+kmsplugin.PolicyName, map[string]any{"policy": string(policy)})
+	s.Must(t, http.MethodPut, "sys/policies/acl/"+kmsplugin.PolicyName, map[string]any{"policy": string(policy)})
 
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")
-	s.token(t, tokenFile, kmsplugin.PolicyName)
+	s.Token(t, tokenFile, kmsplugin.PolicyName)
 	c := plugin(t, s, dir, tokenFile)
 
 	if st := status(t, c); st.Healthz != kmsplugin.Healthy || st.Version != "v2" || st.KeyId != "1" {
@@ -137,13 +138,13 @@ func TestKMSPlugin_ServerBacked_WrapsWithTheTransitKeyAndFailsClosed(t *testing.
 		{http.MethodGet, mount + "/keys/other-key"},
 		{http.MethodGet, "sys/mounts"},
 	} {
-		if code, _ := s.call(t, strings.TrimSpace(string(tok)), req.method, req.path, map[string]any{"plaintext": "AA=="}); code != http.StatusForbidden {
+		if code, _ := s.Call(t, strings.TrimSpace(string(tok)), req.method, req.path, map[string]any{"plaintext": "AA=="}); code != http.StatusForbidden {
 			t.Errorf("plugin token: %s %s = HTTP %d, want 403", req.method, req.path, code)
 		}
 	}
 
 	t.Run("rotation", func(t *testing.T) {
-		s.must(t, http.MethodPost, mount+"/keys/"+key+"/rotate", nil)
+		s.Must(t, http.MethodPost, mount+"/keys/"+key+"/rotate", nil)
 		enc2, err := encrypt(t, c, dek)
 		if err != nil {
 			t.Fatal(err)
@@ -161,7 +162,7 @@ func TestKMSPlugin_ServerBacked_WrapsWithTheTransitKeyAndFailsClosed(t *testing.
 
 	t.Run("token without the policy", func(t *testing.T) {
 		// Same file, replaced by a rename: the plugin reads it again.
-		s.token(t, tokenFile, "default")
+		s.Token(t, tokenFile, "default")
 		time.Sleep(1100 * time.Millisecond) // past KeyRefresh, so Status reads the key again
 		st := status(t, c)
 		if st.Healthz == kmsplugin.Healthy || !strings.Contains(st.Healthz, "403") || strings.Contains(st.Healthz, "\n") {
@@ -170,14 +171,14 @@ func TestKMSPlugin_ServerBacked_WrapsWithTheTransitKeyAndFailsClosed(t *testing.
 		if _, err := encrypt(t, c, dek); err == nil {
 			t.Error("Encrypt succeeded with a token lacking the policy")
 		}
-		s.token(t, tokenFile, kmsplugin.PolicyName)
+		s.Token(t, tokenFile, kmsplugin.PolicyName)
 		if st := status(t, c); st.Healthz != kmsplugin.Healthy {
 			t.Errorf("Status after the token file got a good token again = %+v, want ok", st)
 		}
 	})
 
 	t.Run("OpenBao stopped", func(t *testing.T) {
-		s.stop(t)
+		s.Stop(t)
 		st := status(t, c)
 		if st.Healthz == kmsplugin.Healthy {
 			t.Errorf("Status with OpenBao stopped = %+v, want unhealthy", st)
