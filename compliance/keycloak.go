@@ -22,9 +22,9 @@ const (
 	maxAccessToken = 5 * time.Minute
 	// maxSSOIdle is the STOA security hardening checklist's idle session timeout.
 	maxSSOIdle = 15 * time.Minute
-	// maxLoginFailures is the most failures before lockout the keycloak
-	// component accepts (ISM-1403).
-	maxLoginFailures = 10
+	// maxLoginFailures is the most failures before lockout: ISM-1403's
+	// five, the most the keycloak component accepts.
+	maxLoginFailures = 5
 )
 
 // keycloakRealms returns the realms, whether the stack deploys Keycloak

@@ -511,7 +511,7 @@ func TestProgram_RejectsInvalidPlatformConfigAndRegistersNothing(t *testing.T) {
 		{"keycloak brute force off by count", map[string]string{"rampart:keycloak": kc("bruteForce.maxLoginFailures", 50)}, nil,
 			"rampart:keycloak.bruteForce.maxLoginFailures: 50"},
 		{"keycloak explicit zero login failures", map[string]string{"rampart:keycloak": kc("bruteForce.maxLoginFailures", 0)}, nil,
-			`rampart:keycloak.bruteForce.maxLoginFailures: 0: 0 is not "unset": a lockout after 0 failures is no lockout, and online guessing would go unchecked (ISM-1403) — remove the key for the default 5, or use 3-10`},
+			`rampart:keycloak.bruteForce.maxLoginFailures: 0: 0 is not "unset": a lockout after 0 failures is no lockout, and online guessing would go unchecked (ISM-1403) — remove the key for the default 5, or use 3-5`},
 		{"keycloak weak password hash", map[string]string{"rampart:keycloak": kc("passwordPolicy.hashIterations", 1000)}, nil,
 			"rampart:keycloak.passwordPolicy.hashIterations: 1000"},
 		{"keycloak webauthn without user verification", map[string]string{"rampart:keycloak": kc("webAuthn.userVerification", "discouraged")}, nil,

@@ -19,8 +19,9 @@ type BruteForce struct {
 	// (permanent lockout turns brute force into denial of service).
 	PermanentLockout bool `json:"permanentLockout,omitempty"`
 	// MaxLoginFailures before lockout. Default 5 (nil, the key absent);
-	// valid 3-10 (ISM-1403: at most 5 for privileged users is the usual
-	// reading; > 10 makes guessing cheap). A pointer because an explicit 0
+	// valid 3-5: ISM-1403 locks user accounts out after at most five
+	// failed logon attempts, and fewer than 3 locks users out on typos. A
+	// pointer because an explicit 0
 	// is not "unset": a lockout after 0 failures is no lockout, so 0 is
 	// refused at its key instead of silently becoming 5.
 	MaxLoginFailures *int `json:"maxLoginFailures,omitempty"`
@@ -67,9 +68,11 @@ func (b *BruteForce) withDefaults() {
 func (b *BruteForce) validate(path string, l *verr.List) {
 	switch n, p := *b.MaxLoginFailures, verr.Path(path, "maxLoginFailures"); {
 	case n == 0: // only an explicit 0: the default is 5
-		l.NotUnset(p, 0, "a lockout after 0 failures is no lockout, and online guessing would go unchecked (ISM-1403)", defaultMaxLoginFailures, "use 3-10")
-	case n < 3 || n > 10:
-		l.Add(p, n, "fewer than 3 locks users out on typos; more than 10 makes online guessing cheap (ISM-1403)", "use 5")
+		l.NotUnset(p, 0, "a lockout after 0 failures is no lockout, and online guessing would go unchecked (ISM-1403)", defaultMaxLoginFailures, "use 3-5")
+	case n < 3:
+		l.Add(p, n, "fewer than 3 locks users out on typos", "use 3-5")
+	case n > 5:
+		l.Add(p, n, "more than 5 leaves online guessing cheaper than ISM-1403 allows (lockout after at most five failed logons)", "use 3-5")
 	}
 	for _, d := range b.lifespans() {
 		d.check(l, path)

@@ -121,7 +121,7 @@ func TestRealm_DefaultsAreSeed000Hardening(t *testing.T) {
 		"accessCodeLifespan": "1m0s", "accessCodeLifespanLogin": "10m0s",
 		"actionTokenGeneratedByUserLifespan": "5m0s", "actionTokenGeneratedByAdminLifespan": "12h0m0s",
 		"revokeRefreshToken": true, "refreshTokenMaxReuse": float64(0),
-		"passwordPolicy": "length(14) and maxLength(128) and digits(1) and lowerCase(1) and upperCase(1) and specialChars(1) and notUsername and notEmail and passwordHistory(12) and hashAlgorithm(pbkdf2-sha512) and hashIterations(210000)",
+		"passwordPolicy": "length(15) and maxLength(128) and digits(1) and lowerCase(1) and upperCase(1) and specialChars(1) and notUsername and notEmail and passwordHistory(12) and hashAlgorithm(pbkdf2-sha512) and hashIterations(210000)",
 	} {
 		at(t, r, v, k)
 	}

@@ -38,7 +38,8 @@ var minIterations = map[HashAlgorithm]int{HashPBKDF2SHA512: 210000, HashPBKDF2SH
 // explicit 0 is a value there (history: 0 turns history off), never
 // replaced by a default, and refused where 0 is not valid.
 type PasswordPolicy struct {
-	// MinLength defaults to 14 (ISM-0421 for single-factor; NIST asks ≥ 8); valid 8-128.
+	// MinLength defaults to 15 (ISM-0421: at least 15 characters where a
+	// password is the single factor; NIST asks ≥ 8); valid 8-128.
 	MinLength int `json:"minLength,omitempty"`
 	// MaxLength defaults to 128 (bounds hashing cost of a huge password); valid MinLength-4096.
 	MaxLength int `json:"maxLength,omitempty"`
@@ -95,7 +96,7 @@ func (p *PasswordPolicy) withDefaults() {
 	if p.exact {
 		return
 	}
-	p.MinLength = cmp.Or(p.MinLength, 14)
+	p.MinLength = cmp.Or(p.MinLength, 15)
 	p.MaxLength = cmp.Or(p.MaxLength, 128)
 	// All four together: a Go caller who sets one class count means the
 	// others to be 0, which a zero field could not say otherwise.
@@ -180,7 +181,7 @@ func kindWords(k reflect.Kind) string {
 }
 
 // String renders the policy in Keycloak's syntax, e.g.
-// "length(14) and maxLength(128) and digits(1) and … and hashIterations(210000)".
+// "length(15) and maxLength(128) and digits(1) and … and hashIterations(210000)".
 func (p PasswordPolicy) String() string {
 	var parts []string
 	add := func(id string, n int) {
@@ -211,7 +212,7 @@ func (p PasswordPolicy) String() string {
 
 var policyTerm = regexp.MustCompile(`^([A-Za-z]+)(?:\(([^()]*)\))?$`)
 
-// ParsePasswordPolicy reads Keycloak's policy syntax ("length(14) and
+// ParsePasswordPolicy reads Keycloak's policy syntax ("length(15) and
 // notUsername and …") for the policies PasswordPolicy models, so a stack
 // config string is checked when the program runs, not when Keycloak refuses
 // it mid-update. Unknown or malformed terms are errors; the result is not
@@ -287,9 +288,9 @@ func (p PasswordPolicy) validate(path string, l *verr.List) {
 		l.Add(at(key), 0, "0 is not \"unset\": a key given is kept as written, and 0 is not valid here", fmt.Sprintf("remove the key for the default %d", def))
 		return true
 	}
-	minZero := zero("minLength", p.MinLength, 14)
+	minZero := zero("minLength", p.MinLength, 15)
 	if !minZero && (p.MinLength < 8 || p.MinLength > 128) {
-		l.Add(at("minLength"), p.MinLength, "passwords shorter than 8 characters are guessable (NIST SP 800-63B §5.1.1.2)", "use 14 or more (ISM-0421), at most 128")
+		l.Add(at("minLength"), p.MinLength, "passwords shorter than 8 characters are guessable (NIST SP 800-63B §5.1.1.2)", "use 15 or more (ISM-0421), at most 128")
 	}
 	if !zero("maxLength", p.MaxLength, 128) && (p.MaxLength < p.MinLength || p.MaxLength > 4096) {
 		l.Add(at("maxLength"), p.MaxLength, fmt.Sprintf("must lie between minLength (%d) and 4096", p.MinLength), "use 128 (64 or more per NIST SP 800-63B)")

@@ -183,14 +183,14 @@ func TestRealmArgs_PartialBruteForceKeepsTheOtherDefaults(t *testing.T) {
 
 func TestRealmArgs_PartialPasswordPolicyKeepsTheOtherDefaults(t *testing.T) {
 	for _, c := range []struct{ policy, want string }{
-		{`{"minLength": 16}`, strings.Replace(DefaultPasswordPolicy().String(), "length(14)", "length(16)", 1)},
+		{`{"minLength": 16}`, strings.Replace(DefaultPasswordPolicy().String(), "length(15)", "length(16)", 1)},
 		{`{"digits": 2}`, strings.Replace(DefaultPasswordPolicy().String(), "digits(1)", "digits(2)", 1)},
 		// The iteration default follows the hash given.
 		{`{"hash": "pbkdf2-sha256"}`, strings.Replace(strings.Replace(DefaultPasswordPolicy().String(),
 			"pbkdf2-sha512", "pbkdf2-sha256", 1), "210000", "600000", 1)},
 		// An explicit 0 where 0 is valid is kept, not replaced by the default.
 		{`{"digits": 0, "lowerCase": 0, "upperCase": 0, "specialChars": 0, "history": 0}`,
-			"length(14) and maxLength(128) and notUsername and notEmail and hashAlgorithm(pbkdf2-sha512) and hashIterations(210000)"},
+			"length(15) and maxLength(128) and notUsername and notEmail and hashAlgorithm(pbkdf2-sha512) and hashIterations(210000)"},
 	} {
 		r := realmOf(t, `{`+minimal+`, "passwordPolicy": `+c.policy+`}`)
 		at(t, r, c.want, "passwordPolicy")
@@ -208,11 +208,11 @@ func TestNewRealm_RejectsAnExplicitZeroInsteadOfTakingTheDefault(t *testing.T) {
 		{`"bruteForce": {"failureReset": "-1h"}`, `bruteForce.failureReset: "-1h"`, `not "unset"`, "remove the key for the default 12h0m0s"},
 		{`"otp": {"period": "0s"}`, `otp.period: "0s"`, `not "unset"`, "remove the key for the default 30s"},
 		{`"events": {"expiration": "0s"}`, `events.expiration: "0s"`, `not "unset"`, "remove the key for the default 8760h0m0s"},
-		{`"passwordPolicy": {"minLength": 0}`, "passwordPolicy.minLength: 0", `not "unset"`, "remove the key for the default 14"},
+		{`"passwordPolicy": {"minLength": 0}`, "passwordPolicy.minLength: 0", `not "unset"`, "remove the key for the default 15"},
 		{`"passwordPolicy": {"hashIterations": 0}`, "passwordPolicy.hashIterations: 0", `not "unset"`, "remove the key for the default 210000"},
 		{`"events": {"listeners": []}`, "events.listeners: []", `not "unset"`, `remove the key for the default ["jboss-logging"]`},
 		{`"webAuthn": {"signatureAlgorithms": []}`, "webAuthn.signatureAlgorithms: []", `not "unset"`, "remove the key for the default [ES256, RS256]"},
-		{`"bruteForce": {"maxLoginFailures": 0}`, "bruteForce.maxLoginFailures: 0", "a lockout after 0 failures is no lockout", "remove the key for the default 5, or use 3-10"},
+		{`"bruteForce": {"maxLoginFailures": 0}`, "bruteForce.maxLoginFailures: 0", "a lockout after 0 failures is no lockout", "remove the key for the default 5, or use 3-5"},
 		{`"otp": {"digits": 0}`, "otp.digits: 0", `not "unset"`, "remove the key for the default 6"},
 		{`"smtp": {"host": "smtp.example.org", "from": "no-reply@example.org", "port": 0}`, "smtp.port: 0", `not "unset"`, "remove the key for the default 587"},
 		{`"smtp": {"host": "smtp.example.org", "from": "no-reply@example.org", "implicitTls": true, "port": 0}`, "smtp.port: 0", `not "unset"`, "remove the key for the default 465"},

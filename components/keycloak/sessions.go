@@ -17,7 +17,8 @@ type Sessions struct {
 	// minutes); valid 1 min - 15 min. NIS2 Art. 21(2)(i).
 	AccessToken Duration `json:"accessToken,omitzero"`
 	// SSOIdle ends a browser session after this much inactivity. Default 15
-	// min; valid AccessToken - SSOMax. ISM-0853 (session lock).
+	// min; valid AccessToken - SSOMax. ISM-0428 (session lock after at most
+	// 15 minutes of inactivity).
 	SSOIdle Duration `json:"ssoIdle,omitzero"`
 	// SSOMax ends a browser session regardless of activity. Default 10 h (a
 	// working day); valid SSOIdle - 24 h.
