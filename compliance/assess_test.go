@@ -268,13 +268,14 @@ func TestAssess_ControlsRollUpFromTheirItems(t *testing.T) {
 		"ITSG-33 SC-7":                    compliance.Fail,
 		"ITSG-33 CM-6, CM-7":              compliance.Pass,
 		"NIS2 Art. 21(2)(i)":              compliance.Partial, // rbac-bindings (rampart:rbac) passes; the Keycloak items are not deployed
-		"ISM ISM-1406..1430":              compliance.NotDeployed,
+		"ISM ISM-1808":                    compliance.NotDeployed,
 		"NIS2 Art. 21(2)(h)":              compliance.Partial, // tls-ingress passes, secrets-vault not deployed
 		"CE+ CE-4 (secure configuration)": compliance.Partial, // pss-restricted passes, admission-webhooks is judged live only
 		"ITSG-33 SC-7(5)":                 compliance.Pass,
 		"DORA Art. 9(4)(c)":               compliance.Fail,
 		"CE+ AC-1..AC-5":                  compliance.Fail,
-		"ISM ISM-0457..0494":              compliance.Partial, // tls-ingress passes, secrets-vault not deployed
+		"ISM ISM-1552":                    compliance.Pass,    // tls-ingress alone
+		"ISM ISM-1584":                    compliance.Partial, // as CE+ CE-4
 		"ITSG-33 AU-2, AU-9, AU-11":       compliance.NotDeployed,
 	}
 	got := map[string]compliance.ControlResult{}

@@ -55,17 +55,17 @@ func Checklist() []Item {
 	return []Item{
 		{"tls-ingress", "TLS on all ingress endpoints", Enforced,
 			[]string{"components/ingress/gateway.go", "components/ingress/args.go", "infra/config/ingress.go", "stacks/ingress.go", "lab/services/crds.sh", "tests/e2e/ingress_test.go", "tests/egtranslate"},
-			ctl("Art. 21(2)(h)", "Art. 9(4)(d)", "CE-3", "SC-8, SC-13", "ISM-0457..0494")},
+			ctl("Art. 21(2)(h)", "Art. 9(4)(d)", "CE-3", "SC-8, SC-13", "ISM-1552", "ISM-0469")},
 		{"netpol", "NetworkPolicy applied to every namespace (default-deny, DNS, tenant isolation)", Enforced,
 			[]string{"components/netpol/netpol.go", "stacks/baseline.go"},
 			ctl("Art. 21(2)(e)", "Art. 9(4)(c)", "AC-1..AC-5", "SC-7", "ISM-1182")},
 		{"pss-restricted", "Pod Security Standard set to restricted (typed, justified exemptions)", Enforced,
 			[]string{"components/namespace/namespace.go", "helpers/hardening/pss.go", "compliance/podslive.go", "compliance/serviceaccounts.go"},
-			ctl("Art. 21(2)(e)", "Art. 9(2)", "CE-4 (secure configuration)", "CM-6, CM-7", "ISM-1584")},
+			ctl("Art. 21(2)(e)", "Art. 9(2)", "CE-4 (secure configuration)", "CM-6, CM-7", "ISM-1584", "ISM-1604")},
 		{"keycloak-bruteforce", "Keycloak brute force protection enabled", Component,
-			[]string{"components/keycloak"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-7", "ISM-1173")},
+			[]string{"components/keycloak"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-7", "ISM-1403")},
 		{"token-lifespans", "Token lifespans shortened (5 min access, 15 min idle)", Component,
-			[]string{"components/keycloak"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-12", "ISM-1164")},
+			[]string{"components/keycloak"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-12", "ISM-0428")},
 		{"ssrf-blocklist", "SSRF blocklist active (egress ipBlocks except it; backend URLs checked)", Enforced,
 			[]string{"components/netpol/blocklist.go", "infra/config/validate.go"},
 			ctl("Art. 21(2)(e)", "Art. 9(4)(c)", "N/A", "SC-7(5)", "ISM-1416")},
@@ -73,23 +73,23 @@ func Checklist() []Item {
 			[]string{"components/ingress/gateway.go", "components/ingress/args.go", "tests/egtranslate"},
 			ctl("Art. 21(2)(e)", "Art. 9(4)(d)", "CE-3", "SC-8", "ISM-1424")},
 		{"secrets-vault", "Secrets in OpenBao (not in env or ConfigMap); HSM seal", Component,
-			[]string{"components/openbao", "components/pki"}, ctl("Art. 21(2)(h)", "Art. 9(4)(d)", "CE-3", "SC-12, SC-13, SC-28", "ISM-0457..0494")},
+			[]string{"components/openbao", "components/pki"}, ctl("Art. 21(2)(h)", "Art. 9(4)(d)", "CE-3", "SC-12, SC-13, SC-28", "ISM-1402")},
 		// The sovereign-cloud hardening guide's Kubernetes secrets
 		// encryption: etcd holds Secrets wrapped by a key that never leaves
 		// the platform's OpenBao. Encryption at rest with managed keys (NIS2
-		// (h), DORA 9(4)(d), ITSG-33 SC-12/SC-28, the ISM's cryptography
-		// chapter) mapped as secrets-vault, its sibling.
+		// (h), DORA 9(4)(d), ITSG-33 SC-12/SC-28) mapped as secrets-vault,
+		// its sibling; ISM-1769 because the key is AES-256.
 		{"secrets-kms", "Kubernetes secrets encryption (KMS v2 on an OpenBao transit key: aes256-gcm96, not exportable, not deletable; the plugin's token limited to encrypt/decrypt with it; the API server's kms-providers check healthy)", Component,
 			[]string{"components/kms", "infra/config/kms.go", "stacks/platform.go", "helpers/kmsplugin", "cmd/rampart-kms", "apiserver/encryption", "apiserver/encryption.go", "compliance/kms.go", "tests/kmsserver"},
-			ctl("Art. 21(2)(h)", "Art. 9(4)(d)", "CE-3", "SC-12, SC-28", "ISM-0457..0494")},
+			ctl("Art. 21(2)(h)", "Art. 9(4)(d)", "CE-3", "SC-12, SC-28", "ISM-1402", "ISM-1769")},
 		{"rbac-no-default-admin", "RBAC roles assigned (no default admin access)", Component,
-			[]string{"components/keycloak", "compliance/rbac.go", "helpers/inventorykinds/kinds.go"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-2, AC-6", "ISM-0432..0445")},
+			[]string{"components/keycloak", "compliance/rbac.go", "helpers/inventorykinds/kinds.go"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-2, AC-6", "ISM-1508")},
 		{"audit-trail", "Audit trail enabled (API-server audit policy of the sovereign-cloud hardening guide; WORM storage)", Component,
-			[]string{"apiserver/auditpolicy", "apiserver/audit.go", "apiserver/snippets.go", "cmd/rampart/apiserver.go", "lab/services/kube.sh", "components/audit/audit.go", "components/audit/args.go", "components/audit/loki.go", "components/audit/agent.go", "infra/config/audit.go", "infra/providers/aws.go", "tests/s3server"}, ctl("Art. 21(2)(b)", "Art. 12", "CE-5", "AU-2, AU-9, AU-11", "ISM-0580..0620")},
-		{"alerting", "Alerting configured (Falco → Loki; Alertmanager only when configured)", Component, []string{"components/runtime/falco.go", "components/runtime/rules.go"}, ctl("Art. 23", "Art. 17, 19", "CE-6", "IR-4, IR-6", "ISM-0123..0140")},
+			[]string{"apiserver/auditpolicy", "apiserver/audit.go", "apiserver/snippets.go", "cmd/rampart/apiserver.go", "lab/services/kube.sh", "components/audit/audit.go", "components/audit/args.go", "components/audit/loki.go", "components/audit/agent.go", "infra/config/audit.go", "infra/providers/aws.go", "tests/s3server"}, ctl("Art. 21(2)(b)", "Art. 12", "CE-5", "AU-2, AU-9, AU-11", "ISM-1405", "ISM-1815")},
+		{"alerting", "Alerting configured (Falco → Loki; Alertmanager only when configured)", Component, []string{"components/runtime/falco.go", "components/runtime/rules.go"}, ctl("Art. 23", "Art. 17, 19", "CE-6", "IR-4, IR-6", "ISM-1906", "ISM-1907")},
 		{"image-scanning", "Container images scanned (Trivy) and runtime detection (Falco)", Enforced,
 			[]string{"components/runtime", "helpers/podsecurity", "tests/e2e/podsecurity_test.go", "tests/trivyscan"},
-			ctl("Art. 21(2)(d)", "Art. 28", "N/A", "SA-12, SI-3", "ISM-1406..1430")},
+			ctl("Art. 21(2)(d)", "Art. 28", "N/A", "SA-12, SI-3", "ISM-1808", "ISM-1034")},
 		// An undeclared webhook sees (and a mutating one rewrites) every
 		// matching request: logical access to the cluster's objects
 		// (NIS2 (i), DORA 9(4)(c)), an unlisted component in the request
@@ -104,19 +104,21 @@ func Checklist() []Item {
 		// break-glass.
 		{"rbac-bindings", "RBAC: least-verb roles bound per tenant to its OIDC groups; cluster-admin only as typed break-glass; nothing bound to the broad system groups", Component,
 			[]string{"components/rbac", "infra/config/rbac.go", "stacks/rbac.go", "compliance/rbacbindings.go", "inventory/reach.go"},
-			ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "User access control", "AC-2, AC-6", "ISM-1508, ISM-1852")},
+			ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "User access control", "AC-2, AC-6", "ISM-1508", "ISM-1852")},
 		// Who runs every external endpoint and where: supply-chain
 		// security (NIS2 (d)) and ICT third-party risk (DORA Art. 28),
 		// external system services (SA-9) and the supply chain (SA-12);
-		// the ISM range is the catalog's supply-chain one (image-scanning,
-		// signed-commits). CE+ has no such requirement.
+		// ISM-1631, suppliers identified. CE+ has no such requirement.
 		{"sovereignty", "Every external endpoint (images, charts, ACME, issuers, IdP, transit, audit store, alert sinks, scanner DBs) listed with operator and jurisdiction; none outside rampart:sovereignty.allowedJurisdictions without a typed exception", Enforced,
 			[]string{"helpers/sovereignty", "infra/config/sovereignty.go", "stacks/sovereignty.go", "compliance/sovereignty.go"},
-			ctl("Art. 21(2)(d)", "Art. 28", "N/A", "SA-9, SA-12", "ISM-1406..1430")},
-		{"signed-commits", "Signed commits enforced", OutOfScope, nil, ctl("Art. 21(2)(d)", "Art. 28", "N/A", "SA-12", "ISM-1406..1430")},
+			ctl("Art. 21(2)(d)", "Art. 28", "N/A", "SA-9, SA-12", "ISM-1631")},
+		{"signed-commits", "Signed commits enforced", OutOfScope, nil, ctl("Art. 21(2)(d)", "Art. 28", "N/A", "SA-12", "ISM-1816")},
 	}
 }
 
-func ctl(nis2, dora, ce, itsg, ism string) map[string][]string {
-	return map[string][]string{"NIS2": {nis2}, "DORA": {dora}, "CE+": {ce}, "ITSG-33": {itsg}, "ISM": {ism}}
+// ctl maps an item to its controls: one label each for NIS2, DORA, CE+ and
+// ITSG-33 (Rampart's identifiers), and the ISM controls it supports, each
+// an identifier of ASD's catalog (ism.go).
+func ctl(nis2, dora, ce, itsg string, ism ...string) map[string][]string {
+	return map[string][]string{"NIS2": {nis2}, "DORA": {dora}, "CE+": {ce}, "ITSG-33": {itsg}, "ISM": ism}
 }

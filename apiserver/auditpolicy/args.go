@@ -10,7 +10,7 @@
 // the kubeadm, RKE2 and Talos snippets), rendered by `rampart apiserver
 // audit-policy` and loaded by the lab's kube-apiserver (one source of truth).
 //
-// NIS2 Art. 21(2)(b), DORA Art. 12, ITSG-33 AU-2/AU-9/AU-11, ISM-0580..0620.
+// NIS2 Art. 21(2)(b), DORA Art. 12, ITSG-33 AU-2/AU-9/AU-11, ISM-0580, ISM-0585.
 package auditpolicy
 
 import (

@@ -76,11 +76,21 @@ the component), **planned**, **out of scope** (a repository or organisational se
 			controls = append(controls, c)
 		}
 		sort.Strings(controls)
-		fmt.Fprintf(&b, "\n### %s\n\n| control | items |\n|---|---|\n", fw)
+		if fw == "ISM" {
+			version, url := compliance.ISMRelease()
+			fmt.Fprintf(&b, "\n### %s\n\nASD's identifiers and statements, from the ISM's official OSCAL catalog, release %s (`%s`).\n\n| control | statement | items |\n|---|---|---|\n", fw, version, url)
+		} else {
+			fmt.Fprintf(&b, "\n### %s\n\nRampart's identifiers: no OSCAL catalog of the framework exists to cite.\n\n| control | items |\n|---|---|\n", fw)
+		}
 		for _, c := range controls {
 			var links []string
 			for _, id := range byControl[c] {
 				links = append(links, fmt.Sprintf("[`%s`](#%s)", id, id))
+			}
+			if fw == "ISM" {
+				ism, _ := compliance.ISM(c)
+				fmt.Fprintf(&b, "| %s | %s | %s |\n", cell(c), cell(ism.Statement), strings.Join(links, ", "))
+				continue
 			}
 			fmt.Fprintf(&b, "| %s | %s |\n", cell(c), strings.Join(links, ", "))
 		}

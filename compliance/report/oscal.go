@@ -187,7 +187,7 @@ func (a assessment) oscalDoc() oscalDocument {
 		BackMatter: &oscalBackMatter{Resources: append([]oscalResource{{UUID: plan,
 			Title:       "Rampart hardening checklist",
 			Description: "Rampart's production hardening checklist (compliance/catalog.go), each item mapped to NIS2, DORA, Cyber Essentials Plus, ITSG-33 and ISM controls; every item is checked against the stack's deployed state (and, when read, the live cluster)."}},
-			append(a.oscalLiveResources(), a.oscalPOAMResource()...)...)},
+			append(append(a.oscalLiveResources(), a.oscalPOAMResource()...), a.oscalISMCatalog()...)...)},
 	}}
 }
 
@@ -197,7 +197,8 @@ func (a assessment) oscalDoc() oscalDocument {
 func (a assessment) oscalReviewedControls() oscalReviewedControls {
 	var sels []oscalControlSelection
 	for _, fc := range controlsByFramework(a.Controls) {
-		sel := oscalControlSelection{Description: fc.Name + " controls supported by the checklist", Props: []oscalProp{oscalNSProp("framework", fc.Name)}}
+		sel := oscalControlSelection{Description: fc.Name + " controls supported by the checklist", Props: []oscalProp{oscalNSProp("framework", fc.Name)},
+			Links: a.oscalISMLinks(fc.Name)}
 		dup := map[string]bool{}
 		for _, c := range fc.Controls {
 			id := oscalControlToken(c.Framework, c.Control)
@@ -388,7 +389,11 @@ func oscalFrameworkOrder(m map[string][]string) []string {
 // oscalControlToken makes an OSCAL token (letters, digits, '.', '-', '_'; a
 // letter first) of a framework and a control label:
 // ("NIS2", "Art. 21(2)(h)") → "nis2_art-21-2-h", ("CE+", "CE-3") → "ce-plus_ce-3".
+// An ISM control is its id in ASD's catalog: ("ISM", "ISM-1182") → "ism-1182".
 func oscalControlToken(framework, control string) string {
+	if id, ok := oscalISMControlID(framework, control); ok {
+		return id
+	}
 	return oscalToken(strings.ReplaceAll(framework, "+", "-plus")) + "_" + oscalToken(control)
 }
 

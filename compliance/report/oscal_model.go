@@ -74,6 +74,7 @@ type oscalReviewedControls struct {
 type oscalControlSelection struct {
 	Description     string               `json:"description,omitempty"`
 	Props           []oscalProp          `json:"props,omitempty"`
+	Links           []oscalLink          `json:"links,omitempty"`
 	IncludeAll      *struct{}            `json:"include-all,omitempty"`
 	IncludeControls []oscalSelectControl `json:"include-controls,omitempty"`
 }
@@ -152,6 +153,12 @@ type oscalResource struct {
 	Description string            `json:"description,omitempty"`
 	Props       []oscalProp       `json:"props,omitempty"`
 	DocumentIDs []oscalDocumentID `json:"document-ids,omitempty"`
+	RLinks      []oscalRLink      `json:"rlinks,omitempty"`
+}
+
+type oscalRLink struct {
+	Href      string `json:"href"`
+	MediaType string `json:"media-type,omitempty"`
 }
 
 type oscalDocumentID struct {

@@ -40,8 +40,23 @@ func TestOSCAL_ModelShape(t *testing.T) {
 	}
 	rc := osCheck(t, "reviewed-controls", "reviewed-controls", res["reviewed-controls"])
 	var controlIDs []string
+	ismCatalog := map[string]string{} // back-matter uuid → rlink href
+	for _, r := range osList(t, "back-matter.resources", bm["resources"]) {
+		rlinks, _ := r.(osObj)["rlinks"].([]any)
+		for _, l := range rlinks {
+			ismCatalog[r.(osObj)["uuid"].(string)] = l.(osObj)["href"].(string)
+		}
+	}
 	for _, s := range osList(t, "control-selections", rc["control-selections"]) {
 		sel := osCheck(t, "control-selection", "control-selection", s)
+		if sel["description"] == "ISM controls supported by the checklist" {
+			// ASD's ids: the selection cites the catalog release.
+			version, url := compliance.ISMRelease()
+			links, _ := sel["links"].([]any)
+			if len(links) != 1 || ismCatalog[strings.TrimPrefix(links[0].(osObj)["href"].(string), "#")] != url {
+				t.Errorf("the ISM selection's links %v do not resolve to the catalog %s (release %s)", sel["links"], url, version)
+			}
+		}
 		for _, c := range osList(t, "include-controls", sel["include-controls"]) {
 			id := c.(osObj)["control-id"].(string)
 			if !oscalTokenRe.MatchString(id) {
@@ -50,7 +65,7 @@ func TestOSCAL_ModelShape(t *testing.T) {
 			controlIDs = append(controlIDs, id)
 		}
 	}
-	for _, want := range []string{"nis2_art-21-2-h", "dora_art-9-4-d", "ce-plus_ce-3", "itsg-33_sc-8-sc-13", "ism_ism-0457-0494"} {
+	for _, want := range []string{"nis2_art-21-2-h", "dora_art-9-4-d", "ce-plus_ce-3", "itsg-33_sc-8-sc-13", "ism-1552", "ism-1182"} {
 		if !slices.Contains(controlIDs, want) {
 			t.Errorf("reviewed controls %v lack %s", controlIDs, want)
 		}
@@ -295,7 +310,7 @@ func TestOSCAL_ControlToken(t *testing.T) {
 		{"NIS2", "Art. 21(2)(h)", "nis2_art-21-2-h"},
 		{"CE+", "CE-4 (secure configuration)", "ce-plus_ce-4-secure-configuration"},
 		{"ITSG-33", "SC-7(5)", "itsg-33_sc-7-5"},
-		{"ISM", "ISM-0457..0494", "ism_ism-0457-0494"},
+		{"ISM", "ISM-1182", "ism-1182"},
 		{"", "", "x_x"},
 		{"9", "—", "x-9_x"},
 	} {

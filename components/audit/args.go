@@ -31,10 +31,10 @@ const (
 	// years (1827 days), the record-keeping period EU financial law already
 	// imposes on many of the same entities (e.g. MiFID II Art. 16(6)-(7)).
 	PresetDORA Preset = "dora"
-	// PresetISM is the Australian ISM preset. The Australian ISM's ISM-0859 (event logs kept at least 7
-	// years) was rescinded in the December 2024 ISM; the ISM now sets no
-	// number and retention follows the agency's records authority under the
-	// Archives Act 1983. Rampart keeps the sovereign-cloud hardening guide's 7 years (2557 days, leap
+	// PresetISM is the Australian ISM preset. The ISM's former control 0859
+	// (event logs kept at least 7 years) was rescinded in the December 2024
+	// ISM; the ISM now asks 12 months searchable (ISM-1988) and retention as
+	// the National Archives' records authority sets (ISM-1989). Rampart keeps the sovereign-cloud hardening guide's 7 years (2557 days, leap
 	// days included) as an explicit, conservative choice, not an ISM demand.
 	PresetISM Preset = "ism"
 	// PresetITSG33 is the ITSG-33 preset. ITSG-33 AU-11 (audit record retention) leaves the period

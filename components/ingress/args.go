@@ -208,7 +208,8 @@ type IssuerRef struct {
 
 // IngressArgs is rampart:ingress. The STOA security hardening checklist: TLS 1.2+ at the edge, HTTP →
 // HTTPS redirect, HSTS and five security headers; the sovereign-cloud hardening guide: TLS 1.3 in
-// transit (the prod profile's floor); NIS2 Art. 21(2)(h); ISM-1139.
+// transit (the prod profile's floor); NIS2 Art. 21(2)(h); ISM-1139 (only the
+// latest TLS version: the 1.3 floor meets it, 1.2 does not).
 type IngressArgs struct {
 	// Mode is gateway (default), external or ingress.
 	Mode Mode `json:"mode,omitempty"`
@@ -218,7 +219,7 @@ type IngressArgs struct {
 	// offered. Default "1.2", the STOA security hardening checklist's floor ("TLS 1.2+"): external
 	// clients cannot all negotiate 1.3. The stack's prod profile defaults it
 	// to "1.3" (the sovereign-cloud hardening guide: TLS 1.3 in transit) and takes "1.2" there only
-	// with TLS12Justification. NIS2 Art. 21(2)(h); ISM-1139.
+	// with TLS12Justification. NIS2 Art. 21(2)(h); ISM-1139 asks for 1.3.
 	TLSMinVersion TLSVersion `json:"tlsMinVersion,omitempty"`
 	// TLS12Justification says why the floor is 1.2 where 1.3 is asked:
 	// which clients cannot negotiate TLS 1.3. The compliance report shows

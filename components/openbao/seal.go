@@ -17,7 +17,8 @@ type SealType string
 // SealPKCS11 seals the root key with a key that never leaves the HSM
 // (PKCS#11). It is the only seal Rampart generates: it gives auto-unseal, which
 // OpenBao's self-initialisation requires, without any cloud KMS.
-// NIS2 Art. 21(2)(h); ISM-0457..0494 (cryptographic key management).
+// NIS2 Art. 21(2)(h); ISM-1402 (credentials protected by a hardware
+// security module).
 const SealPKCS11 SealType = "pkcs11"
 
 // Mechanism is a PKCS#11 encryption mechanism, as OpenBao's seal accepts it.

@@ -30,7 +30,8 @@ const (
 )
 
 // PodSecurityContext is the restricted pod-level context: non-root, fixed
-// uid/gid/fsGroup, seccomp RuntimeDefault. CIS 5.2.x; ISM-1739; ITSG-33 CM-7.
+// uid/gid/fsGroup, seccomp RuntimeDefault. CIS 5.2.x; ISM-1584, ISM-1604;
+// ITSG-33 CM-7.
 func PodSecurityContext() *corev1.PodSecurityContextArgs {
 	return &corev1.PodSecurityContextArgs{
 		RunAsNonRoot:   pulumi.Bool(true),

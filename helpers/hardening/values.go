@@ -16,7 +16,7 @@ const seccompRuntimeDefault = "RuntimeDefault"
 // unless the image needs its own non-root identity (its files are owned by
 // it); uid is used for the group too because Rampart's identities use one
 // number for both (UID == GID), which keeps volume ownership predictable.
-// CIS 5.2.x; ISM-1739; ITSG-33 CM-7.
+// CIS 5.2.x; ISM-1584, ISM-1604; ITSG-33 CM-7.
 func PodSecurityContextValues(uid int64) map[string]any {
 	return map[string]any{
 		"runAsNonRoot":   true,

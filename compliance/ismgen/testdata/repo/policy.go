@@ -1,0 +1,3 @@
+package repo
+
+// Default-deny between segments: ISM-1182.
