@@ -71,17 +71,20 @@ func (c ControlFlip) Regression() bool {
 }
 
 // Approval reports whether an approved exemption covers one failing fact of
-// the planned state, for the control it fails. It is the hook for the
-// exemption lifecycle (owner, approvedBy, ticket, expiry: issue 24, item 2),
-// which is not built yet.
+// the planned state, for the control it fails.
 //
-// Today an exemption is typed stack config (a namespace's Pod Security
-// exemption, an egress exception, publicEgress …) whose facts the
-// evaluators mark Exempt and never count as failing: a change that adds
-// one shows as a control moving to exempt (or staying pass), not as a
-// regression. DefaultApproval therefore approves exactly the facts marked
-// Exempt, which a failing verdict never stands on alone: no regression is
-// suppressed until an approval source plugs in here.
+// An exemption is typed stack config (a namespace's Pod Security
+// exemption, publicEgress, a sovereignty exception, the break-glass
+// binding) with its lifecycle (helpers/exemption.Approval: owner,
+// approvedBy, ticket, expires). The config layer approves it before the
+// plan exists: outside the local profile it needs all four, and one past
+// its last day fails the preview at its key, so no plan stands on it. The
+// evaluators mark the facts it covers Exempt and never count them as
+// failing: a change that adds an approved exemption shows as a control
+// moving to exempt (or staying pass), not as a regression.
+// DefaultApproval therefore approves exactly the facts marked Exempt,
+// which a failing verdict never stands on alone: a regression is never
+// waved through by anything but an exemption in the config.
 type Approval func(framework, control string, e compliance.Evidence) bool
 
 // DefaultApproval approves a fact marked Exempt in the planned state.
