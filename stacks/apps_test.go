@@ -230,8 +230,11 @@ func TestApps_BadDeclarationsAreRefusedAtTheirKeyAndRegisterNothing(t *testing.T
 			allow(s, 0, 0, "to")[2].(map[string]any)["namespace"] = "team-c"
 		}, p + `[0].allow.to[2].namespace: "team-c": tenant team-c declares no apps`},
 		{"a platform namespace", func(s map[string]any) {
+			allow(s, 0, 0, "to")[2].(map[string]any)["namespace"] = "openbao"
+		}, p + `[0].allow.to[2].namespace: "openbao": a platform namespace`},
+		{"the gateway's namespace", func(s map[string]any) {
 			allow(s, 0, 0, "to")[2].(map[string]any)["namespace"] = "rampart-system"
-		}, p + `[0].allow.to[2].namespace: "rampart-system": a platform namespace`},
+		}, p + `[0].allow.to[2].namespace: "rampart-system": the gateway's namespace: its egress is rampart:gateway.inClusterBackends`},
 		{"the ingress namespace", func(s map[string]any) {
 			allow(s, 0, 0, "to")[2].(map[string]any)["namespace"] = "rampart-ingress"
 		}, p + `[0].allow.to[2].namespace: "rampart-ingress": the ingress namespace`},
