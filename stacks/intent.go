@@ -78,8 +78,11 @@ type IntentNamespace struct {
 // IntentApp is one app of a tenant, its peers resolved: an app of the same
 // tenant appears as the tenant's namespace and that app's labels.
 type IntentApp struct {
-	Name      string            `json:"name"`
-	Key       string            `json:"key"`
+	// Name is the app's name; its policy is "app-<name>".
+	Name string `json:"name"`
+	// Key is the config key declaring it, "rampart:tenants[i].apps[j]".
+	Key string `json:"key"`
+	// PodLabels select the app's pods (its podSelector).
 	PodLabels map[string]string `json:"podLabels"`
 	// Exposed are the ports the ingress proxies reach (expose[].port).
 	Exposed []int `json:"exposed,omitempty"`
@@ -91,16 +94,22 @@ type IntentApp struct {
 // IntentAppPeer is pods of a namespace, or (To only) an address range, on
 // ports.
 type IntentAppPeer struct {
+	// Namespace and PodLabels select the peer pods (both empty for CIDR).
 	Namespace string            `json:"namespace,omitempty"`
 	PodLabels map[string]string `json:"podLabels,omitempty"`
-	CIDR      string            `json:"cidr,omitempty"`
-	Ports     []int             `json:"ports"`
-	Key       string            `json:"key"`
+	// CIDR is an address range the app reaches (To only).
+	CIDR string `json:"cidr,omitempty"`
+	// Ports are the TCP ports of the rule.
+	Ports []int `json:"ports"`
+	// Key is the allow entry's config key. For an app of the same tenant
+	// seen from the other side it names that app's entry.
+	Key string `json:"key"`
 }
 
 // IntentDNS is cluster DNS (rampart:network.dns), reached by every managed
 // namespace on 53/UDP and 53/TCP only.
 type IntentDNS struct {
+	// Namespace and PodLabels select the DNS pods.
 	Namespace string            `json:"namespace"`
 	PodLabels map[string]string `json:"podLabels"`
 	// NodeLocalCIDR is NodeLocal DNSCache's address, when used.
@@ -126,8 +135,10 @@ type IntentIngress struct {
 
 // IntentBackend is one route's backend (rampart:ingress.routes[i].backend).
 type IntentBackend struct {
+	// Namespace is the backend Service's namespace.
 	Namespace string `json:"namespace"`
-	Port      int    `json:"port"`
+	// Port is the pod port the proxies reach (backend.targetPort).
+	Port int `json:"port"`
 	// Host is the route's host, for the report.
 	Host string `json:"host,omitempty"`
 	// Key is "rampart:ingress.routes[i].backend".
@@ -136,6 +147,7 @@ type IntentBackend struct {
 
 // IntentGateway is the gateway's egress allow-list (rampart:gateway).
 type IntentGateway struct {
+	// Namespace and PodLabels select the gateway's pods.
 	Namespace string            `json:"namespace"`
 	PodLabels map[string]string `json:"podLabels"`
 	// PublicEgress, when set, is the written decision to reach any address
@@ -154,26 +166,34 @@ type IntentGateway struct {
 
 // IntentPublicEgress is rampart:gateway.publicEgress.
 type IntentPublicEgress struct {
-	Ports         []int  `json:"ports"`
+	// Ports are the TCP ports open to any public address.
+	Ports []int `json:"ports"`
+	// Justification is the written reason, shown in the report.
 	Justification string `json:"justification"`
-	Key           string `json:"key"`
+	// Key is "rampart:gateway.publicEgress".
+	Key string `json:"key"`
 }
 
 // IntentPeer is in-cluster pods the gateway reaches on one port.
 type IntentPeer struct {
 	// NamespaceLabels select the namespaces; nil: the gateway's own.
 	NamespaceLabels map[string]string `json:"namespaceLabels,omitempty"`
-	PodLabels       map[string]string `json:"podLabels"`
-	Port            int               `json:"port"`
-	Key             string            `json:"key"`
+	// PodLabels select the pods, reached on Port (TCP).
+	PodLabels map[string]string `json:"podLabels"`
+	Port      int               `json:"port"`
+	// Key is the peer's config key, e.g. "rampart:gateway.controlPlane".
+	Key string `json:"key"`
 }
 
 // IntentTarget is one rampart:gateway.allowedTargets entry.
 type IntentTarget struct {
-	Name  string `json:"name"`
+	// Name is the entry's name (a backend's, for an endpoint).
+	Name string `json:"name"`
+	// CIDR is the address range opened, on Ports (TCP).
 	CIDR  string `json:"cidr"`
 	Ports []int  `json:"ports"`
-	Key   string `json:"key"`
+	// Key is the entry's config key.
+	Key string `json:"key"`
 }
 
 // NetworkIntentOf states an already validated config's network intent.
