@@ -97,7 +97,8 @@ func (g *group) render(b *strings.Builder) {
 	}
 }
 
-// Markdown writes the plan as a PR comment: the control impact first when
+// Markdown writes the plan as a PR comment: the preview's warnings first
+// (an exemption about to run out), then the control impact when
 // the plan was assessed (Plan.Assess: the framework controls and checklist
 // items that flip, with the steps causing each), then a ⚠
 // security-relevant section (every step that replaces or deletes an object enforcing a control,
@@ -115,7 +116,7 @@ func (p *Plan) Markdown(w io.Writer, opts ...Option) error {
 	}
 	header := fmt.Sprintf("## Rampart preview of `%s`\n\n", p.Stack)
 	if len(p.Steps) == 0 {
-		_, err := io.WriteString(w, header+"No changes.\n")
+		_, err := io.WriteString(w, clamp(header+"No changes.\n"+warningSection(p.Warnings), o.maxBytes))
 		return err
 	}
 	counts := map[string]int{}
@@ -128,6 +129,7 @@ func (p *Plan) Markdown(w io.Writer, opts ...Option) error {
 	}
 	sort.Strings(ops)
 	header += strings.Join(ops, ", ") + "\n"
+	header += warningSection(p.Warnings)
 
 	header += impactSection(p.Impact)
 
@@ -144,6 +146,21 @@ func (p *Plan) Markdown(w io.Writer, opts ...Option) error {
 	}
 	_, err := io.WriteString(w, clamp(b.String(), o.maxBytes))
 	return err
+}
+
+// warningSection lists the preview's warnings under the counts, before
+// the control impact: an exemption about to run out is the stack owner's
+// to renew whatever the change is, so it shows even with no changes.
+func warningSection(warnings []string) string {
+	if len(warnings) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n### ⚠ warnings\n")
+	for _, w := range warnings {
+		fmt.Fprintf(&b, "- %s\n", strings.Join(strings.Fields(w), " "))
+	}
+	return b.String()
 }
 
 func securityGroup(steps []Step) []*group {

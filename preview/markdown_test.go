@@ -184,3 +184,24 @@ func TestCell_ReplacesEveryLineEnding(t *testing.T) {
 		t.Errorf("cell = %q, want %q", got, want)
 	}
 }
+
+// TestMarkdown_WarningsShowWithAndWithoutChanges: an exemption about to run
+// out reaches the reviewer even when the plan changes nothing, one line
+// per warning, its key first.
+func TestMarkdown_WarningsShowWithAndWithoutChanges(t *testing.T) {
+	warn := "rampart:namespaces[7].exemption: exemption expires in 10 days\n  (last day 2026-12-17, owner platform-team, ticket SEC-4711): renew it"
+	for _, p := range []*Plan{
+		{Stack: "prod", Warnings: []string{warn}},
+		{Stack: "prod", Warnings: []string{warn}, Steps: []Step{{Op: "create", Type: "kubernetes:core/v1:Namespace", Name: "team-c-ns", Component: "rampart:namespace:Namespace"}}},
+	} {
+		b := markdown(t, p)
+		want := "### ⚠ warnings\n- rampart:namespaces[7].exemption: exemption expires in 10 days (last day 2026-12-17, owner platform-team, ticket SEC-4711): renew it\n"
+		if !strings.Contains(b, want) {
+			t.Errorf("%d steps: markdown lacks the warning line %q:\n%s", len(p.Steps), want, b)
+		}
+		checkMarkdown(t, b)
+	}
+	if b := markdown(t, &Plan{Stack: "prod"}); strings.Contains(b, "warnings") {
+		t.Errorf("a plan without warnings shows a warnings section:\n%s", b)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 )
 
 // componentItems maps a component type to the checklist items it implements
@@ -75,25 +76,33 @@ type Plan struct {
 	// Impact is what the plan does to the checklist's controls (Assess);
 	// nil until assessed, and then Markdown puts it at the top.
 	Impact *Impact `json:",omitempty"`
+	// Warnings are the warnings the preview logged (the program's, such as
+	// an exemption ending within two weeks, and the providers'), without
+	// colour codes. Run starts the CLI without progress output, so the
+	// comment is the only place they can reach the reviewer.
+	Warnings []string `json:",omitempty"`
 	// events are the preview's step and output events, from which
 	// Planned builds the state the plan leaves.
 	events []events.EngineEvent
 }
 
 // Run previews stk and collects every step that changes something (the
-// stack itself and unchanged or read resources are left out). drift uses
-// it on a refreshed stack.
+// stack itself and unchanged or read resources are left out) and the
+// warnings the preview logged. drift uses it on a refreshed stack.
 func Run(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Plan, error) {
 	ch := make(chan events.EngineEvent)
-	done := make(chan []events.EngineEvent)
+	done := make(chan *Plan)
 	go func() {
-		var evs []events.EngineEvent
+		p := &Plan{}
 		for ev := range ch {
 			if ev.ResourcePreEvent != nil || ev.ResOutputsEvent != nil {
-				evs = append(evs, ev)
+				p.events = append(p.events, ev)
+			}
+			if d := ev.DiagnosticEvent; d != nil && d.Severity == "warning" {
+				p.Warnings = append(p.Warnings, strings.TrimSpace(colors.Never.Colorize(d.Message)))
 			}
 		}
-		done <- evs
+		done <- p
 	}()
 	_, err := stk.Preview(ctx, append([]optpreview.Option{optpreview.Diff(), optpreview.EventStreams(ch)}, opts...)...)
 	if err != nil {
@@ -102,8 +111,9 @@ func Run(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Plan,
 		// never closes it, so do not wait for the collector.
 		return nil, fmt.Errorf("preview %s: %w", stk.Name(), err)
 	}
-	evs := <-done
-	return &Plan{Stack: stk.Name(), Steps: Steps(evs), events: evs}, nil
+	p := <-done
+	p.Stack, p.Steps = stk.Name(), Steps(p.events)
+	return p, nil
 }
 
 // PlanOf is the plan of a preview's engine events (as Run collects them:

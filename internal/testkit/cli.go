@@ -44,13 +44,25 @@ func WriteProject(t testing.TB, repo, work string) {
 // inherited), giving the exit code and stdout; stderr goes to the test log.
 func BuildRampart(t *testing.T, repo string) func(t *testing.T, args ...string) (int, string) {
 	t.Helper()
+	run := BuildRampartOutputs(t, repo)
+	return func(t *testing.T, args ...string) (int, string) {
+		t.Helper()
+		code, stdout, _ := run(t, args...)
+		return code, stdout
+	}
+}
+
+// BuildRampartOutputs is BuildRampart whose runner also returns stderr,
+// for the refusals the CLI prints there (a config error at its key).
+func BuildRampartOutputs(t *testing.T, repo string) func(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "rampart")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/rampart")
 	build.Dir = repo
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/rampart: %v\n%s", err, out)
 	}
-	return func(t *testing.T, args ...string) (int, string) {
+	return func(t *testing.T, args ...string) (int, string, string) {
 		t.Helper()
 		var stdout, stderr strings.Builder
 		cmd := exec.Command(bin, args...)
@@ -62,11 +74,11 @@ func BuildRampart(t *testing.T, repo string) func(t *testing.T, args ...string) 
 		var exit *exec.ExitError
 		switch {
 		case err == nil:
-			return 0, stdout.String()
+			return 0, stdout.String(), stderr.String()
 		case errors.As(err, &exit):
-			return exit.ExitCode(), stdout.String()
+			return exit.ExitCode(), stdout.String(), stderr.String()
 		}
 		t.Fatalf("rampart %v: %v", args, err)
-		return -1, ""
+		return -1, "", ""
 	}
 }
