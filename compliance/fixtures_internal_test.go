@@ -29,7 +29,7 @@ const (
 	fxTenant = `{"metadata":{"name":"t1","labels":{"rampart.dev/tier":"tenant","pod-security.kubernetes.io/enforce":"restricted","pod-security.kubernetes.io/audit":"restricted","pod-security.kubernetes.io/warn":"restricted"}}}`
 	fxDeny   = `{"metadata":{"name":"default-deny-all","namespace":"t1"},"spec":{"podSelector":{},"policyTypes":["Ingress","Egress"]}}`
 	fxDNS    = `{"metadata":{"name":"allow-dns","namespace":"t1"},"spec":{"podSelector":{},"policyTypes":["Egress"],"egress":[{"to":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"kube-system"}},"podSelector":{"matchLabels":{"k8s-app":"kube-dns"}}}],"ports":[{"port":53,"protocol":"UDP"},{"port":53,"protocol":"TCP"}]}]}}`
-	fxIso    = `{"metadata":{"name":"tenant-isolation","namespace":"t1"},"spec":{"podSelector":{},"policyTypes":["Ingress","Egress"],"ingress":[{"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"gw"}}}]}],"egress":[{"to":[{"podSelector":{}}]}]}}`
+	fxIso    = `{"metadata":{"name":"tenant-isolation","namespace":"t1"},"spec":{"podSelector":{},"policyTypes":["Ingress","Egress"],"ingress":[{"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"gw"}},"podSelector":{"matchLabels":{"app":"proxy"}}}],"ports":[{"port":8080,"protocol":"TCP"}]}],"egress":[{"to":[{"podSelector":{}}]}]}}`
 )
 
 // tenantWith assesses tenant t1 with its rendered policies plus extra.

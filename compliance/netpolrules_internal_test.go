@@ -97,3 +97,36 @@ func TestNetpol_TenantIngressNamesOnlyAdmittedNamespaces(t *testing.T) {
 		})
 	}
 }
+
+// TestNetpol_IsolationAdmitsTheProxiesOnlyOnPorts (review F8): a tenant's
+// isolation admits another namespace only as named pods on named ports,
+// as Rampart renders the proxies' rule; the whole namespace, or every
+// port, isolates nothing from it.
+func TestNetpol_IsolationAdmitsTheProxiesOnlyOnPorts(t *testing.T) {
+	for _, tc := range []struct{ name, from, ports, note string }{
+		{"the whole namespace", `{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"gw"}}}`, `[{"port":8080,"protocol":"TCP"}]`,
+			"the ingress peer gw admits every pod of that namespace"},
+		{"an empty pod selector", `{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"gw"}},"podSelector":{}}`, `[{"port":8080,"protocol":"TCP"}]`,
+			"the ingress peer gw admits every pod of that namespace"},
+		{"every port", `{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"gw"}},"podSelector":{"matchLabels":{"app":"proxy"}}}`, `[]`,
+			"the ingress rule from gw opens every port"},
+	} {
+		iso := `{"metadata":{"name":"tenant-isolation","namespace":"t1"},"spec":{"podSelector":{},"policyTypes":["Ingress","Egress"],` +
+			`"ingress":[{"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"t1"}}}]},{"from":[` + tc.from + `],"ports":` + tc.ports + `}],` +
+			`"egress":[{"to":[{"podSelector":{}}]}]}}`
+		a := Assess("s", apitype.DeploymentV3{Resources: []apitype.ResourceV3{
+			res(t, namespaceType, "t1", fxTenant), res(t, networkPolicyType, "deny", fxDeny),
+			res(t, networkPolicyType, "dns", fxDNS), res(t, networkPolicyType, "iso", iso),
+		}}, fixedNow)
+		r := verdictIs(t, a, "netpol", Fail)
+		found := false
+		for _, e := range r.Evidence {
+			found = found || (!e.OK && strings.Contains(e.Note, tc.note))
+		}
+		if !found {
+			t.Errorf("%s: no failing fact says %q: %+v", tc.name, tc.note, r.Evidence)
+		}
+	}
+	// Its own namespace on every port is the tenant talking to itself.
+	verdictIs(t, tenantWith(t), "netpol", Pass)
+}

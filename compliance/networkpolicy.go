@@ -184,8 +184,12 @@ func dnsEgress(ns *object, name string, pols []*object) Evidence {
 
 // isolates reports whether p admits ingress only from namespaces named by
 // kubernetes.io/metadata.name and egress only to pods of its own
-// namespace; from are the namespaces it admits.
+// namespace; from are the namespaces it admits. A peer in another
+// namespace must name its pods and its rule the ports: Rampart admits the
+// ingress proxies only on the routes' ports, and a rule letting a whole
+// namespace in on every port isolates nothing from it.
 func isolates(p *object) (bool, string, []string) {
+	own := p.str("metadata.namespace")
 	sel, ok := p.get("spec.podSelector")
 	if !emptySelector(sel, ok) || !hasTypes(p, "Ingress", "Egress") {
 		return false, "must select every pod and cover Ingress and Egress", nil
@@ -202,6 +206,14 @@ func isolates(p *object) (bool, string, []string) {
 			n, _ := asMap(nsSel["matchLabels"])[nsNameLabel].(string)
 			if n == "" || m["ipBlock"] != nil || len(asList(nsSel["matchExpressions"])) > 0 {
 				return false, "an ingress peer is not a namespace named by " + nsNameLabel, nil
+			}
+			if n != own {
+				if pods, ok := m["podSelector"]; emptySelector(pods, ok) || pods == nil {
+					return false, "the ingress peer " + n + " admits every pod of that namespace, not named pods", nil
+				}
+				if len(asList(asMap(r)["ports"])) == 0 {
+					return false, "the ingress rule from " + n + " opens every port, not the routes' ports", nil
+				}
 			}
 			from = append(from, n)
 		}
