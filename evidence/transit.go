@@ -1,16 +1,13 @@
 package evidence
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rampart-dev/rampart/helpers/baoapi"
 )
 
 // DefaultTransitMount is the transit engine's mount path when none is
@@ -153,13 +152,9 @@ func transitPublicKey(typ, s string) ([]byte, error) {
 func (t *Transit) client() (*http.Client, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
+		pool, err := baoapi.RootCAs(t.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("--sign-ca-file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--sign-ca-file %s: no PEM certificate in it", t.CAFile)
 		}
 		cfg.RootCAs = pool
 	}
@@ -195,47 +190,16 @@ func (t *Transit) call(ctx context.Context, c *http.Client, method, sub string, 
 	if err != nil {
 		return err
 	}
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
 	u := strings.TrimRight(t.Addr, "/") + "/v1/" + t.mount() + "/" + sub
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return fmt.Errorf("transit: %w", err)
-	}
-	req.Header.Set("X-Vault-Token", tok)
-	req.Header.Set("X-Vault-Request", "true")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return fmt.Errorf("transit %s %s: %w (is the server up and --sign-transit-addr right?)", method, u, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return fmt.Errorf("transit %s %s: %w", method, u, err)
-	}
-	var env struct {
-		Data   json.RawMessage `json:"data"`
-		Errors []string        `json:"errors"`
-	}
-	_ = json.Unmarshal(raw, &env)
-	if resp.StatusCode != http.StatusOK {
+	if err := baoapi.Call(ctx, c, method, u, tok, body, out); err != nil {
 		hint := ""
-		if resp.StatusCode == http.StatusForbidden {
+		switch baoapi.StatusOf(err) {
+		case 0:
+			hint = " (is the server up and --sign-transit-addr right?)"
+		case http.StatusForbidden:
 			hint = " (the token lacks update on " + t.mount() + "/sign/" + t.Key + " or read on " + t.mount() + "/keys/" + t.Key + ")"
 		}
-		return fmt.Errorf("transit %s %s: HTTP %d: %s%s", method, u, resp.StatusCode, strings.Join(env.Errors, "; "), hint)
-	}
-	if err := json.Unmarshal(env.Data, out); err != nil {
-		return fmt.Errorf("transit %s %s: decode answer: %w", method, u, err)
+		return fmt.Errorf("transit %w%s", err, hint)
 	}
 	return nil
 }

@@ -1,25 +1,17 @@
 package kmsplugin
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	neturl "net/url"
-	"os"
 	"strconv"
 	"strings"
-)
 
-// maxResponse bounds what is read of an OpenBao answer: the transit answers
-// are a few hundred bytes.
-const maxResponse = 1 << 20
+	"github.com/rampart-dev/rampart/helpers/baoapi"
+)
 
 // ciphertextPrefix starts every transit ciphertext, followed by the key
 // version and a colon ("vault:v3:…"); OpenBao kept Vault's prefix.
@@ -38,13 +30,9 @@ type transit struct {
 func newTransit(o Options) (*transit, error) {
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS13}
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pool, err := baoapi.RootCAs(o.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("--ca-file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--ca-file %s: no PEM certificate in it: give the CA that signs OpenBao's TLS certificate", o.CAFile)
+			return nil, fmt.Errorf("--ca-file: %w: give the CA that signs OpenBao's TLS certificate", err)
 		}
 		tlsCfg.RootCAs = pool
 	}
@@ -127,50 +115,8 @@ func (c *transit) call(ctx context.Context, method, sub string, body, out any) e
 	if err != nil {
 		return err
 	}
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return fmt.Errorf("openbao: encode request: %w", err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	url := c.base + "/" + sub
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return fmt.Errorf("openbao: %w", err)
-	}
-	req.Header.Set("X-Vault-Token", tok)
-	req.Header.Set("X-Vault-Request", "true")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		var ue *neturl.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // it repeats the method and the URL
-		}
-		return fmt.Errorf("openbao %s %s: %w (is OpenBao up and --address right?)", method, url, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return fmt.Errorf("openbao %s %s: read answer: %w", method, url, err)
-	}
-	var env struct {
-		Data   json.RawMessage `json:"data"`
-		Errors []string        `json:"errors"`
-	}
-	_ = json.Unmarshal(raw, &env)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("openbao %s %s: HTTP %d: %s%s", method, url, resp.StatusCode, strings.Join(env.Errors, "; "), hint(resp.StatusCode))
-	}
-	if len(env.Data) == 0 || string(env.Data) == "null" {
-		return fmt.Errorf("openbao %s %s: answer without data", method, url)
-	}
-	if err := json.Unmarshal(env.Data, out); err != nil {
-		return fmt.Errorf("openbao %s %s: decode answer: %w", method, url, err)
+	if err := baoapi.Call(ctx, c.http, method, c.base+"/"+sub, tok, body, out); err != nil {
+		return fmt.Errorf("openbao %w%s", err, hint(baoapi.StatusOf(err)))
 	}
 	return nil
 }
@@ -178,6 +124,8 @@ func (c *transit) call(ctx context.Context, method, sub string, body, out any) e
 // hint says what to check for the status codes an operator can fix.
 func hint(code int) string {
 	switch code {
+	case 0:
+		return " (is OpenBao up and --address right?)"
 	case http.StatusForbidden:
 		return " (the token expired or lacks the plugin's policy: attach kmsplugin.Policy for this mount and key)"
 	case http.StatusNotFound, http.StatusBadRequest:
