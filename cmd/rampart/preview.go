@@ -36,6 +36,10 @@ behind them, each with the resource changes that cause it. Exit 2 when a
 control regresses to fail and no approved exemption covers it (the comment
 is written first); exit 0 otherwise, exit 1 on an error.
 
+Before the preview, the stack's state backend (pulumi login) is judged by
+the stack's rampart:sovereignty rule, as the program judges every endpoint
+of the config: a backend outside it fails (exit 1) and nothing is previewed.
+
 A change that only strengthens a setting (a TLS floor 1.2 → 1.3, a longer
 retention, a lower lockout threshold) is not listed as a weakening.
 
@@ -61,6 +65,9 @@ table rows, and the comment says what was cut.`,
 		stk, err := auto.SelectStackLocalSource(ctx, stack, dir)
 		if err != nil {
 			return selectStackError("preview", stack, dir, err)
+		}
+		if err := backendGate(ctx, stk); err != nil {
+			return fmt.Errorf("preview: %w", err)
 		}
 		p := a.begin(cmd, "previewing stack %s...", stack)
 		plan, err := preview.Run(ctx, stk)
