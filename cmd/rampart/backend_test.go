@@ -20,10 +20,21 @@ func TestJudgeBackend_StateOutsideTheRuleFailsPreview(t *testing.T) {
 			t.Errorf("Pulumi Cloud under [GB]: err = %v, want %q", err, want)
 		}
 	}
-	if err := judgeBackend(gb, "s3://state?region=eu-west-2"); err == nil || !strings.Contains(err.Error(), "s3.eu-west-2.amazonaws.com") {
-		t.Errorf("S3 not declared: err = %v, want the service host refused", err)
+	if err := judgeBackend(gb, "s3://state?region=eu-west-2"); err == nil || !strings.Contains(err.Error(), "s3.eu-west-2.amazonaws.com is run by Amazon Web Services, Inc., jurisdiction US") {
+		t.Errorf("S3 in a UK region: err = %v, want the US operator refused", err)
 	}
-	for _, ok := range []string{"s3://state?endpoint=objects.sovereign.example.gov.uk", "file:///var/lib/pulumi"} {
+	// An endpoint written with a scheme, a path or in capitals is judged
+	// by its host, never dropped.
+	for _, u := range []string{"s3://state?endpoint=https://objects.example.us/", "s3://state?endpoint=HTTPS://objects.example.us/minio",
+		"s3://state?endpoint=objects.example.us:9000"} {
+		if err := judgeBackend(gb, u); err == nil || !strings.Contains(err.Error(), "objects.example.us is run by unknown") {
+			t.Errorf("%s: err = %v, want objects.example.us refused", u, err)
+		}
+	}
+	if err := judgeBackend(gb, "s3://state?endpoint=https://"); err == nil || !strings.Contains(err.Error(), "no host can be read") {
+		t.Errorf("an endpoint without a host: err = %v, want a refusal", err)
+	}
+	for _, ok := range []string{"s3://state?endpoint=objects.sovereign.example.gov.uk", "s3://state?endpoint=https://objects.sovereign.example.gov.uk:9000/", "file:///var/lib/pulumi"} {
 		if err := judgeBackend(gb, ok); err != nil {
 			t.Errorf("%s: %v", ok, err)
 		}

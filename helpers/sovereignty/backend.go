@@ -35,7 +35,7 @@ func Backend(u string) (Dependency, bool) {
 			reached.Host = "s3." + r + ".amazonaws.com"
 		}
 		if e := q.Get("endpoint"); e != "" {
-			reached.Host = strings.TrimPrefix(strings.TrimPrefix(e, "https://"), "http://")
+			reached.Host = endpointHost(e)
 		}
 	case "azblob":
 		reached.Host, reached.Path = "blob.core.windows.net", "/"+p.Host+p.Path
@@ -46,4 +46,19 @@ func Backend(u string) (Dependency, bool) {
 		reached.Host, reached.Path = "storage.googleapis.com", "/"+p.Host+p.Path
 	}
 	return Dependency{Key: BackendKey, Endpoint: reached.String(), Role: BackendRole}, true
+}
+
+// endpointHost is the host[:port] of an s3 endpoint parameter, written with
+// or without a scheme ("objects.example.org:9000",
+// "HTTPS://objects.example.org/minio"); "" when it has none, which
+// Backend's callers refuse rather than skip.
+func endpointHost(e string) string {
+	if !strings.Contains(e, "://") {
+		e = "https://" + e
+	}
+	u, err := url.Parse(e)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }

@@ -14,6 +14,7 @@ func TestBackend_TheServiceEachBackendReaches(t *testing.T) {
 		{"s3://state-bucket?region=eu-west-2&awssdk=v2", "https://s3.eu-west-2.amazonaws.com/state-bucket"},
 		{"s3://state-bucket", "https://s3.amazonaws.com/state-bucket"},
 		{"s3://state?endpoint=objects.sovereign.example.gov.uk:9000&s3ForcePathStyle=true", "https://objects.sovereign.example.gov.uk:9000/state"},
+		{"s3://state?endpoint=HTTPS://Objects.example.us/minio", "https://Objects.example.us/state"},
 		{"azblob://state?storage_account=acct", "https://acct.blob.core.windows.net/state"},
 		{"gs://state/prefix", "https://storage.googleapis.com/state/prefix"},
 		{"https://pulumi.internal.example.org/api?token=do-not-keep", "https://pulumi.internal.example.org/api"},

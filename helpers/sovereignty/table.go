@@ -49,7 +49,10 @@ var Table = []Row{
 	{Endpoint{"buypass.com", "Buypass AS", "NO"}, "Buypass AS, Oslo, Norway", false},
 	{Endpoint{"harica.gr", "HARICA (Greek Universities Network)", "GR"}, "Hellenic Academic and Research Institutions CA, Greece", false},
 	{Endpoint{"actalis.it", "Actalis S.p.A.", "IT"}, "Actalis S.p.A., Italy", false},
-	// State backend (not read from the stack config; listed for operators
-	// who declare it).
+	// State backends (pulumi login; judged by `rampart preview`, see
+	// Backend): Pulumi Cloud and the public object stores.
 	{Endpoint{"api.pulumi.com", "Pulumi Corporation", "US"}, "Pulumi Corporation, Seattle, Washington", false},
+	{Endpoint{"amazonaws.com", "Amazon Web Services, Inc.", "US"}, "Amazon Web Services, Inc., Seattle, Washington; a region outside the US is still run by the US company", false},
+	{Endpoint{"blob.core.windows.net", "Microsoft Corporation", "US"}, "Microsoft Corporation, Redmond, Washington; a region outside the US is still run by the US company", false},
+	{Endpoint{"storage.googleapis.com", "Google LLC", "US"}, "Google LLC, Mountain View, California", false},
 }
