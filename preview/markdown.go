@@ -97,8 +97,9 @@ func (g *group) render(b *strings.Builder) {
 	}
 }
 
-// Markdown writes the plan as a PR comment: the preview's warnings first
-// (an exemption about to run out), then the control impact when
+// Markdown writes the plan as a PR comment: the change counts and the
+// program's warnings (an exemption about to run out), then the control
+// impact when
 // the plan was assessed (Plan.Assess: the framework controls and checklist
 // items that flip, with the steps causing each), then a ⚠
 // security-relevant section (every step that replaces or deletes an object enforcing a control,
@@ -148,17 +149,43 @@ func (p *Plan) Markdown(w io.Writer, opts ...Option) error {
 	return err
 }
 
+// maxWarnings caps the warnings section, and maxWarningLen each warning,
+// so the control impact below them stays in a comment of DefaultMaxBytes.
+const (
+	maxWarnings   = 20
+	maxWarningLen = 400
+)
+
 // warningSection lists the preview's warnings under the counts, before
 // the control impact: an exemption about to run out is the stack owner's
-// to renew whatever the change is, so it shows even with no changes.
+// to renew whatever the change is, so it shows even with no changes. Each
+// is one code span, so text from the stack config (an owner, a ticket)
+// renders as written, never as HTML, a link or a mention; repeats are
+// shown once.
 func warningSection(warnings []string) string {
-	if len(warnings) == 0 {
+	var uniq []string
+	seen := map[string]bool{}
+	for _, w := range warnings {
+		w = strings.Join(strings.Fields(w), " ")
+		if !seen[w] {
+			seen[w] = true
+			uniq = append(uniq, w)
+		}
+	}
+	if len(uniq) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	b.WriteString("\n### ⚠ warnings\n")
-	for _, w := range warnings {
-		fmt.Fprintf(&b, "- %s\n", strings.Join(strings.Fields(w), " "))
+	for i, w := range uniq {
+		if i == maxWarnings {
+			fmt.Fprintf(&b, "- … and %d more: run `pulumi preview` to see them all\n", len(uniq)-maxWarnings)
+			break
+		}
+		if r := []rune(w); len(r) > maxWarningLen {
+			w = string(r[:maxWarningLen]) + "…"
+		}
+		fmt.Fprintf(&b, "- %s\n", code(w))
 	}
 	return b.String()
 }

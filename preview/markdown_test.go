@@ -195,7 +195,7 @@ func TestMarkdown_WarningsShowWithAndWithoutChanges(t *testing.T) {
 		{Stack: "prod", Warnings: []string{warn}, Steps: []Step{{Op: "create", Type: "kubernetes:core/v1:Namespace", Name: "team-c-ns", Component: "rampart:namespace:Namespace"}}},
 	} {
 		b := markdown(t, p)
-		want := "### ⚠ warnings\n- rampart:namespaces[7].exemption: exemption expires in 10 days (last day 2026-12-17, owner platform-team, ticket SEC-4711): renew it\n"
+		want := "### ⚠ warnings\n- `rampart:namespaces[7].exemption: exemption expires in 10 days (last day 2026-12-17, owner platform-team, ticket SEC-4711): renew it`\n"
 		if !strings.Contains(b, want) {
 			t.Errorf("%d steps: markdown lacks the warning line %q:\n%s", len(p.Steps), want, b)
 		}
@@ -203,5 +203,16 @@ func TestMarkdown_WarningsShowWithAndWithoutChanges(t *testing.T) {
 	}
 	if b := markdown(t, &Plan{Stack: "prod"}); strings.Contains(b, "warnings") {
 		t.Errorf("a plan without warnings shows a warnings section:\n%s", b)
+	}
+	// Text from the config renders as written; repeats once; at most
+	// maxWarnings lines.
+	many := []string{"owner <details><summary>x @team", "owner <details><summary>x @team"}
+	for i := 0; i < maxWarnings+5; i++ {
+		many = append(many, fmt.Sprintf("warning %d", i))
+	}
+	b := markdown(t, &Plan{Stack: "prod", Warnings: many})
+	if !strings.Contains(b, "- `owner <details><summary>x @team`\n") || strings.Count(b, "<details>") != 1 ||
+		!strings.Contains(b, "- … and 6 more") || strings.Contains(b, "warning 19`") {
+		t.Errorf("warnings not escaped, deduplicated or capped:\n%s", b)
 	}
 }

@@ -76,10 +76,13 @@ type Plan struct {
 	// Impact is what the plan does to the checklist's controls (Assess);
 	// nil until assessed, and then Markdown puts it at the top.
 	Impact *Impact `json:",omitempty"`
-	// Warnings are the warnings the preview logged (the program's, such as
-	// an exemption ending within two weeks, and the providers'), without
-	// colour codes. Run starts the CLI without progress output, so the
-	// comment is the only place they can reach the reviewer.
+	// Warnings are the warnings the program logged at stack level (an
+	// exemption ending within two weeks), without colour codes. Run starts
+	// the CLI without progress output, so the comment is the only place
+	// they can reach the reviewer. A provider's or a resource's warnings
+	// are left out: their text is not Rampart's (an admission webhook's
+	// warning is anyone's text, and the engine masks only secret config,
+	// not secrets made at run time).
 	Warnings []string `json:",omitempty"`
 	// events are the preview's step and output events, from which
 	// Planned builds the state the plan leaves.
@@ -98,7 +101,7 @@ func Run(ctx context.Context, stk auto.Stack, opts ...optpreview.Option) (*Plan,
 			if ev.ResourcePreEvent != nil || ev.ResOutputsEvent != nil {
 				p.events = append(p.events, ev)
 			}
-			if d := ev.DiagnosticEvent; d != nil && d.Severity == "warning" {
+			if d := ev.DiagnosticEvent; d != nil && d.Severity == "warning" && programLevel(d.URN) {
 				p.Warnings = append(p.Warnings, strings.TrimSpace(colors.Never.Colorize(d.Message)))
 			}
 		}
@@ -189,4 +192,10 @@ func owner(urn, typ string) string {
 		}
 	}
 	return ""
+}
+
+// programLevel reports a diagnostic of the program itself: no resource, or
+// the stack's root resource.
+func programLevel(urn string) bool {
+	return urn == "" || strings.Contains(urn, "::pulumi:pulumi:Stack::")
 }

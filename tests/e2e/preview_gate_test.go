@@ -118,7 +118,7 @@ func TestE2E_LocalLab_PreviewGate(t *testing.T) {
 			t.Fatalf("the comment has no warnings section, so the warning at %s reaches no reviewer:\n%s", key, stdout)
 		}
 		warning, _, _ := strings.Cut(warnings, "\n")
-		if !strings.HasPrefix(warning, "- "+key+": exemption ") {
+		if !strings.HasPrefix(warning, "- `"+key+": exemption ") {
 			t.Fatalf("the comment's first warning is %q, want the one at %s:\n%s", warning, key, stdout)
 		}
 		if !containsAny(warning, agesSeen(start, 10)) {
@@ -286,7 +286,10 @@ func requireOnlyTheStack(t *testing.T, out string) {
 }
 
 // requireNothingRegistered fails the test when the stack's state holds a
-// resource or a namespace of this test exists on the lab's API server.
+// resource or a namespace of this test exists on the lab's API server. A
+// preview writes neither, so this guards the CLI itself (`rampart preview`
+// must never apply); requireOnlyTheStack is what shows the refused program
+// registered nothing.
 func requireNothingRegistered(ctx context.Context, t *testing.T, stk auto.Stack, kube kubernetes.Interface) {
 	t.Helper()
 	dep, err := stk.Export(ctx)
