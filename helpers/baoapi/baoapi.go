@@ -23,7 +23,8 @@ import (
 const MaxAnswer = 1 << 20
 
 // Error is a call that failed: Status 0 when no answer came (Err says
-// why), else the answer's HTTP status and OpenBao's messages.
+// why); a 2xx status when the answer could not be used (Err says why);
+// else the answer's HTTP status and OpenBao's messages.
 type Error struct {
 	Method, URL string
 	Status      int
@@ -32,7 +33,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Status == 0 || e.Status == http.StatusOK {
+	if e.Status/100 != 4 && e.Status/100 != 5 {
 		return fmt.Sprintf("%s %s: %v", e.Method, e.URL, e.Err)
 	}
 	return fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.URL, e.Status, strings.Join(e.Messages, "; "))
@@ -40,19 +41,19 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// StatusOf is err's HTTP status: 0 when no answer came or err is not an
-// *Error.
+// StatusOf is err's HTTP status: 0 when no answer came (the server is
+// down or unreachable) or err is not an *Error.
 func StatusOf(err error) int {
 	var e *Error
-	if errors.As(err, &e) && e.Status != http.StatusOK {
+	if errors.As(err, &e) {
 		return e.Status
 	}
 	return 0
 }
 
 // Call sends method to u with token (body, when not nil, as JSON) and
-// decodes the answer's "data" into out (when not nil). A 200 answer
-// without data is an error: every call Rampart makes expects some.
+// decodes the answer's "data" into out (when not nil). Any 2xx is an
+// answer; one without data is an error when out wants some.
 func Call(ctx context.Context, c *http.Client, method, u, token string, body, out any) error {
 	fail := func(status int, msgs []string, err error) error {
 		return &Error{Method: method, URL: u, Status: status, Messages: msgs, Err: err}
@@ -92,17 +93,17 @@ func Call(ctx context.Context, c *http.Client, method, u, token string, body, ou
 		Errors []string        `json:"errors"`
 	}
 	_ = json.Unmarshal(raw, &env)
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode/100 != 2 {
 		return fail(resp.StatusCode, env.Errors, nil)
 	}
 	if out == nil {
 		return nil
 	}
 	if len(env.Data) == 0 || string(env.Data) == "null" {
-		return fail(http.StatusOK, nil, errors.New("answer without data"))
+		return fail(resp.StatusCode, nil, errors.New("answer without data"))
 	}
 	if err := json.Unmarshal(env.Data, out); err != nil {
-		return fail(http.StatusOK, nil, fmt.Errorf("decode answer: %w", err))
+		return fail(resp.StatusCode, nil, fmt.Errorf("decode answer: %w", err))
 	}
 	return nil
 }

@@ -50,7 +50,7 @@ func TestBaoAPI_RealOpenBao_DecodesDataAndFailsWithoutTheToken(t *testing.T) {
 
 	var none struct{}
 	err = baoapi.Call(ctx, c, http.MethodGet, s.Addr+"/v1/sys/health", s.RootToken, nil, &none)
-	if err == nil || !strings.Contains(err.Error(), "answer without data") {
+	if err == nil || !strings.Contains(err.Error(), "answer without data") || baoapi.StatusOf(err) != http.StatusOK {
 		t.Errorf("an answer without data (sys/health): err = %v", err)
 	}
 
