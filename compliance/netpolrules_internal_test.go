@@ -110,6 +110,12 @@ func TestNetpol_IsolationAdmitsTheProxiesOnlyOnPorts(t *testing.T) {
 			"the ingress peer gw admits every pod of that namespace"},
 		{"every port", `{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"gw"}},"podSelector":{"matchLabels":{"app":"proxy"}}}`, `[]`,
 			"the ingress rule from gw opens every port"},
+		{"a selector of expressions only", `{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"gw"}},"podSelector":{"matchExpressions":[{"key":"x","operator":"DoesNotExist"}]}}`, `[{"port":8080,"protocol":"TCP"}]`,
+			"the ingress peer gw admits every pod of that namespace"},
+		{"every TCP port", `{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"gw"}},"podSelector":{"matchLabels":{"app":"proxy"}}}`, `[{"protocol":"TCP"}]`,
+			"the ingress rule from gw opens every port"},
+		{"a port range", `{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"gw"}},"podSelector":{"matchLabels":{"app":"proxy"}}}`, `[{"port":1,"endPort":65535,"protocol":"TCP"}]`,
+			"the ingress rule from gw opens every port"},
 	} {
 		iso := `{"metadata":{"name":"tenant-isolation","namespace":"t1"},"spec":{"podSelector":{},"policyTypes":["Ingress","Egress"],` +
 			`"ingress":[{"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"t1"}}}]},{"from":[` + tc.from + `],"ports":` + tc.ports + `}],` +

@@ -208,11 +208,11 @@ func isolates(p *object) (bool, string, []string) {
 				return false, "an ingress peer is not a namespace named by " + nsNameLabel, nil
 			}
 			if n != own {
-				if pods, ok := m["podSelector"]; emptySelector(pods, ok) || pods == nil {
-					return false, "the ingress peer " + n + " admits every pod of that namespace, not named pods", nil
+				if len(asMap(asMap(m["podSelector"])["matchLabels"])) == 0 {
+					return false, "the ingress peer " + n + " admits every pod of that namespace, not pods named by labels", nil
 				}
-				if len(asList(asMap(r)["ports"])) == 0 {
-					return false, "the ingress rule from " + n + " opens every port, not the routes' ports", nil
+				if !namedPorts(asList(asMap(r)["ports"])) {
+					return false, "the ingress rule from " + n + " opens every port or a range, not the routes' ports", nil
 				}
 			}
 			from = append(from, n)
@@ -258,4 +258,17 @@ func tenantIsolation(ns *object, name string, pols []*object) (e Evidence, admit
 		e.Value, e.Note = show(v), why
 	}
 	return e, from
+}
+
+// namedPorts reports a rule's ports as single, named ports: at least one,
+// each with a port and no endPort (a port-less entry is every port of its
+// protocol).
+func namedPorts(ports []any) bool {
+	for _, p := range ports {
+		m := asMap(p)
+		if m["port"] == nil || m["endPort"] != nil {
+			return false
+		}
+	}
+	return len(ports) > 0
 }
