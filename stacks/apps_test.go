@@ -234,7 +234,7 @@ func TestApps_BadDeclarationsAreRefusedAtTheirKeyAndRegisterNothing(t *testing.T
 		}, p + `[0].allow.to[2].namespace: "openbao": a platform namespace`},
 		{"the gateway's namespace", func(s map[string]any) {
 			allow(s, 0, 0, "to")[2].(map[string]any)["namespace"] = "rampart-system"
-		}, p + `[0].allow.to[2].namespace: "rampart-system": the gateway's namespace: its egress is rampart:gateway.inClusterBackends`},
+		}, p + `[0].allow.to[2].namespace: "rampart-system": the gateway's namespace: rampart:gateway's own policy decides its traffic`},
 		{"the ingress namespace", func(s map[string]any) {
 			allow(s, 0, 0, "to")[2].(map[string]any)["namespace"] = "rampart-ingress"
 		}, p + `[0].allow.to[2].namespace: "rampart-ingress": the ingress namespace`},

@@ -126,11 +126,10 @@ func (c *Config) checkCrossPeer(l *verr.List, path, self string, app netpol.App,
 		l.Add(path+".namespace", ns, "the ingress namespace: its proxies reach apps through routes only", "declare the route under the app's expose")
 		return
 	case c.Gateway != nil && ns == c.Gateway.Namespace:
-		// The gateway's own policy opens only its declared in-cluster
-		// backends; an app's policy admits only the peers it declares, and
-		// a platform namespace is not one: a tenant with apps is never a
-		// gateway backend.
-		l.Add(path+".namespace", ns, "the gateway's namespace: its egress is rampart:gateway.inClusterBackends, and an app's policy admits no platform namespace, so the rule would never match traffic",
+		// The gateway's namespace is a platform namespace whose traffic
+		// rampart:gateway's own policy decides; an app's policy admits only
+		// the peers it declares, and a platform namespace is not one.
+		l.Add(path+".namespace", ns, "the gateway's namespace: rampart:gateway's own policy decides its traffic, and an app's policy admits no platform namespace, so the rule would never match traffic",
 			"reach the app through a route (expose) instead")
 		return
 	case platform[ns]:
