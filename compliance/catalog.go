@@ -59,6 +59,10 @@ func Checklist() []Item {
 		{"netpol", "NetworkPolicy applied to every namespace (default-deny, DNS, tenant isolation)", Enforced,
 			[]string{"components/netpol/netpol.go", "stacks/baseline.go"},
 			ctl("Art. 21(2)(e)", "Art. 9(4)(c)", "AC-1..AC-5", "SC-7", "ISM-1182")},
+		// ISM-1584: a restricted pod cannot escalate or drop the kernel's
+		// protections (no privilege, capabilities or host namespaces);
+		// ISM-1604: the container isolation's configuration hardened by
+		// removing what the workload does not need.
 		{"pss-restricted", "Pod Security Standard set to restricted (typed, justified exemptions)", Enforced,
 			[]string{"components/namespace/namespace.go", "helpers/hardening/pss.go", "compliance/podslive.go", "compliance/serviceaccounts.go"},
 			ctl("Art. 21(2)(e)", "Art. 9(2)", "CE-4 (secure configuration)", "CM-6, CM-7", "ISM-1584", "ISM-1604")},
@@ -66,12 +70,17 @@ func Checklist() []Item {
 			[]string{"components/keycloak"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-7", "ISM-1403")},
 		{"token-lifespans", "Token lifespans shortened (5 min access, 15 min idle)", Component,
 			[]string{"components/keycloak"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-12", "ISM-0428")},
+		// ISM-1416: each node enforces the pods' egress to an approved set
+		// (NetworkPolicy), the host-level firewall of a container platform.
 		{"ssrf-blocklist", "SSRF blocklist active (egress ipBlocks except it; backend URLs checked)", Enforced,
 			[]string{"components/netpol/blocklist.go", "infra/config/validate.go"},
 			ctl("Art. 21(2)(e)", "Art. 9(4)(c)", "N/A", "SC-7(5)", "ISM-1416")},
+		// Not ISM-1424: it needs a Content-Security-Policy, which Rampart
+		// does not set (the application's to write). HSTS and the redirect
+		// keep browsers on HTTPS: ISM-1552.
 		{"security-headers", "Security headers active (default)", Enforced,
 			[]string{"components/ingress/gateway.go", "components/ingress/args.go", "tests/egtranslate"},
-			ctl("Art. 21(2)(e)", "Art. 9(4)(d)", "CE-3", "SC-8", "ISM-1424")},
+			ctl("Art. 21(2)(e)", "Art. 9(4)(d)", "CE-3", "SC-8", "ISM-1552")},
 		{"secrets-vault", "Secrets in OpenBao (not in env or ConfigMap); HSM seal", Component,
 			[]string{"components/openbao", "components/pki"}, ctl("Art. 21(2)(h)", "Art. 9(4)(d)", "CE-3", "SC-12, SC-13, SC-28", "ISM-1402")},
 		// The sovereign-cloud hardening guide's Kubernetes secrets
@@ -86,7 +95,12 @@ func Checklist() []Item {
 			[]string{"components/keycloak", "compliance/rbac.go", "helpers/inventorykinds/kinds.go"}, ctl("Art. 21(2)(i)", "Art. 9(4)(c)", "AC-1..AC-5", "AC-2, AC-6", "ISM-1508")},
 		{"audit-trail", "Audit trail enabled (API-server audit policy of the sovereign-cloud hardening guide; WORM storage)", Component,
 			[]string{"apiserver/auditpolicy", "apiserver/audit.go", "apiserver/snippets.go", "cmd/rampart/apiserver.go", "lab/services/kube.sh", "components/audit/audit.go", "components/audit/args.go", "components/audit/loki.go", "components/audit/agent.go", "infra/config/audit.go", "infra/providers/aws.go", "tests/s3server"}, ctl("Art. 21(2)(b)", "Art. 12", "CE-5", "AU-2, AU-9, AU-11", "ISM-1405", "ISM-1815")},
+		// ISM-1906/1907: Falco analyses the servers' events as they happen
+		// and its alerts reach Loki (and Alertmanager) for response.
 		{"alerting", "Alerting configured (Falco → Loki; Alertmanager only when configured)", Component, []string{"components/runtime/falco.go", "components/runtime/rules.go"}, ctl("Art. 23", "Art. 17, 19", "CE-6", "IR-4, IR-6", "ISM-1906", "ISM-1907")},
+		// ISM-1808: Trivy's vulnerability database is kept current (online,
+		// or the mirrored one in air-gap mode). ISM-1034 (HIPS or EDR on
+		// critical servers) is Falco's runtime detection on every node.
 		{"image-scanning", "Container images scanned (Trivy) and runtime detection (Falco)", Enforced,
 			[]string{"components/runtime", "helpers/podsecurity", "tests/e2e/podsecurity_test.go", "tests/trivyscan"},
 			ctl("Art. 21(2)(d)", "Art. 28", "N/A", "SA-12, SI-3", "ISM-1808", "ISM-1034")},

@@ -95,3 +95,18 @@ func TestTokenLifespans_ClientOverrideJudged(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenLifespans_SessionEndsWithin12Hours: ISM-0428's overall session
+// bound; absent is Keycloak's default (10h).
+func TestTokenLifespans_SessionEndsWithin12Hours(t *testing.T) {
+	realm := func(max string) *Assessment {
+		return Assess("s", apitype.DeploymentV3{Resources: []apitype.ResourceV3{res(t, realmType, "realm",
+			`{"accessTokenLifespan":"5m0s","ssoSessionIdleTimeout":"15m0s"`+max+`}`)}}, fixedNow)
+	}
+	verdictIs(t, realm(""), "token-lifespans", Pass)
+	verdictIs(t, realm(`,"ssoSessionMaxLifespan":"10h0m0s"`), "token-lifespans", Pass)
+	r := verdictIs(t, realm(`,"ssoSessionMaxLifespan":"24h0m0s"`), "token-lifespans", Fail)
+	if !strings.Contains(fmt.Sprint(r.Evidence), "ISM-0428") {
+		t.Errorf("the failing fact does not name ISM-0428: %+v", r.Evidence)
+	}
+}

@@ -22,6 +22,8 @@ const (
 	maxAccessToken = 5 * time.Minute
 	// maxSSOIdle is the STOA security hardening checklist's idle session timeout.
 	maxSSOIdle = 15 * time.Minute
+	// maxSSOSession is ISM-0428's longest overall session.
+	maxSSOSession = 12 * time.Hour
 	// maxLoginFailures is the most failures before lockout: ISM-1403's
 	// five, the most the keycloak component accepts.
 	maxLoginFailures = 5
@@ -62,7 +64,8 @@ func checkBruteForce(s *state) (bool, []Evidence) {
 }
 
 // checkTokenLifespans: access tokens live at most 5 minutes and idle
-// sessions end after at most 15 (the STOA security hardening checklist), in every realm and in every
+// sessions end after at most 15 (the STOA security hardening checklist),
+// and a session after at most 12 hours (ISM-0428), in every realm and in every
 // OpenID client that overrides the realm's access token lifespan (a client
 // without the override inherits its realm's).
 func checkTokenLifespans(s *state) (bool, []Evidence) {
@@ -86,6 +89,7 @@ func checkTokenLifespans(s *state) (bool, []Evidence) {
 			}
 			ev = append(ev, e)
 		}
+		ev = append(ev, ssoSessionMax(r))
 	}
 	ev = append(ev, clientLifespans(s)...)
 	return deployed || len(s.byType(clientType)) > 0, ev
@@ -162,4 +166,25 @@ func checkDefaultRoles(s *state) (bool, []Evidence) {
 			Note: "the realm's default roles are Keycloak's (offline_access, uma_authorization), not the least-privilege set"})
 	}
 	return deployed, ev
+}
+
+// ssoSessionMax judges a realm's overall session length: absent is
+// Keycloak's default, 10 hours.
+func ssoSessionMax(r *object) Evidence {
+	const path = "ssoSessionMaxLifespan"
+	v, _ := r.get(path)
+	e := Evidence{URN: r.URN, Field: path, Value: show(v)}
+	str, _ := v.(string)
+	d, err := time.ParseDuration(str)
+	switch {
+	case str == "":
+		e.OK, e.Note = true, "Keycloak's default, 10h"
+	case err != nil:
+		e.Note = "not a duration"
+	case d <= 0 || d > maxSSOSession:
+		e.Note = "want at most " + maxSSOSession.String() + " (ISM-0428: a session ends after at most 12 hours)"
+	default:
+		e.OK = true
+	}
+	return e
 }

@@ -2,7 +2,7 @@
 // Information security manual that Rampart cites, taken from the ISM's
 // official OSCAL catalog (ISM_catalog.json of a release of
 // github.com/AustralianCyberSecurityCentre/ism-oscal, also published at
-// https://www.cyber.gov.au/ism/oscal/<release>/artifacts/ISM_catalog.json).
+// https://www.cyber.gov.au/ism/oscal/v<release>/artifacts/ISM_catalog.json).
 //
 //	ISM_CATALOG=/path/to/ISM_catalog.json go generate ./compliance
 //
@@ -208,7 +208,7 @@ func readCatalog(path string) (*catalog, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	md := doc.Catalog.Metadata
-	if md.Title != "Information security manual" || md.Version == "" {
+	if !strings.EqualFold(md.Title, "Information security manual") || md.Version == "" {
 		return nil, fmt.Errorf("%s: title %q, version %q: not an ISM catalog — use ISM_catalog.json of an ism-oscal release", path, md.Title, md.Version)
 	}
 	c := &catalog{version: md.Version, controls: map[string]control{}}

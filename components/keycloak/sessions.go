@@ -21,7 +21,8 @@ type Sessions struct {
 	// 15 minutes of inactivity).
 	SSOIdle Duration `json:"ssoIdle,omitzero"`
 	// SSOMax ends a browser session regardless of activity. Default 10 h (a
-	// working day); valid SSOIdle - 24 h.
+	// working day); valid SSOIdle - 12 h (ISM-0428: a session locks after at
+	// most 12 hours overall).
 	SSOMax Duration `json:"ssoMax,omitzero"`
 	// ClientIdle bounds a client's idle session (and so its refresh tokens).
 	// Default 15 min; valid 1 min - SSOIdle.
@@ -61,7 +62,7 @@ func (s *Sessions) lifespans() []lifespan {
 	return []lifespan{
 		{"accessToken", &s.AccessToken, 5 * time.Minute, time.Minute, 15 * time.Minute, sec, "use 5m (the STOA security hardening checklist)"},
 		{"ssoIdle", &s.SSOIdle, 15 * time.Minute, s.AccessToken.Value(), s.SSOMax.Value(), sec, "use 15m (the STOA security hardening checklist): at least accessToken, at most ssoMax"},
-		{"ssoMax", &s.SSOMax, 10 * time.Hour, s.SSOIdle.Value(), day, sec, "use 10h: at least ssoIdle, at most 24h"},
+		{"ssoMax", &s.SSOMax, 10 * time.Hour, s.SSOIdle.Value(), 12 * time.Hour, sec, "use 10h: at least ssoIdle, at most 12h (ISM-0428)"},
 		{"clientIdle", &s.ClientIdle, 15 * time.Minute, time.Minute, s.SSOIdle.Value(), sec, "use 15m, at most ssoIdle (Keycloak ends the client session with the SSO session anyway)"},
 		{"clientMax", &s.ClientMax, 10 * time.Hour, s.ClientIdle.Value(), s.SSOMax.Value(), sec, "use 10h: at least clientIdle, at most ssoMax"},
 		{"offlineIdle", &s.OfflineIdle, 7 * day, time.Hour, s.OfflineMax.Value(), sec, "use 168h, at most offlineMax"},
