@@ -6,11 +6,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
-	"github.com/rampart-dev/rampart/infra/config"
-	"github.com/rampart-dev/rampart/internal/recmock"
 	"github.com/rampart-dev/rampart/internal/testkit"
-	"github.com/rampart-dev/rampart/stacks"
 )
 
 // Pulumi's secret signature, as a state export writes it.
@@ -30,7 +26,7 @@ const (
 func renderedDeployment(t *testing.T, file string) apitype.DeploymentV3 {
 	t.Helper()
 	rec, cfg := testkit.RunStackFile(t, "..", file)
-	return deploymentOf(rec, cfg)
+	return testkit.Deployment(rec, cfg, plain)
 }
 
 // renderedWith is renderedDeployment with config sections added or replaced
@@ -38,51 +34,7 @@ func renderedDeployment(t *testing.T, file string) apitype.DeploymentV3 {
 func renderedWith(t testing.TB, file string, sections map[string]any, secrets map[string]string) apitype.DeploymentV3 {
 	t.Helper()
 	rec, cfg := testkit.RunStackFileWith(t, "..", file, sections, secrets)
-	return deploymentOf(rec, cfg)
-}
-
-func deploymentOf(rec *recmock.Recorder, cfg *config.Config) apitype.DeploymentV3 {
-	const stackURN = "urn:pulumi:test::rampart::pulumi:pulumi:Stack::rampart-test"
-	var exemptions []any
-	for _, e := range cfg.Exemptions() {
-		exemptions = append(exemptions, map[string]any{"namespace": e.Namespace, "level": e.Level,
-			"justification": e.Justification, "control": e.Control})
-	}
-	var egress []any
-	for _, e := range stacks.EgressExceptions(cfg) {
-		egress = append(egress, map[string]any{"cidr": e.CIDR, "justification": e.Justification, "source": e.Source})
-	}
-	public := []any{}
-	if g := cfg.Gateway; g != nil && g.PublicEgress != nil {
-		var ports []any
-		for _, p := range g.PublicEgress.Ports {
-			ports = append(ports, float64(p))
-		}
-		public = append(public, map[string]any{"source": "rampart:gateway.publicEgress", "ports": ports, "justification": g.PublicEgress.Justification})
-	}
-	outputs := map[string]any{"profile": string(cfg.Profile), "exemptions": exemptions, "egressExceptions": egress, stacks.PublicEgressOutput: public}
-	if cfg.Ingress.Enabled {
-		outputs["ingressTLSFloor"] = stacks.IngressTLSFloor(cfg)
-	}
-	dep := apitype.DeploymentV3{Resources: []apitype.ResourceV3{{
-		URN: resource.URN(stackURN), Type: "pulumi:pulumi:Stack", Outputs: outputs,
-	}}}
-	for _, r := range rec.All() {
-		dep.Resources = append(dep.Resources, apitype.ResourceV3{
-			URN: resource.URN(urnOf(r)), Type: tokens.Type(r.Type), Custom: r.Custom,
-			Parent: resource.URN(r.Parent), Inputs: plain(r.Inputs), Outputs: plain(r.Outputs),
-		})
-	}
-	return dep
-}
-
-// urnOf is the URN the engine gives r: its type qualified by its parents'.
-func urnOf(r recmock.Resource) string {
-	typ := r.Type
-	if parts := strings.Split(r.Parent, "::"); len(parts) >= 4 && parts[2] != "pulumi:pulumi:Stack" {
-		typ = parts[2] + "$" + typ
-	}
-	return "urn:pulumi:test::rampart::" + typ + "::" + r.Name
+	return testkit.Deployment(rec, cfg, plain)
 }
 
 func plain(pm resource.PropertyMap) map[string]any {

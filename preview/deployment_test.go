@@ -6,70 +6,22 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 
-	"github.com/rampart-dev/rampart/infra/config"
 	"github.com/rampart-dev/rampart/internal/recmock"
 	"github.com/rampart-dev/rampart/internal/testkit"
-	"github.com/rampart-dev/rampart/stacks"
 )
 
 // localDeployment runs the real program with Pulumi.local.yaml under the
 // recording mock and turns what it registered into the deployment `pulumi
-// stack export` would hold after an up (as compliance's renderedDeployment
-// does): URNs qualified by their parent, and the stack outputs the
-// evaluators read, which the mock does not record.
+// stack export` would hold after an up (testkit.Deployment), secrets
+// unwrapped.
 func localDeployment(t *testing.T) apitype.DeploymentV3 {
 	t.Helper()
 	rec, cfg := testkit.RunStackFile(t, "..", "Pulumi.local.yaml")
-	return deploymentOf(rec, cfg)
+	return testkit.Deployment(rec, cfg, recmock.Plain)
 }
 
-const stackURN = "urn:pulumi:test::rampart::pulumi:pulumi:Stack::rampart-test"
-
-func deploymentOf(rec *recmock.Recorder, cfg *config.Config) apitype.DeploymentV3 {
-	var exemptions []any
-	for _, e := range cfg.Exemptions() {
-		exemptions = append(exemptions, map[string]any{"namespace": e.Namespace, "level": e.Level,
-			"justification": e.Justification, "control": e.Control})
-	}
-	var egress []any
-	for _, e := range stacks.EgressExceptions(cfg) {
-		egress = append(egress, map[string]any{"cidr": e.CIDR, "justification": e.Justification, "source": e.Source})
-	}
-	public := []any{}
-	if g := cfg.Gateway; g != nil && g.PublicEgress != nil {
-		var ports []any
-		for _, p := range g.PublicEgress.Ports {
-			ports = append(ports, float64(p))
-		}
-		public = append(public, map[string]any{"source": "rampart:gateway.publicEgress", "ports": ports, "justification": g.PublicEgress.Justification})
-	}
-	outputs := map[string]any{"profile": string(cfg.Profile), "exemptions": exemptions, "egressExceptions": egress, stacks.PublicEgressOutput: public}
-	if cfg.Ingress.Enabled {
-		outputs["ingressTLSFloor"] = stacks.IngressTLSFloor(cfg)
-	}
-	dep := apitype.DeploymentV3{Resources: []apitype.ResourceV3{{
-		URN: resource.URN(stackURN), Type: "pulumi:pulumi:Stack", Outputs: outputs,
-	}}}
-	for _, r := range rec.All() {
-		dep.Resources = append(dep.Resources, apitype.ResourceV3{
-			URN: resource.URN(urnOf(r)), Type: tokens.Type(r.Type), Custom: r.Custom,
-			Parent: resource.URN(r.Parent), Inputs: r.Plain(), Outputs: recmock.Plain(r.Outputs),
-		})
-	}
-	return dep
-}
-
-// urnOf is the URN the engine gives r: its type qualified by its parent's.
-func urnOf(r recmock.Resource) string {
-	typ := r.Type
-	if parts := strings.Split(r.Parent, "::"); len(parts) >= 4 && parts[2] != "pulumi:pulumi:Stack" {
-		typ = parts[2] + "$" + typ
-	}
-	return "urn:pulumi:test::rampart::" + typ + "::" + r.Name
-}
+const stackURN = testkit.StackURN
 
 // find is the resource named name (the URN's last part).
 func find(t *testing.T, dep apitype.DeploymentV3, name string) apitype.ResourceV3 {
