@@ -18,23 +18,8 @@ import (
 	"time"
 
 	"github.com/rampart-dev/rampart/evidence"
+	"github.com/rampart-dev/rampart/internal/evidencetest"
 )
-
-// edSigner signs with an in-test ed25519 key, standing in for transit.
-type edSigner struct{ key ed25519.PrivateKey }
-
-func (s edSigner) Sign(_ context.Context, m []byte) (*evidence.Signature, []byte, error) {
-	pub, err := evidence.EncodePublicKey(s.key.Public())
-	if err != nil {
-		return nil, nil, err
-	}
-	_, der, err := evidence.ParsePublicKey(pub)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &evidence.Signature{Algorithm: evidence.AlgEd25519, Signer: "test", KeyVersion: 1,
-		Value: base64.StdEncoding.EncodeToString(ed25519.Sign(s.key, m)), PublicKeySHA256: evidence.Digest(der)}, pub, nil
-}
 
 // ecSigner signs with an in-test ECDSA P-256 key, as transit's ecdsa-p256.
 type ecSigner struct{ key *ecdsa.PrivateKey }
@@ -95,7 +80,7 @@ func pubPEM(t *testing.T, k ed25519.PrivateKey) []byte {
 }
 
 func TestManifest_ListsEveryReportFileSortedWithItsDigestAndSize(t *testing.T) {
-	p := build(t, edSigner{testKey(1)})
+	p := build(t, evidencetest.Ed25519{Key: testKey(1)})
 	m, err := evidence.ParseManifest(p.Files[evidence.ManifestName])
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +114,7 @@ func TestManifest_ListsEveryReportFileSortedWithItsDigestAndSize(t *testing.T) {
 }
 
 func TestPack_TarIsDeterministicAndRoundTripsThroughADirectory(t *testing.T) {
-	p := build(t, edSigner{testKey(1)})
+	p := build(t, evidencetest.Ed25519{Key: testKey(1)})
 	a, err := p.Tar()
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +176,7 @@ func TestPack_TarIsDeterministicAndRoundTripsThroughADirectory(t *testing.T) {
 }
 
 func TestVerify_PackSignedByAnInTestKeyVerifiesWithThatPublicKeyOnly(t *testing.T) {
-	for name, s := range map[string]evidence.Signer{"ed25519": edSigner{testKey(1)}, "ecdsa-p256": ecSigner{mustEC(t)}} {
+	for name, s := range map[string]evidence.Signer{"ed25519": evidencetest.Ed25519{Key: testKey(1)}, "ecdsa-p256": ecSigner{mustEC(t)}} {
 		t.Run(name, func(t *testing.T) {
 			p := build(t, s)
 			if r := evidence.Verify(p, p.Files[evidence.PublicKeyName]); !r.OK() {
@@ -199,13 +184,13 @@ func TestVerify_PackSignedByAnInTestKeyVerifiesWithThatPublicKeyOnly(t *testing.
 			}
 		})
 	}
-	p := build(t, edSigner{testKey(1)})
+	p := build(t, evidencetest.Ed25519{Key: testKey(1)})
 	if r := evidence.Verify(p, pubPEM(t, testKey(1))); !r.OK() || r.Manifest == nil || r.Signature == nil {
 		t.Fatalf("want valid with the signer's key: %v", r.Err())
 	}
 	// Another key can sign a pack that is internally valid: only the
 	// expected key tells the two apart.
-	forged := build(t, edSigner{testKey(2)})
+	forged := build(t, evidencetest.Ed25519{Key: testKey(2)})
 	if r := evidence.Verify(forged, nil); !r.OK() {
 		t.Fatalf("a pack signed by another key is not even self-consistent: %v", r.Err())
 	}
@@ -227,7 +212,7 @@ func mustEC(t *testing.T) *ecdsa.PrivateKey {
 // TestVerify_FlippingOneByteOfAnyFileFailsNamingThatFile: every file of the
 // pack, report or frame, at its first, middle and last byte.
 func TestVerify_FlippingOneByteOfAnyFileFailsNamingThatFile(t *testing.T) {
-	p := build(t, edSigner{testKey(1)})
+	p := build(t, evidencetest.Ed25519{Key: testKey(1)})
 	want := pubPEM(t, testKey(1))
 	for _, name := range p.Names() {
 		for _, at := range []string{"first", "middle", "last"} {
@@ -253,7 +238,7 @@ func TestVerify_FlippingOneByteOfAnyFileFailsNamingThatFile(t *testing.T) {
 // attacker who changes a report and fixes its digest in the manifest has
 // a consistent listing and a broken signature.
 func TestVerify_ManifestRewrittenToMatchATamperedFileFailsTheSignature(t *testing.T) {
-	p := build(t, edSigner{testKey(1)})
+	p := build(t, evidencetest.Ed25519{Key: testKey(1)})
 	m, err := evidence.ParseManifest(p.Files[evidence.ManifestName])
 	if err != nil {
 		t.Fatal(err)
@@ -284,7 +269,7 @@ func TestVerify_ManifestRewrittenToMatchATamperedFileFailsTheSignature(t *testin
 }
 
 func TestVerify_AddedOrRemovedFileFails(t *testing.T) {
-	p := build(t, edSigner{testKey(1)})
+	p := build(t, evidencetest.Ed25519{Key: testKey(1)})
 	q := p.Clone()
 	q.Files["extra.txt"] = []byte("added later\n")
 	if r := evidence.Verify(q, nil); r.OK() || !strings.Contains(r.Err().Error(), "extra.txt: not listed") {

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -13,23 +11,8 @@ import (
 
 	"github.com/rampart-dev/rampart/compliance"
 	"github.com/rampart-dev/rampart/evidence"
+	"github.com/rampart-dev/rampart/internal/evidencetest"
 )
-
-// testSigner signs with an in-process ed25519 key instead of transit.
-type testSigner struct{ key ed25519.PrivateKey }
-
-func (s testSigner) Sign(_ context.Context, m []byte) (*evidence.Signature, []byte, error) {
-	pub, err := evidence.EncodePublicKey(s.key.Public())
-	if err != nil {
-		return nil, nil, err
-	}
-	_, der, err := evidence.ParsePublicKey(pub)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &evidence.Signature{Algorithm: evidence.AlgEd25519, Signer: "test", KeyVersion: 1,
-		Value: base64.StdEncoding.EncodeToString(ed25519.Sign(s.key, m)), PublicKeySHA256: evidence.Digest(der)}, pub, nil
-}
 
 // TestCheckEvidence_WritesAPackOfTheRenderersBytesThatEvidenceVerifyAccepts:
 // check --evidence DIR writes one pack (the same OSCAL/HTML/JSON bytes the
@@ -41,7 +24,7 @@ func TestCheckEvidence_WritesAPackOfTheRenderersBytesThatEvidenceVerifyAccepts(t
 	f.assessment.Export, f.assessment.ExportVersion = json.RawMessage(`{"resources":[{"urn":"u","type":"rampart:audit:Audit","outputs":{"retentionDays":366}}]}`), 3
 	a := f.app()
 	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
-	a.sign = testSigner{key}
+	a.sign = evidencetest.Ed25519{Key: key}
 	dir := t.TempDir()
 	vr := filepath.Join(dir, "verify.json")
 	if err := os.WriteFile(vr, []byte(`{"stack":"prod","behaviour":{"checks":[]}}`), 0o600); err != nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/rampart-dev/rampart/compliance/report"
 	"github.com/rampart-dev/rampart/evidence"
 	"github.com/rampart-dev/rampart/internal/baodev"
+	"github.com/rampart-dev/rampart/internal/evidencetest"
 	"github.com/rampart-dev/rampart/internal/labenv"
 	"github.com/rampart-dev/rampart/internal/testkit"
 )
@@ -272,17 +273,5 @@ func TestEvidence_ServerBacked_BucketWithoutObjectLockIsRefused(t *testing.T) {
 // transit.
 func edSigner(t *testing.T) evidence.Signer {
 	t.Helper()
-	return localSigner{ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, 32))}
-}
-
-type localSigner struct{ key ed25519.PrivateKey }
-
-func (s localSigner) Sign(_ context.Context, m []byte) (*evidence.Signature, []byte, error) {
-	pub, err := evidence.EncodePublicKey(s.key.Public())
-	if err != nil {
-		return nil, nil, err
-	}
-	_, der, _ := evidence.ParsePublicKey(pub)
-	return &evidence.Signature{Algorithm: evidence.AlgEd25519, Signer: "test", KeyVersion: 1,
-		Value: base64.StdEncoding.EncodeToString(ed25519.Sign(s.key, m)), PublicKeySHA256: evidence.Digest(der)}, pub, nil
+	return evidencetest.Ed25519{Key: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, 32))}
 }
