@@ -150,15 +150,11 @@ func transitPublicKey(typ, s string) ([]byte, error) {
 }
 
 func (t *Transit) client() (*http.Client, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if t.CAFile != "" {
-		pool, err := baoapi.RootCAs(t.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("--sign-ca-file: %w", err)
-		}
-		cfg.RootCAs = pool
+	c, err := baoapi.NewClient(t.CAFile, tls.VersionTLS12, cmpDur(t.Timeout, 30*time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("--sign-ca-file: %w", err)
 	}
-	return &http.Client{Timeout: cmpDur(t.Timeout, 30*time.Second), Transport: &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true}}, nil
+	return c, nil
 }
 
 func cmpDur(a, b time.Duration) time.Duration {

@@ -7,6 +7,7 @@ package baoapi
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // MaxAnswer bounds what is read of an answer: the API's answers that
@@ -106,6 +108,22 @@ func Call(ctx context.Context, c *http.Client, method, u, token string, body, ou
 		return fail(resp.StatusCode, nil, fmt.Errorf("decode answer: %w", err))
 	}
 	return nil
+}
+
+// NewClient is the HTTP client for one OpenBao: TLS at least minTLS,
+// trusting caFile's CAs ("" for the system roots), no proxy from the
+// environment (tokens and key material go to OpenBao only), each call
+// bounded by timeout.
+func NewClient(caFile string, minTLS uint16, timeout time.Duration) (*http.Client, error) {
+	cfg := &tls.Config{MinVersion: minTLS}
+	if caFile != "" {
+		pool, err := RootCAs(caFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.RootCAs = pool
+	}
+	return &http.Client{Timeout: timeout, Transport: &http.Transport{TLSClientConfig: cfg, Proxy: nil, ForceAttemptHTTP2: true}}, nil
 }
 
 // RootCAs reads a PEM bundle of CA certificates into a pool.

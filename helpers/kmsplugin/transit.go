@@ -28,21 +28,15 @@ type transit struct {
 // newTransit builds the client for validated options: TLS 1.3 (OpenBao
 // speaks it; Rampart's OpenBao refuses less), CAFile's roots when set.
 func newTransit(o Options) (*transit, error) {
-	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS13}
-	if o.CAFile != "" {
-		pool, err := baoapi.RootCAs(o.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("--ca-file: %w: give the CA that signs OpenBao's TLS certificate", err)
-		}
-		tlsCfg.RootCAs = pool
+	c, err := baoapi.NewClient(o.CAFile, tls.VersionTLS13, o.Timeout)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-file: %w: give the CA that signs OpenBao's TLS certificate", err)
 	}
-	// No proxy from the environment: the data keys go to OpenBao only.
-	tr := &http.Transport{TLSClientConfig: tlsCfg, Proxy: nil, ForceAttemptHTTP2: true}
 	return &transit{
 		base:  strings.TrimRight(o.Address, "/") + "/v1/" + o.TransitMount,
 		key:   o.KeyName,
 		token: &tokenFile{path: o.TokenFile},
-		http:  &http.Client{Transport: tr, Timeout: o.Timeout},
+		http:  c,
 	}, nil
 }
 
